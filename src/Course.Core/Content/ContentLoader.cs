@@ -1,0 +1,153 @@
+namespace Course.Core.Content;
+
+/// <summary>One lesson file's outcome: the lesson when it is valid, and its errors.</summary>
+public sealed record LessonFile(string SourcePath, Lesson? Lesson, IReadOnlyList<ContentError> Errors);
+
+/// <summary>Everything read from content/ at one moment.</summary>
+public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFile> Files, IReadOnlyList<ContentError> ModuleErrors)
+{
+    /// <summary>Valid lessons, topic by topic in module order, then by their <c>order</c>.</summary>
+    public IReadOnlyList<Lesson> Lessons { get; } = Files
+        .Where(f => f.Lesson is not null)
+        .Select(f => f.Lesson!)
+        .OrderBy(l => Module.Topics.ToList().FindIndex(t => t.Id == l.TopicId))
+        .ThenBy(l => l.Order)
+        .ToList();
+
+    public IEnumerable<ContentError> Errors => ModuleErrors.Concat(Files.SelectMany(f => f.Errors));
+
+    public IEnumerable<Lesson> LessonsOf(string topicId) => Lessons.Where(l => l.TopicId == topicId);
+
+    public Lesson? FindLesson(string topicId, string slug) =>
+        Lessons.FirstOrDefault(l => l.TopicId == topicId && l.Slug == slug);
+
+    public (Lesson? Previous, Lesson? Next) Neighbours(Lesson lesson)
+    {
+        var index = Lessons.ToList().FindIndex(l => l.Id == lesson.Id);
+        return (index > 0 ? Lessons[index - 1] : null, index >= 0 && index < Lessons.Count - 1 ? Lessons[index + 1] : null);
+    }
+}
+
+/// <summary>Reads module.yaml and every lesson under content/topics/.</summary>
+public static class ContentLoader
+{
+    public const string ModuleFileName = "module.yaml";
+
+    /// <summary>Loads the content folder; throws <see cref="ContentException"/> only when module.yaml itself is unusable.</summary>
+    public static ContentSnapshot Load(string contentRoot)
+    {
+        var module = LoadModule(contentRoot);
+        var moduleErrors = new List<ContentError>();
+        var sources = new List<(Topic Topic, string Path, string Slug)>();
+        foreach (var topic in module.Topics)
+        {
+            var folder = Path.Combine(contentRoot, "topics", topic.Folder);
+            if (!Directory.Exists(folder))
+            {
+                moduleErrors.Add(new ContentError(ModuleFileName, 1, $"topic {topic.Id}: folder topics/{topic.Folder} does not exist"));
+                continue;
+            }
+            sources.AddRange(Directory.EnumerateFiles(folder, "*.md")
+                .Order(StringComparer.Ordinal)
+                .Select(f => (topic, $"topics/{topic.Folder}/{Path.GetFileName(f)}", LessonUrls.SlugFromFileName(f))));
+        }
+
+        var urls = sources.ToDictionary(s => s.Path, s => LessonUrls.For(s.Topic.Id, s.Slug), StringComparer.Ordinal);
+        var files = sources
+            .Select(s => ReadLesson(contentRoot, s.Path, s.Topic, s.Slug, path => urls.GetValueOrDefault(path)))
+            .ToList();
+        CheckUniqueOrder(files, moduleErrors);
+        return new ContentSnapshot(module, files, moduleErrors);
+    }
+
+    /// <summary>Parses and validates one lesson file (also what the authoring preview will call).</summary>
+    public static LessonFile ReadLesson(string contentRoot, string sourcePath, Topic topic, string slug, Func<string, string?> resolveLesson)
+    {
+        string markdown;
+        try
+        {
+            markdown = File.ReadAllText(Path.Combine(contentRoot, sourcePath));
+        }
+        catch (IOException ex)
+        {
+            return new LessonFile(sourcePath, null, [new ContentError(sourcePath, 1, $"cannot read: {ex.Message}")]);
+        }
+
+        var rendered = LessonMarkdown.Render(markdown, sourcePath, resolveLesson);
+        var errors = new List<ContentError>(rendered.Errors);
+        if (rendered.FrontMatter is null)
+        {
+            errors.Insert(0, new ContentError(sourcePath, 1, "missing front matter: start the file with '---', title, topic, order, duration, objectives, '---'"));
+            return new LessonFile(sourcePath, null, errors);
+        }
+
+        var front = YamlFrontMatter.Read<LessonFrontMatter>(rendered.FrontMatter, sourcePath, rendered.FrontMatterLine, errors);
+        if (front is null)
+        {
+            return new LessonFile(sourcePath, null, errors);
+        }
+
+        var line = rendered.FrontMatterLine;
+        if (string.IsNullOrWhiteSpace(front.Title)) errors.Add(new(sourcePath, line, "front matter needs 'title'"));
+        if (front.Topic != topic.Id) errors.Add(new(sourcePath, line, $"'topic' is '{front.Topic}' but the file is in topic {topic.Id}'s folder"));
+        if (front.Order is not > 0) errors.Add(new(sourcePath, line, "front matter needs 'order', a whole number ≥ 1"));
+        if (front.Duration is not (> 0 and <= 600)) errors.Add(new(sourcePath, line, "front matter needs 'duration' in minutes, 1–600"));
+        if (front.Objectives is not { Count: > 0 } || front.Objectives.Any(string.IsNullOrWhiteSpace))
+        {
+            errors.Add(new(sourcePath, line, "front matter needs 'objectives', a list of one or more sentences"));
+        }
+        if (errors.Count > 0)
+        {
+            return new LessonFile(sourcePath, null, errors);
+        }
+
+        var lesson = new Lesson(topic.Id, slug, front.Title!.Trim(), front.Order!.Value, front.Duration!.Value,
+            front.Objectives!, rendered.Html, rendered.Toc, rendered.PlainText, sourcePath);
+        return new LessonFile(sourcePath, lesson, []);
+    }
+
+    private static CourseModule LoadModule(string contentRoot)
+    {
+        var path = Path.Combine(contentRoot, ModuleFileName);
+        if (!File.Exists(path))
+        {
+            throw new ContentException([new ContentError(ModuleFileName, 1, $"not found in {contentRoot}")]);
+        }
+        var errors = new List<ContentError>();
+        var file = YamlFrontMatter.Read<ModuleFile>(File.ReadAllText(path), ModuleFileName, 1, errors);
+        if (file is not null)
+        {
+            if (string.IsNullOrWhiteSpace(file.Title)) errors.Add(new(ModuleFileName, 1, "needs 'title'"));
+            if (file.Topics is not { Count: > 0 }) errors.Add(new(ModuleFileName, 1, "needs 'topics', a list"));
+            foreach (var t in file.Topics ?? [])
+            {
+                if (string.IsNullOrWhiteSpace(t.Id) || string.IsNullOrWhiteSpace(t.Title) || string.IsNullOrWhiteSpace(t.Folder))
+                {
+                    errors.Add(new(ModuleFileName, 1, $"topic '{t.Id}': needs 'id', 'title' and 'folder'"));
+                }
+            }
+            foreach (var duplicate in (file.Topics ?? []).GroupBy(t => t.Id).Where(g => g.Count() > 1))
+            {
+                errors.Add(new(ModuleFileName, 1, $"topic id '{duplicate.Key}' is used twice"));
+            }
+        }
+        if (errors.Count > 0)
+        {
+            throw new ContentException(errors);
+        }
+        return new CourseModule(file!.Id ?? "module", file.Title!, file.Week, file.Goal ?? "",
+            file.Topics!.Select(t => new Topic(t.Id!, t.Title!, t.Folder!, t.Duration ?? "", t.Objectives ?? [])).ToList());
+    }
+
+    private static void CheckUniqueOrder(List<LessonFile> files, List<ContentError> errors)
+    {
+        var clashes = files.Where(f => f.Lesson is not null)
+            .GroupBy(f => (f.Lesson!.TopicId, f.Lesson.Order))
+            .Where(g => g.Count() > 1);
+        foreach (var clash in clashes)
+        {
+            errors.Add(new ContentError(clash.Last().SourcePath, 1,
+                $"order {clash.Key.Order} is also used by {string.Join(", ", clash.SkipLast(1).Select(f => f.SourcePath))}"));
+        }
+    }
+}

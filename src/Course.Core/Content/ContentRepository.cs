@@ -1,0 +1,65 @@
+using Course.Core.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Course.Core.Content;
+
+/// <summary>
+/// The content students see. A file that stops validating never replaces the last good version of that
+/// lesson: students keep reading the old one while instructors see the errors with file and line.
+/// </summary>
+public sealed class ContentRepository
+{
+    private readonly string _contentRoot;
+    private readonly ILogger<ContentRepository> _logger;
+    private readonly Lock _gate = new();
+    private ContentSnapshot _current;
+
+    public ContentRepository(CourseEnvironment environment, IOptions<ContentOptions> options, ILogger<ContentRepository> logger)
+    {
+        _contentRoot = environment.Resolve(options.Value.Path);
+        _logger = logger;
+        _current = new ContentSnapshot(new CourseModule("module", "Course content unavailable", 0, "", []), [], []);
+        Reload();
+    }
+
+    public string ContentRoot => _contentRoot;
+
+    public ContentSnapshot Current => _current;
+
+    /// <summary>Raised after <see cref="Reload"/> has published a new snapshot.</summary>
+    public event Action? Changed;
+
+    public void Reload()
+    {
+        lock (_gate)
+        {
+            ContentSnapshot loaded;
+            try
+            {
+                loaded = ContentLoader.Load(_contentRoot);
+            }
+            catch (ContentException ex)
+            {
+                // module.yaml is unusable: keep everything students had, surface the errors.
+                _logger.LogError("Content not reloaded: {Errors}", ex.Message);
+                _current = _current with { ModuleErrors = ex.Errors };
+                Changed?.Invoke();
+                return;
+            }
+
+            var previous = _current.Files.Where(f => f.Lesson is not null).ToDictionary(f => f.SourcePath);
+            var merged = loaded.Files
+                .Select(f => f.Lesson is null && previous.TryGetValue(f.SourcePath, out var good)
+                    ? f with { Lesson = good.Lesson }
+                    : f)
+                .ToList();
+            _current = new ContentSnapshot(loaded.Module, merged, loaded.ModuleErrors);
+            foreach (var error in _current.Errors)
+            {
+                _logger.LogWarning("Content error {Error}", error.ToString());
+            }
+        }
+        Changed?.Invoke();
+    }
+}

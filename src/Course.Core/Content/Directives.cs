@@ -1,0 +1,78 @@
+using System.Collections.Frozen;
+using System.Text.RegularExpressions;
+
+namespace Course.Core.Content;
+
+/// <summary>
+/// A directive parsed from the one grammar lessons use for callouts and live widgets:
+/// a line <c>::: name key="value" …</c>, a Markdown body, and a closing <c>:::</c>.
+/// </summary>
+public sealed record Directive(string Name, IReadOnlyDictionary<string, string> Attributes)
+{
+    public string? this[string key] => Attributes.GetValueOrDefault(key);
+}
+
+/// <summary>What a directive name accepts; the registry is the single list of names content may use.</summary>
+public sealed record DirectiveDefinition(string Name, string Kind, IReadOnlySet<string> Attributes, IReadOnlySet<string> Required);
+
+public static partial class DirectiveSyntax
+{
+    public const string CalloutKind = "callout";
+
+    /// <summary>Directive names content may use today. Widgets join this list when they are rendered.</summary>
+    public static readonly FrozenDictionary<string, DirectiveDefinition> Registry = new[]
+    {
+        Callout("note"), Callout("tip"), Callout("warning"), Callout("exercise"),
+    }.ToFrozenDictionary(d => d.Name);
+
+    private static DirectiveDefinition Callout(string name) =>
+        new(name, CalloutKind, new HashSet<string> { "title" }, new HashSet<string>());
+
+    [GeneratedRegex("""\G\s*([a-z][a-z0-9_-]*)="((?:[^"\\]|\\.)*)"\s*""")]
+    private static partial Regex AttributePattern();
+
+    /// <summary>Parses <c>name</c> and the rest of the opening line; returns an error message or null.</summary>
+    public static string? TryParse(string? name, string? arguments, out Directive? directive)
+    {
+        directive = null;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "directive without a name: write '::: note', '::: tip', …";
+        }
+        if (!Registry.TryGetValue(name, out var definition))
+        {
+            return $"unknown directive '{name}' (known: {string.Join(", ", Registry.Keys.Order())})";
+        }
+
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var text = arguments?.Trim() ?? "";
+        var position = 0;
+        var pattern = AttributePattern();
+        while (position < text.Length)
+        {
+            var match = pattern.Match(text, position);
+            if (!match.Success)
+            {
+                return $"malformed attributes in '::: {name} {text}' at '{text[position..]}': write key=\"value\"";
+            }
+            var key = match.Groups[1].Value;
+            if (!definition.Attributes.Contains(key))
+            {
+                return $"directive '{name}' has no attribute '{key}' (allowed: {string.Join(", ", definition.Attributes.Order())})";
+            }
+            if (!attributes.TryAdd(key, Regex.Unescape(match.Groups[2].Value)))
+            {
+                return $"attribute '{key}' given twice";
+            }
+            position = match.Index + match.Length;
+        }
+
+        var missing = definition.Required.Where(r => !attributes.ContainsKey(r)).ToList();
+        if (missing.Count > 0)
+        {
+            return $"directive '{name}' needs {string.Join(", ", missing.Select(m => $"{m}=\"…\""))}";
+        }
+        directive = new Directive(name, attributes);
+        return null;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Text;
+using ColorCode;
+using Markdig;
+using Markdig.Extensions.CustomContainers;
+using Markdig.Extensions.Yaml;
+using Markdig.Renderers;
+using Markdig.Renderers.Html;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
+
+namespace Course.Core.Content;
+
+/// <summary>The result of rendering one Markdown file.</summary>
+public sealed record RenderedMarkdown(
+    string? FrontMatter,
+    int FrontMatterLine,
+    string Html,
+    IReadOnlyList<TocEntry> Toc,
+    string PlainText,
+    IReadOnlyList<ContentError> Errors);
+
+/// <summary>
+/// The one Markdown pipeline of the course: students' pages, the validator and (later) the authoring
+/// preview all go through it, so what an instructor previews is what a student sees.
+/// Markdig's advanced extensions, raw HTML disabled, heading anchors, server-side highlighting and
+/// the <c>:::</c> directive grammar.
+/// </summary>
+public static class LessonMarkdown
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
+        .UseYamlFrontMatter()
+        .UseAdvancedExtensions()
+        .DisableHtml()
+        .Build();
+
+    /// <summary>
+    /// Renders <paramref name="markdown"/> read from <paramref name="file"/> (content-relative, '/' separators).
+    /// <paramref name="resolveLesson"/> maps a content-relative .md path to its lesson URL, or null when
+    /// no such lesson exists (reported as a broken link).
+    /// </summary>
+    public static RenderedMarkdown Render(string markdown, string file, Func<string, string?> resolveLesson)
+    {
+        var errors = new List<ContentError>();
+        var document = Markdown.Parse(markdown, Pipeline);
+
+        var frontMatter = document.Descendants<YamlFrontMatterBlock>().FirstOrDefault();
+        foreach (var container in document.Descendants<CustomContainer>())
+        {
+            CheckDirective(container, file, errors);
+        }
+        foreach (var link in document.Descendants<LinkInline>())
+        {
+            RewriteLink(link, file, resolveLesson, errors);
+        }
+        var toc = document.Descendants<HeadingBlock>()
+            .Where(h => h.Level is 2 or 3 && h.GetAttributes().Id is not null)
+            .Select(h => new TocEntry(h.Level, h.GetAttributes().Id!, InlineText(h.Inline)))
+            .ToList();
+
+        using var writer = new StringWriter();
+        var renderer = new HtmlRenderer(writer);
+        Pipeline.Setup(renderer);
+        renderer.ObjectRenderers.Replace<HtmlCustomContainerRenderer>(new DirectiveRenderer());
+        renderer.ObjectRenderers.Replace<CodeBlockRenderer>(new HighlightedCodeBlockRenderer());
+        renderer.Render(document);
+        writer.Flush();
+
+        var plain = Markdown.ToPlainText(markdown, Pipeline);
+        return new RenderedMarkdown(
+            frontMatter?.Lines.ToString(),
+            frontMatter is null ? 0 : frontMatter.Line + 2,
+            writer.ToString(),
+            toc,
+            plain,
+            errors);
+    }
+
+    private static void CheckDirective(CustomContainer container, string file, List<ContentError> errors)
+    {
+        var line = container.Line + 1;
+        if (container.Parent is CustomContainer)
+        {
+            errors.Add(new ContentError(file, line, "directives cannot be nested"));
+        }
+        if (container.ClosingFencedCharCount == 0)
+        {
+            errors.Add(new ContentError(file, line, $"'::: {container.Info}' is never closed: add a line ':::' after its body"));
+        }
+        var error = DirectiveSyntax.TryParse(container.Info, container.Arguments, out var directive);
+        if (error is not null)
+        {
+            errors.Add(new ContentError(file, line, error));
+            return;
+        }
+        container.SetData(typeof(Directive), directive!);
+    }
+
+    private static void RewriteLink(LinkInline link, string file, Func<string, string?> resolveLesson, List<ContentError> errors)
+    {
+        var url = link.Url ?? "";
+        var line = link.Line + 1;
+        if (url.Length == 0)
+        {
+            errors.Add(new ContentError(file, line, "link without a target"));
+            return;
+        }
+        if (url.StartsWith('#') || url.StartsWith('/') || Uri.TryCreate(url, UriKind.Absolute, out _))
+        {
+            return;
+        }
+
+        var hash = url.IndexOf('#');
+        var path = hash >= 0 ? url[..hash] : url;
+        var anchor = hash >= 0 ? url[hash..] : "";
+        var target = CombineRelative(file, path);
+        var lessonUrl = path.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? resolveLesson(target) : null;
+        if (lessonUrl is null)
+        {
+            errors.Add(new ContentError(file, line, link.IsImage
+                ? $"image '{url}': lessons cannot embed local files yet"
+                : $"broken link '{url}': no lesson at content/{target}"));
+            return;
+        }
+        link.Url = lessonUrl + anchor;
+    }
+
+    /// <summary>"topics/4.1-x/01-a.md" + "../4.2-y/02-b.md" → "topics/4.2-y/02-b.md".</summary>
+    internal static string CombineRelative(string file, string relative)
+    {
+        var parts = file.Split('/').SkipLast(1).ToList();
+        foreach (var part in relative.Split('/'))
+        {
+            if (part is "" or ".")
+            {
+                continue;
+            }
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+                continue;
+            }
+            parts.Add(part);
+        }
+        return string.Join('/', parts);
+    }
+
+    private static string InlineText(ContainerInline? inline)
+    {
+        var text = new StringBuilder();
+        foreach (var item in inline?.Descendants<Inline>() ?? [])
+        {
+            switch (item)
+            {
+                case LiteralInline literal: text.Append(literal.Content); break;
+                case CodeInline code: text.Append(code.Content); break;
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Callouts as <c>&lt;aside&gt;</c> with a visible title; the label is text, not colour alone.</summary>
+    private sealed class DirectiveRenderer : HtmlObjectRenderer<CustomContainer>
+    {
+        protected override void Write(HtmlRenderer renderer, CustomContainer container)
+        {
+            renderer.EnsureLine();
+            if (container.GetData(typeof(Directive)) is not Directive directive)
+            {
+                // Invalid directive (already reported): keep the body readable for the author's preview.
+                renderer.Write("<div class=\"directive-invalid\">");
+                renderer.WriteChildren(container);
+                renderer.WriteLine("</div>");
+                return;
+            }
+
+            var label = char.ToUpperInvariant(directive.Name[0]) + directive.Name[1..];
+            renderer.Write($"<aside class=\"callout callout-{directive.Name}\" role=\"note\">");
+            renderer.Write("<p class=\"callout-title\"><strong>").WriteEscape(label).Write("</strong>");
+            if (directive["title"] is { Length: > 0 } title)
+            {
+                renderer.Write(": ").WriteEscape(title);
+            }
+            renderer.WriteLine("</p>");
+            renderer.WriteChildren(container);
+            renderer.WriteLine("</aside>");
+        }
+    }
+
+    /// <summary>Fenced code highlighted on the server with ColorCode's CSS classes (no client script).</summary>
+    private sealed class HighlightedCodeBlockRenderer : HtmlObjectRenderer<CodeBlock>
+    {
+        private static readonly HtmlClassFormatter Formatter = new();
+
+        protected override void Write(HtmlRenderer renderer, CodeBlock block)
+        {
+            var info = (block as FencedCodeBlock)?.Info?.Trim().ToLowerInvariant() ?? "";
+            var code = block.Lines.ToString();
+            var language = Languages.FindById(info switch
+            {
+                "c#" or "cs" => "csharp",
+                "py" => "python",
+                _ => info,
+            });
+
+            renderer.EnsureLine();
+            renderer.Write("<div class=\"code-block\"");
+            if (info.Length > 0)
+            {
+                renderer.Write(" data-lang=\"").WriteEscape(info).Write('"');
+            }
+            renderer.Write('>');
+            if (language is not null)
+            {
+                renderer.Write(Formatter.GetHtmlString(code, language));
+            }
+            else
+            {
+                renderer.Write("<pre><code>").WriteEscape(code).Write("</code></pre>");
+            }
+            renderer.WriteLine("</div>");
+        }
+    }
+
+    /// <summary>Stylesheet for the highlighter's classes.</summary>
+    public static string HighlightStylesheet { get; } = new HtmlClassFormatter().GetCSSString();
+}

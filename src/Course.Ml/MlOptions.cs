@@ -1,0 +1,13 @@
+namespace Course.Ml;
+
+/// <summary>The <c>Ml</c> section of appsettings.json.</summary>
+public sealed class MlOptions
+{
+    public const string Section = "Ml";
+
+    /// <summary><c>auto</c> (CUDA when this build of TorchSharp has it, else CPU), <c>cpu</c> or <c>cuda</c>.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Local model hub in the Hugging Face folder layout; relative to the repository root.</summary>
+    public string HubPath { get; set; } = "data/hub";
+}
