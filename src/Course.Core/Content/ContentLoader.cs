@@ -21,6 +21,13 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
     public Lesson? FindLesson(string topicId, string slug) =>
         Lessons.FirstOrDefault(l => l.TopicId == topicId && l.Slug == slug);
 
+    /// <summary>The file behind a lesson URL, valid or not (instructors see its errors).</summary>
+    public LessonFile? FindFile(string topicId, string slug) =>
+        Module.FindTopic(topicId) is { } topic
+            ? Files.FirstOrDefault(f => f.SourcePath.StartsWith($"topics/{topic.Folder}/", StringComparison.Ordinal)
+                                        && LessonUrls.SlugFromFileName(f.SourcePath) == slug)
+            : null;
+
     public (Lesson? Previous, Lesson? Next) Neighbours(Lesson lesson)
     {
         var index = Lessons.ToList().FindIndex(l => l.Id == lesson.Id);

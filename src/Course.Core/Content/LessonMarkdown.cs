@@ -189,7 +189,10 @@ public static class LessonMarkdown
         }
     }
 
-    /// <summary>Fenced code highlighted on the server with ColorCode's CSS classes (no client script).</summary>
+    /// <summary>
+    /// Fenced code highlighted on the server with ColorCode's CSS classes (no client script); the
+    /// colours live in the site's app.css, scoped to <c>.code-block</c>.
+    /// </summary>
     private sealed class HighlightedCodeBlockRenderer : HtmlObjectRenderer<CodeBlock>
     {
         private static readonly HtmlClassFormatter Formatter = new();
@@ -223,7 +226,4 @@ public static class LessonMarkdown
             renderer.WriteLine("</div>");
         }
     }
-
-    /// <summary>Stylesheet for the highlighter's classes.</summary>
-    public static string HighlightStylesheet { get; } = new HtmlClassFormatter().GetCSSString();
 }

@@ -1,0 +1,125 @@
+using Course.Core.Configuration;
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Web.Components;
+using Course.Web.Components.Account;
+using Course.Web.Features.Account;
+using Course.Web.Features.Lessons;
+using Course.Web.Features.People;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace Course.Web.Extensions;
+
+public static class HostingExtensions
+{
+    public static void AddCourseOptions(this WebApplicationBuilder builder, CourseEnvironment course)
+    {
+        builder.Services.AddSingleton(course);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<ContentOptions>().BindConfiguration(ContentOptions.Section);
+        builder.Services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section);
+        builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
+    }
+
+    /// <summary>SQLite through a context factory; settings are read when first used so tests can override them.</summary>
+    public static void AddCourseDatabase(this WebApplicationBuilder builder, CourseEnvironment course)
+    {
+        builder.Services.AddDbContextFactory<CourseDbContext>((services, options) =>
+            options.UseSqlite(DatabaseExtensions.ResolveConnectionString(services.GetRequiredService<IConfiguration>(), course)));
+        builder.Services.AddHostedService<DatabaseInitializer>();
+    }
+
+    public static void AddCourseIdentity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(CoursePolicies.Instructor, policy => policy.RequireRole(CourseRoles.Instructor));
+
+        services.AddIdentityCore<CourseUser>(options =>
+            {
+                options.SignIn.RequireConfirmedAccount = false;
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 8;
+                options.Lockout.AllowedForNewUsers = true;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<CourseDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((identity, accounts) =>
+        {
+            identity.Lockout.MaxFailedAccessAttempts = accounts.Value.MaxFailedAccessAttempts;
+            identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(accounts.Value.LockoutMinutes);
+        });
+        services.AddOptions<DataProtectionTokenProviderOptions>().Configure<IOptions<AccountOptions>>((tokens, accounts) =>
+            tokens.TokenLifespan = TimeSpan.FromHours(accounts.Value.LinkLifetimeHours));
+
+        // Keys on disk under data/, so sign-in cookies survive a restart of the site.
+        services.AddDataProtection();
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(options =>
+        {
+            var course = provider.GetRequiredService<CourseEnvironment>();
+            var data = provider.GetRequiredService<IOptions<DataOptions>>().Value;
+            options.XmlRepository = new FileSystemXmlRepository(
+                new DirectoryInfo(Path.Combine(course.Resolve(data.Path), "keys")), provider.GetRequiredService<ILoggerFactory>());
+        }));
+
+        services.AddScoped<PeopleService>();
+        services.AddScoped<PersonalDataService>();
+        services.AddScoped<RegistrationService>();
+    }
+
+    public static void AddCourseContent(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ContentRepository>();
+        builder.Services.AddScoped<LessonProgressService>();
+    }
+
+    public static void AddCourseUi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        // Behind a reverse proxy on the same host (see README), X-Forwarded-For/Proto are trusted from loopback only.
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+    }
+
+    public static void UseCoursePipeline(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        }
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+    }
+
+    public static void MapCourseEndpoints(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAccountEndpoints();
+    }
+}
+
+public static class CoursePolicies
+{
+    public const string Instructor = "Instructor";
+}

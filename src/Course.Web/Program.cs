@@ -1,0 +1,26 @@
+using Course.Core.Configuration;
+using Course.Web.Extensions;
+
+var course = CourseEnvironment.Discover();
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    // The site runs from its build output; its static assets are found through the manifest there.
+    ContentRootPath = AppContext.BaseDirectory,
+});
+builder.Configuration.AddCourseConfiguration(course, builder.Environment.EnvironmentName, args);
+builder.WebHost.UseStaticWebAssets();
+
+builder.AddCourseOptions(course);
+builder.AddCourseDatabase(course);
+builder.AddCourseIdentity();
+builder.AddCourseContent();
+builder.AddCourseUi();
+
+var app = builder.Build();
+app.UseCoursePipeline();
+app.MapCourseEndpoints();
+app.Run();
+
+/// <summary>Entry point; public so end-to-end tests can host the real site.</summary>
+public partial class Program;
