@@ -1,0 +1,61 @@
+using Course.Core.Configuration;
+using Course.Core.Content;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Course.Core.Tests;
+
+public class ContentRepositoryTests
+{
+    private static ContentRepository Create(TempContent content) =>
+        new(new CourseEnvironment(content.Root), Options.Create(new ContentOptions { Path = "." }), NullLogger<ContentRepository>.Instance);
+
+    [Fact]
+    public void A_lesson_that_breaks_keeps_its_last_good_version_and_reports_the_error()
+    {
+        using var content = new TempContent();
+        var path = content.Write("topics/4.1-first/01-a.md", TempContent.Lesson("4.1", 1, "Good title", "Good body"));
+        var repository = Create(content);
+        Assert.Equal("Good title", repository.Current.FindLesson("4.1", "a")!.Title);
+
+        content.Write(path, TempContent.Lesson("4.1", 1, "Broken title", "::: nope\nx\n:::\n"));
+        repository.Reload();
+
+        var lesson = repository.Current.FindLesson("4.1", "a")!;
+        Assert.Equal("Good title", lesson.Title);
+        var error = Assert.Single(repository.Current.Errors);
+        Assert.Equal(path, error.File);
+        Assert.Contains("unknown directive 'nope'", error.Message);
+        Assert.Same(repository.Current.FindFile("4.1", "a")!.Errors[0], error);
+    }
+
+    [Fact]
+    public void A_broken_lesson_with_no_good_version_is_not_published()
+    {
+        using var content = new TempContent();
+        content.Write("topics/4.1-first/01-a.md", "no front matter");
+
+        var repository = Create(content);
+
+        Assert.Null(repository.Current.FindLesson("4.1", "a"));
+        Assert.NotNull(repository.Current.FindFile("4.1", "a"));
+    }
+
+    [Fact]
+    public void A_broken_module_yaml_keeps_the_published_content_and_raises_changed()
+    {
+        using var content = new TempContent();
+        content.Write("topics/4.1-first/01-a.md", TempContent.Lesson("4.1", 1, "A", "x"));
+        var repository = Create(content);
+        var changes = 0;
+        repository.Changed += () => changes++;
+
+        content.Write("module.yaml", "topics: [\n");
+        repository.Reload();
+
+        Assert.Equal(1, changes);
+        Assert.Equal("Test module", repository.Current.Module.Title);
+        Assert.NotNull(repository.Current.FindLesson("4.1", "a"));
+        Assert.Contains(repository.Current.Errors, e => e.File == "module.yaml");
+    }
+}

@@ -1,0 +1,109 @@
+using Bunit;
+using Bunit.TestDoubles;
+using Course.Core.Configuration;
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Web.Features.Lessons;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace Course.Web.Tests;
+
+/// <summary>
+/// Base for component tests: MudBlazor services, a small content folder written per test, an in-memory
+/// SQLite database and bUnit's authorization double. Disposes MudBlazor's async services (xunit v2).
+/// </summary>
+public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
+{
+    private readonly SqliteConnection _connection = new("Data Source=:memory:");
+
+    protected CourseComponentTest()
+    {
+        ContentRoot = Directory.CreateTempSubdirectory("course-web-tests-").FullName;
+        WriteContent();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton(new CourseEnvironment(ContentRoot));
+        Services.AddSingleton(Options.Create(new ContentOptions { Path = "." }));
+        Services.AddSingleton(NullLogger<ContentRepository>.Instance);
+        Services.AddSingleton<ContentRepository>();
+        Services.AddSingleton(TimeProvider.System);
+        _connection.Open();
+        Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection));
+        Services.AddScoped<LessonProgressService>();
+        Authorization = AddAuthorization();
+    }
+
+    protected string ContentRoot { get; }
+
+    protected BunitAuthorizationContext Authorization { get; }
+
+    protected ContentRepository Content => Services.GetRequiredService<ContentRepository>();
+
+    protected void SignIn(string userId, params string[] roles)
+    {
+        Authorization.SetAuthorized(userId);
+        Authorization.SetRoles(roles);
+        Authorization.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, userId));
+        if (roles.Contains(CourseRoles.Instructor))
+        {
+            Authorization.SetPolicies(Extensions.CoursePolicies.Instructor);
+        }
+    }
+
+    /// <summary>Creates a user row so progress can reference it.</summary>
+    protected async Task AddUserAsync(string userId)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        db.Users.Add(new CourseUser { Id = userId, UserName = userId, Email = $"{userId}@example.com" });
+        await db.SaveChangesAsync();
+    }
+
+    private void WriteContent()
+    {
+        File.WriteAllText(Path.Combine(ContentRoot, "module.yaml"), """
+            id: m
+            title: Working with Transformers
+            week: 4
+            goal: Use and fine-tune models.
+            topics:
+              - id: "4.1"
+                title: The ecosystem
+                folder: 4.1-eco
+                duration: 1 hour
+                objectives: [Know the Hub]
+              - id: "4.2"
+                title: Pre-trained models
+                folder: 4.2-pre
+                duration: 2 hours
+                objectives: [Load models]
+            """);
+        Write("4.1-eco/01-hub.md", "4.1", 1, "The Hub", "Intro.\n\n## Model cards\n\nText.\n\n## Dataset cards\n\nMore.");
+        Write("4.1-eco/02-libraries.md", "4.1", 2, "The libraries", "Libraries.");
+        Write("4.2-pre/01-auto-classes.md", "4.2", 1, "Auto classes", "Auto.");
+    }
+
+    protected void Write(string path, string topic, int order, string title, string body)
+    {
+        var full = Path.Combine(ContentRoot, "topics", path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        File.WriteAllText(full, $"---\ntitle: {title}\ntopic: \"{topic}\"\norder: {order}\nduration: 15\nobjectives:\n  - Learn {title}.\n---\n{body}\n");
+    }
+
+    public async Task InitializeAsync()
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        await db.Database.EnsureCreatedAsync();
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        await _connection.DisposeAsync();
+        Directory.Delete(ContentRoot, recursive: true);
+    }
+}

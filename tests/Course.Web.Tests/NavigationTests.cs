@@ -1,0 +1,81 @@
+using Bunit;
+using Course.Web.Components.Layout;
+
+namespace Course.Web.Tests;
+
+public class NavigationTests : CourseComponentTest
+{
+    [Fact]
+    public void The_drawer_lists_every_topic_with_its_lessons_in_order()
+    {
+        var nav = Render<NavMenu>();
+
+        var links = nav.FindAll("a").Select(a => (a.GetAttribute("href"), a.TextContent.Trim())).ToList();
+        Assert.Equal(
+        [
+            ("/", "Working with Transformers"),
+            ("/topics/4.1", "Overview"),
+            ("/topics/4.1/hub", "The Hub"),
+            ("/topics/4.1/libraries", "The libraries"),
+            ("/topics/4.2", "Overview"),
+            ("/topics/4.2/auto-classes", "Auto classes"),
+            ("search", "Search"),
+        ], links);
+        Assert.Contains("4.1 The ecosystem", nav.Markup);
+        Assert.Contains("4.2 Pre-trained models", nav.Markup);
+    }
+
+    [Fact]
+    public void Instructors_see_the_instructor_pages_and_students_do_not()
+    {
+        SignIn("student-1", "Student");
+        Assert.DoesNotContain("instructor/people", Render<NavMenu>().Markup);
+
+        SignIn("teacher-1", "Instructor");
+        var nav = Render<NavMenu>();
+        Assert.NotNull(nav.Find("a[href='instructor/people']"));
+        Assert.NotNull(nav.Find("a[href='instructor/content']"));
+    }
+
+    [Fact]
+    public void The_drawer_follows_a_content_reload()
+    {
+        var nav = Render<NavMenu>();
+        Write("4.2-pre/02-tokenizers.md", "4.2", 2, "Tokenizers", "Tok.");
+
+        Content.Reload();
+
+        nav.WaitForAssertion(() => Assert.NotNull(nav.Find("a[href='/topics/4.2/tokenizers']")));
+    }
+
+    [Fact]
+    public void The_app_bar_offers_sign_in_and_search_to_visitors()
+    {
+        var visitor = Render<MainLayout>(p => p.Add(l => l.Body, "page"));
+
+        Assert.NotNull(visitor.Find("a[href='Account/Login']"));
+        Assert.NotNull(visitor.Find("form[role=search] input[name=q]"));
+        Assert.NotNull(visitor.Find("button[aria-label='Toggle navigation']"));
+        Assert.Empty(visitor.FindAll("form[action='Account/Logout']"));
+    }
+
+    [Fact]
+    public void The_app_bar_shows_a_signed_in_user_and_sign_out()
+    {
+        SignIn("ada@example.com");
+
+        var user = Render<MainLayout>(p => p.Add(l => l.Body, "page"));
+        Assert.Contains("ada@example.com", user.Markup);
+        Assert.NotNull(user.Find("form[action='Account/Logout']"));
+    }
+
+    [Fact]
+    public void The_dark_mode_toggle_switches_its_label()
+    {
+        var layout = Render<MainLayout>(p => p.Add(l => l.Body, "page"));
+
+        layout.Find("button[aria-label='Switch to dark mode']").Click();
+
+        Assert.NotNull(layout.Find("button[aria-label='Switch to light mode']"));
+    }
+}
