@@ -1,0 +1,47 @@
+using Microsoft.Playwright;
+
+namespace Course.E2E;
+
+/// <summary>One browser context (cookie jar) acting as one person.</summary>
+public sealed class BrowserSession(SiteFixture site, IBrowserContext context, IPage page) : IAsyncDisposable
+{
+    public IPage Page { get; } = page;
+
+    public static async Task<BrowserSession> OpenAsync(SiteFixture site)
+    {
+        var context = await site.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = site.BaseUrl });
+        context.SetDefaultTimeout(20_000);
+        return new BrowserSession(site, context, await context.NewPageAsync());
+    }
+
+    /// <summary>Opens a page and, for interactive pages, waits until the Blazor circuit is live.</summary>
+    public async Task<IResponse?> GoToAsync(string path, bool interactive = true)
+    {
+        var response = await Page.GotoAsync(site.BaseUrl.TrimEnd('/') + path);
+        if (interactive)
+        {
+            await Page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+        }
+        return response;
+    }
+
+    public async Task RegisterAsync(string email, string password)
+    {
+        await GoToAsync("/Account/Register", interactive: false);
+        await Page.GetByLabel("Email").FillAsync(email);
+        await Page.GetByLabel("Password (8 characters").FillAsync(password);
+        await Page.GetByLabel("Confirm password").FillAsync(password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await Page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+    }
+
+    public async Task SignInAsync(string email, string password)
+    {
+        await GoToAsync("/Account/Login", interactive: false);
+        await Page.GetByLabel("Email").FillAsync(email);
+        await Page.GetByLabel("Password").FillAsync(password);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Last.ClickAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await context.DisposeAsync();
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using Course.Core.Content;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Course.E2E;
+
+/// <summary>
+/// The real site on Kestrel (127.0.0.1, a free port) over a fresh data folder, driven by Debian's
+/// Chromium through Playwright. <see cref="RestartAsync"/> stops the host and starts a new one on the
+/// same data, as a restart of `./course run` would.
+/// </summary>
+public sealed class SiteFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private WebApplicationFactory<Program>? _factory;
+    private IPlaywright? _playwright;
+
+    public string DataPath { get; } = Directory.CreateTempSubdirectory("course-e2e-").FullName;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public IServiceProvider Services => _factory!.Services;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run ./course test (it installs Debian's chromium) or apt-get install chromium.");
+        }
+        StartSite();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async Task RestartAsync()
+    {
+        await _factory!.DisposeAsync();
+        StartSite();
+    }
+
+    private void StartSite()
+    {
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Course"] = $"Data Source={Path.Combine(DataPath, "course.db")}",
+                ["Data:Path"] = DataPath,
+            })));
+        _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    /// <summary>The first published lesson of the repository's content, whatever it is called today.</summary>
+    public Lesson FirstLesson => Services.GetRequiredService<ContentRepository>().Current.Lessons[0];
+
+    /// <summary>Credentials printed on first start, read from the file written beside them.</summary>
+    public (string Email, string Password) InitialInstructor()
+    {
+        var lines = File.ReadAllLines(Path.Combine(DataPath, "initial-instructor.txt"));
+        return (lines[0]["email: ".Length..], lines[1]["password: ".Length..]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+        Directory.Delete(DataPath, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SiteCollection : ICollectionFixture<SiteFixture>
+{
+    public const string Name = "site";
+}
