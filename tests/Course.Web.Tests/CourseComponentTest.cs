@@ -26,6 +26,7 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         ContentRoot = Directory.CreateTempSubdirectory("course-web-tests-").FullName;
         WriteContent();
         JSInterop.Mode = JSRuntimeMode.Loose;
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Services.AddMudServices();
         Services.AddSingleton(new CourseEnvironment(ContentRoot));
         Services.AddSingleton(Options.Create(new ContentOptions { Path = "." }));

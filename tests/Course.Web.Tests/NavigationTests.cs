@@ -57,6 +57,7 @@ public class NavigationTests : CourseComponentTest
         Assert.NotNull(visitor.Find("form[role=search] input[name=q]"));
         Assert.NotNull(visitor.Find("button[aria-label='Toggle navigation']"));
         Assert.Empty(visitor.FindAll("form[action='Account/Logout']"));
+        Assert.Equal("true", visitor.Find(".mud-layout").GetAttribute("data-interactive"));
     }
 
     [Fact]
