@@ -26,7 +26,6 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         ContentRoot = Directory.CreateTempSubdirectory("course-web-tests-").FullName;
         WriteContent();
         JSInterop.Mode = JSRuntimeMode.Loose;
-        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Services.AddMudServices();
         Services.AddSingleton(new CourseEnvironment(ContentRoot));
         Services.AddSingleton(Options.Create(new ContentOptions { Path = "." }));
@@ -37,6 +36,8 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection));
         Services.AddScoped<LessonProgressService>();
         Authorization = AddAuthorization();
+        // Last: touching the renderer freezes the service collection.
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
     protected string ContentRoot { get; }
