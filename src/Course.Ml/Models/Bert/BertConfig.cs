@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Course.Ml.Models.Bert;
+
+/// <summary>
+/// A BERT configuration as stored in a Hugging Face <c>config.json</c> (same field names), with
+/// <c>transformers</c>' defaults for <c>bert-base-uncased</c> where a field is absent.
+/// </summary>
+public sealed record BertConfig
+{
+    [JsonPropertyName("architectures")] public List<string>? Architectures { get; init; }
+    [JsonPropertyName("model_type")] public string ModelType { get; init; } = "bert";
+    [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 30522;
+    [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; } = 768;
+    [JsonPropertyName("num_hidden_layers")] public int NumHiddenLayers { get; init; } = 12;
+    [JsonPropertyName("num_attention_heads")] public int NumAttentionHeads { get; init; } = 12;
+    [JsonPropertyName("intermediate_size")] public int IntermediateSize { get; init; } = 3072;
+    [JsonPropertyName("hidden_act")] public string HiddenAct { get; init; } = "gelu";
+    [JsonPropertyName("hidden_dropout_prob")] public double HiddenDropoutProb { get; init; } = 0.1;
+    [JsonPropertyName("attention_probs_dropout_prob")] public double AttentionProbsDropoutProb { get; init; } = 0.1;
+    [JsonPropertyName("max_position_embeddings")] public int MaxPositionEmbeddings { get; init; } = 512;
+    [JsonPropertyName("type_vocab_size")] public int TypeVocabSize { get; init; } = 2;
+    [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
+    [JsonPropertyName("layer_norm_eps")] public double LayerNormEps { get; init; } = 1e-12;
+    [JsonPropertyName("pad_token_id")] public int PadTokenId { get; init; }
+    [JsonPropertyName("position_embedding_type")] public string PositionEmbeddingType { get; init; } = "absolute";
+    [JsonPropertyName("classifier_dropout")] public double? ClassifierDropout { get; init; }
+    [JsonPropertyName("id2label")] public Dictionary<string, string>? Id2Label { get; init; }
+    [JsonPropertyName("label2id")] public Dictionary<string, int>? Label2Id { get; init; }
+    [JsonPropertyName("problem_type")] public string? ProblemType { get; init; }
+    [JsonPropertyName("transformers_version")] public string? TransformersVersion { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    public static BertConfig Load(string path)
+    {
+        var config = JsonSerializer.Deserialize<BertConfig>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path} is empty.");
+        if (config.ModelType != "bert")
+        {
+            throw new NotSupportedException($"{path}: model_type '{config.ModelType}' is not supported; this platform implements BERT.");
+        }
+        if (config.HiddenSize % config.NumAttentionHeads != 0)
+        {
+            throw new InvalidDataException($"{path}: hidden_size {config.HiddenSize} is not a multiple of num_attention_heads {config.NumAttentionHeads}.");
+        }
+        return config;
+    }
+
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json) + "\n");
+}

