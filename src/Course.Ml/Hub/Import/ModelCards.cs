@@ -53,8 +53,8 @@ internal static class ModelCards
         ## Evaluation
 
         sentence-transformers reports an average of 68.06 over 14 sentence-embedding tasks and 49.54 over 6
-        semantic-search tasks for this model. This platform checks the conversion itself: the TorchSharp port
-        matches ONNX Runtime on the packaged graph (see docs/benchmarks.md).
+        semantic-search tasks for this model. The import here checks every tensor's name and shape against
+        BERT's state dict and reads the architecture (heads, LayerNorm eps, GELU) off the graph itself.
 
         ## Limitations and bias
 
