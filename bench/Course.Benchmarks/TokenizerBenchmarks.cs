@@ -136,7 +136,8 @@ public sealed class ThroughputConfig : ManualConfig
 {
     public ThroughputConfig()
     {
-        AddJob(Job.Default.WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance));
+        // Fixed counts: on a 2-core machine shared with other work the default job may not converge.
+        AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(15).WithToolchain(BenchmarkDotNet.Toolchains.InProcess.Emit.InProcessEmitToolchain.Instance));
         AddColumn(new ThroughputColumn());
         WithOptions(ConfigOptions.DisableOptimizationsValidator);
     }
