@@ -24,6 +24,8 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
 
     // ASCII classes: 0 drop (control), 1 whitespace, 2 punctuation, 3 word character.
     private static readonly byte[] AsciiClass = BuildAsciiClasses();
+    private static readonly char[] AsciiSame = Enumerable.Range(0, 128).Select(c => (char)c).ToArray();
+    private static readonly char[] AsciiLower = AsciiSame.Select(c => c is >= 'A' and <= 'Z' ? (char)(c + 32) : c).ToArray();
 
     private readonly string[] _idToToken;
     private readonly SpanVocabulary _words;
@@ -129,6 +131,11 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             }
         }
 
+        // The common case, ASCII word characters, writes through locals (re-read after the slow path may grow the buffers).
+        var chars = b.Chars;
+        var starts = b.Starts;
+        var ends = b.Ends;
+        var lowerTable = _lowerCase ? AsciiLower : AsciiSame;
         for (var i = 0; i < text.Length;)
         {
             var c = text[i];
@@ -136,6 +143,12 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             {
                 switch (AsciiClass[c])
                 {
+                    case 3:
+                        chars[n] = lowerTable[c];
+                        starts[n] = i;
+                        ends[n] = i + 1;
+                        n++;
+                        break;
                     case 1:
                         EndWord(b, n);
                         break;
@@ -143,9 +156,6 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                         EndWord(b, n);
                         b.Put(ref n, c, i, i + 1);
                         EndWord(b, n);
-                        break;
-                    case 3:
-                        b.Put(ref n, _lowerCase && c is >= 'A' and <= 'Z' ? (char)(c + 32) : c, i, i + 1);
                         break;
                 }
                 i++;
@@ -205,6 +215,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                 }
             }
             i = end;
+            (chars, starts, ends) = (b.Chars, b.Starts, b.Ends);
         }
         EndWord(b, n);
         return n;

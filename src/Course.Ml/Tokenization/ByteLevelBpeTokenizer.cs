@@ -85,10 +85,12 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
 
     public override void Tokenize(string text, List<Piece> pieces)
     {
-        foreach (var token in _tiktoken.EncodeToTokens(text, out _))
+        var tokens = _tiktoken.EncodeToTokens(text, out _);
+        pieces.EnsureCapacity(pieces.Count + tokens.Count);
+        for (var i = 0; i < tokens.Count; i++)
         {
-            var (start, length) = token.Offset.GetOffsetAndLength(text.Length);
-            pieces.Add(new Piece(token.Id, start, start + length, Piece.Deferred));
+            var (start, length) = tokens[i].Offset.GetOffsetAndLength(text.Length);
+            pieces.Add(new Piece(tokens[i].Id, start, start + length, Piece.Deferred));
         }
     }
 

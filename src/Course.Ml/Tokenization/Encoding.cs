@@ -46,18 +46,26 @@ public sealed record TokenizerOptions
 public sealed class Encoding
 {
     private readonly Func<int, string> _idToToken;
-    private readonly Lazy<int?[]> _wordIds;
+    private readonly Func<int?[]>? _computeWordIds;
+    private int?[]? _wordIds;
     private string[]? _tokens;
 
     internal Encoding(int[] inputIds, int[] attentionMask, int[]? tokenTypeIds, (int Start, int End)[] offsetMapping,
-        int[] specialTokensMask, Func<int?[]> wordIds, int?[] sequenceIds, Func<int, string> idToToken)
+        int[] specialTokensMask, int?[] wordIds, int?[] sequenceIds, Func<int, string> idToToken)
+        : this(inputIds, attentionMask, tokenTypeIds, offsetMapping, specialTokensMask, (Func<int?[]>?)null, sequenceIds, idToToken)
+    {
+        _wordIds = wordIds;
+    }
+
+    internal Encoding(int[] inputIds, int[] attentionMask, int[]? tokenTypeIds, (int Start, int End)[] offsetMapping,
+        int[] specialTokensMask, Func<int?[]>? wordIds, int?[] sequenceIds, Func<int, string> idToToken)
     {
         InputIds = inputIds;
         AttentionMask = attentionMask;
         TokenTypeIds = tokenTypeIds;
         OffsetMapping = offsetMapping;
         SpecialTokensMask = specialTokensMask;
-        _wordIds = new Lazy<int?[]>(wordIds);
+        _computeWordIds = wordIds;
         SequenceIds = sequenceIds;
         _idToToken = idToToken;
     }
@@ -77,7 +85,7 @@ public sealed class Encoding
     /// Index of the pre-tokenized word each token comes from (per sequence); null for special tokens.
     /// Computed on first use where the tokenizer defers it (byte-level BPE), so encoding stays as fast as tiktoken.
     /// </summary>
-    public int?[] WordIds => _wordIds.Value;
+    public int?[] WordIds => _wordIds ??= _computeWordIds!();
 
     /// <summary>0 or 1 for tokens of the first or second sequence; null for special tokens.</summary>
     public int?[] SequenceIds { get; }

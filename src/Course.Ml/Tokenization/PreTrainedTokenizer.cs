@@ -278,12 +278,17 @@ public abstract class PreTrainedTokenizer
         }
 
         var deferred = first.Exists(p => p.Word == Piece.Deferred) || second?.Exists(p => p.Word == Piece.Deferred) == true;
-        if (!deferred)
+        if (deferred)
         {
-            var words = WordIds();
-            return new Encoding(ids, attention, typeIds, offsets, special, () => words, sequences, TokenOrUnknown);
+            return new Encoding(ids, attention, typeIds, offsets, special, WordIds, sequences, TokenOrUnknown);
         }
-        return new Encoding(ids, attention, typeIds, offsets, special, WordIds, sequences, TokenOrUnknown);
+        // Word ids already known: fill them straight from the pieces (the common, WordPiece path).
+        var known = new int?[length];
+        for (var i = 0; i < length; i++)
+        {
+            known[i] = sequences[i] switch { 0 => first[positions[i]].Word, 1 => second![positions[i]].Word, _ => null };
+        }
+        return new Encoding(ids, attention, typeIds, offsets, special, known, sequences, TokenOrUnknown);
     }
 
     private Encoding Pad(Encoding encoding, int length)
