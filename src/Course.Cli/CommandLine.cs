@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Data;

@@ -36,7 +36,7 @@ public sealed class DatasetCatalog(string root)
             .Where(f => f.EndsWith(".jsonl", StringComparison.Ordinal) || f.EndsWith(".tsv", StringComparison.Ordinal)
                         || f.EndsWith(".csv", StringComparison.Ordinal) || f.EndsWith(".conll", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
-            .ToDictionary(System.IO.Path.GetFileNameWithoutExtension, CountRows);
+            .ToDictionary(f => System.IO.Path.GetFileNameWithoutExtension(f), CountRows);
         return new HubDataset(System.IO.Path.GetFileName(path), path, HubCard.Load(System.IO.Path.Combine(path, "README.md")), splits);
     }
 

@@ -136,6 +136,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
         var starts = b.Starts;
         var ends = b.Ends;
         var lowerTable = _lowerCase ? AsciiLower : AsciiSame;
+        Span<char> utf16 = stackalloc char[2];
         for (var i = 0; i < text.Length;)
         {
             var c = text[i];
@@ -208,7 +209,6 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                     var lower = Rune.ToLowerInvariant(part);
                     var punctuation = IsPunctuation(partCategory);
                     if (punctuation) EndWord(b, n);
-                    Span<char> utf16 = stackalloc char[2];
                     var count = lower.EncodeToUtf16(utf16);
                     for (var u = 0; u < count; u++) b.Put(ref n, utf16[u], i, end);
                     if (punctuation) EndWord(b, n);
