@@ -35,7 +35,20 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
     private readonly int _unkId;
     private readonly bool _lowerCase;
 
+    private const int SplitCacheCapacity = 100_000;
+
     [ThreadStatic] private static Buffers? _buffers;
+
+    private readonly ThreadLocal<SplitCache> _splits = new(() => new SplitCache());
+
+    /// <summary>Per-thread memory of how words that are not one vocabulary entry were split.</summary>
+    private sealed class SplitCache
+    {
+        public readonly Dictionary<string, (int Id, int Start, int End)[]> Map = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, (int Id, int Start, int End)[]>.AlternateLookup<ReadOnlySpan<char>> Lookup;
+
+        public SplitCache() => Lookup = Map.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public BertWordPieceTokenizer(string nameOrPath, IReadOnlyList<string> vocabulary, int modelMaxLength = 512, bool doLowerCase = true)
     {
@@ -101,20 +114,20 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
         var normalized = Normalize(text, buffers);
         var chars = buffers.Chars.AsSpan(0, normalized);
         var starts = buffers.Starts;
-        var ends = buffers.Ends;
         var boundaries = buffers.WordEnds;
         var wordStart = 0;
         for (var w = 0; w < buffers.WordCount; w++)
         {
             var wordEnd = boundaries[w];
-            WordPiece(chars[wordStart..wordEnd], wordStart, starts, ends, word++, pieces);
+            WordPiece(text, chars[wordStart..wordEnd], wordStart, starts, word++, pieces);
             wordStart = wordEnd;
         }
     }
 
     /// <summary>
-    /// Writes the normalised, pre-tokenized text into the thread's buffers: characters, the original
-    /// [start, end) of each, and where each word ends. Returns the number of characters.
+    /// Writes the normalised, pre-tokenized text into the thread's buffers: characters, the original start
+    /// of each (its end is the end of that original character, see <see cref="EndOf"/>), and where each word
+    /// ends. Returns the number of characters.
     /// </summary>
     private int Normalize(string text, Buffers b)
     {
@@ -134,7 +147,6 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
         // The common case, ASCII word characters, writes through locals (re-read after the slow path may grow the buffers).
         var chars = b.Chars;
         var starts = b.Starts;
-        var ends = b.Ends;
         var lowerTable = _lowerCase ? AsciiLower : AsciiSame;
         Span<char> utf16 = stackalloc char[2];
         for (var i = 0; i < text.Length;)
@@ -147,7 +159,6 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                     case 3:
                         chars[n] = lowerTable[c];
                         starts[n] = i;
-                        ends[n] = i + 1;
                         n++;
                         break;
                     case 1:
@@ -155,7 +166,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                         break;
                     case 2:
                         EndWord(b, n);
-                        b.Put(ref n, c, i, i + 1);
+                        b.Put(ref n, c, i);
                         EndWord(b, n);
                         break;
                 }
@@ -184,13 +195,13 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             else if (IsChineseCharacter(rune.Value))
             {
                 EndWord(b, n);
-                for (var k = i; k < end; k++) b.Put(ref n, text[k], i, end);
+                for (var k = i; k < end; k++) b.Put(ref n, text[k], i);
                 EndWord(b, n);
             }
             else if (!_lowerCase)
             {
                 if (IsPunctuation(category)) EndWord(b, n);
-                for (var k = i; k < end; k++) b.Put(ref n, text[k], i, end);
+                for (var k = i; k < end; k++) b.Put(ref n, text[k], i);
                 if (IsPunctuation(category)) EndWord(b, n);
             }
             else
@@ -210,25 +221,54 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                     var punctuation = IsPunctuation(partCategory);
                     if (punctuation) EndWord(b, n);
                     var count = lower.EncodeToUtf16(utf16);
-                    for (var u = 0; u < count; u++) b.Put(ref n, utf16[u], i, end);
+                    for (var u = 0; u < count; u++) b.Put(ref n, utf16[u], i);
                     if (punctuation) EndWord(b, n);
                 }
             }
             i = end;
-            (chars, starts, ends) = (b.Chars, b.Starts, b.Ends);
+            (chars, starts) = (b.Chars, b.Starts);
         }
         EndWord(b, n);
         return n;
     }
 
-    private void WordPiece(ReadOnlySpan<char> word, int offset, int[] starts, int[] ends, int wordIndex, List<Piece> pieces)
+    /// <summary>End of the original character (one UTF-16 unit, or a surrogate pair) that starts at <paramref name="start"/>.</summary>
+    private static int EndOf(string text, int start) =>
+        start + (char.IsHighSurrogate(text[start]) && start + 1 < text.Length && char.IsLowSurrogate(text[start + 1]) ? 2 : 1);
+
+    private void WordPiece(string text, ReadOnlySpan<char> word, int offset, int[] starts, int wordIndex, List<Piece> pieces)
+    {
+        // Most words are one vocabulary entry: a single probe.
+        if (word.Length <= _maxPieceLength && _words.TryGetValue(word, out var whole))
+        {
+            pieces.Add(new Piece(whole, starts[offset], EndOf(text, starts[offset + word.Length - 1]), wordIndex));
+            return;
+        }
+        // The rest are split greedily once per thread and remembered: text repeats its rare words.
+        var cache = _splits.Value!;
+        if (!cache.Lookup.TryGetValue(word, out var split))
+        {
+            split = Split(word);
+            if (cache.Map.Count >= SplitCacheCapacity)
+            {
+                cache.Map.Clear();
+            }
+            cache.Map[word.ToString()] = split;
+        }
+        foreach (var (id, start, end) in split)
+        {
+            pieces.Add(new Piece(id, starts[offset + start], EndOf(text, starts[offset + end - 1]), wordIndex));
+        }
+    }
+
+    /// <summary>Greedy longest-match-first WordPiece of one normalised word: (id, start, end) in the word.</summary>
+    private (int Id, int Start, int End)[] Split(ReadOnlySpan<char> word)
     {
         if (word.Length > MaxInputCharsPerWord)
         {
-            pieces.Add(new Piece(_unkId, starts[offset], ends[offset + word.Length - 1], wordIndex));
-            return;
+            return [(_unkId, 0, word.Length)];
         }
-        var first = pieces.Count;
+        var split = new List<(int, int, int)>();
         for (var start = 0; start < word.Length;)
         {
             var end = Math.Min(word.Length, start + _maxPieceLength);
@@ -243,13 +283,12 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             }
             if (end == start)
             {
-                pieces.RemoveRange(first, pieces.Count - first);
-                pieces.Add(new Piece(_unkId, starts[offset], ends[offset + word.Length - 1], wordIndex));
-                return;
+                return [(_unkId, 0, word.Length)];
             }
-            pieces.Add(new Piece(id, starts[offset + start], ends[offset + end - 1], wordIndex));
+            split.Add((id, start, end));
             start = end;
         }
+        return split.ToArray();
     }
 
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
@@ -313,7 +352,6 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
     {
         public char[] Chars = new char[256];
         public int[] Starts = new int[256];
-        public int[] Ends = new int[256];
         public int[] WordEnds = new int[256];
         public int WordCount;
 
@@ -327,7 +365,6 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             var size = Math.Max(capacity, Chars.Length * 2);
             Chars = Grow(Chars, size, keep);
             Starts = Grow(Starts, size, keep);
-            Ends = Grow(Ends, size, keep);
             WordEnds = Grow(WordEnds, size, WordCount);
         }
 
@@ -338,11 +375,10 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             return grown;
         }
 
-        public void Put(ref int n, char c, int start, int end)
+        public void Put(ref int n, char c, int start)
         {
             Chars[n] = c;
             Starts[n] = start;
-            Ends[n] = end;
             n++;
         }
     }
