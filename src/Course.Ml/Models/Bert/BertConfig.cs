@@ -39,6 +39,20 @@ public sealed record BertConfig
 
     public int HeadDim => HiddenSize / NumAttentionHeads;
 
+    /// <summary>Number of classes of a classification head: the size of <c>id2label</c> (HF's default is 2).</summary>
+    [JsonIgnore] public int NumLabels => Id2Label?.Count ?? 2;
+
+    /// <summary>Label names in id order (LABEL_0, LABEL_1, … when the config has none).</summary>
+    [JsonIgnore] public IReadOnlyList<string> Labels =>
+        Enumerable.Range(0, NumLabels).Select(i => Id2Label?.GetValueOrDefault(i.ToString()) ?? $"LABEL_{i}").ToList();
+
+    /// <summary>This configuration with a classification head of the given labels (id2label and label2id).</summary>
+    public BertConfig WithLabels(IReadOnlyList<string> labels) => this with
+    {
+        Id2Label = labels.Select((l, i) => (l, i)).ToDictionary(x => x.i.ToString(), x => x.l),
+        Label2Id = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i),
+    };
+
     public static BertConfig Load(string path)
     {
         var config = JsonSerializer.Deserialize<BertConfig>(File.ReadAllText(path), Json)

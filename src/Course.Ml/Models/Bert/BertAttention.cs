@@ -1,0 +1,24 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Models.Bert;
+
+/// <summary>Self-attention and its output block (HF <c>BertAttention</c>).</summary>
+public sealed class BertAttention : nn.Module
+{
+    private readonly BertSelfAttention @self;
+    private readonly BertSelfOutput output;
+
+    public BertAttention(BertConfig config) : base(nameof(BertAttention))
+    {
+        @self = new BertSelfAttention(config);
+        output = new BertSelfOutput(config);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor hidden, Tensor attentionBias)
+    {
+        using var attended = @self.forward(hidden, attentionBias);
+        return output.forward(attended, hidden);
+    }
+}

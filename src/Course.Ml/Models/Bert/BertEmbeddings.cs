@@ -1,0 +1,43 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Models.Bert;
+
+/// <summary>Word + position + token-type embeddings, then LayerNorm and dropout (HF <c>BertEmbeddings</c>).</summary>
+public sealed class BertEmbeddings : nn.Module
+{
+    private readonly Embedding word_embeddings;
+    private readonly Embedding position_embeddings;
+    private readonly Embedding token_type_embeddings;
+    private readonly LayerNorm LayerNorm;
+    private readonly Dropout dropout;
+
+    public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
+    {
+        word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
+        position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm([config.HiddenSize], config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    /// <summary>The input embedding matrix, shared with the masked-LM decoder.</summary>
+    public Parameter WordEmbeddingWeight => word_embeddings.weight!;
+
+    /// <param name="inputIds">(B, T) token ids.</param>
+    /// <param name="tokenTypeIds">(B, T) segment ids.</param>
+    /// <returns>(B, T, H)</returns>
+    public Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    {
+        var length = inputIds.shape[1];
+        using var positions = arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0); // (1, T)
+        using var words = word_embeddings.forward(inputIds);
+        using var positional = position_embeddings.forward(positions);
+        using var types = token_type_embeddings.forward(tokenTypeIds);
+        using var sum = words + positional + types;
+        using var normed = LayerNorm.forward(sum);
+        return dropout.forward(normed);
+    }
+}

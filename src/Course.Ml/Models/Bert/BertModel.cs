@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Models.Bert;
+
+/// <summary>The encoder's outputs (HF <c>BaseModelOutputWithPooling</c>).</summary>
+public sealed record BertModelOutput(Tensor LastHiddenState, Tensor? PoolerOutput) : IDisposable
+{
+    public void Dispose()
+    {
+        LastHiddenState.Dispose();
+        PoolerOutput?.Dispose();
+    }
+}
+
+/// <summary>Embeddings → encoder → optional pooler (HF <c>BertModel</c>); state-dict keys as Hugging Face's.</summary>
+public sealed class BertModel : nn.Module
+{
+    private readonly BertEmbeddings embeddings;
+    private readonly BertEncoder encoder;
+    private readonly BertPooler? pooler;
+
+    public BertModel(BertConfig config, bool addPoolingLayer = true) : base(nameof(BertModel))
+    {
+        Config = config;
+        embeddings = new BertEmbeddings(config);
+        encoder = new BertEncoder(config);
+        pooler = addPoolingLayer ? new BertPooler(config) : null;
+        RegisterComponents();
+    }
+
+    public BertConfig Config { get; }
+
+    public Parameter WordEmbeddingWeight => embeddings.WordEmbeddingWeight;
+
+    /// <param name="inputIds">(B, T) int64</param>
+    /// <param name="attentionMask">(B, T) int64, 1 for tokens and 0 for padding; all ones when null.</param>
+    /// <param name="tokenTypeIds">(B, T) int64; zeros when null.</param>
+    public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    {
+        using var scope = NewDisposeScope();
+        var types = tokenTypeIds ?? zeros_like(inputIds);
+        var mask = attentionMask ?? ones_like(inputIds);
+        // (B, 1, 1, T): 0 where attended, the most negative float at padding, broadcast over heads and queries.
+        var bias = (1.0f - mask.to_type(ScalarType.Float32)).unsqueeze(1).unsqueeze(2) * finfo(ScalarType.Float32).min;
+        var hidden = encoder.forward(embeddings.forward(inputIds, types), bias.to_type(ScalarType.Float32)); // (B, T, H)
+        var pooled = pooler?.forward(hidden);
+        return new BertModelOutput(hidden.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope());
+    }
+}

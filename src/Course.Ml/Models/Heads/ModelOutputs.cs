@@ -1,0 +1,23 @@
+using static TorchSharp.torch;
+
+namespace Course.Ml.Models.Heads;
+
+/// <summary>A head's result: the loss when labels were given, and the raw logits (HF <c>SequenceClassifierOutput</c> …).</summary>
+public record ModelOutput(Tensor? Loss, Tensor Logits) : IDisposable
+{
+    public virtual void Dispose()
+    {
+        Loss?.Dispose();
+        Logits.Dispose();
+    }
+}
+
+/// <summary>HF <c>QuestionAnsweringModelOutput</c>: (B, T) start and end logits.</summary>
+public sealed record QuestionAnsweringOutput(Tensor? Loss, Tensor StartLogits, Tensor EndLogits) : ModelOutput(Loss, StartLogits)
+{
+    public override void Dispose()
+    {
+        base.Dispose();
+        EndLogits.Dispose();
+    }
+}

@@ -1,0 +1,228 @@
+using Course.Ml.Hub;
+using Course.Ml.Hub.Import;
+using Course.Ml.Models;
+using Course.Ml.Models.Bert;
+using Course.Ml.Models.Heads;
+using Course.Ml.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace Course.Ml.Tests;
+
+public class BertParityTests
+{
+    [Fact]
+    public void The_torchsharp_port_matches_onnx_runtime_on_the_packaged_graph()
+    {
+        var packaged = (OnnxPackagedBert)PackagedModels.Find("sentence-transformers/all-MiniLM-L6-v2")!;
+        var imported = packaged.ReadGraph();
+        using var model = new BertModel(imported.Config);
+        var report = PreTrainedBert.LoadWeights(model, imported.Tensors);
+        model.eval();
+        Assert.Empty(report.MissingKeys);
+        Assert.Empty(report.UnexpectedKeys);
+
+        var batch = Tokenizers.Bert.EncodeBatch(
+            ["Hello, my dog is cute", "Transformers turn token ids into contextual vectors, one per token."],
+            options: new TokenizerOptions { Padding = PaddingStrategy.Longest });
+        var (rows, length) = (batch.Encodings.Count, batch.Encodings[0].Length);
+        long[] Flatten(Func<Tokenization.Encoding, int[]> field) => batch.Encodings.SelectMany(e => field(e).Select(v => (long)v)).ToArray();
+        var ids = Flatten(e => e.InputIds);
+        var mask = Flatten(e => e.AttentionMask);
+        var types = Flatten(e => e.TokenTypeIds!);
+
+        float[] ours;
+        using (no_grad())
+        using (var output = model.forward(tensor(ids, [rows, length]), tensor(mask, [rows, length]), tensor(types, [rows, length])))
+        {
+            ours = output.LastHiddenState.data<float>().ToArray();
+        }
+
+        using var session = new InferenceSession(PackagedResources.Read(packaged.AssemblyPath, ".Resources.model.onnx"));
+        int[] shape = [rows, length];
+        using var results = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids, shape)),
+            NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(mask, shape)),
+            NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(types, shape)),
+        ]);
+        var reference = results.First(r => r.Name == "last_hidden_state").AsEnumerable<float>().ToArray();
+
+        Assert.Equal(reference.Length, ours.Length);
+        var hidden = imported.Config.HiddenSize;
+        var maxDifference = 0.0;
+        for (var i = 0; i < ours.Length; i++)
+        {
+            // Padding positions are not defined by either implementation; compare real tokens only.
+            if (mask[i / hidden] == 1)
+            {
+                maxDifference = Math.Max(maxDifference, Math.Abs(ours[i] - reference[i]));
+            }
+        }
+        Assert.InRange(maxDifference, 0, 1e-4);
+    }
+
+    [Fact]
+    public void A_checkpoint_without_a_pooler_reports_the_pooler_as_newly_initialised()
+    {
+        var imported = ((OnnxPackagedBert)PackagedModels.Find("Snowflake/snowflake-arctic-embed-xs")!).ReadGraph();
+        using var model = new BertModel(imported.Config);
+
+        var report = PreTrainedBert.LoadWeights(model, imported.Tensors);
+
+        Assert.Equal(["pooler.dense.bias", "pooler.dense.weight"], report.MissingKeys);
+    }
+}
+
+public sealed class BertHeadTests : IDisposable
+{
+    private static readonly BertConfig Tiny = new BertConfig
+    {
+        VocabSize = 40, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 32, MaxPositionEmbeddings = 24,
+    }.WithLabels(["O", "B-PER", "I-PER"]);
+
+    private readonly ModelHub _hub = new(Directory.CreateTempSubdirectory("course-heads-").FullName);
+
+    private static Tensor Ids(params long[][] rows) => tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
+
+    [Fact]
+    public void Heads_return_logits_of_the_documented_shapes_and_a_loss_with_labels()
+    {
+        manual_seed(1);
+        using var ids = Ids([2, 5, 6, 7, 3], [2, 8, 9, 3, 0]);
+        using var mask = Ids([1, 1, 1, 1, 1], [1, 1, 1, 1, 0]);
+
+        using var sequence = new BertForSequenceClassification(Tiny);
+        using (var output = sequence.forward(ids, mask, labels: tensor(new long[] { 0, 2 })))
+        {
+            Assert.Equal([2L, 3], output.Logits.shape);
+            Assert.Equal(ScalarType.Float32, output.Loss!.dtype);
+            // Untrained: the loss is close to ln(3), the loss of a uniform guess.
+            Assert.InRange(output.Loss.item<float>(), 0.5, 2.0);
+        }
+
+        using var tokens = new BertForTokenClassification(Tiny);
+        using (var output = tokens.forward(ids, mask, labels: Ids([-100, 1, 2, 0, -100], [-100, 0, 0, -100, -100])))
+        {
+            Assert.Equal([2L, 5, 3], output.Logits.shape);
+            Assert.True(output.Loss!.item<float>() > 0);
+        }
+
+        using var qa = new BertForQuestionAnswering(Tiny);
+        using (var output = qa.forward(ids, mask, startPositions: tensor(new long[] { 1, 2 }), endPositions: tensor(new long[] { 2, 2 })))
+        {
+            Assert.Equal([2L, 5], output.StartLogits.shape);
+            Assert.Equal([2L, 5], output.EndLogits.shape);
+            Assert.True(output.Loss!.item<float>() > 0);
+        }
+
+        using var mlm = new BertForMaskedLM(Tiny);
+        using (var output = mlm.forward(ids, mask, labels: Ids([-100, 5, -100, -100, -100], [-100, -100, 9, -100, -100])))
+        {
+            Assert.Equal([2L, 5, 40], output.Logits.shape);
+            Assert.True(output.Loss!.item<float>() > 0);
+        }
+    }
+
+    [Fact]
+    public void Token_classification_loss_ignores_minus_100_labels()
+    {
+        manual_seed(2);
+        using var model = new BertForTokenClassification(Tiny);
+        model.eval();
+        using var ids = Ids([2, 5, 6, 3]);
+
+        using var all = model.forward(ids, labels: Ids([-100, 1, 2, -100]));
+        using var one = model.forward(ids, labels: Ids([-100, 1, -100, -100]));
+        using var logits = all.Logits.log_softmax(-1);
+        var expected = -logits[0, 1, 1].item<float>();
+
+        Assert.Equal(expected, one.Loss!.item<float>(), 4);
+        Assert.NotEqual(one.Loss.item<float>(), all.Loss!.item<float>(), 4);
+    }
+
+    [Fact]
+    public void The_masked_lm_decoder_is_tied_to_the_word_embeddings()
+    {
+        using var model = new BertForMaskedLM(Tiny);
+
+        Assert.DoesNotContain(model.named_parameters(), p => p.name.StartsWith("cls.predictions.decoder"));
+        Assert.Contains(model.named_parameters(), p => p.name == "cls.predictions.bias");
+        Assert.Contains(model.named_parameters(), p => p.name == "bert.embeddings.word_embeddings.weight");
+    }
+
+    [Fact]
+    public void Save_and_load_round_trip_through_the_hub_with_identical_logits()
+    {
+        manual_seed(3);
+        using var original = new BertForTokenClassification(Tiny);
+        original.eval();
+        PreTrainedBert.Save(original, Tiny, _hub.PathOf("test/tiny-ner"));
+
+        var (loaded, report) = AutoModelForTokenClassification.FromPretrained("test/tiny-ner", _hub);
+        using var _ = loaded;
+        using var ids = Ids([2, 5, 6, 7, 3]);
+        using var a = original.forward(ids);
+        using var b = loaded.forward(ids);
+
+        Assert.Empty(report.MissingKeys);
+        Assert.Equal(["O", "B-PER", "I-PER"], loaded.Config.Labels);
+        Assert.Equal(a.Logits.data<float>().ToArray(), b.Logits.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void A_bare_encoder_loads_into_a_head_and_only_the_head_is_new()
+    {
+        manual_seed(4);
+        using var encoder = new BertModel(Tiny);
+        PreTrainedBert.Save(encoder, Tiny, _hub.PathOf("test/tiny-encoder"));
+
+        var (model, report) = AutoModelForSequenceClassification.FromPretrained("test/tiny-encoder", _hub, ["negative", "neutral", "positive"]);
+        using var _ = model;
+
+        Assert.Equal(["classifier.bias", "classifier.weight"], report.MissingKeys);
+        Assert.Empty(report.UnexpectedKeys);
+        Assert.Equal(["negative", "neutral", "positive"], model.Config.Labels);
+    }
+
+    [Fact]
+    public void A_head_with_a_different_number_of_labels_is_refused_with_the_shapes()
+    {
+        using var model = new BertForSequenceClassification(Tiny);
+        PreTrainedBert.Save(model, Tiny, _hub.PathOf("test/three-labels"));
+
+        var error = Assert.Throws<InvalidDataException>(() =>
+            AutoModelForSequenceClassification.FromPretrained("test/three-labels", _hub, ["a", "b"]));
+
+        Assert.Contains("classifier", error.Message);
+        Assert.Contains("num_labels", error.Message);
+    }
+
+    [Fact]
+    public void Repeated_forwards_leave_no_live_tensors_behind()
+    {
+        using var model = new BertForSequenceClassification(Tiny);
+        model.eval();
+        using var ids = Ids([2, 5, 6, 7, 3]);
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            model.forward(ids).Dispose();
+        }
+
+        Step();
+        var before = Tensor.TotalCount;
+        for (var i = 0; i < 50; i++)
+        {
+            Step();
+        }
+
+        Assert.Equal(before, Tensor.TotalCount);
+    }
+
+    public void Dispose() => Directory.Delete(_hub.Root, recursive: true);
+}
