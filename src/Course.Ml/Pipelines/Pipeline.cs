@@ -1,0 +1,145 @@
+using Course.Ml.Hub;
+using Course.Ml.Models;
+using Course.Ml.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Pipelines;
+
+/// <summary>Limits every pipeline enforces on its inputs.</summary>
+public sealed record PipelineOptions
+{
+    /// <summary>Longest text (characters) a pipeline accepts; longer input is refused with a clear error.</summary>
+    public int MaxInputCharacters { get; init; } = 20_000;
+
+    public static PipelineOptions Default { get; } = new();
+}
+
+/// <summary>
+/// HF's <c>pipeline(task, model)</c>: preprocess (tokenize) → forward (no gradients, one dispose scope per
+/// call, so no tensor outlives a request) → postprocess (softmax, labels from id2label, spans, …).
+/// </summary>
+public abstract class Pipeline : IDisposable
+{
+    public const string FeatureExtraction = "feature-extraction";
+    public const string TextClassification = "text-classification";
+    public const string TokenClassification = "token-classification";
+    public const string QuestionAnswering = "question-answering";
+    public const string FillMask = "fill-mask";
+
+    public static IReadOnlyList<string> Tasks { get; } = [FeatureExtraction, TextClassification, TokenClassification, QuestionAnswering, FillMask];
+
+    protected Pipeline(string task, string modelId, PreTrainedTokenizer tokenizer, nn.Module model, PipelineOptions options)
+    {
+        Task = task;
+        ModelId = modelId;
+        Tokenizer = tokenizer;
+        Model = model;
+        Options = options;
+    }
+
+    public string Task { get; }
+    public string ModelId { get; }
+    public PreTrainedTokenizer Tokenizer { get; }
+    protected nn.Module Model { get; }
+    protected PipelineOptions Options { get; }
+
+    /// <summary>Creates the pipeline for <paramref name="task"/> on a hub model; refuses models without the task's head.</summary>
+    public static Pipeline Create(string task, string modelId, ModelHub hub, PipelineOptions? options = null, IProgress<string>? progress = null)
+    {
+        options ??= PipelineOptions.Default;
+        var tokenizer = AutoTokenizer.FromPretrained(modelId, hub, progress);
+        switch (task)
+        {
+            case FeatureExtraction:
+                return new FeatureExtractionPipeline(modelId, tokenizer, AutoModel.FromPretrained(modelId, hub, progress), options);
+            case TextClassification:
+            {
+                var (model, report) = AutoModelForSequenceClassification.FromPretrained(modelId, hub, progress: progress);
+                return new TextClassificationPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
+            }
+            case TokenClassification:
+            {
+                var (model, report) = AutoModelForTokenClassification.FromPretrained(modelId, hub, progress: progress);
+                return new TokenClassificationPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
+            }
+            case QuestionAnswering:
+            {
+                var (model, report) = AutoModelForQuestionAnswering.FromPretrained(modelId, hub, progress);
+                return new QuestionAnsweringPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
+            }
+            case FillMask:
+            {
+                var (model, report) = AutoModelForMaskedLM.FromPretrained(modelId, hub, progress);
+                return new FillMaskPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
+            }
+            default:
+                throw new ArgumentException($"Unknown task '{task}'. Tasks: {string.Join(", ", Tasks)}.");
+        }
+    }
+
+    /// <summary>HF would initialise a missing head at random and predict noise; a course should say so instead.</summary>
+    private static T RequireHead<T>(T model, LoadReport report, string modelId, string task) where T : nn.Module
+    {
+        var missing = report.MissingKeys.Where(k => !k.StartsWith("bert.", StringComparison.Ordinal)).ToList();
+        if (missing.Count > 0)
+        {
+            model.Dispose();
+            throw new InvalidOperationException(
+                $"{modelId} has no trained {task} head (missing {string.Join(", ", missing)}): fine-tune it for the task first, or pick a model whose card has pipeline_tag: {task}.");
+        }
+        return model;
+    }
+
+    protected void CheckText(string text, string what = "text")
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ArgumentException($"The {what} is empty.");
+        }
+        if (text.Length > Options.MaxInputCharacters)
+        {
+            throw new ArgumentException($"The {what} has {text.Length:N0} characters; this pipeline accepts at most {Options.MaxInputCharacters:N0}.");
+        }
+    }
+
+    /// <summary>A (B, T) int64 tensor from one field of each encoding (all of equal length).</summary>
+    protected static Tensor Batch(IReadOnlyList<Tokenization.Encoding> encodings, Func<Tokenization.Encoding, int[]?> field)
+    {
+        var length = encodings[0].Length;
+        var values = new long[encodings.Count * length];
+        for (var row = 0; row < encodings.Count; row++)
+        {
+            var source = field(encodings[row]);
+            for (var i = 0; i < length; i++)
+            {
+                values[row * length + i] = source?[i] ?? 0;
+            }
+        }
+        return tensor(values, [encodings.Count, length]);
+    }
+
+    /// <summary>Numerically stable softmax of one row of logits.</summary>
+    public static float[] Softmax(ReadOnlySpan<float> logits)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var l in logits) max = Math.Max(max, l);
+        var result = new float[logits.Length];
+        var sum = 0.0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            result[i] = MathF.Exp(logits[i] - max);
+            sum += result[i];
+        }
+        for (var i = 0; i < result.Length; i++) result[i] = (float)(result[i] / sum);
+        return result;
+    }
+
+    protected TokenizerOptions Truncated => new() { Truncation = TruncationStrategy.LongestFirst, MaxLength = Tokenizer.ModelMaxLength };
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,112 @@
+using Course.Ml.Models.Heads;
+using Course.Ml.Tokenization;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Pipelines;
+
+/// <summary>Settings of HF's question-answering pipeline.</summary>
+public sealed record QuestionAnsweringOptions
+{
+    public int TopK { get; init; } = 1;
+
+    /// <summary>Tokens shared by consecutive windows of a long context.</summary>
+    public int DocStride { get; init; } = 128;
+
+    /// <summary>Longest answer, in tokens.</summary>
+    public int MaxAnswerLength { get; init; } = 15;
+
+    /// <summary>Window length (question + context + special tokens).</summary>
+    public int MaxSeqLength { get; init; } = 384;
+}
+
+/// <summary>
+/// Extractive QA: the context is cut into overlapping windows, each window scores every (start, end) span
+/// inside the context as p(start) · p(end), and the best spans across windows are returned with character
+/// offsets into the context.
+/// </summary>
+public sealed class QuestionAnsweringPipeline(string modelId, PreTrainedTokenizer tokenizer, BertForQuestionAnswering model, PipelineOptions options)
+    : Pipeline(QuestionAnswering, modelId, tokenizer, model, options)
+{
+    public IReadOnlyList<QuestionAnswer> Run(string question, string context, QuestionAnsweringOptions? settings = null)
+    {
+        settings ??= new QuestionAnsweringOptions();
+        CheckText(question, "question");
+        CheckText(context, "context");
+        if (settings.TopK < 1)
+        {
+            throw new ArgumentException("top_k must be at least 1.");
+        }
+
+        var maxLength = Math.Min(settings.MaxSeqLength, Tokenizer.ModelMaxLength);
+        var room = maxLength - Tokenizer.NumSpecialTokensToAdd(pair: true) - Tokenizer.Encode(question, options: new TokenizerOptions { AddSpecialTokens = false }).Length;
+        if (room < 2)
+        {
+            throw new ArgumentException($"The question is too long: it leaves no room for the context in {maxLength} tokens.");
+        }
+        var first = Tokenizer.Encode(question, context, new TokenizerOptions
+        {
+            Truncation = TruncationStrategy.OnlySecond,
+            MaxLength = maxLength,
+            Stride = Math.Min(settings.DocStride, room - 1),
+            ReturnOverflowingTokens = true,
+            Padding = PaddingStrategy.MaxLength,
+        });
+        var windows = first.Overflowing.Prepend(first).ToList();
+
+        float[] starts, ends;
+        using (NewDisposeScope())
+        using (no_grad())
+        using (var output = model.forward(Batch(windows, e => e.InputIds), Batch(windows, e => e.AttentionMask), Batch(windows, e => e.TokenTypeIds)))
+        {
+            starts = output.StartLogits.data<float>().ToArray();
+            ends = output.EndLogits.data<float>().ToArray();
+        }
+
+        var length = windows[0].Length;
+        var candidates = new List<QuestionAnswer>();
+        for (var w = 0; w < windows.Count; w++)
+        {
+            candidates.AddRange(Decode(windows[w], starts.AsSpan(w * length, length), ends.AsSpan(w * length, length), context, settings));
+        }
+        // The same span can win in two overlapping windows: keep its best score.
+        return candidates
+            .GroupBy(a => (a.Start, a.End))
+            .Select(g => g.MaxBy(a => a.Score)!)
+            .OrderByDescending(a => a.Score)
+            .Take(settings.TopK)
+            .ToList();
+    }
+
+    /// <summary>Best spans of one window from its start/end logits (only context tokens may answer).</summary>
+    public static IReadOnlyList<QuestionAnswer> Decode(Tokenization.Encoding window, ReadOnlySpan<float> startLogits, ReadOnlySpan<float> endLogits,
+        string context, QuestionAnsweringOptions settings)
+    {
+        var inContext = window.SequenceIds.Select(s => s == 1).ToArray();
+        float[] Masked(ReadOnlySpan<float> logits)
+        {
+            var copy = logits.ToArray();
+            for (var i = 0; i < copy.Length; i++)
+            {
+                if (!inContext[i]) copy[i] = -10_000f;
+            }
+            return Softmax(copy);
+        }
+        var pStart = Masked(startLogits);
+        var pEnd = Masked(endLogits);
+
+        var spans = new List<(int Start, int End, float Score)>();
+        for (var s = 0; s < pStart.Length; s++)
+        {
+            if (!inContext[s]) continue;
+            for (var e = s; e < Math.Min(pEnd.Length, s + settings.MaxAnswerLength); e++)
+            {
+                if (inContext[e]) spans.Add((s, e, pStart[s] * pEnd[e]));
+            }
+        }
+        return spans.OrderByDescending(x => x.Score).Take(settings.TopK).Select(x =>
+        {
+            var (start, end) = (window.OffsetMapping[x.Start].Start, window.OffsetMapping[x.End].End);
+            return new QuestionAnswer(x.Score, start, end, context[start..end]);
+        }).ToList();
+    }
+}

@@ -1,0 +1,31 @@
+using Course.Ml.Models.Heads;
+using Course.Ml.Tokenization;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Pipelines;
+
+/// <summary>Sentence → logits → softmax over <c>id2label</c>; every label's score (HF <c>top_k=None</c>).</summary>
+public sealed class TextClassificationPipeline(string modelId, PreTrainedTokenizer tokenizer, BertForSequenceClassification model, PipelineOptions options)
+    : Pipeline(TextClassification, modelId, tokenizer, model, options)
+{
+    public ClassificationResult Run(string text)
+    {
+        CheckText(text);
+        var encoding = Tokenizer.Encode(text, options: Truncated);
+        float[] logits;
+        using (NewDisposeScope())
+        using (no_grad())
+        using (var output = model.forward(Batch([encoding], e => e.InputIds), Batch([encoding], e => e.AttentionMask), Batch([encoding], e => e.TokenTypeIds)))
+        {
+            logits = output.Logits.data<float>().ToArray();
+        }
+        return Postprocess(logits, model.Config.Labels);
+    }
+
+    public static ClassificationResult Postprocess(float[] logits, IReadOnlyList<string> labels)
+    {
+        var probabilities = Softmax(logits);
+        var scores = labels.Select((label, i) => new LabelScore(label, probabilities[i])).OrderByDescending(s => s.Score).ToList();
+        return new ClassificationResult(scores, labels, logits);
+    }
+}
