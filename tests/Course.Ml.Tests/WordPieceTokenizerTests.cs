@@ -116,6 +116,18 @@ public class WordPieceTokenizerTests
     }
 
     [Fact]
+    public void Special_tokens_typed_in_the_text_are_kept_whole()
+    {
+        var encoding = Bert.Encode("The capital of France is [MASK].", options: new TokenizerOptions { AddSpecialTokens = false });
+
+        Assert.Equal(["the", "capital", "of", "france", "is", "[MASK]", "."], encoding.Tokens);
+        Assert.Equal(103, encoding.InputIds[5]);
+        Assert.Equal((25, 31), encoding.OffsetMapping[5]);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6], encoding.WordIds.Select(w => w!.Value));
+        Assert.Equal(["[", "mask", "]"], Bert.Tokens("[mask]"));
+    }
+
+    [Fact]
     public void A_word_longer_than_100_characters_is_one_unknown_token()
     {
         var word = new string('a', 101);

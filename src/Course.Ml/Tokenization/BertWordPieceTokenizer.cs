@@ -109,9 +109,36 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
 
     public override void Tokenize(string text, List<Piece> pieces)
     {
-        var buffers = _buffers ??= new Buffers();
         var word = 0;
-        var normalized = Normalize(text, buffers);
+        var position = 0;
+        // Special tokens typed in the text ("[MASK]") are matched whole before normalisation, as in HF.
+        while (text.IndexOf('[', position) >= 0 && NextSpecialToken(text, position) is ({ } special, var at))
+        {
+            TokenizeRange(text, position, at, ref word, pieces);
+            pieces.Add(new Piece(_vocab[special], at, at + special.Length, word++));
+            position = at + special.Length;
+        }
+        TokenizeRange(text, position, text.Length, ref word, pieces);
+    }
+
+    private (string? Token, int At) NextSpecialToken(string text, int from)
+    {
+        (string? Token, int At) first = (null, -1);
+        foreach (var (_, token) in SpecialTokens.All())
+        {
+            var at = text.IndexOf(token, from, StringComparison.Ordinal);
+            if (at >= 0 && (first.Token is null || at < first.At))
+            {
+                first = (token, at);
+            }
+        }
+        return first;
+    }
+
+    private void TokenizeRange(string text, int from, int to, ref int word, List<Piece> pieces)
+    {
+        var buffers = _buffers ??= new Buffers();
+        var normalized = Normalize(text, from, to, buffers);
         var chars = buffers.Chars.AsSpan(0, normalized);
         var starts = buffers.Starts;
         var boundaries = buffers.WordEnds;
@@ -129,10 +156,10 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
     /// of each (its end is the end of that original character, see <see cref="EndOf"/>), and where each word
     /// ends. Returns the number of characters.
     /// </summary>
-    private int Normalize(string text, Buffers b)
+    private int Normalize(string text, int from, int to, Buffers b)
     {
         // ASCII maps to at most one character; the non-ASCII branches reserve room for their expansion.
-        b.Ensure(text.Length + 8, keep: 0);
+        b.Ensure(to - from + 8, keep: 0);
         var n = 0;
         b.WordCount = 0;
 
@@ -149,7 +176,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
         var starts = b.Starts;
         var lowerTable = _lowerCase ? AsciiLower : AsciiSame;
         Span<char> utf16 = stackalloc char[2];
-        for (var i = 0; i < text.Length;)
+        for (var i = from; i < to;)
         {
             var c = text[i];
             if (c < 0x80)
@@ -174,7 +201,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                 continue;
             }
 
-            var status = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var width);
+            var status = Rune.DecodeFromUtf16(text.AsSpan(i, to - i), out var rune, out var width);
             if (status != OperationStatus.Done)
             {
                 // A lone surrogate: HF's Python side never sees one; treat it like U+FFFD (dropped).
@@ -183,7 +210,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             }
             var end = i + width;
             var category = Rune.GetUnicodeCategory(rune);
-            b.Ensure(n + 16 + (text.Length - i), keep: n);
+            b.Ensure(n + 16 + (to - i), keep: n);
             if (rune.Value == 0xFFFD || IsControl(category))
             {
                 // dropped by clean_text
