@@ -117,3 +117,33 @@ public class ModelsCommandTests(CliRunner cli)
         Assert.True(dataset.GetProperty("splits").GetProperty("train").GetInt32() > 200);
     }
 }
+
+[Collection(CliCollection.Name)]
+public class PredictCommandTests(CliRunner cli)
+{
+    [Fact]
+    public async Task Feature_extraction_prints_the_last_hidden_state_tokens_by_hidden()
+    {
+        var (code, stdout, _) = await cli.RunAsync("predict", "--task", "feature-extraction", "--model", "sentence-transformers/all-MiniLM-L6-v2", "hello");
+
+        Assert.Equal(0, code);
+        var batch = CliRunner.LastLine(stdout);
+        var tokens = Assert.Single(batch.EnumerateArray());
+        Assert.Equal(3, tokens.GetArrayLength()); // [CLS] hello [SEP]
+        Assert.All(tokens.EnumerateArray(), t => Assert.Equal(384, t.GetArrayLength()));
+    }
+
+    [Theory]
+    [InlineData(new[] { "predict", "--task", "text-classification", "--model", "sentence-transformers/all-MiniLM-L6-v2", "hi" }, "has no trained text-classification head")]
+    [InlineData(new[] { "predict", "--task", "summarization", "--model", "gpt2", "hi" }, "unknown task 'summarization'")]
+    [InlineData(new[] { "predict", "--task", "question-answering", "--model", "sentence-transformers/all-MiniLM-L6-v2", "Who?" }, "needs --context")]
+    [InlineData(new[] { "predict", "--task", "fill-mask", "--model", "nobody/nothing", "a [MASK]" }, "Unknown model 'nobody/nothing'")]
+    public async Task Predict_explains_what_is_wrong(string[] args, string message)
+    {
+        var (code, stdout, stderr) = await cli.RunAsync(args);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, stderr);
+        Assert.Equal("", stdout);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Course.Ml.Hub.Import;
+using Course.Ml.Models;
+using Course.Ml.Models.Bert;
+using Course.Ml.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Course.Benchmarks;
+
+/// <summary>
+/// all-MiniLM-L6-v2 encoder latency, TorchSharp against ONNX Runtime on the same packaged weights and the
+/// same SST-2 inputs, both on 2 intra-op threads, in one process; then resident memory over 10,000 requests.
+/// </summary>
+internal static class InferenceBenchmark
+{
+    private const int Threads = 2;
+
+    public static void Run(bool memory)
+    {
+        var packaged = (OnnxPackagedBert)PackagedModels.Find("sentence-transformers/all-MiniLM-L6-v2")!;
+        var imported = packaged.ReadGraph();
+        using var model = new BertModel(imported.Config);
+        PreTrainedBert.LoadWeights(model, imported.Tensors);
+        model.eval();
+        torch.set_num_threads(Threads);
+        using var options = new SessionOptions { IntraOpNumThreads = Threads, InterOpNumThreads = 1 };
+        using var session = new InferenceSession(PackagedResources.Read(packaged.AssemblyPath, ".Resources.model.onnx"), options);
+        var tokenizer = BertWordPieceTokenizer.FromVocabFile("bench", BenchData.VocabFile());
+        var sentences = BenchData.Sst2Sentences(64);
+
+        Console.WriteLine($"| batch × seq | TorchSharp p50 | p95 | ONNX Runtime p50 | p95 | TorchSharp / ORT (p50) |");
+        Console.WriteLine($"|---|---:|---:|---:|---:|---:|");
+        foreach (var (batch, length, runs) in new[] { (1, 32, 300), (1, 128, 200), (32, 128, 30) })
+        {
+            var encoded = tokenizer.EncodeBatch(sentences.Take(batch).ToList(), options: new TokenizerOptions
+            {
+                Padding = PaddingStrategy.MaxLength, Truncation = TruncationStrategy.LongestFirst, MaxLength = length,
+            });
+            long[] Field(Func<Course.Ml.Tokenization.Encoding, int[]> f) => encoded.Encodings.SelectMany(e => f(e).Select(v => (long)v)).ToArray();
+            var (ids, mask, types) = (Field(e => e.InputIds), Field(e => e.AttentionMask), Field(e => e.TokenTypeIds!));
+            long[] shape = [batch, length];
+
+            var torchTimes = Measure(runs, () =>
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                model.forward(tensor(ids, shape), tensor(mask, shape), tensor(types, shape)).LastHiddenState.data<float>()[0].ToString();
+            });
+            int[] dims = [batch, length];
+            var ortTimes = Measure(runs, () =>
+            {
+                using var results = session.Run(
+                [
+                    NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids, dims)),
+                    NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(mask, dims)),
+                    NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(types, dims)),
+                ]);
+            });
+            Console.WriteLine($"| {batch} × {length} | {P(torchTimes, 50):F2} ms | {P(torchTimes, 95):F2} ms | {P(ortTimes, 50):F2} ms | {P(ortTimes, 95):F2} ms | {P(torchTimes, 50) / P(ortTimes, 50):F2}× |");
+        }
+
+        if (memory)
+        {
+            Memory(model, tokenizer, sentences);
+        }
+    }
+
+    private static void Memory(BertModel model, BertWordPieceTokenizer tokenizer, string[] sentences)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| requests (batch 1, SST-2 sentences) | resident MiB | live tensors |");
+        Console.WriteLine("|---:|---:|---:|");
+        for (var request = 1; request <= 10_000; request++)
+        {
+            var encoding = tokenizer.Encode(sentences[request % sentences.Length]);
+            long[] shape = [1, encoding.Length];
+            using (NewDisposeScope())
+            using (no_grad())
+            {
+                model.forward(tensor(encoding.InputIds.Select(i => (long)i).ToArray(), shape)).LastHiddenState.data<float>()[0].ToString();
+            }
+            if (request is 1 or 100 or 1_000 or 5_000 or 10_000)
+            {
+                using var process = Process.GetCurrentProcess();
+                Console.WriteLine($"| {request:N0} | {process.WorkingSet64 / (1024 * 1024):N0} | {torch.Tensor.TotalCount} |");
+            }
+        }
+    }
+
+    private static List<double> Measure(int runs, Action action)
+    {
+        for (var i = 0; i < Math.Max(5, runs / 10); i++)
+        {
+            action();
+        }
+        var times = new List<double>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            action();
+            times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        times.Sort();
+        return times;
+    }
+
+    private static double P(List<double> sorted, int percentile) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1)];
+}
