@@ -202,6 +202,44 @@ public sealed class BertHeadTests : IDisposable
     }
 
     [Fact]
+    public void Inference_after_a_weight_load_or_a_training_step_uses_the_new_weights()
+    {
+        using var ids = Ids([2, 5, 6, 7, 3]);
+        manual_seed(5);
+        using var model = new BertModel(Tiny);
+        manual_seed(6);
+        using var other = new BertModel(Tiny);
+        model.eval();
+        other.eval();
+        float[] Run(BertModel m) { using var o = m.forward(ids); return o.LastHiddenState.data<float>().ToArray(); }
+
+        var before = Run(model);
+        PreTrainedBert.LoadWeights(model, other.named_parameters()
+            .Select(p => new Hub.NamedTensor(p.name, p.parameter.shape, p.parameter.detach().data<float>().ToArray())).ToList());
+
+        Assert.Equal(Run(other), Run(model));
+        Assert.NotEqual(before, Run(model));
+
+        // A training-mode forward (e.g. a Trainer step) drops the stacked projection; eval rebuilds it.
+        model.train();
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in model.named_parameters().Where(p => p.name.Contains("attention.self.query.weight")))
+            {
+                parameter.add_(0.5f);
+            }
+        }
+        model.forward(ids).Dispose();
+        model.eval();
+        var afterTraining = Run(model);
+        model.train();
+        model.forward(ids).Dispose();
+        model.eval();
+        Assert.Equal(afterTraining, Run(model));
+        Assert.NotEqual(Run(other), afterTraining);
+    }
+
+    [Fact]
     public void Repeated_forwards_leave_no_live_tensors_behind()
     {
         using var model = new BertForSequenceClassification(Tiny);

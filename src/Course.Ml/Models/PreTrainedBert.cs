@@ -88,6 +88,10 @@ public static class PreTrainedBert
                 used.Add(name);
             }
         }
+        foreach (var attention in model.modules().OfType<BertSelfAttention>())
+        {
+            attention.InvalidateFusedProjection();
+        }
         return new LoadReport(parameters.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList(), unexpected);
     }
 

@@ -14,8 +14,8 @@ public sealed class FeatureExtractionPipeline(string modelId, PreTrainedTokenize
         CheckText(text);
         var encoding = Tokenizer.Encode(text, options: Truncated);
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var output = model.forward(Batch([encoding], e => e.InputIds), Batch([encoding], e => e.AttentionMask), Batch([encoding], e => e.TokenTypeIds));
+        using var noGrad = inference_mode();
+        using var output = model.forward(Batch([encoding], e => e.InputIds), AttentionMask([encoding]), Batch([encoding], e => e.TokenTypeIds));
         var hidden = (int)output.LastHiddenState.shape[2];
         var values = output.LastHiddenState.data<float>().ToArray();
         return Enumerable.Range(0, encoding.Length).Select(t => values.AsSpan(t * hidden, hidden).ToArray()).ToArray();

@@ -29,8 +29,8 @@ public sealed class FillMaskPipeline(string modelId, PreTrainedTokenizer tokeniz
 
         float[] logits;
         using (NewDisposeScope())
-        using (no_grad())
-        using (var output = model.forward(Batch([encoding], e => e.InputIds), Batch([encoding], e => e.AttentionMask), Batch([encoding], e => e.TokenTypeIds)))
+        using (inference_mode())
+        using (var output = model.forward(Batch([encoding], e => e.InputIds), AttentionMask([encoding]), Batch([encoding], e => e.TokenTypeIds)))
         {
             logits = output.Logits[0, positions[0]].data<float>().ToArray();
         }

@@ -119,6 +119,10 @@ public abstract class Pipeline : IDisposable
         return tensor(values, [encodings.Count, length]);
     }
 
+    /// <summary>The attention mask as a tensor, or null when nothing is padded (the model then skips masking).</summary>
+    protected static Tensor? AttentionMask(IReadOnlyList<Tokenization.Encoding> encodings) =>
+        encodings.All(e => Array.TrueForAll(e.AttentionMask, m => m == 1)) ? null : Batch(encodings, e => e.AttentionMask);
+
     /// <summary>Numerically stable softmax of one row of logits.</summary>
     public static float[] Softmax(ReadOnlySpan<float> logits)
     {

@@ -55,8 +55,8 @@ public sealed class QuestionAnsweringPipeline(string modelId, PreTrainedTokenize
 
         float[] starts, ends;
         using (NewDisposeScope())
-        using (no_grad())
-        using (var output = model.forward(Batch(windows, e => e.InputIds), Batch(windows, e => e.AttentionMask), Batch(windows, e => e.TokenTypeIds)))
+        using (inference_mode())
+        using (var output = model.forward(Batch(windows, e => e.InputIds), AttentionMask(windows), Batch(windows, e => e.TokenTypeIds)))
         {
             starts = output.StartLogits.data<float>().ToArray();
             ends = output.EndLogits.data<float>().ToArray();

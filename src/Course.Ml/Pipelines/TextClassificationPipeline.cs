@@ -14,8 +14,8 @@ public sealed class TextClassificationPipeline(string modelId, PreTrainedTokeniz
         var encoding = Tokenizer.Encode(text, options: Truncated);
         float[] logits;
         using (NewDisposeScope())
-        using (no_grad())
-        using (var output = model.forward(Batch([encoding], e => e.InputIds), Batch([encoding], e => e.AttentionMask), Batch([encoding], e => e.TokenTypeIds)))
+        using (inference_mode())
+        using (var output = model.forward(Batch([encoding], e => e.InputIds), AttentionMask([encoding]), Batch([encoding], e => e.TokenTypeIds)))
         {
             logits = output.Logits.data<float>().ToArray();
         }

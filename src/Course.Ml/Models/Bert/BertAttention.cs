@@ -16,7 +16,7 @@ public sealed class BertAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor attentionBias)
+    public Tensor forward(Tensor hidden, Tensor? attentionBias)
     {
         using var attended = @self.forward(hidden, attentionBias);
         return output.forward(attended, hidden);

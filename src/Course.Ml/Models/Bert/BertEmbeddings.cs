@@ -37,7 +37,15 @@ public sealed class BertEmbeddings : nn.Module
         using var positional = position_embeddings.forward(positions);
         using var types = token_type_embeddings.forward(tokenTypeIds);
         using var sum = words + positional + types;
-        using var normed = LayerNorm.forward(sum);
-        return dropout.forward(normed);
+        var normed = LayerNorm.forward(sum);
+        // Dropout is the identity in eval mode: skip the call (inference at batch 1 is bound by per-op overhead).
+        if (!training)
+        {
+            return normed;
+        }
+        using (normed)
+        {
+            return dropout.forward(normed);
+        }
     }
 }

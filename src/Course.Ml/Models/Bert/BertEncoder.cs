@@ -15,7 +15,7 @@ public sealed class BertEncoder : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor attentionBias)
+    public Tensor forward(Tensor hidden, Tensor? attentionBias)
     {
         var current = hidden.alias();
         foreach (var block in layer)

@@ -18,7 +18,7 @@ public sealed class BertLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor attentionBias)
+    public Tensor forward(Tensor hidden, Tensor? attentionBias)
     {
         using var attended = attention.forward(hidden, attentionBias);
         using var expanded = intermediate.forward(attended);

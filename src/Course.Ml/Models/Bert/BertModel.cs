@@ -35,16 +35,17 @@ public sealed class BertModel : nn.Module
     public Parameter WordEmbeddingWeight => embeddings.WordEmbeddingWeight;
 
     /// <param name="inputIds">(B, T) int64</param>
-    /// <param name="attentionMask">(B, T) int64, 1 for tokens and 0 for padding; all ones when null.</param>
+    /// <param name="attentionMask">(B, T) int64, 1 for tokens and 0 for padding; null when nothing is padded.</param>
     /// <param name="tokenTypeIds">(B, T) int64; zeros when null.</param>
     public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
     {
         using var scope = NewDisposeScope();
         var types = tokenTypeIds ?? zeros_like(inputIds);
-        var mask = attentionMask ?? ones_like(inputIds);
         // (B, 1, 1, T): 0 where attended, the most negative float at padding, broadcast over heads and queries.
-        var bias = (1.0f - mask.to_type(ScalarType.Float32)).unsqueeze(1).unsqueeze(2) * finfo(ScalarType.Float32).min;
-        var hidden = encoder.forward(embeddings.forward(inputIds, types), bias.to_type(ScalarType.Float32)); // (B, T, H)
+        var bias = attentionMask is null
+            ? null
+            : ((1.0f - attentionMask.to_type(ScalarType.Float32)).unsqueeze(1).unsqueeze(2) * finfo(ScalarType.Float32).min).to_type(ScalarType.Float32);
+        var hidden = encoder.forward(embeddings.forward(inputIds, types), bias); // (B, T, H)
         var pooled = pooler?.forward(hidden);
         return new BertModelOutput(hidden.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope());
     }

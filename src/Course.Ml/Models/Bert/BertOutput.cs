@@ -21,7 +21,13 @@ public sealed class BertOutput : nn.Module
 
     public Tensor forward(Tensor intermediate, Tensor residual)
     {
-        using var projected = dropout.forward(dense.forward(intermediate));
+        using var projected = dense.forward(intermediate);
+        if (training)
+        {
+            using var dropped = dropout.forward(projected);
+            using var noisy = dropped + residual;
+            return LayerNorm.forward(noisy);
+        }
         using var sum = projected + residual;
         return LayerNorm.forward(sum);
     }

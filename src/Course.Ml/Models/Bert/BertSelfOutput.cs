@@ -21,7 +21,13 @@ public sealed class BertSelfOutput : nn.Module
 
     public Tensor forward(Tensor hidden, Tensor residual)
     {
-        using var projected = dropout.forward(dense.forward(hidden));
+        using var projected = dense.forward(hidden);
+        if (training)
+        {
+            using var dropped = dropout.forward(projected);
+            using var noisy = dropped + residual;
+            return LayerNorm.forward(noisy);
+        }
         using var sum = projected + residual;
         return LayerNorm.forward(sum);
     }

@@ -29,7 +29,8 @@ public sealed class BertForSequenceClassification : nn.Module, IBertHead
     {
         using var scope = NewDisposeScope();
         var output = bert.forward(inputIds, attentionMask, tokenTypeIds);
-        var logits = classifier.forward(dropout.forward(output.PoolerOutput!));
+        var pooled = training ? dropout.forward(output.PoolerOutput!) : output.PoolerOutput!;
+        var logits = classifier.forward(pooled);
         var loss = labels is null ? null : nn.functional.cross_entropy(logits, labels);
         return new ModelOutput(loss?.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
     }

@@ -29,7 +29,8 @@ public sealed class BertForTokenClassification : nn.Module, IBertHead
     {
         using var scope = NewDisposeScope();
         var output = bert.forward(inputIds, attentionMask, tokenTypeIds);
-        var logits = classifier.forward(dropout.forward(output.LastHiddenState)); // (B, T, L)
+        var hidden = training ? dropout.forward(output.LastHiddenState) : output.LastHiddenState;
+        var logits = classifier.forward(hidden); // (B, T, L)
         var loss = labels is null ? null
             : nn.functional.cross_entropy(logits.view(-1, Config.NumLabels), labels.view(-1), ignore_index: -100);
         return new ModelOutput(loss?.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
