@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Course.Ml.Metrics;
+
+namespace Course.Cli;
+
+/// <summary>
+/// <c>./course evaluate</c>: scores a prediction file against a reference file, like a competition's scoring
+/// program, with Hugging Face <c>evaluate</c>'s metric names. Malformed files are reported as file:line.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static int Run(string[] args)
+    {
+        var options = Options.Parse(args, "task", "references", "predictions");
+        var task = options.Get("task") ?? throw new UsageException("evaluate needs --task text-classification|token-classification|question-answering");
+        var references = Existing(options.Get("references"), "--references");
+        var predictions = Existing(options.Get("predictions"), "--predictions");
+        object result = task switch
+        {
+            "text-classification" => Classification(references, predictions),
+            "token-classification" => TokenClassification(references, predictions),
+            "question-answering" => QuestionAnswering(references, predictions),
+            _ => throw new UsageException($"unknown task '{task}'; evaluate scores text-classification, token-classification and question-answering"),
+        };
+        CommandLine.WriteResult(result);
+        return 0;
+    }
+
+    private static string Existing(string? path, string option) =>
+        path is null ? throw new UsageException($"evaluate needs {option} FILE")
+        : File.Exists(path) ? path : throw new UsageException($"{option}: {path} does not exist");
+
+    /// <summary>One label per line (names or ids, as the references use them).</summary>
+    private static Dictionary<string, double> Classification(string referencesPath, string predictionsPath)
+    {
+        var references = Lines(referencesPath);
+        var predictions = Lines(predictionsPath);
+        if (references.Count != predictions.Count)
+        {
+            throw new UsageException($"{referencesPath} has {references.Count} labels but {predictionsPath} has {predictions.Count}: one label per line, same order.");
+        }
+        var labels = references.Concat(predictions).Distinct().Order(StringComparer.Ordinal).ToList();
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i);
+        var report = ClassificationMetrics.Compute(references.Select(r => index[r]).ToList(), predictions.Select(p => index[p]).ToList(), labels);
+        return new Dictionary<string, double>
+        {
+            ["accuracy"] = report.Accuracy,
+            ["f1"] = report.MacroF1,
+            ["precision"] = report.MacroPrecision,
+            ["recall"] = report.MacroRecall,
+        };
+    }
+
+    private static List<string> Lines(string path) =>
+        File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+
+    /// <summary>CoNLL files: "token TAG" per line (tab or spaces), a blank line between sentences; same tokens both sides.</summary>
+    private static Dictionary<string, object> TokenClassification(string referencesPath, string predictionsPath)
+    {
+        var references = ReadConll(referencesPath);
+        var predictions = ReadConll(predictionsPath);
+        if (references.Count != predictions.Count)
+        {
+            throw new UsageException($"{referencesPath} has {references.Count} sentences but {predictionsPath} has {predictions.Count}.");
+        }
+        for (var s = 0; s < references.Count; s++)
+        {
+            var (refTokens, predTokens) = (references[s].Tokens, predictions[s].Tokens);
+            var mismatch = Enumerable.Range(0, Math.Max(refTokens.Count, predTokens.Count))
+                .FirstOrDefault(i => i >= refTokens.Count || i >= predTokens.Count || refTokens[i] != predTokens[i], -1);
+            if (mismatch >= 0)
+            {
+                throw new UsageException($"{predictionsPath}:{predictions[s].FirstLine + Math.Min(mismatch, predTokens.Count)}: tokens differ from {referencesPath} (sentence {s + 1}, token {mismatch + 1}).");
+            }
+        }
+        var report = Seqeval.Compute(references.Select(r => r.Tags).ToList(), predictions.Select(p => p.Tags).ToList());
+        var result = new Dictionary<string, object>();
+        foreach (var type in report.PerType)
+        {
+            result[type.Type] = new { precision = type.Precision, recall = type.Recall, f1 = type.F1, number = type.Number };
+        }
+        result["overall_precision"] = report.OverallPrecision;
+        result["overall_recall"] = report.OverallRecall;
+        result["overall_f1"] = report.OverallF1;
+        result["overall_accuracy"] = report.OverallAccuracy;
+        return result;
+    }
+
+    private sealed record ConllSentence(List<string> Tokens, IReadOnlyList<string> Tags, int FirstLine);
+
+    private static List<ConllSentence> ReadConll(string path)
+    {
+        var sentences = new List<ConllSentence>();
+        var (tokens, tags, first) = (new List<string>(), new List<string>(), 1);
+        var lines = File.ReadAllLines(path);
+        for (var i = 0; i <= lines.Length; i++)
+        {
+            var line = i < lines.Length ? lines[i].Trim() : "";
+            if (line.Length == 0)
+            {
+                if (tokens.Count > 0)
+                {
+                    sentences.Add(new ConllSentence(tokens, tags, first));
+                }
+                (tokens, tags, first) = ([], [], i + 2);
+                continue;
+            }
+            var fields = line.Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 2)
+            {
+                throw new UsageException($"{path}:{i + 1}: expected 'token<TAB>tag', found '{line}'");
+            }
+            tokens.Add(fields[0]);
+            tags.Add(fields[^1]);
+        }
+        return sentences;
+    }
+
+    /// <summary>References in SQuAD v1.1 JSON; predictions as {"id": "answer text"}.</summary>
+    private static Dictionary<string, double> QuestionAnswering(string referencesPath, string predictionsPath)
+    {
+        Dictionary<string, IReadOnlyList<string>> gold;
+        Dictionary<string, string> predictions;
+        try
+        {
+            using var references = JsonDocument.Parse(File.ReadAllText(referencesPath));
+            gold = references.RootElement.GetProperty("data").EnumerateArray()
+                .SelectMany(article => article.GetProperty("paragraphs").EnumerateArray())
+                .SelectMany(paragraph => paragraph.GetProperty("qas").EnumerateArray())
+                .ToDictionary(
+                    qa => qa.GetProperty("id").GetString()!,
+                    qa => (IReadOnlyList<string>)qa.GetProperty("answers").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToList());
+            predictions = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(predictionsPath))
+                ?? throw new UsageException($"{predictionsPath} is empty");
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new UsageException($"expected SQuAD v1.1 JSON references and an {{\"id\": \"answer\"}} prediction file: {ex.Message}");
+        }
+        var (exact, f1) = SquadMetrics.Compute(gold, predictions);
+        return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
+    }
+}

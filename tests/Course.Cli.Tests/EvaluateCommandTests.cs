@@ -1,0 +1,93 @@
+namespace Course.Cli.Tests;
+
+[Collection(CliCollection.Name)]
+public sealed class EvaluateCommandTests(CliRunner cli) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("course-evaluate-").FullName;
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task Conll_files_are_scored_like_seqeval()
+    {
+        var references = Write("ref.conll", "EU\tB-ORG\nrejects\tO\nGerman\tB-MISC\ncall\tO\n\nPeter\tB-PER\nBlackburn\tI-PER\n");
+        var predictions = Write("pred.conll", "EU\tB-ORG\nrejects\tO\nGerman\tO\ncall\tO\n\nPeter\tB-PER\nBlackburn\tI-PER\n");
+
+        var (code, stdout, _) = await cli.RunAsync("evaluate", "--task", "token-classification", "--references", references, "--predictions", predictions);
+
+        Assert.Equal(0, code);
+        var json = CliRunner.LastLine(stdout);
+        Assert.Equal(1.0, json.GetProperty("overall_precision").GetDouble());
+        Assert.Equal(2.0 / 3, json.GetProperty("overall_recall").GetDouble(), 10);
+        Assert.Equal(0.8, json.GetProperty("overall_f1").GetDouble(), 10);
+        Assert.Equal(5.0 / 6, json.GetProperty("overall_accuracy").GetDouble(), 10);
+        Assert.Equal(0, json.GetProperty("MISC").GetProperty("f1").GetDouble());
+        Assert.Equal(1, json.GetProperty("PER").GetProperty("number").GetInt32());
+    }
+
+    [Fact]
+    public async Task Squad_predictions_get_exact_match_and_f1_on_0_to_100()
+    {
+        var references = Write("dev.json", """
+            {"version": "1.1", "data": [{"title": "T", "paragraphs": [{"context": "Paris is the capital of France.",
+              "qas": [{"id": "a", "question": "Capital?", "answers": [{"text": "Paris", "answer_start": 0}]},
+                      {"id": "b", "question": "Of?", "answers": [{"text": "France", "answer_start": 24}, {"text": "of France", "answer_start": 21}]}]}]}]}
+            """);
+        var predictions = Write("pred.json", """{"a": "paris", "b": "capital of France"}""");
+
+        var (code, stdout, _) = await cli.RunAsync("evaluate", "--task", "question-answering", "--references", references, "--predictions", predictions);
+
+        Assert.Equal(0, code);
+        var json = CliRunner.LastLine(stdout);
+        Assert.Equal(50.0, json.GetProperty("exact_match").GetDouble(), 10);
+        Assert.Equal(100.0 * (1 + 0.8) / 2, json.GetProperty("f1").GetDouble(), 10);
+    }
+
+    [Fact]
+    public async Task Label_files_get_accuracy_and_macro_f1()
+    {
+        var references = Write("ref.txt", "positive\nnegative\nneutral\npositive\n");
+        var predictions = Write("pred.txt", "positive\nnegative\npositive\npositive\n");
+
+        var (code, stdout, _) = await cli.RunAsync("evaluate", "--task", "text-classification", "--references", references, "--predictions", predictions);
+
+        Assert.Equal(0, code);
+        var json = CliRunner.LastLine(stdout);
+        Assert.Equal(0.75, json.GetProperty("accuracy").GetDouble());
+        Assert.Equal((1.0 + 0 + 0.8) / 3, json.GetProperty("f1").GetDouble(), 10);
+    }
+
+    [Fact]
+    public async Task Mismatched_tokens_are_reported_at_their_line()
+    {
+        var references = Write("ref2.conll", "a\tO\nb\tO\n\nc\tB-PER\nd\tO\n");
+        var predictions = Write("pred2.conll", "a\tO\nb\tO\n\nc\tB-PER\nx\tO\n");
+
+        var (code, _, stderr) = await cli.RunAsync("evaluate", "--task", "token-classification", "--references", references, "--predictions", predictions);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{predictions}:5: tokens differ", stderr);
+    }
+
+    [Theory]
+    [InlineData("token-classification", "one-column-line\n", "expected 'token<TAB>tag'")]
+    [InlineData("question-answering", "{\"no\": \"data\"}", "expected SQuAD v1.1 JSON")]
+    [InlineData("text-classification", "a\nb\nc\n", "has 3 labels but")]
+    public async Task Malformed_files_get_a_clear_error(string task, string references, string message)
+    {
+        var referencesPath = Write($"bad-{task}", references);
+        var predictions = Write($"pred-{task}", task == "question-answering" ? "{}" : "a\tO\n");
+
+        var (code, _, stderr) = await cli.RunAsync("evaluate", "--task", task, "--references", referencesPath, "--predictions", predictions);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
