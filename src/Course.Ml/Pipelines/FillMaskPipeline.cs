@@ -27,13 +27,8 @@ public sealed class FillMaskPipeline(string modelId, PreTrainedTokenizer tokeniz
             throw new ArgumentException($"fill-mask needs exactly one {Tokenizer.SpecialTokens.MaskToken} in the text; found {positions.Count}.");
         }
 
-        float[] logits;
-        using (NewDisposeScope())
-        using (inference_mode())
-        using (var output = model.forward(Batch([encoding], e => e.InputIds), AttentionMask([encoding]), Batch([encoding], e => e.TokenTypeIds)))
-        {
-            logits = output.Logits[0, positions[0]].data<float>().ToArray();
-        }
+        var vocabulary = model.Config.VocabSize;
+        var logits = Logits([encoding], (ids, mask, types) => model.forward(ids, mask, types)).AsSpan(positions[0] * vocabulary, vocabulary).ToArray();
         return Postprocess(encoding.InputIds, positions[0], logits, topK, Tokenizer);
     }
 

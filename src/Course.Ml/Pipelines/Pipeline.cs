@@ -119,6 +119,15 @@ public abstract class Pipeline : IDisposable
         return tensor(values, [encodings.Count, length]);
     }
 
+    /// <summary>Runs a head on the encodings (no gradients, one dispose scope) and copies its logits out.</summary>
+    protected static float[] Logits(IReadOnlyList<Tokenization.Encoding> encodings, Func<Tensor, Tensor?, Tensor, Models.Heads.ModelOutput> forward)
+    {
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var output = forward(Batch(encodings, e => e.InputIds), AttentionMask(encodings), Batch(encodings, e => e.TokenTypeIds));
+        return output.Logits.data<float>().ToArray();
+    }
+
     /// <summary>The attention mask as a tensor, or null when nothing is padded (the model then skips masking).</summary>
     protected static Tensor? AttentionMask(IReadOnlyList<Tokenization.Encoding> encodings) =>
         encodings.All(e => Array.TrueForAll(e.AttentionMask, m => m == 1)) ? null : Batch(encodings, e => e.AttentionMask);

@@ -12,13 +12,7 @@ public sealed class TextClassificationPipeline(string modelId, PreTrainedTokeniz
     {
         CheckText(text);
         var encoding = Tokenizer.Encode(text, options: Truncated);
-        float[] logits;
-        using (NewDisposeScope())
-        using (inference_mode())
-        using (var output = model.forward(Batch([encoding], e => e.InputIds), AttentionMask([encoding]), Batch([encoding], e => e.TokenTypeIds)))
-        {
-            logits = output.Logits.data<float>().ToArray();
-        }
+        var logits = Logits([encoding], (ids, mask, types) => model.forward(ids, mask, types));
         return Postprocess(logits, model.Config.Labels);
     }
 

@@ -32,13 +32,7 @@ public sealed class TokenClassificationPipeline(string modelId, PreTrainedTokeni
     {
         CheckText(text);
         var encoding = Tokenizer.Encode(text, options: Truncated);
-        float[] logits;
-        using (NewDisposeScope())
-        using (inference_mode())
-        using (var output = model.forward(Batch([encoding], e => e.InputIds), AttentionMask([encoding]), Batch([encoding], e => e.TokenTypeIds)))
-        {
-            logits = output.Logits.data<float>().ToArray();
-        }
+        var logits = Logits([encoding], (ids, mask, types) => model.forward(ids, mask, types));
         var labels = model.Config.Labels;
         var tokens = Enumerable.Range(0, encoding.Length)
             .Where(i => encoding.SpecialTokensMask[i] == 0)

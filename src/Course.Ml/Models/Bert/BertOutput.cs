@@ -4,24 +4,28 @@ using static TorchSharp.torch;
 
 namespace Course.Ml.Models.Bert;
 
-/// <summary>The feed-forward contraction, dropout, residual and LayerNorm (HF <c>BertOutput</c>).</summary>
+/// <summary>
+/// dense → dropout → residual add → LayerNorm, after attention (HF <c>BertSelfOutput</c>, input hidden_size) and
+/// after the feed-forward expansion (HF <c>BertOutput</c>, input intermediate_size). HF keeps two identical
+/// classes; their state-dict keys come from the parent's field names, so one class serves both.
+/// </summary>
 public sealed class BertOutput : nn.Module
 {
     private readonly Linear dense;
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
-    public BertOutput(BertConfig config) : base(nameof(BertOutput))
+    public BertOutput(BertConfig config, int inputSize) : base(nameof(BertOutput))
     {
-        dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
+        dense = nn.Linear(inputSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm([config.HiddenSize], config.LayerNormEps);
         dropout = nn.Dropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor intermediate, Tensor residual)
+    public Tensor forward(Tensor input, Tensor residual)
     {
-        using var projected = dense.forward(intermediate);
+        using var projected = dense.forward(input);
         if (training)
         {
             using var dropped = dropout.forward(projected);
