@@ -100,8 +100,40 @@ public abstract class PreTrainedTokenizer
     /// <summary>HF's <c>tokenizer(text, text_pair, …)</c>.</summary>
     public Encoding Encode(string text, string? pair = null, TokenizerOptions? options = null)
     {
-        options ??= TokenizerOptions.Default;
-        var windows = Windows(text, pair, options);
+        var first = new List<Piece>();
+        Tokenize(text, first);
+        List<Piece>? second = null;
+        if (pair is not null)
+        {
+            second = [];
+            Tokenize(pair, second);
+        }
+        return EncodePieces(text, first, pair, second, options ?? TokenizerOptions.Default);
+    }
+
+    /// <summary>
+    /// HF's <c>is_split_into_words=True</c>: each word (e.g. a CoNLL token) is tokenized on its own and its
+    /// pieces get that word's index, so labels given per word can be aligned to sub-tokens. Offsets point into
+    /// the words joined by single spaces.
+    /// </summary>
+    public Encoding EncodeWords(IReadOnlyList<string> words, TokenizerOptions? options = null)
+    {
+        var pieces = new List<Piece>();
+        var scratch = new List<Piece>();
+        var offset = 0;
+        for (var w = 0; w < words.Count; w++)
+        {
+            scratch.Clear();
+            Tokenize(words[w], scratch);
+            pieces.AddRange(scratch.Select(p => new Piece(p.Id, p.Start + offset, p.End + offset, w)));
+            offset += words[w].Length + 1;
+        }
+        return EncodePieces(string.Join(' ', words), pieces, null, null, options ?? TokenizerOptions.Default);
+    }
+
+    private Encoding EncodePieces(string text, List<Piece> firstPieces, string? pair, List<Piece>? secondPieces, TokenizerOptions options)
+    {
+        var windows = Windows(firstPieces, secondPieces, options);
         var encodings = windows.Select(w => Build(text, w.First, pair, w.Second, options)).ToList();
         if (options.Padding == PaddingStrategy.MaxLength)
         {
@@ -143,16 +175,8 @@ public abstract class PreTrainedTokenizer
 
     private int LengthLimit(TokenizerOptions options) => options.MaxLength ?? ModelMaxLength;
 
-    private List<(List<Piece> First, List<Piece>? Second)> Windows(string text, string? pair, TokenizerOptions options)
+    private List<(List<Piece> First, List<Piece>? Second)> Windows(List<Piece> first, List<Piece>? second, TokenizerOptions options)
     {
-        var first = new List<Piece>();
-        Tokenize(text, first);
-        List<Piece>? second = null;
-        if (pair is not null)
-        {
-            second = [];
-            Tokenize(pair, second);
-        }
         if (options.Truncation == TruncationStrategy.DoNotTruncate)
         {
             return [(first, second)];

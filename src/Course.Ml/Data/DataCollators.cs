@@ -1,0 +1,124 @@
+using Course.Ml.Tokenization;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Data;
+
+/// <summary>A padded batch as (B, T) int64 tensors; labels by task. Dispose it after the step.</summary>
+public sealed record Batch(Tensor InputIds, Tensor AttentionMask, Tensor? TokenTypeIds, Tensor? Labels,
+    Tensor? StartPositions = null, Tensor? EndPositions = null) : IDisposable
+{
+    public void Dispose()
+    {
+        InputIds.Dispose();
+        AttentionMask.Dispose();
+        TokenTypeIds?.Dispose();
+        Labels?.Dispose();
+        StartPositions?.Dispose();
+        EndPositions?.Dispose();
+    }
+}
+
+/// <summary>
+/// HF's <c>DataCollatorWithPadding</c>: pads each batch only to its own longest example (dynamic padding),
+/// so short batches cost less; scalar labels and QA positions become (B) tensors.
+/// </summary>
+public class DataCollatorWithPadding(PreTrainedTokenizer tokenizer)
+{
+    protected PreTrainedTokenizer Tokenizer { get; } = tokenizer;
+
+    protected int PadId { get; } = tokenizer.PadTokenId
+        ?? throw new InvalidOperationException($"{tokenizer.NameOrPath} has no padding token; batches of different lengths cannot be padded.");
+
+    public virtual Batch Collate(IReadOnlyList<Features> examples)
+    {
+        if (examples.Count == 0)
+        {
+            throw new ArgumentException("An empty batch cannot be collated.");
+        }
+        var length = examples.Max(e => e.InputIds.Length);
+        return new Batch(
+            Pad(examples, e => e.InputIds, PadId, length),
+            Pad(examples, e => e.AttentionMask, 0, length),
+            examples[0].TokenTypeIds is null ? null : Pad(examples, e => e.TokenTypeIds!, 0, length),
+            PaddedLabels(examples, length),
+            examples[0].StartPosition is null ? null : tensor(examples.Select(e => (long)e.StartPosition!.Value).ToArray()),
+            examples[0].EndPosition is null ? null : tensor(examples.Select(e => (long)e.EndPosition!.Value).ToArray()));
+    }
+
+    protected virtual Tensor? PaddedLabels(IReadOnlyList<Features> examples, int length) =>
+        examples[0].Label is null ? null : tensor(examples.Select(e => e.Label!.Value).ToArray());
+
+    protected static Tensor Pad(IReadOnlyList<Features> examples, Func<Features, int[]> field, long padding, int length)
+    {
+        var values = new long[examples.Count * length];
+        Array.Fill(values, padding);
+        for (var row = 0; row < examples.Count; row++)
+        {
+            var source = field(examples[row]);
+            for (var i = 0; i < source.Length; i++)
+            {
+                values[row * length + i] = source[i];
+            }
+        }
+        return tensor(values, [examples.Count, length]);
+    }
+
+    protected static long[] PadLabels(IReadOnlyList<Features> examples, int length, Func<Features, long[]> labels)
+    {
+        var values = new long[examples.Count * length];
+        Array.Fill(values, Preprocessing.IgnoreIndex);
+        for (var row = 0; row < examples.Count; row++)
+        {
+            labels(examples[row]).CopyTo(values, row * length);
+        }
+        return values;
+    }
+}
+
+/// <summary>HF's <c>DataCollatorForTokenClassification</c>: token labels padded with -100.</summary>
+public sealed class DataCollatorForTokenClassification(PreTrainedTokenizer tokenizer) : DataCollatorWithPadding(tokenizer)
+{
+    protected override Tensor? PaddedLabels(IReadOnlyList<Features> examples, int length) =>
+        tensor(PadLabels(examples, length, e => e.Labels ?? throw new ArgumentException("token classification needs per-token labels")), [examples.Count, length]);
+}
+
+/// <summary>
+/// HF's <c>DataCollatorForLanguageModeling</c> (mlm=True): picks <c>mlm_probability</c> of the real tokens;
+/// of those 80 % become [MASK], 10 % a random token, 10 % stay; labels hold the original ids there and -100
+/// elsewhere. Its own seeded random generator makes the masking reproducible.
+/// </summary>
+public sealed class DataCollatorForLanguageModeling(PreTrainedTokenizer tokenizer, double mlmProbability = 0.15, int seed = 42)
+    : DataCollatorWithPadding(tokenizer)
+{
+    private readonly Random _random = new(seed);
+    private readonly int _maskId = tokenizer.SpecialTokens.MaskToken is { } mask && tokenizer.TokenToId(mask) is { } id
+        ? id
+        : throw new InvalidOperationException($"{tokenizer.NameOrPath} has no mask token, so it cannot be used for masked language modelling.");
+
+    public override Batch Collate(IReadOnlyList<Features> examples)
+    {
+        var length = examples.Max(e => e.InputIds.Length);
+        var inputs = new List<Features>();
+        var labels = new long[examples.Count * length];
+        Array.Fill(labels, Preprocessing.IgnoreIndex);
+        for (var row = 0; row < examples.Count; row++)
+        {
+            var ids = (int[])examples[row].InputIds.Clone();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (examples[row].AttentionMask[i] == 0 || Tokenizer.IsSpecial(ids[i]) || _random.NextDouble() >= mlmProbability)
+                {
+                    continue;
+                }
+                labels[row * length + i] = ids[i];
+                var roll = _random.NextDouble();
+                ids[i] = roll < 0.8 ? _maskId : roll < 0.9 ? _random.Next(Tokenizer.VocabSize) : ids[i];
+            }
+            inputs.Add(examples[row] with { InputIds = ids });
+        }
+        var batch = base.Collate(inputs);
+        return batch with { Labels = tensor(labels, [examples.Count, length]) };
+    }
+
+    protected override Tensor? PaddedLabels(IReadOnlyList<Features> examples, int length) => null;
+}

@@ -1,0 +1,232 @@
+using Course.Ml.Data;
+using Course.Ml.Tokenization;
+
+namespace Course.Ml.Tests;
+
+public sealed class DatasetTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("course-data-").FullName;
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Json_lines_load_with_typed_values_and_errors_name_the_line()
+    {
+        var data = Dataset.FromJsonLines(Write("d.jsonl", "{\"text\": \"good\", \"label\": 1, \"tokens\": [\"a\", \"b\"]}\n\n{\"text\": \"bad\", \"label\": 0, \"ids\": [3, 4]}\n"));
+
+        Assert.Equal(2, data.Count);
+        Assert.Equal(["text", "label", "tokens"], data.ColumnNames);
+        Assert.Equal(1L, data[0]["label"]);
+        Assert.Equal(["a", "b"], data[0].Get<string[]>("tokens"));
+        Assert.Equal([3L, 4L], data[1].Get<long[]>("ids"));
+
+        var error = Assert.Throws<InvalidDataException>(() => Dataset.FromJsonLines(Write("bad.jsonl", "{\"a\": 1}\n{oops\n")));
+        Assert.StartsWith($"{_folder}/bad.jsonl:2:", error.Message);
+    }
+
+    [Fact]
+    public void Csv_and_tsv_files_use_their_header_and_quotes()
+    {
+        var csv = Dataset.FromCsv(Write("d.csv", "sentence,label\n\"Fine, really \"\"fine\"\"\",positive\nmeh,neutral\n"));
+        Assert.Equal("Fine, really \"fine\"", csv[0]["sentence"]);
+        Assert.Equal(["positive", "neutral"], csv.Column<string>("label"));
+
+        var tsv = Dataset.FromCsv(Write("d.tsv", "sentence\tlabel\na, b\t1\n"));
+        Assert.Equal("a, b", tsv[0]["sentence"]);
+
+        var error = Assert.Throws<InvalidDataException>(() => Dataset.FromCsv(Write("e.csv", "a,b\n1,2,3\n")));
+        Assert.Contains("e.csv:2: 3 fields but the header has 2", error.Message);
+    }
+
+    [Fact]
+    public void Conll_files_become_tokens_and_ner_tags_per_sentence()
+    {
+        var data = Dataset.FromConll(Write("d.conll", "-DOCSTART- O\n\nEU\tB-ORG\nrejects O\n\n\nPeter\tB-PER\n"));
+
+        Assert.Equal(2, data.Count);
+        Assert.Equal(["EU", "rejects"], data[0].Get<string[]>("tokens"));
+        Assert.Equal(["B-ORG", "O"], data[0].Get<string[]>("ner_tags"));
+        Assert.Contains("x.conll:2: expected", Assert.Throws<InvalidDataException>(() => Dataset.FromConll(Write("x.conll", "a O\nlonely\n"))).Message);
+    }
+
+    [Fact]
+    public void Map_filter_select_and_shuffle_return_new_datasets()
+    {
+        var data = new Dataset(Enumerable.Range(0, 10).Select(i => new Row { ["n"] = (long)i }).ToList());
+
+        var doubled = data.Map(r => new Row { ["n"] = r.Get<long>("n") * 2 });
+        var batched = data.Map(rows => rows.Select(r => new Row { ["size"] = (long)rows.Count }).ToList(), batchSize: 4);
+        var even = data.Filter(r => r.Get<long>("n") % 2 == 0);
+
+        Assert.Equal(18L, doubled[9]["n"]);
+        Assert.Equal([4L, 4, 4, 4, 4, 4, 4, 4, 2, 2], batched.Column<long>("size"));
+        Assert.Equal(5, even.Count);
+        Assert.Equal(9L, data[9]["n"]);
+        Assert.Equal(data.Shuffle(7).Column<long>("n"), data.Shuffle(7).Column<long>("n"));
+        Assert.NotEqual(data.Column<long>("n"), data.Shuffle(7).Column<long>("n"));
+        Assert.Equal(data.Column<long>("n"), data.Shuffle(7).Column<long>("n").Order());
+    }
+
+    [Fact]
+    public void A_stratified_split_keeps_each_class_share_in_both_parts()
+    {
+        var rows = Enumerable.Range(0, 100).Select(i => new Row { ["id"] = (long)i, ["label"] = i < 90 ? "routine" : "urgent" }).ToList();
+
+        var (train, test) = new Dataset(rows).TrainTestSplit(0.2, seed: 1, stratifyByColumn: "label");
+
+        Assert.Equal((80, 20), (train.Count, test.Count));
+        Assert.Equal(2, test.Column<string>("label").Count(l => l == "urgent"));
+        Assert.Empty(train.Column<long>("id").Intersect(test.Column<long>("id")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Dataset(rows).TrainTestSplit(1.5, 1));
+    }
+
+    [Fact]
+    public void Class_labels_map_names_and_ids_both_ways()
+    {
+        var labels = new ClassLabel(["negative", "neutral", "positive"]);
+
+        Assert.Equal(2, labels.StrToInt("positive"));
+        Assert.Equal("neutral", labels.IntToStr(1));
+        Assert.Contains("unknown label 'great'", Assert.Throws<KeyNotFoundException>(() => labels.StrToInt("great")).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => labels.IntToStr(3));
+    }
+
+    [Fact]
+    public void The_course_datasets_load()
+    {
+        var datasets = Path.Combine(HubCardTests.RepoRoot(), "content", "datasets");
+
+        var reviews = Dataset.FromJsonLines(Path.Combine(datasets, "product-reviews", "train.jsonl"));
+        var ner = Dataset.FromJsonLines(Path.Combine(datasets, "course-ner", "train.jsonl"));
+
+        Assert.True(reviews.Count > 800);
+        Assert.All(reviews, r => Assert.False(string.IsNullOrWhiteSpace(r.Get<string>("text"))));
+        Assert.All(ner, r => Assert.Equal(r.Get<string[]>("tokens").Length, r.Get<string[]>("ner_tags").Length));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
+
+public class PreprocessingTests
+{
+    private static BertWordPieceTokenizer Bert => Tokenizers.Bert;
+
+    [Fact]
+    public void Token_labels_go_on_the_first_sub_token_and_minus_100_elsewhere()
+    {
+        string[] words = ["Hugging", "Face", "opened", "in", "Brooklyn"];
+        int[] tags = [3, 4, 0, 0, 5];
+
+        var features = Preprocessing.TokenClassification(Bert, words, tags, maxLength: 32);
+
+        var tokens = features.InputIds.Select(id => Bert.IdToToken(id)!).ToArray();
+        Assert.Equal(["[CLS]", "hugging", "face", "opened", "in", "brooklyn", "[SEP]"], tokens);
+        Assert.Equal([-100L, 3, 4, 0, 0, 5, -100], features.Labels!);
+
+        var split = Preprocessing.TokenClassification(Bert, ["GPU", "works"], [1, 0], maxLength: 32);
+        Assert.Equal(["[CLS]", "gp", "##u", "works", "[SEP]"], split.InputIds.Select(id => Bert.IdToToken(id)!));
+        Assert.Equal([-100L, 1, -100, 0, -100], split.Labels!);
+    }
+
+    [Fact]
+    public void Words_that_contain_punctuation_keep_one_word_index()
+    {
+        var encoding = Bert.EncodeWords(["U.S.", "rates"]);
+
+        Assert.Equal([null, 0, 0, 0, 0, 1, null], encoding.WordIds);
+        Assert.Equal((0, 1), encoding.OffsetMapping[1]);
+        Assert.Equal((5, 10), encoding.OffsetMapping[5]);
+    }
+
+    [Fact]
+    public void Qa_positions_map_back_to_the_answer_and_windows_without_it_point_at_cls()
+    {
+        const string context = "The Eiffel Tower was completed in 1889 for the World's Fair held in Paris, France, that year.";
+        const string answer = "1889";
+        var start = context.IndexOf(answer, StringComparison.Ordinal);
+
+        var windows = Preprocessing.QuestionAnswering(Bert, "When was it completed?", context, start, answer, maxLength: 16, stride: 4);
+
+        Assert.True(windows.Count > 1);
+        var found = windows.Where(w => w.StartPosition > 0).ToList();
+        Assert.NotEmpty(found);
+        foreach (var window in found)
+        {
+            var encoding = Bert.Encode("When was it completed?", context, new TokenizerOptions { Truncation = TruncationStrategy.OnlySecond, MaxLength = 16, Stride = 4, ReturnOverflowingTokens = true });
+            var all = encoding.Overflowing.Prepend(encoding).ToList();
+            var match = all[windows.ToList().IndexOf(window)];
+            Assert.Equal(answer, context[match.OffsetMapping[window.StartPosition!.Value].Start..match.OffsetMapping[window.EndPosition!.Value].End]);
+        }
+        Assert.Contains(windows, w => w.StartPosition == 0 && w.EndPosition == 0);
+        Assert.Throws<ArgumentException>(() => Preprocessing.QuestionAnswering(Bert, "q", context, 3, answer, 16, 4));
+    }
+}
+
+public class DataCollatorTests
+{
+    private static BertWordPieceTokenizer Bert => Tokenizers.Bert;
+
+    private static long[] Values(TorchSharp.torch.Tensor t) => t.data<long>().ToArray();
+
+    [Fact]
+    public void Padding_is_dynamic_per_batch_with_masks_and_labels()
+    {
+        var collator = new DataCollatorWithPadding(Bert);
+        Features[] examples = [Preprocessing.SequenceClassification(Bert, "good", 1, 64), Preprocessing.SequenceClassification(Bert, "not good at all", 0, 64)];
+
+        using var batch = collator.Collate(examples);
+
+        Assert.Equal([2L, 6], batch.InputIds.shape);
+        Assert.Equal([101L, Bert.TokenToId("good")!.Value, 102, 0, 0, 0], Values(batch.InputIds)[..6]);
+        Assert.Equal([1L, 1, 1, 0, 0, 0], Values(batch.AttentionMask)[..6]);
+        Assert.Equal([1L, 0], Values(batch.Labels!));
+    }
+
+    [Fact]
+    public void Token_classification_labels_are_padded_with_minus_100()
+    {
+        var collator = new DataCollatorForTokenClassification(Bert);
+        Features[] examples = [Preprocessing.TokenClassification(Bert, ["Paris"], [5], 16), Preprocessing.TokenClassification(Bert, ["in", "Paris", "today"], [0, 5, 0], 16)];
+
+        using var batch = collator.Collate(examples);
+
+        Assert.Equal([-100L, 5, -100, -100, -100], Values(batch.Labels!)[..5]);
+        Assert.Equal([-100L, 0, 5, 0, -100], Values(batch.Labels!)[5..]);
+    }
+
+    [Fact]
+    public void Language_modeling_masks_about_15_percent_of_real_tokens_80_10_10_and_is_reproducible()
+    {
+        var text = string.Join(' ', Enumerable.Repeat("the model learns to predict hidden words from their context", 20));
+        var examples = Enumerable.Range(0, 8).Select(_ => Preprocessing.SequenceClassification(Bert, text, 0, 256) with { Label = null }).ToList();
+
+        using var first = new DataCollatorForLanguageModeling(Bert, seed: 3).Collate(examples);
+        using var again = new DataCollatorForLanguageModeling(Bert, seed: 3).Collate(examples);
+
+        var labels = Values(first.Labels!);
+        var inputs = Values(first.InputIds);
+        var original = examples.SelectMany(e => e.InputIds.Select(i => (long)i)).ToArray();
+        var selected = Enumerable.Range(0, labels.Length).Where(i => labels[i] != -100).ToList();
+        Assert.InRange(selected.Count / (double)original.Length, 0.12, 0.18);
+        Assert.All(selected, i => Assert.Equal(original[i], labels[i]));
+        Assert.DoesNotContain(selected, i => original[i] is 101 or 102);
+        var masked = selected.Count(i => inputs[i] == 103) / (double)selected.Count;
+        var kept = selected.Count(i => inputs[i] == original[i]) / (double)selected.Count;
+        Assert.InRange(masked, 0.72, 0.88);
+        Assert.InRange(kept, 0.04, 0.18);
+        Assert.Equal(labels, Values(again.Labels!));
+        Assert.Equal(inputs, Values(again.InputIds));
+    }
+
+    [Fact]
+    public void Tokenizers_without_pad_or_mask_tokens_are_refused()
+    {
+        Assert.Contains("no padding token", Assert.Throws<InvalidOperationException>(() => new DataCollatorWithPadding(Tokenizers.Gpt2)).Message);
+        Assert.Throws<ArgumentException>(() => new DataCollatorWithPadding(Bert).Collate([]));
+    }
+}
