@@ -32,6 +32,8 @@ public static class CommandLine
           predict --task feature-extraction|text-classification|token-classification|question-answering|fill-mask
                   --model ID [--context TEXT] [--top-k N] [--aggregation-strategy none|simple|first|average|max] TEXT
                                       the pipeline's output as Hugging Face prints it
+          train --config FILE [--output HUB_ID]
+                                      fine-tune as the YAML configuration says; metrics (eval_*, test_*, train_*) as JSON
           evaluate --task text-classification|token-classification|question-answering --references FILE --predictions FILE
                                       scores as HF evaluate: accuracy/f1, seqeval overall_* and per type, SQuAD exact_match/f1
           models list [--task T] [--language L] [--library L] [--search TEXT]
@@ -51,6 +53,7 @@ public static class CommandLine
                 ["tokenize", .. var rest] => Ml().Tokenize(rest),
                 ["predict", .. var rest] => Ml().Predict(rest),
                 ["evaluate", .. var rest] => EvaluateCommand.Run(rest),
+                ["train", .. var rest] => Ml().Train(rest),
                 ["models", .. var rest] => Ml().Models(rest),
                 ["datasets", .. var rest] => Ml().Datasets(rest),
                 ["help" or "--help" or "-h"] or [] => PrintUsage(0),

@@ -3,6 +3,7 @@ using Course.Ml;
 using Course.Ml.Hub;
 using Course.Ml.Hub.Import;
 using Course.Ml.Pipelines;
+using Course.Ml.Training;
 using Course.Ml.Tokenization;
 using Microsoft.Extensions.Configuration;
 
@@ -140,6 +141,35 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         {
             throw new UsageException(ex.Message);
         }
+        return 0;
+    }
+
+    public int Train(string[] args)
+    {
+        var options = Options.Parse(args, "config", "output");
+        var path = options.Get("config") ?? throw new UsageException("train needs --config FILE (see content/README.md for the schema)");
+        TrainingConfig config;
+        try
+        {
+            config = TrainingConfig.Load(path);
+        }
+        catch (TrainingConfigException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+        var output = options.Get("output");
+        if (output is not null)
+        {
+            Hub.PathOf(output);
+        }
+        var bar = new Progress<TrainerProgress>(p => Console.Error.WriteLine(
+            $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}"));
+        var metrics = FineTuning.Run(config, Hub, output, bar, Progress);
+        if (output is not null)
+        {
+            Console.Error.WriteLine($"saved to the hub as {output}");
+        }
+        CommandLine.WriteResult(metrics);
         return 0;
     }
 

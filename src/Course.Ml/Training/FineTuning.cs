@@ -1,0 +1,196 @@
+using System.Globalization;
+using Course.Ml.Data;
+using Course.Ml.Hub;
+using Course.Ml.Metrics;
+using Course.Ml.Models;
+using Course.Ml.Models.Heads;
+using Course.Ml.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Training;
+
+/// <summary>
+/// Runs a <see cref="TrainingConfig"/> end to end, like HF's <c>run_classification.py</c> / <c>run_ner.py</c>:
+/// load the files, build labels, tokenize, fine-tune, evaluate on validation (and test when it has labels),
+/// optionally save the model into the hub with a generated card.
+/// </summary>
+public static class FineTuning
+{
+    public static IReadOnlyDictionary<string, double> Run(TrainingConfig config, ModelHub hub, string? outputId = null,
+        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var tokenizer = AutoTokenizer.FromPretrained(config.ModelNameOrPath!, hub, log);
+        var train = Load(config.TrainFile!);
+        var validation = Load(config.ValidationFile!);
+        var test = config.TestFile is null ? null : Load(config.TestFile);
+        var args = config.TrainingArgs.ToArguments();
+        return config.Task switch
+        {
+            "text-classification" => TextClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
+            "token-classification" => TokenClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
+            _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}' yet; text-classification and token-classification are supported."),
+        };
+    }
+
+    public static Dataset Load(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jsonl" or ".json" => Dataset.FromJsonLines(path),
+        ".csv" or ".tsv" => Dataset.FromCsv(path),
+        ".conll" or ".txt" => Dataset.FromConll(path),
+        var other => throw new InvalidDataException($"{path}: unsupported data file type '{other}' (jsonl, csv, tsv, conll)."),
+    };
+
+    private static IReadOnlyDictionary<string, double> TextClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
+    {
+        var textColumn = config.TextColumnName ?? (train.ColumnNames.Contains("sentence") ? "sentence" : "text");
+        var labelColumn = config.LabelColumnName ?? "label";
+        string LabelOf(Row row) => Convert.ToString(row.GetValueOrDefault(labelColumn), CultureInfo.InvariantCulture)
+            ?? throw new InvalidDataException($"a row has no '{labelColumn}' column");
+        var labels = new ClassLabel(train.Concat(validation).Select(LabelOf).Distinct().Order(StringComparer.Ordinal).ToList());
+        List<Features> Featurize(Dataset data) => data.Select(row => Preprocessing.SequenceClassification(tokenizer,
+            row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength)).ToList();
+
+        var (model, report) = AutoModelForSequenceClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
+        using var _ = model;
+        log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
+        IReadOnlyDictionary<string, double> Metrics(EvalPrediction p)
+        {
+            var predicted = p.Predictions.Select(l => Array.IndexOf(l, l.Max())).ToList();
+            var r = ClassificationMetrics.Compute(p.LabelIds.Select(l => (int)l[0]).ToList(), predicted, labels.Names);
+            return new Dictionary<string, double> { ["accuracy"] = r.Accuracy, ["f1"] = r.MacroF1, ["precision"] = r.MacroPrecision, ["recall"] = r.MacroRecall };
+        }
+        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
+            Featurize(train), Featurize(validation), new DataCollatorWithPadding(tokenizer), Metrics, progress);
+        return Finish(trainer, test is null || !test.ColumnNames.Contains(labelColumn) ? null : Featurize(test), cancellationToken,
+            model, model.Config, config, hub, outputId, "text-classification");
+    }
+
+    private static IReadOnlyDictionary<string, double> TokenClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
+    {
+        var tokensColumn = config.TextColumnName ?? "tokens";
+        var tagsColumn = config.LabelColumnName ?? "ner_tags";
+        var tags = train.Concat(validation).SelectMany(r => r.Get<string[]>(tagsColumn)).Distinct()
+            .OrderBy(t => t == "O" ? "" : t, StringComparer.Ordinal).ToList();
+        var labels = new ClassLabel(tags);
+        List<Features> Featurize(Dataset data) => data.Select(row => Preprocessing.TokenClassification(tokenizer,
+            row.Get<string[]>(tokensColumn), row.Get<string[]>(tagsColumn).Select(labels.StrToInt).ToList(), config.MaxSeqLength)).ToList();
+
+        var (model, report) = AutoModelForTokenClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
+        using var _ = model;
+        log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
+        IReadOnlyDictionary<string, double> Metrics(EvalPrediction p)
+        {
+            var (references, predictions) = (new List<IReadOnlyList<string>>(), new List<IReadOnlyList<string>>());
+            for (var row = 0; row < p.Predictions.Length; row++)
+            {
+                var gold = p.LabelIds[row];
+                var (refTags, predTags) = (new List<string>(), new List<string>());
+                for (var t = 0; t < gold.Length; t++)
+                {
+                    if (gold[t] == Preprocessing.IgnoreIndex) continue;
+                    var logits = p.Predictions[row].AsSpan(t * labels.NumClasses, labels.NumClasses);
+                    refTags.Add(labels.IntToStr((int)gold[t]));
+                    predTags.Add(labels.IntToStr(logits.IndexOf(MaxOf(logits))));
+                }
+                references.Add(refTags);
+                predictions.Add(predTags);
+            }
+            var r = Seqeval.Compute(references, predictions);
+            return new Dictionary<string, double> { ["precision"] = r.OverallPrecision, ["recall"] = r.OverallRecall, ["f1"] = r.OverallF1, ["accuracy"] = r.OverallAccuracy };
+        }
+        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
+            Featurize(train), Featurize(validation), new DataCollatorForTokenClassification(tokenizer), Metrics, progress);
+        return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : Featurize(test), cancellationToken,
+            model, model.Config, config, hub, outputId, "token-classification");
+    }
+
+    private static float MaxOf(ReadOnlySpan<float> values)
+    {
+        var max = float.NegativeInfinity;
+        foreach (var v in values) max = Math.Max(max, v);
+        return max;
+    }
+
+    private static IReadOnlyDictionary<string, double> Finish(Trainer trainer, List<Features>? test, CancellationToken cancellationToken,
+        nn.Module model, Models.Bert.BertConfig modelConfig, TrainingConfig config, ModelHub hub, string? outputId, string task)
+    {
+        var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
+        foreach (var (name, value) in trainer.Evaluate())
+        {
+            metrics[name] = value;
+        }
+        if (test is not null)
+        {
+            foreach (var (name, value) in trainer.Evaluate(test, "test"))
+            {
+                metrics[name] = value;
+            }
+        }
+        if (outputId is not null)
+        {
+            Save(model, modelConfig, config, hub, outputId, task, metrics);
+        }
+        return metrics;
+    }
+
+    private static void Save(nn.Module model, Models.Bert.BertConfig modelConfig, TrainingConfig config, ModelHub hub, string outputId,
+        string task, IReadOnlyDictionary<string, double> metrics)
+    {
+        var folder = hub.PathOf(outputId);
+        PreTrainedBert.Save(model, modelConfig, folder);
+        var source = hub.Resolve(config.ModelNameOrPath!);
+        foreach (var file in new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "spiece.model" })
+        {
+            if (File.Exists(Path.Combine(source, file)))
+            {
+                File.Copy(Path.Combine(source, file), Path.Combine(folder, file), overwrite: true);
+            }
+        }
+        var a = config.TrainingArgs;
+        File.WriteAllText(Path.Combine(folder, "README.md"), $"""
+            ---
+            pipeline_tag: {task}
+            library_name: course-platform
+            language:
+              - en
+            license: apache-2.0
+            base_model: {config.ModelNameOrPath}
+            datasets:
+              - {Path.GetFileName(Path.GetDirectoryName(config.TrainFile))}
+            metrics:
+            {string.Join("\n", metrics.Keys.Where(k => k.StartsWith("eval_", StringComparison.Ordinal) && k != "eval_loss").Select(k => $"  - {k[5..]}"))}
+            ---
+
+            # {outputId}
+
+            {config.ModelNameOrPath} fine-tuned for {task} with `./course train` on this platform.
+
+            ## Intended use
+
+            Course demonstrations and exercises on data like its training data. Labels: {string.Join(", ", modelConfig.Labels)}.
+
+            ## Training data
+
+            Train: `{Path.GetFileName(config.TrainFile)}`; validation: `{Path.GetFileName(config.ValidationFile)}` (from {Path.GetDirectoryName(config.TrainFile)}).
+
+            ## Training procedure
+
+            learning_rate {a.LearningRate}, per_device_train_batch_size {a.PerDeviceTrainBatchSize}, num_train_epochs {a.NumTrainEpochs},
+            max_steps {a.MaxSteps}, weight_decay {a.WeightDecay}, warmup_ratio {a.WarmupRatio}, lr_scheduler_type {a.LrSchedulerType},
+            gradient_accumulation_steps {a.GradientAccumulationSteps}, max_grad_norm {a.MaxGradNorm}, seed {a.Seed}, max_seq_length {config.MaxSeqLength}.
+
+            ## Evaluation
+
+            {string.Join("\n", metrics.Where(m => m.Key.StartsWith("eval_") || m.Key.StartsWith("test_")).Select(m => $"- {m.Key}: {m.Value:0.####}"))}
+
+            ## Limitations
+
+            Small training sets written for a course; expect errors on text unlike them. Not for decisions about people.
+            """);
+    }
+}

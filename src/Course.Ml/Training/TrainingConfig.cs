@@ -1,0 +1,116 @@
+using Course.Core.Content;
+
+namespace Course.Ml.Training;
+
+/// <summary>
+/// The training configuration (one schema; the grading service narrows it per assignment): YAML with the
+/// names of HF's example scripts. Relative file paths resolve against the configuration file's folder.
+/// </summary>
+public sealed class TrainingConfig
+{
+    public string? Task { get; set; }
+    public string? ModelNameOrPath { get; set; }
+    public string? TrainFile { get; set; }
+    public string? ValidationFile { get; set; }
+    public string? TestFile { get; set; }
+    public string? TextColumnName { get; set; }
+    public string? LabelColumnName { get; set; }
+    public int MaxSeqLength { get; set; } = 128;
+    public TrainingArgumentsFile TrainingArgs { get; set; } = new();
+
+    public static readonly string[] Tasks = ["text-classification", "token-classification", "question-answering", "fill-mask"];
+
+    /// <summary>Reads and validates a configuration; every problem is reported as <c>file:line: message</c>.</summary>
+    public static TrainingConfig Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new TrainingConfigException([new ContentError(path, 1, "file not found")]);
+        }
+        var errors = new List<ContentError>();
+        var config = YamlFrontMatter.Read<TrainingConfig>(File.ReadAllText(path), path, 1, errors);
+        if (config is null)
+        {
+            throw new TrainingConfigException(errors);
+        }
+        config.Validate(path, errors);
+        if (errors.Count > 0)
+        {
+            throw new TrainingConfigException(errors);
+        }
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string? Resolve(string? file) => file is null ? null : Path.GetFullPath(Path.Combine(folder, file));
+        (config.TrainFile, config.ValidationFile, config.TestFile) = (Resolve(config.TrainFile), Resolve(config.ValidationFile), Resolve(config.TestFile));
+        return config;
+    }
+
+    private void Validate(string path, List<ContentError> errors)
+    {
+        void Check(bool ok, string message)
+        {
+            if (!ok) errors.Add(new ContentError(path, LineOf(path, message.Split(' ')[0]), message));
+        }
+        var a = TrainingArgs;
+        Check(Task is not null && Tasks.Contains(Task), $"task must be one of {string.Join(", ", Tasks)}");
+        Check(!string.IsNullOrWhiteSpace(ModelNameOrPath), "model_name_or_path is required (a hub id)");
+        Check(!string.IsNullOrWhiteSpace(TrainFile), "train_file is required");
+        Check(!string.IsNullOrWhiteSpace(ValidationFile), "validation_file is required");
+        Check(MaxSeqLength is >= 8 and <= 512, $"max_seq_length must be 8–512, not {MaxSeqLength}");
+        Check(a.LearningRate is > 0 and <= 1, $"learning_rate must be in (0, 1], not {a.LearningRate}");
+        Check(a.PerDeviceTrainBatchSize is >= 1 and <= 1024, $"per_device_train_batch_size must be 1–1024, not {a.PerDeviceTrainBatchSize}");
+        Check(a.PerDeviceEvalBatchSize is >= 1 and <= 1024, $"per_device_eval_batch_size must be 1–1024, not {a.PerDeviceEvalBatchSize}");
+        Check(a.NumTrainEpochs is > 0 and <= 100, $"num_train_epochs must be in (0, 100], not {a.NumTrainEpochs}");
+        Check(a.MaxSteps == -1 || a.MaxSteps is >= 1 and <= 1_000_000, $"max_steps must be -1 or 1–1000000, not {a.MaxSteps}");
+        Check(a.WeightDecay is >= 0 and <= 1, $"weight_decay must be 0–1, not {a.WeightDecay}");
+        Check(a.WarmupRatio is >= 0 and < 1, $"warmup_ratio must be in [0, 1), not {a.WarmupRatio}");
+        Check(a.WarmupSteps >= 0, $"warmup_steps must be ≥ 0, not {a.WarmupSteps}");
+        Check(a.LrSchedulerType is "linear" or "cosine" or "constant_with_warmup", $"lr_scheduler_type must be linear, cosine or constant_with_warmup, not '{a.LrSchedulerType}'");
+        Check(a.GradientAccumulationSteps is >= 1 and <= 1024, $"gradient_accumulation_steps must be 1–1024, not {a.GradientAccumulationSteps}");
+        Check(a.MaxGradNorm >= 0, $"max_grad_norm must be ≥ 0, not {a.MaxGradNorm}");
+        Check(a.Seed >= 0, $"seed must be ≥ 0, not {a.Seed}");
+        Check(a.EvalStrategy is "no" or "steps" or "epoch", $"eval_strategy must be no, steps or epoch, not '{a.EvalStrategy}'");
+        Check(a.EvalSteps >= 1, $"eval_steps must be ≥ 1, not {a.EvalSteps}");
+        Check(a.LoggingSteps >= 1, $"logging_steps must be ≥ 1, not {a.LoggingSteps}");
+    }
+
+    /// <summary>The line where <paramref name="key"/> is written, so value errors point at it (1 when absent).</summary>
+    private static int LineOf(string path, string key)
+    {
+        var lines = File.ReadAllLines(path);
+        var index = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key + ":", StringComparison.Ordinal));
+        return index + 1 is var line and > 0 ? line : 1;
+    }
+}
+
+/// <summary>The <c>training_args:</c> block: HF TrainingArguments names.</summary>
+public sealed class TrainingArgumentsFile
+{
+    public double LearningRate { get; set; } = 5e-5;
+    public int PerDeviceTrainBatchSize { get; set; } = 8;
+    public int PerDeviceEvalBatchSize { get; set; } = 8;
+    public double NumTrainEpochs { get; set; } = 3;
+    public int MaxSteps { get; set; } = -1;
+    public double WeightDecay { get; set; }
+    public double WarmupRatio { get; set; }
+    public int WarmupSteps { get; set; }
+    public string LrSchedulerType { get; set; } = "linear";
+    public int GradientAccumulationSteps { get; set; } = 1;
+    public double MaxGradNorm { get; set; } = 1.0;
+    public int Seed { get; set; } = 42;
+    public string EvalStrategy { get; set; } = "no";
+    public int EvalSteps { get; set; } = 500;
+    public int LoggingSteps { get; set; } = 50;
+
+    public TrainingArguments ToArguments() => new()
+    {
+        LearningRate = LearningRate, PerDeviceTrainBatchSize = PerDeviceTrainBatchSize, PerDeviceEvalBatchSize = PerDeviceEvalBatchSize,
+        NumTrainEpochs = NumTrainEpochs, MaxSteps = MaxSteps, WeightDecay = WeightDecay, WarmupRatio = WarmupRatio, WarmupSteps = WarmupSteps,
+        LrSchedulerType = LrSchedulerType, GradientAccumulationSteps = GradientAccumulationSteps, MaxGradNorm = MaxGradNorm, Seed = Seed,
+        EvalStrategy = EvalStrategy, EvalSteps = EvalSteps, LoggingSteps = LoggingSteps,
+    };
+}
+
+public sealed class TrainingConfigException(IReadOnlyList<ContentError> errors) : Exception(string.Join(Environment.NewLine, errors))
+{
+    public IReadOnlyList<ContentError> Errors { get; } = errors;
+}

@@ -1,0 +1,62 @@
+namespace Course.Cli.Tests;
+
+[Collection(CliCollection.Name)]
+public sealed class TrainCommandTests(CliRunner cli) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("course-train-").FullName;
+
+    [Fact]
+    public async Task A_short_run_prints_hf_metric_names_and_saves_to_the_hub()
+    {
+        string[] sentiments = ["great value, works perfectly", "broke after a day, avoid", "arrived on time, fine", "love it, five stars", "terrible support, refund please", "it is okay I guess"];
+        string[] labels = ["positive", "negative", "neutral", "positive", "negative", "neutral"];
+        var rows = sentiments.Zip(labels).Select(p => $"{{\"text\": \"{p.First}\", \"label\": \"{p.Second}\"}}");
+        File.WriteAllLines(Path.Combine(_folder, "train.jsonl"), rows);
+        File.WriteAllLines(Path.Combine(_folder, "validation.jsonl"), rows.Take(3));
+        var config = Path.Combine(_folder, "config.yaml");
+        File.WriteAllText(config, """
+            task: text-classification
+            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+            train_file: train.jsonl
+            validation_file: validation.jsonl
+            max_seq_length: 32
+            training_args:
+              max_steps: 2
+              per_device_train_batch_size: 3
+              logging_steps: 1
+            """);
+
+        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", config, "--output", "test/tiny-sentiment");
+
+        Assert.Equal(0, code);
+        var metrics = CliRunner.LastLine(stdout);
+        foreach (var name in new[] { "eval_loss", "eval_accuracy", "eval_f1", "eval_precision", "eval_recall", "train_runtime", "train_samples_per_second" })
+        {
+            Assert.True(metrics.TryGetProperty(name, out _), name);
+        }
+        Assert.InRange(metrics.GetProperty("eval_accuracy").GetDouble(), 0, 1);
+        Assert.Contains("step 2/2", stderr);
+        var saved = Path.Combine(cli.HubPath, "test", "tiny-sentiment");
+        Assert.True(File.Exists(Path.Combine(saved, "model.safetensors")));
+        Assert.Contains("pipeline_tag: text-classification", File.ReadAllText(Path.Combine(saved, "README.md")));
+
+        var (predictCode, prediction, _) = await cli.RunAsync("predict", "--task", "text-classification", "--model", "test/tiny-sentiment", "works great");
+        Assert.Equal(0, predictCode);
+        Assert.Equal(3, CliRunner.LastLine(prediction).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Config_errors_are_printed_as_file_line_message()
+    {
+        var config = Path.Combine(_folder, "bad.yaml");
+        File.WriteAllText(config, "task: text-classification\nmodel_name_or_path: x/y\ntrain_file: a.jsonl\nvalidation_file: b.jsonl\ntraining_args:\n  seed: -3\n");
+
+        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", config);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{config}:6: seed must be ≥ 0, not -3", stderr);
+        Assert.Equal("", stdout);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}

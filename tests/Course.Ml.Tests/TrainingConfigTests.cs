@@ -1,0 +1,71 @@
+using Course.Ml.Training;
+
+namespace Course.Ml.Tests;
+
+public sealed class TrainingConfigTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("course-config-").FullName;
+
+    private string Write(string yaml)
+    {
+        var path = Path.Combine(_folder, "config.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private const string Valid = """
+        task: text-classification
+        model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+        train_file: data/train.jsonl
+        validation_file: data/validation.jsonl
+        max_seq_length: 64
+        training_args:
+          learning_rate: 3.0e-5
+          num_train_epochs: 2
+          lr_scheduler_type: cosine
+        """;
+
+    [Fact]
+    public void A_valid_config_loads_with_paths_relative_to_its_folder()
+    {
+        var config = TrainingConfig.Load(Write(Valid));
+
+        Assert.Equal(Path.Combine(_folder, "data", "train.jsonl"), config.TrainFile);
+        Assert.Equal(64, config.MaxSeqLength);
+        var args = config.TrainingArgs.ToArguments();
+        Assert.Equal((3e-5, 2.0, "cosine", 8), (args.LearningRate, args.NumTrainEpochs, args.LrSchedulerType, args.PerDeviceTrainBatchSize));
+    }
+
+    [Fact]
+    public void Unknown_keys_are_rejected_with_their_name_and_line()
+    {
+        var error = Assert.Throws<TrainingConfigException>(() => TrainingConfig.Load(Write(Valid + "\n  learning_rat: 0.1\n"))).Errors.Single();
+
+        Assert.Equal(10, error.Line);
+        Assert.Contains("learning_rat", error.Message);
+    }
+
+    [Theory]
+    [InlineData("learning_rate: 3.0e-5", "learning_rate: 2", "learning_rate must be in (0, 1], not 2", 7)]
+    [InlineData("num_train_epochs: 2", "num_train_epochs: 0", "num_train_epochs must be in (0, 100]", 8)]
+    [InlineData("max_seq_length: 64", "max_seq_length: 4096", "max_seq_length must be 8–512", 5)]
+    [InlineData("lr_scheduler_type: cosine", "lr_scheduler_type: exponential", "lr_scheduler_type must be linear, cosine or constant_with_warmup", 9)]
+    [InlineData("task: text-classification", "task: summarization", "task must be one of", 1)]
+    public void Out_of_range_values_name_the_key_the_allowed_range_and_the_line(string from, string to, string message, int line)
+    {
+        var error = Assert.Throws<TrainingConfigException>(() => TrainingConfig.Load(Write(Valid.Replace(from, to)))).Errors.Single();
+
+        Assert.Contains(message, error.Message);
+        Assert.Equal(line, error.Line);
+    }
+
+    [Fact]
+    public void Missing_required_fields_are_all_reported()
+    {
+        var errors = Assert.Throws<TrainingConfigException>(() => TrainingConfig.Load(Write("task: token-classification\n"))).Errors;
+
+        Assert.Equal(["model_name_or_path is required (a hub id)", "train_file is required", "validation_file is required"], errors.Select(e => e.Message));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
