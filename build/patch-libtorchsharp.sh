@@ -15,14 +15,16 @@ symbol="_ZSt21ios_base_library_initv"
 need="GLIBCXX_3.4.32"
 
 [ -f "$lib" ] || exit 0
-libstdcxx="$(/sbin/ldconfig -p | awk '$1 == "libstdc++.so.6" && /x86-64|AArch64/ { print $NF; exit }')"
+# awk reads to the end (no early exit): with pipefail, an early exit would kill ldconfig with SIGPIPE.
+libstdcxx="$(/sbin/ldconfig -p | awk '$1 == "libstdc++.so.6" && /x86-64|AArch64/ && !found { print $NF; found = 1 }')"
 if [ -n "$libstdcxx" ] && grep -qa "$need" "$libstdcxx"; then
   exit 0
 fi
 for tool in patchelf g++ python3; do
   command -v "$tool" >/dev/null || { echo "error: $tool is required to patch $lib for this libstdc++ (./course installs it, or: apt-get install patchelf g++ python3)" >&2; exit 1; }
 done
-if patchelf --print-needed "$lib" | grep -qx "$shim" && [ -f "$out/$shim" ]; then
+needed="$(patchelf --print-needed "$lib")"
+if grep -qx "$shim" <<<"$needed" && [ -f "$out/$shim" ]; then
   exit 0
 fi
 
