@@ -46,6 +46,45 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
     }
 
     [Fact]
+    public async Task Question_answering_trains_on_squad_rows_and_reports_exact_match_and_f1()
+    {
+        var rows = File.ReadLines(Path.Combine(RepoRoot(), "content", "datasets", "course-qa", "train.jsonl")).Take(8).ToList();
+        File.WriteAllLines(Path.Combine(_folder, "qa-train.jsonl"), rows);
+        File.WriteAllLines(Path.Combine(_folder, "qa-validation.jsonl"), rows.Take(4));
+        var config = Path.Combine(_folder, "qa.yaml");
+        File.WriteAllText(config, """
+            task: question-answering
+            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+            train_file: qa-train.jsonl
+            validation_file: qa-validation.jsonl
+            max_seq_length: 96
+            training_args:
+              max_steps: 2
+              per_device_train_batch_size: 4
+            """);
+
+        var (code, stdout, _) = await cli.RunAsync("train", "--config", config);
+
+        Assert.Equal(0, code);
+        var metrics = CliRunner.LastLine(stdout);
+        Assert.InRange(metrics.GetProperty("eval_exact_match").GetDouble(), 0, 100);
+        Assert.InRange(metrics.GetProperty("eval_f1").GetDouble(), 0, 100);
+        Assert.True(metrics.GetProperty("eval_loss").GetDouble() > 0);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Course.sln not found.");
+    }
+
+    [Fact]
     public async Task Config_errors_are_printed_as_file_line_message()
     {
         var config = Path.Combine(_folder, "bad.yaml");

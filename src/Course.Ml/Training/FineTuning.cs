@@ -29,7 +29,8 @@ public static class FineTuning
         {
             "text-classification" => TextClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
             "token-classification" => TokenClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
-            _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}' yet; text-classification and token-classification are supported."),
+            "question-answering" => QuestionAnswering(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
+            _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}' yet; text-classification, token-classification and question-answering are supported."),
         };
     }
 
@@ -107,6 +108,101 @@ public static class FineTuning
             Featurize(train), Featurize(validation), new DataCollatorForTokenClassification(tokenizer), Metrics, progress);
         return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : Featurize(test), cancellationToken,
             model, model.Config, config, hub, outputId, "token-classification");
+    }
+
+    /// <summary>SQuAD-form rows (id, question, context, answers.text / answers.answer_start) in overlapping windows.</summary>
+    private static IReadOnlyDictionary<string, double> QuestionAnswering(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
+    {
+        var stride = config.MaxSeqLength / 4;
+        static (string Text, int Start) FirstAnswer(Row row)
+        {
+            var answers = row.Get<Dictionary<string, object?>>("answers");
+            var texts = (string[])answers["text"]!;
+            var starts = (long[])answers["answer_start"]!;
+            return texts.Length > 0 ? (texts[0], (int)starts[0]) : throw new InvalidDataException($"question {row.GetValueOrDefault("id")} has no answer");
+        }
+        List<Features> TrainFeatures(Dataset data) => data.SelectMany(row =>
+        {
+            var (text, start) = FirstAnswer(row);
+            return Preprocessing.QuestionAnswering(tokenizer, row.Get<string>("question"), row.Get<string>("context"), start, text, config.MaxSeqLength, stride);
+        }).ToList();
+
+        // Evaluation windows remember their example and encoding so predicted spans map back to context text.
+        (List<Features> Features, List<(int Example, Tokenization.Encoding Window)> Windows) EvalFeatures(Dataset data)
+        {
+            var features = new List<Features>();
+            var windows = new List<(int, Tokenization.Encoding)>();
+            for (var i = 0; i < data.Count; i++)
+            {
+                var first = tokenizer.Encode(data[i].Get<string>("question"), data[i].Get<string>("context"), new TokenizerOptions
+                {
+                    Truncation = TruncationStrategy.OnlySecond, MaxLength = config.MaxSeqLength, Stride = stride, ReturnOverflowingTokens = true,
+                });
+                var (text, start) = FirstAnswer(data[i]);
+                foreach (var window in first.Overflowing.Prepend(first))
+                {
+                    // Real positions, so eval_loss means what the training loss means.
+                    var (s, e) = Preprocessing.AnswerPositions(window, start, start + text.Length);
+                    features.Add(new Features(window.InputIds, window.AttentionMask, window.TokenTypeIds, StartPosition: s, EndPosition: e));
+                    windows.Add((i, window));
+                }
+            }
+            return (features, windows);
+        }
+
+        Func<EvalPrediction, IReadOnlyDictionary<string, double>> Metrics(Dataset data, List<(int Example, Tokenization.Encoding Window)> windows) => p =>
+        {
+            var best = new Dictionary<int, Pipelines.QuestionAnswer>();
+            var settings = new Pipelines.QuestionAnsweringOptions { MaxAnswerLength = 30 };
+            for (var w = 0; w < p.Predictions.Length; w++)
+            {
+                var (example, window) = windows[w];
+                var half = p.Predictions[w].Length / 2;
+                var start = p.Predictions[w].AsSpan(0, window.Length);
+                var end = p.Predictions[w].AsSpan(half, window.Length);
+                foreach (var answer in Pipelines.QuestionAnsweringPipeline.Decode(window, start, end, data[example].Get<string>("context"), settings))
+                {
+                    if (!best.TryGetValue(example, out var current) || answer.Score > current.Score)
+                    {
+                        best[example] = answer;
+                    }
+                }
+            }
+            var gold = Enumerable.Range(0, data.Count).ToDictionary(i => data[i].Get<string>("id"),
+                i => (IReadOnlyList<string>)(string[])data[i].Get<Dictionary<string, object?>>("answers")["text"]!);
+            var predicted = best.ToDictionary(b => data[b.Key].Get<string>("id"), b => b.Value.Answer);
+            var (exact, f1) = SquadMetrics.Compute(gold, predicted);
+            return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
+        };
+
+        var (model, report) = AutoModelForQuestionAnswering.FromPretrained(config.ModelNameOrPath!, hub, log);
+        using var _ = model;
+        log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
+        var (evalFeatures, evalWindows) = EvalFeatures(validation);
+        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
+            TrainFeatures(train), evalFeatures, new DataCollatorWithPadding(tokenizer), Metrics(validation, evalWindows), progress);
+        var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
+        foreach (var (name, value) in trainer.Evaluate())
+        {
+            metrics[name] = value;
+        }
+        if (test is not null && test.ColumnNames.Contains("answers"))
+        {
+            var (testFeatures, testWindows) = EvalFeatures(test);
+            var testTrainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
+                [], testFeatures, new DataCollatorWithPadding(tokenizer), Metrics(test, testWindows));
+            foreach (var (name, value) in testTrainer.Evaluate(prefix: "test"))
+            {
+                metrics[name] = value;
+            }
+        }
+        if (outputId is not null)
+        {
+            Save(model, model.Config, config, hub, outputId, "question-answering", metrics);
+        }
+        return metrics;
     }
 
     private static float MaxOf(ReadOnlySpan<float> values)

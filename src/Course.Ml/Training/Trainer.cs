@@ -159,9 +159,10 @@ public sealed class Trainer(
                 lossSum += output.Loss.item<float>();
                 batches++;
             }
-            var rows = output.Logits.shape[0];
-            var perRow = output.Logits.numel() / rows;
-            var values = output.Logits.data<float>().ToArray();
+            using var logits = output.Predictions();
+            var rows = logits.shape[0];
+            var perRow = logits.numel() / rows;
+            var values = logits.data<float>().ToArray();
             for (var r = 0; r < rows; r++)
             {
                 predictions.Add(values.AsSpan((int)(r * perRow), (int)perRow).ToArray());
