@@ -6,12 +6,6 @@ using static TorchSharp.torch;
 
 namespace Course.Ml.Models;
 
-/// <summary>A BERT model with a task head; its configuration travels with it.</summary>
-public interface IBertHead
-{
-    BertConfig Config { get; }
-}
-
 /// <summary>What loading left out: head weights the checkpoint lacked (newly initialised) and checkpoint keys nobody used.</summary>
 public sealed record LoadReport(IReadOnlyList<string> MissingKeys, IReadOnlyList<string> UnexpectedKeys);
 

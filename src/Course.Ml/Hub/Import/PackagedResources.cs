@@ -16,13 +16,6 @@ public static class PackagedResources
             .FirstOrDefault(a => a.Key == "NuGetPackageRoot")?.Value
         ?? throw new InvalidOperationException("This build of Course.Ml does not record the NuGet package folder.");
 
-    public static IReadOnlyList<string> Names(string assemblyPath)
-    {
-        using var pe = new PEReader(File.OpenRead(assemblyPath));
-        var metadata = pe.GetMetadataReader();
-        return metadata.ManifestResources.Select(h => metadata.GetString(metadata.GetManifestResource(h).Name)).ToList();
-    }
-
     /// <summary>The bytes of the first embedded resource whose name ends with <paramref name="suffix"/>.</summary>
     public static byte[] Read(string assemblyPath, string suffix)
     {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Heads;
 
 /// <summary>Masked language modelling: vocabulary logits at every position; loss only where labels ≠ -100.</summary>
-public sealed class BertForMaskedLM : nn.Module, IBertHead
+public sealed class BertForMaskedLM : nn.Module
 {
     private readonly BertModel bert;
     private readonly BertOnlyMLMHead cls;

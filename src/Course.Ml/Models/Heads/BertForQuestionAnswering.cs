@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Heads;
 
 /// <summary>Extractive QA: each token's hidden state → a start and an end logit (HF <c>qa_outputs</c>).</summary>
-public sealed class BertForQuestionAnswering : nn.Module, IBertHead
+public sealed class BertForQuestionAnswering : nn.Module
 {
     private readonly BertModel bert;
     private readonly Linear qa_outputs;

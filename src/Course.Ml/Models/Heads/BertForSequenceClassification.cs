@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Heads;
 
 /// <summary>Pooled [CLS] → dropout → linear to <c>num_labels</c> logits; cross-entropy loss with labels.</summary>
-public sealed class BertForSequenceClassification : nn.Module, IBertHead
+public sealed class BertForSequenceClassification : nn.Module
 {
     private readonly BertModel bert;
     private readonly Dropout dropout;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Heads;
 
 /// <summary>Every token's hidden state → dropout → linear to <c>num_labels</c>; loss ignores label -100.</summary>
-public sealed class BertForTokenClassification : nn.Module, IBertHead
+public sealed class BertForTokenClassification : nn.Module
 {
     private readonly BertModel bert;
     private readonly Dropout dropout;
