@@ -72,6 +72,31 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
         Assert.True(metrics.GetProperty("eval_loss").GetDouble() > 0);
     }
 
+    [Fact]
+    public async Task Fill_mask_trains_the_mlm_head_and_reports_perplexity()
+    {
+        var rows = File.ReadLines(Path.Combine(RepoRoot(), "content", "datasets", "product-reviews", "train.jsonl")).Take(12).ToList();
+        File.WriteAllLines(Path.Combine(_folder, "mlm-train.jsonl"), rows);
+        File.WriteAllLines(Path.Combine(_folder, "mlm-validation.jsonl"), rows.Take(4));
+        var config = Path.Combine(_folder, "mlm.yaml");
+        File.WriteAllText(config, """
+            task: fill-mask
+            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+            train_file: mlm-train.jsonl
+            validation_file: mlm-validation.jsonl
+            max_seq_length: 48
+            training_args:
+              max_steps: 2
+              per_device_train_batch_size: 6
+            """);
+
+        var (code, stdout, _) = await cli.RunAsync("train", "--config", config);
+
+        Assert.Equal(0, code);
+        var metrics = CliRunner.LastLine(stdout);
+        Assert.Equal(Math.Exp(metrics.GetProperty("eval_loss").GetDouble()), metrics.GetProperty("eval_perplexity").GetDouble(), 6);
+    }
+
     private static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

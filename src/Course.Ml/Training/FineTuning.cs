@@ -30,7 +30,8 @@ public static class FineTuning
             "text-classification" => TextClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
             "token-classification" => TokenClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
             "question-answering" => QuestionAnswering(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
-            _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}' yet; text-classification, token-classification and question-answering are supported."),
+            "fill-mask" => FillMask(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
+            _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}'."),
         };
     }
 
@@ -201,6 +202,41 @@ public static class FineTuning
         if (outputId is not null)
         {
             Save(model, model.Config, config, hub, outputId, "question-answering", metrics);
+        }
+        return metrics;
+    }
+
+    /// <summary>Masked-language-model training on plain text (15 % masking, 80/10/10); reports loss and perplexity.</summary>
+    private static IReadOnlyDictionary<string, double> FillMask(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
+    {
+        var textColumn = config.TextColumnName ?? (train.ColumnNames.Contains("sentence") ? "sentence" : "text");
+        List<Features> Featurize(Dataset data) => data.Select(row =>
+        {
+            var encoding = tokenizer.Encode(row.Get<string>(textColumn), options: new TokenizerOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = config.MaxSeqLength });
+            return new Features(encoding.InputIds, encoding.AttentionMask, encoding.TokenTypeIds);
+        }).ToList();
+
+        var (model, report) = AutoModelForMaskedLM.FromPretrained(config.ModelNameOrPath!, hub, log);
+        using var _ = model;
+        log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
+        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
+            Featurize(train), Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, seed: args.Seed), progress: progress);
+        var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
+        foreach (var (name, value) in trainer.Evaluate())
+        {
+            metrics[name] = value;
+        }
+        metrics["eval_perplexity"] = ClassificationMetrics.Perplexity(metrics["eval_loss"]);
+        if (test is not null)
+        {
+            var testLoss = trainer.Evaluate(Featurize(test), "test")["test_loss"];
+            (metrics["test_loss"], metrics["test_perplexity"]) = (testLoss, ClassificationMetrics.Perplexity(testLoss));
+        }
+        if (outputId is not null)
+        {
+            Save(model, model.Config, config, hub, outputId, "fill-mask", metrics);
         }
         return metrics;
     }

@@ -159,6 +159,10 @@ public sealed class Trainer(
                 lossSum += output.Loss.item<float>();
                 batches++;
             }
+            if (computeMetrics is null)
+            {
+                continue; // loss only: do not hold every logit (a masked LM's are T × vocab per row)
+            }
             using var logits = output.Predictions();
             var rows = logits.shape[0];
             var perRow = logits.numel() / rows;
