@@ -48,20 +48,7 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
     [Fact]
     public async Task Question_answering_trains_on_squad_rows_and_reports_exact_match_and_f1()
     {
-        var rows = File.ReadLines(Path.Combine(RepoRoot(), "content", "datasets", "course-qa", "train.jsonl")).Take(8).ToList();
-        File.WriteAllLines(Path.Combine(_folder, "qa-train.jsonl"), rows);
-        File.WriteAllLines(Path.Combine(_folder, "qa-validation.jsonl"), rows.Take(4));
-        var config = Path.Combine(_folder, "qa.yaml");
-        File.WriteAllText(config, """
-            task: question-answering
-            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
-            train_file: qa-train.jsonl
-            validation_file: qa-validation.jsonl
-            max_seq_length: 96
-            training_args:
-              max_steps: 2
-              per_device_train_batch_size: 4
-            """);
+        var config = CourseDataConfig("question-answering", "course-qa", rows: 8, maxSeqLength: 96, batchSize: 4);
 
         var (code, stdout, _) = await cli.RunAsync("train", "--config", config);
 
@@ -75,26 +62,33 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
     [Fact]
     public async Task Fill_mask_trains_the_mlm_head_and_reports_perplexity()
     {
-        var rows = File.ReadLines(Path.Combine(RepoRoot(), "content", "datasets", "product-reviews", "train.jsonl")).Take(12).ToList();
-        File.WriteAllLines(Path.Combine(_folder, "mlm-train.jsonl"), rows);
-        File.WriteAllLines(Path.Combine(_folder, "mlm-validation.jsonl"), rows.Take(4));
-        var config = Path.Combine(_folder, "mlm.yaml");
-        File.WriteAllText(config, """
-            task: fill-mask
-            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
-            train_file: mlm-train.jsonl
-            validation_file: mlm-validation.jsonl
-            max_seq_length: 48
-            training_args:
-              max_steps: 2
-              per_device_train_batch_size: 6
-            """);
+        var config = CourseDataConfig("fill-mask", "product-reviews", rows: 12, maxSeqLength: 48, batchSize: 6);
 
         var (code, stdout, _) = await cli.RunAsync("train", "--config", config);
 
         Assert.Equal(0, code);
         var metrics = CliRunner.LastLine(stdout);
         Assert.Equal(Math.Exp(metrics.GetProperty("eval_loss").GetDouble()), metrics.GetProperty("eval_perplexity").GetDouble(), 6);
+    }
+
+    /// <summary>A two-step training config over the first rows of a course dataset (validation: the first third).</summary>
+    private string CourseDataConfig(string task, string dataset, int rows, int maxSeqLength, int batchSize)
+    {
+        var lines = File.ReadLines(Path.Combine(RepoRoot(), "content", "datasets", dataset, "train.jsonl")).Take(rows).ToList();
+        File.WriteAllLines(Path.Combine(_folder, $"{task}-train.jsonl"), lines);
+        File.WriteAllLines(Path.Combine(_folder, $"{task}-validation.jsonl"), lines.Take(rows / 3));
+        var config = Path.Combine(_folder, $"{task}.yaml");
+        File.WriteAllText(config, $"""
+            task: {task}
+            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+            train_file: {task}-train.jsonl
+            validation_file: {task}-validation.jsonl
+            max_seq_length: {maxSeqLength}
+            training_args:
+              max_steps: 2
+              per_device_train_batch_size: {batchSize}
+            """);
+        return config;
     }
 
     private static string RepoRoot()
