@@ -66,8 +66,8 @@ public static class FineTuning
         }
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
             Featurize(train), Featurize(validation), new DataCollatorWithPadding(tokenizer), Metrics, progress);
-        return Finish(trainer, test is null || !test.ColumnNames.Contains(labelColumn) ? null : Featurize(test), cancellationToken,
-            model, model.Config, config, hub, outputId, "text-classification");
+        return Finish(trainer, test is null || !test.ColumnNames.Contains(labelColumn) ? null : () => trainer.Evaluate(Featurize(test), "test"),
+            null, cancellationToken, model, model.Config, config, hub, outputId, "text-classification");
     }
 
     private static IReadOnlyDictionary<string, double> TokenClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
@@ -107,8 +107,8 @@ public static class FineTuning
         }
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
             Featurize(train), Featurize(validation), new DataCollatorForTokenClassification(tokenizer), Metrics, progress);
-        return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : Featurize(test), cancellationToken,
-            model, model.Config, config, hub, outputId, "token-classification");
+        return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : () => trainer.Evaluate(Featurize(test), "test"),
+            null, cancellationToken, model, model.Config, config, hub, outputId, "token-classification");
     }
 
     /// <summary>SQuAD-form rows (id, question, context, answers.text / answers.answer_start) in overlapping windows.</summary>
@@ -184,26 +184,15 @@ public static class FineTuning
         var (evalFeatures, evalWindows) = EvalFeatures(validation);
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
             TrainFeatures(train), evalFeatures, new DataCollatorWithPadding(tokenizer), Metrics(validation, evalWindows), progress);
-        var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
-        foreach (var (name, value) in trainer.Evaluate())
+        // Test windows need their own span decoding, hence a trainer whose compute_metrics knows them.
+        IReadOnlyDictionary<string, double> EvaluateTest()
         {
-            metrics[name] = value;
+            var (testFeatures, testWindows) = EvalFeatures(test!);
+            return new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
+                [], testFeatures, new DataCollatorWithPadding(tokenizer), Metrics(test!, testWindows)).Evaluate(prefix: "test");
         }
-        if (test is not null && test.ColumnNames.Contains("answers"))
-        {
-            var (testFeatures, testWindows) = EvalFeatures(test);
-            var testTrainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
-                [], testFeatures, new DataCollatorWithPadding(tokenizer), Metrics(test, testWindows));
-            foreach (var (name, value) in testTrainer.Evaluate(prefix: "test"))
-            {
-                metrics[name] = value;
-            }
-        }
-        if (outputId is not null)
-        {
-            Save(model, model.Config, config, hub, outputId, "question-answering", metrics);
-        }
-        return metrics;
+        return Finish(trainer, test is not null && test.ColumnNames.Contains("answers") ? EvaluateTest : null,
+            null, cancellationToken, model, model.Config, config, hub, outputId, "question-answering");
     }
 
     /// <summary>Masked-language-model training on plain text (15 % masking, 80/10/10); reports loss and perplexity.</summary>
@@ -223,22 +212,15 @@ public static class FineTuning
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
             Featurize(train), Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, seed: args.Seed), progress: progress);
-        var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
-        foreach (var (name, value) in trainer.Evaluate())
+        static void Perplexities(Dictionary<string, double> metrics)
         {
-            metrics[name] = value;
+            foreach (var split in new[] { "eval", "test" }.Where(p => metrics.ContainsKey($"{p}_loss")))
+            {
+                metrics[$"{split}_perplexity"] = ClassificationMetrics.Perplexity(metrics[$"{split}_loss"]);
+            }
         }
-        metrics["eval_perplexity"] = ClassificationMetrics.Perplexity(metrics["eval_loss"]);
-        if (test is not null)
-        {
-            var testLoss = trainer.Evaluate(Featurize(test), "test")["test_loss"];
-            (metrics["test_loss"], metrics["test_perplexity"]) = (testLoss, ClassificationMetrics.Perplexity(testLoss));
-        }
-        if (outputId is not null)
-        {
-            Save(model, model.Config, config, hub, outputId, "fill-mask", metrics);
-        }
-        return metrics;
+        return Finish(trainer, test is null ? null : () => trainer.Evaluate(Featurize(test), "test"),
+            Perplexities, cancellationToken, model, model.Config, config, hub, outputId, "fill-mask");
     }
 
     private static float MaxOf(ReadOnlySpan<float> values)
@@ -248,21 +230,17 @@ public static class FineTuning
         return max;
     }
 
-    private static IReadOnlyDictionary<string, double> Finish(Trainer trainer, List<Features>? test, CancellationToken cancellationToken,
+    /// <summary>Train, evaluate on validation (and test), derive extra metrics, save to the hub when asked.</summary>
+    private static IReadOnlyDictionary<string, double> Finish(Trainer trainer, Func<IReadOnlyDictionary<string, double>>? evaluateTest,
+        Action<Dictionary<string, double>>? derive, CancellationToken cancellationToken,
         nn.Module model, Models.Bert.BertConfig modelConfig, TrainingConfig config, ModelHub hub, string? outputId, string task)
     {
         var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
-        foreach (var (name, value) in trainer.Evaluate())
+        foreach (var (name, value) in trainer.Evaluate().Concat(evaluateTest?.Invoke() ?? new Dictionary<string, double>()))
         {
             metrics[name] = value;
         }
-        if (test is not null)
-        {
-            foreach (var (name, value) in trainer.Evaluate(test, "test"))
-            {
-                metrics[name] = value;
-            }
-        }
+        derive?.Invoke(metrics);
         if (outputId is not null)
         {
             Save(model, modelConfig, config, hub, outputId, task, metrics);

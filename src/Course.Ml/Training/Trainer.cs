@@ -55,6 +55,7 @@ public sealed class Trainer(
         var (step, micro, seen, epoch) = (0, 0, 0, 0);
         var runningLoss = 0.0;
         var lossCount = 0;
+        var (totalLoss, totalLossCount) = (0.0, 0);
         model.train();
         while (step < totalSteps)
         {
@@ -69,8 +70,9 @@ public sealed class Trainer(
                     using var output = forward(batch);
                     var loss = output.Loss ?? throw new InvalidOperationException("The model returned no loss: are labels missing?");
                     (loss / args.GradientAccumulationSteps).backward();
-                    runningLoss += loss.item<float>();
-                    lossCount++;
+                    var value = loss.item<float>();
+                    (runningLoss, lossCount) = (runningLoss + value, lossCount + 1);
+                    (totalLoss, totalLossCount) = (totalLoss + value, totalLossCount + 1);
                 }
                 seen += chunk.Length;
                 if (++micro % args.GradientAccumulationSteps != 0)
@@ -124,8 +126,7 @@ public sealed class Trainer(
             ["train_runtime"] = runtime,
             ["train_samples_per_second"] = seen / runtime,
             ["train_steps_per_second"] = step / runtime,
-            ["total_flos"] = 0,
-            ["train_loss"] = LogHistory.Where(l => l.ContainsKey("loss")).Select(l => l["loss"]).DefaultIfEmpty(double.NaN).Average(),
+            ["train_loss"] = totalLoss / Math.Max(1, totalLossCount),
             ["epoch"] = (double)seen / trainDataset.Count,
         };
     }
