@@ -162,8 +162,9 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         {
             Hub.PathOf(output);
         }
-        var bar = new Progress<TrainerProgress>(p => Console.Error.WriteLine(
-            $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}"));
+        var bar = new Progress<TrainerProgress>(p => Console.Error.WriteLine(p.EvalMetrics is { } eval
+            ? $"step {p.Step}/{p.TotalSteps}  evaluation: {string.Join("  ", eval.Where(m => m.Key.StartsWith("eval_")).Select(m => $"{m.Key} {m.Value:0.0000}"))}"
+            : $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}"));
         var metrics = FineTuning.Run(config, Hub, output, bar, Progress);
         if (output is not null)
         {

@@ -1,6 +1,7 @@
 using Course.Ml.Data;
 using Course.Ml.Metrics;
 using Course.Ml.Models.Bert;
+using Course.Ml.Models;
 using Course.Ml.Models.Heads;
 using Course.Ml.Training;
 using static TorchSharp.torch;
@@ -98,5 +99,154 @@ public class TrainerTests
 
         Assert.Throws<OperationCanceledException>(() => trainer.Train(cancelled.Token));
         Assert.Throws<ArgumentException>(() => new Trainer(model, b => model.forward(b.InputIds), new TrainingArguments(), [], null, new DataCollatorWithPadding(Tokenizers.Bert)).Train());
+    }
+
+    private static Func<EvalPrediction, IReadOnlyDictionary<string, double>> Accuracy => p =>
+        new Dictionary<string, double> { ["accuracy"] = p.Predictions.Zip(p.LabelIds).Average(x => (x.First[1] > x.First[0] ? 1 : 0) == x.Second[0] ? 1.0 : 0.0) };
+
+    [Fact]
+    public void Frozen_embeddings_and_first_layers_keep_their_weights_while_the_rest_learn()
+    {
+        manual_seed(3);
+        using var model = new BertForSequenceClassification(Tiny with { NumHiddenLayers = 2 });
+        var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels),
+            new TrainingArguments { LearningRate = 1e-2, NumTrainEpochs = 1, PerDeviceTrainBatchSize = 8, FreezeEmbeddings = true, FreezeEncoderLayers = 1 },
+            Examples(32, 4), null, new DataCollatorWithPadding(Tokenizers.Bert)).Train();
+
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            var unchanged = parameter.detach().allclose(before[name], rtol: 0, atol: 0);
+            var frozen = name.Contains("embeddings.") || name.Contains("encoder.layer.0.");
+            Assert.True(frozen == unchanged, $"{name}: frozen {frozen}, unchanged {unchanged}");
+        }
+    }
+
+    [Fact]
+    public void Early_stopping_ends_after_patience_evaluations_and_the_best_weights_come_back()
+    {
+        manual_seed(5);
+        using var model = new BertForSequenceClassification(Tiny);
+        // A scripted metric: the second evaluation is the best, then two without improvement stop training.
+        double[] scores = [0.5, 0.8, 0.7, 0.6, 0.9, 0.95];
+        var evaluation = 0;
+        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels),
+            new TrainingArguments
+            {
+                LearningRate = 3e-3, NumTrainEpochs = 6, PerDeviceTrainBatchSize = 16, EvalStrategy = "epoch", MetricForBestModel = "score",
+                EarlyStoppingPatience = 2, LoadBestModelAtEnd = true,
+            },
+            Examples(64, 1), Examples(32, 2), new DataCollatorWithPadding(Tokenizers.Bert),
+            _ => new Dictionary<string, double> { ["score"] = scores[Math.Min(evaluation++, scores.Length - 1)] });
+        var train = trainer.Train();
+
+        var evaluations = trainer.LogHistory.Where(h => h.ContainsKey("eval_loss")).ToList();
+        Assert.Equal([0.5, 0.8, 0.7, 0.6], evaluations.Select(e => e["eval_score"]));
+        Assert.Equal(4.0, train["epoch"], 6);
+        Assert.Equal((0.8, 8), trainer.Best);
+        Assert.NotEqual(evaluations[1]["eval_loss"], evaluations[3]["eval_loss"]);
+        Assert.Equal(evaluations[1]["eval_loss"], trainer.Evaluate()["eval_loss"], 5); // the weights of epoch 2 are back
+    }
+
+    [Fact]
+    public void Checkpoints_are_written_per_epoch_rotated_and_keep_the_best()
+    {
+        var folder = Directory.CreateTempSubdirectory("course-checkpoints-").FullName;
+        try
+        {
+            manual_seed(6);
+            using var model = new BertForSequenceClassification(Tiny);
+            var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels),
+                new TrainingArguments
+                {
+                    LearningRate = 3e-3, NumTrainEpochs = 4, PerDeviceTrainBatchSize = 16, EvalStrategy = "epoch", SaveStrategy = "epoch",
+                    SaveTotalLimit = 2, MetricForBestModel = "accuracy",
+                },
+                Examples(32, 1), Examples(16, 2), new DataCollatorWithPadding(Tokenizers.Bert), Accuracy,
+                saveModel: f => PreTrainedBert.Save(model, Tiny, f), outputDir: folder);
+            trainer.Train();
+
+            var checkpoints = Directory.GetDirectories(folder).Select(Path.GetFileName).Order().ToList();
+            Assert.InRange(checkpoints.Count, 2, 3); // the last two, plus the best when it is older
+            Assert.Contains("checkpoint-8", checkpoints);
+            Assert.Contains(Path.GetFileName(trainer.BestCheckpoint), checkpoints);
+            var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "checkpoint-8", "trainer_state.json")))!;
+            Assert.Equal(8, state["global_step"]!.GetValue<int>());
+            Assert.Equal(4, state["log_history"]!.AsArray().Count(e => e!["eval_accuracy"] is not null));
+            Assert.True(File.Exists(Path.Combine(folder, "checkpoint-8", "model.safetensors")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Counts the padded positions of every training batch.</summary>
+    private sealed class PaddingCounter() : DataCollatorWithPadding(Tokenizers.Bert)
+    {
+        public long Padding { get; private set; }
+
+        public override Batch Collate(IReadOnlyList<Features> examples)
+        {
+            Padding += examples.Sum(e => examples.Max(x => x.InputIds.Length) - e.InputIds.Length);
+            return base.Collate(examples);
+        }
+    }
+
+    [Fact]
+    public void Grouping_by_length_pads_less_and_still_sees_every_example()
+    {
+        var random = new Random(9);
+        var examples = Enumerable.Range(0, 96).Select(i => Preprocessing.SequenceClassification(Tokenizers.Bert,
+            string.Join(' ', Enumerable.Range(0, 1 + random.Next(20)).Select(_ => Fillers[random.Next(Fillers.Length)])), i % 2, 32)).ToList();
+        long PaddingWith(bool grouped)
+        {
+            using var model = new BertForSequenceClassification(Tiny);
+            var counter = new PaddingCounter();
+            var result = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels),
+                new TrainingArguments { NumTrainEpochs = 1, PerDeviceTrainBatchSize = 8, GroupByLength = grouped }, examples, null, counter).Train();
+            Assert.Equal(1.0, result["epoch"], 6);
+            return counter.Padding;
+        }
+
+        var (plain, grouped) = (PaddingWith(false), PaddingWith(true));
+        Assert.True(grouped * 3 < plain, $"padding grouped {grouped}, plain {plain}");
+    }
+
+    [Fact]
+    public void Bf16_autocast_keeps_logits_close_and_fp32_outside()
+    {
+        manual_seed(8);
+        using var model = new BertForSequenceClassification(Tiny);
+        model.eval(); // no dropout: both passes must see the same network
+        using var batch = new DataCollatorWithPadding(Tokenizers.Bert).Collate(Examples(4, 5));
+        using var full = model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+        ModelOutput half;
+        using (Course.Ml.Models.Autocast.Enable())
+        {
+            half = model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+        }
+        using var _ = half;
+        Assert.False(Course.Ml.Models.Autocast.IsEnabled);
+        Assert.Equal(ScalarType.Float32, half.Logits.dtype);
+        var drift = (half.Logits - full.Logits).abs().max().item<float>();
+        Assert.True(drift < 0.05, $"bf16 logits drifted {drift} from fp32");
+        Assert.False(half.Logits.allclose(full.Logits, rtol: 0, atol: 0)); // the casts really happened
+    }
+
+    [Fact]
+    public void Balanced_class_weights_match_scikit_learn_and_weight_the_loss()
+    {
+        // compute_class_weight("balanced", classes=[0,1,2], y=[0,0,0,1,-100]): n=4, k=3 → 4/9, 4/3, 1 (absent).
+        Assert.Equal([4.0 / 9, 4.0 / 3, 1.0], ClassWeighting.Balanced([0, 0, 0, 1, Preprocessing.IgnoreIndex], 3));
+
+        using var logits = tensor(new float[] { 2, 0, 0, 1 }, [2, 2]);
+        using var labels = tensor(new long[] { 1, 0 });
+        using var weights = tensor(new float[] { 1, 3 });
+        using var output = ClassWeighting.Weighted(new ModelOutput(null, logits.alias()), labels, weights);
+        // Weighted mean: (3 · CE(row 0, class 1) + 1 · CE(row 1, class 0)) / (3 + 1).
+        var ce0 = Math.Log(1 + Math.Exp(2)); // -log softmax([2, 0])[1]
+        var ce1 = Math.Log(1 + Math.Exp(1)); // -log softmax([0, 1])[0]
+        Assert.Equal((3 * ce0 + ce1) / 4, output.Loss!.item<float>(), 4);
     }
 }

@@ -59,6 +59,32 @@ public sealed class TrainingConfigTests : IDisposable
         Assert.Equal(line, error.Line);
     }
 
+    [Theory]
+    [InlineData("  class_weights: balancedd", "class_weights must be 'balanced' or a list of positive numbers", 10)]
+    [InlineData("  class_weights: [1, -2, 3]", "class_weights must be 'balanced' or a list of positive numbers (one per class in label order), not [1, -2, 3]", 10)]
+    [InlineData("  freeze_layers: [embeddings, top]", "freeze_layers must list 'embeddings' and/or a number of encoder layers 0–24, not [embeddings, top]", 10)]
+    [InlineData("  load_best_model_at_end: true", "load_best_model_at_end needs eval_strategy steps or epoch", 10)]
+    [InlineData("  save_strategy: always", "save_strategy must be no, steps or epoch, not 'always'", 10)]
+    public void Our_training_arguments_are_validated_too(string line, string message, int at)
+    {
+        var error = Assert.Throws<TrainingConfigException>(() => TrainingConfig.Load(Write(Valid + "\n" + line + "\n"))).Errors.Single();
+
+        Assert.Contains(message, error.Message);
+        Assert.Equal(at, error.Line);
+    }
+
+    [Fact]
+    public void Class_weights_and_frozen_layers_reach_the_training_arguments()
+    {
+        var args = TrainingConfig.Load(Write(Valid + "\n  class_weights: [0.5, 2]\n  freeze_layers: [embeddings, 3]\n  bf16: true\n  group_by_length: true\n"))
+            .TrainingArgs.ToArguments();
+
+        Assert.Equal([0.5, 2.0], args.ClassWeights);
+        Assert.False(args.BalancedClassWeights);
+        Assert.Equal((true, 3, true, true), (args.FreezeEmbeddings, args.FreezeEncoderLayers, args.Bf16, args.GroupByLength));
+        Assert.True(TrainingConfig.Load(Write(Valid + "\n  class_weights: balanced\n")).TrainingArgs.ToArguments().BalancedClassWeights);
+    }
+
     [Fact]
     public void Missing_required_fields_are_all_reported()
     {

@@ -25,14 +25,34 @@ public static class FineTuning
         var validation = Load(config.ValidationFile!);
         var test = config.TestFile is null ? null : Load(config.TestFile);
         var args = config.TrainingArgs.ToArguments();
-        return config.Task switch
+        // Checkpoints go into the model's hub folder (HF: output_dir/checkpoint-N); without --output nothing is kept.
+        var output = new Output(config, hub, outputId,
+            outputId is not null ? hub.PathOf(outputId) : args.SaveStrategy != "no" ? Path.Combine(Path.GetTempPath(), $"course-train-{Guid.NewGuid():N}") : null);
+        try
         {
-            "text-classification" => TextClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
-            "token-classification" => TokenClassification(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
-            "question-answering" => QuestionAnswering(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
-            "fill-mask" => FillMask(config, hub, tokenizer, train, validation, test, args, outputId, progress, log, cancellationToken),
-            _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}'."),
-        };
+            return config.Task switch
+            {
+                "text-classification" => TextClassification(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                "token-classification" => TokenClassification(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                "question-answering" => QuestionAnswering(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                "fill-mask" => FillMask(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}'."),
+            };
+        }
+        finally
+        {
+            if (outputId is null && output.Directory is not null && Directory.Exists(output.Directory))
+            {
+                Directory.Delete(output.Directory, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Where a run writes (its checkpoints and, with an id, the final model) and how it saves a model there.</summary>
+    private sealed record Output(TrainingConfig Config, ModelHub Hub, string? Id, string? Directory)
+    {
+        public Action<string> Saver(nn.Module model, Models.Bert.BertConfig modelConfig, string task) =>
+            folder => Save(model, modelConfig, Config, Hub, folder, Id ?? Path.GetFileName(folder), task, new Dictionary<string, double>());
     }
 
     public static Dataset Load(string path) => Path.GetExtension(path).ToLowerInvariant() switch
@@ -44,7 +64,7 @@ public static class FineTuning
     };
 
     private static IReadOnlyDictionary<string, double> TextClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
-        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var textColumn = config.TextColumnName ?? (train.ColumnNames.Contains("sentence") ? "sentence" : "text");
@@ -64,14 +84,19 @@ public static class FineTuning
             var r = ClassificationMetrics.Compute(p.LabelIds.Select(l => (int)l[0]).ToList(), predicted, labels.Names);
             return new Dictionary<string, double> { ["accuracy"] = r.Accuracy, ["f1"] = r.MacroF1, ["precision"] = r.MacroPrecision, ["recall"] = r.MacroRecall };
         }
-        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
-            Featurize(train), Featurize(validation), new DataCollatorWithPadding(tokenizer), Metrics, progress);
+        var trainFeatures = Featurize(train);
+        using var weights = ClassWeighting.For(args, trainFeatures.Select(f => f.Label!.Value), labels);
+        var trainer = new Trainer(model, b => weights is null
+                ? model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels)
+                : ClassWeighting.Weighted(model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.Labels!, weights), args,
+            trainFeatures, Featurize(validation), new DataCollatorWithPadding(tokenizer), Metrics, progress,
+            output.Saver(model, model.Config, "text-classification"), output.Directory);
         return Finish(trainer, test is null || !test.ColumnNames.Contains(labelColumn) ? null : () => trainer.Evaluate(Featurize(test), "test"),
-            null, cancellationToken, model, model.Config, config, hub, outputId, "text-classification");
+            null, cancellationToken, model, model.Config, output, "text-classification");
     }
 
     private static IReadOnlyDictionary<string, double> TokenClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
-        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var tokensColumn = config.TextColumnName ?? "tokens";
@@ -105,15 +130,20 @@ public static class FineTuning
             var r = Seqeval.Compute(references, predictions);
             return new Dictionary<string, double> { ["precision"] = r.OverallPrecision, ["recall"] = r.OverallRecall, ["f1"] = r.OverallF1, ["accuracy"] = r.OverallAccuracy };
         }
-        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
-            Featurize(train), Featurize(validation), new DataCollatorForTokenClassification(tokenizer), Metrics, progress);
+        var trainFeatures = Featurize(train);
+        using var weights = ClassWeighting.For(args, trainFeatures.SelectMany(f => f.Labels!), labels);
+        var trainer = new Trainer(model, b => weights is null
+                ? model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels)
+                : ClassWeighting.Weighted(model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.Labels!, weights), args,
+            trainFeatures, Featurize(validation), new DataCollatorForTokenClassification(tokenizer), Metrics, progress,
+            output.Saver(model, model.Config, "token-classification"), output.Directory);
         return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : () => trainer.Evaluate(Featurize(test), "test"),
-            null, cancellationToken, model, model.Config, config, hub, outputId, "token-classification");
+            null, cancellationToken, model, model.Config, output, "token-classification");
     }
 
     /// <summary>SQuAD-form rows (id, question, context, answers.text / answers.answer_start) in overlapping windows.</summary>
     private static IReadOnlyDictionary<string, double> QuestionAnswering(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
-        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var stride = config.MaxSeqLength / 4;
@@ -183,7 +213,8 @@ public static class FineTuning
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
         var (evalFeatures, evalWindows) = EvalFeatures(validation);
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
-            TrainFeatures(train), evalFeatures, new DataCollatorWithPadding(tokenizer), Metrics(validation, evalWindows), progress);
+            TrainFeatures(train), evalFeatures, new DataCollatorWithPadding(tokenizer), Metrics(validation, evalWindows), progress,
+            output.Saver(model, model.Config, "question-answering"), output.Directory);
         // Test windows need their own span decoding, hence a trainer whose compute_metrics knows them.
         IReadOnlyDictionary<string, double> EvaluateTest()
         {
@@ -192,12 +223,12 @@ public static class FineTuning
                 [], testFeatures, new DataCollatorWithPadding(tokenizer), Metrics(test!, testWindows)).Evaluate(prefix: "test");
         }
         return Finish(trainer, test is not null && test.ColumnNames.Contains("answers") ? EvaluateTest : null,
-            null, cancellationToken, model, model.Config, config, hub, outputId, "question-answering");
+            null, cancellationToken, model, model.Config, output, "question-answering");
     }
 
     /// <summary>Masked-language-model training on plain text (15 % masking, 80/10/10); reports loss and perplexity.</summary>
     private static IReadOnlyDictionary<string, double> FillMask(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
-        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, string? outputId,
+        Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var textColumn = config.TextColumnName ?? (train.ColumnNames.Contains("sentence") ? "sentence" : "text");
@@ -211,7 +242,8 @@ public static class FineTuning
         using var _ = model;
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
-            Featurize(train), Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, seed: args.Seed), progress: progress);
+            Featurize(train), Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, seed: args.Seed), progress: progress,
+            saveModel: output.Saver(model, model.Config, "fill-mask"), outputDir: output.Directory);
         static void Perplexities(Dictionary<string, double> metrics)
         {
             foreach (var split in new[] { "eval", "test" }.Where(p => metrics.ContainsKey($"{p}_loss")))
@@ -220,7 +252,7 @@ public static class FineTuning
             }
         }
         return Finish(trainer, test is null ? null : () => trainer.Evaluate(Featurize(test), "test"),
-            Perplexities, cancellationToken, model, model.Config, config, hub, outputId, "fill-mask");
+            Perplexities, cancellationToken, model, model.Config, output, "fill-mask");
     }
 
     private static float MaxOf(ReadOnlySpan<float> values)
@@ -233,7 +265,7 @@ public static class FineTuning
     /// <summary>Train, evaluate on validation (and test), derive extra metrics, save to the hub when asked.</summary>
     private static IReadOnlyDictionary<string, double> Finish(Trainer trainer, Func<IReadOnlyDictionary<string, double>>? evaluateTest,
         Action<Dictionary<string, double>>? derive, CancellationToken cancellationToken,
-        nn.Module model, Models.Bert.BertConfig modelConfig, TrainingConfig config, ModelHub hub, string? outputId, string task)
+        nn.Module model, Models.Bert.BertConfig modelConfig, Output output, string task)
     {
         var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
         foreach (var (name, value) in trainer.Evaluate().Concat(evaluateTest?.Invoke() ?? new Dictionary<string, double>()))
@@ -241,17 +273,16 @@ public static class FineTuning
             metrics[name] = value;
         }
         derive?.Invoke(metrics);
-        if (outputId is not null)
+        if (output.Id is not null)
         {
-            Save(model, modelConfig, config, hub, outputId, task, metrics);
+            Save(model, modelConfig, output.Config, output.Hub, output.Directory!, output.Id, task, metrics);
         }
         return metrics;
     }
 
-    private static void Save(nn.Module model, Models.Bert.BertConfig modelConfig, TrainingConfig config, ModelHub hub, string outputId,
+    private static void Save(nn.Module model, Models.Bert.BertConfig modelConfig, TrainingConfig config, ModelHub hub, string folder, string outputId,
         string task, IReadOnlyDictionary<string, double> metrics)
     {
-        var folder = hub.PathOf(outputId);
         PreTrainedBert.Save(model, modelConfig, folder);
         var source = hub.Resolve(config.ModelNameOrPath!);
         foreach (var file in new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "spiece.model" })

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Course.Core.Content;
 
 namespace Course.Ml.Training;
@@ -71,7 +72,25 @@ public sealed class TrainingConfig
         Check(a.EvalStrategy is "no" or "steps" or "epoch", $"eval_strategy must be no, steps or epoch, not '{a.EvalStrategy}'");
         Check(a.EvalSteps >= 1, $"eval_steps must be ≥ 1, not {a.EvalSteps}");
         Check(a.LoggingSteps >= 1, $"logging_steps must be ≥ 1, not {a.LoggingSteps}");
+        Check(a.SaveStrategy is "no" or "steps" or "epoch", $"save_strategy must be no, steps or epoch, not '{a.SaveStrategy}'");
+        Check(a.SaveSteps >= 1, $"save_steps must be ≥ 1, not {a.SaveSteps}");
+        Check(a.SaveTotalLimit >= 0, $"save_total_limit must be ≥ 0, not {a.SaveTotalLimit}");
+        Check(!a.LoadBestModelAtEnd || a.EvalStrategy != "no", "load_best_model_at_end needs eval_strategy steps or epoch");
+        Check(a.EarlyStoppingPatience >= 0, $"early_stopping_patience must be ≥ 0, not {a.EarlyStoppingPatience}");
+        Check(a.EarlyStoppingPatience == 0 || a.EvalStrategy != "no", "early_stopping_patience needs eval_strategy steps or epoch");
+        Check(!string.IsNullOrWhiteSpace(a.MetricForBestModel), "metric_for_best_model must name an evaluation metric (e.g. f1, accuracy, loss)");
+        Check(a.ClassWeights is null || Task is "text-classification" or "token-classification", "class_weights applies to text-classification and token-classification");
+        if (a.ClassWeights is not null && a.ParseClassWeights() is null)
+        {
+            Check(false, $"class_weights must be 'balanced' or a list of positive numbers (one per class in label order), not {Describe(a.ClassWeights)}");
+        }
+        if (a.FreezeLayers is not null && a.ParseFreezeLayers() is null)
+        {
+            Check(false, $"freeze_layers must list 'embeddings' and/or a number of encoder layers 0–24, not {Describe(a.FreezeLayers)}");
+        }
     }
+
+    private static string Describe(object value) => value is IEnumerable<object> list ? $"[{string.Join(", ", list)}]" : $"'{value}'";
 
     /// <summary>The line where <paramref name="key"/> is written, so value errors point at it (1 when absent).</summary>
     private static int LineOf(string path, string key)
@@ -100,6 +119,57 @@ public sealed class TrainingArgumentsFile
     public string EvalStrategy { get; set; } = "no";
     public int EvalSteps { get; set; } = 500;
     public int LoggingSteps { get; set; } = 50;
+    public string SaveStrategy { get; set; } = "no";
+    public int SaveSteps { get; set; } = 500;
+    public int SaveTotalLimit { get; set; }
+    public bool LoadBestModelAtEnd { get; set; }
+    public string MetricForBestModel { get; set; } = "loss";
+    public bool? GreaterIsBetter { get; set; }
+    public int EarlyStoppingPatience { get; set; }
+    public bool Bf16 { get; set; }
+    public bool GroupByLength { get; set; }
+
+    /// <summary><c>balanced</c> or a list of numbers: YAML gives a string or a list of strings.</summary>
+    public object? ClassWeights { get; set; }
+
+    /// <summary>A list of <c>embeddings</c> and/or N (the first N encoder layers).</summary>
+    public List<string>? FreezeLayers { get; set; }
+
+    /// <summary>(balanced, explicit weights), or null when <see cref="ClassWeights"/> is malformed.</summary>
+    public (bool Balanced, IReadOnlyList<double>? Weights)? ParseClassWeights()
+    {
+        switch (ClassWeights)
+        {
+            case null: return (false, null);
+            case string s when s == "balanced": return (true, null);
+            case IEnumerable<object> list:
+                var weights = new List<double>();
+                foreach (var item in list)
+                {
+                    if (!double.TryParse(Convert.ToString(item, CultureInfo.InvariantCulture), NumberStyles.Float,
+                        CultureInfo.InvariantCulture, out var w) || w <= 0 || !double.IsFinite(w))
+                    {
+                        return null;
+                    }
+                    weights.Add(w);
+                }
+                return weights.Count > 0 ? (false, weights) : null;
+            default: return null;
+        }
+    }
+
+    /// <summary>(freeze embeddings, first N layers), or null when <see cref="FreezeLayers"/> is malformed.</summary>
+    public (bool Embeddings, int Layers)? ParseFreezeLayers()
+    {
+        var (embeddings, layers) = (false, 0);
+        foreach (var item in FreezeLayers ?? [])
+        {
+            if (item == "embeddings") embeddings = true;
+            else if (int.TryParse(item, out var n) && n is >= 0 and <= 24) layers = n;
+            else return null;
+        }
+        return (embeddings, layers);
+    }
 
     public TrainingArguments ToArguments() => new()
     {
@@ -107,6 +177,11 @@ public sealed class TrainingArgumentsFile
         NumTrainEpochs = NumTrainEpochs, MaxSteps = MaxSteps, WeightDecay = WeightDecay, WarmupRatio = WarmupRatio, WarmupSteps = WarmupSteps,
         LrSchedulerType = LrSchedulerType, GradientAccumulationSteps = GradientAccumulationSteps, MaxGradNorm = MaxGradNorm, Seed = Seed,
         EvalStrategy = EvalStrategy, EvalSteps = EvalSteps, LoggingSteps = LoggingSteps,
+        SaveStrategy = SaveStrategy, SaveSteps = SaveSteps, SaveTotalLimit = SaveTotalLimit, LoadBestModelAtEnd = LoadBestModelAtEnd,
+        MetricForBestModel = MetricForBestModel, GreaterIsBetter = GreaterIsBetter, EarlyStoppingPatience = EarlyStoppingPatience,
+        Bf16 = Bf16, GroupByLength = GroupByLength,
+        ClassWeights = ParseClassWeights()?.Weights, BalancedClassWeights = ParseClassWeights()?.Balanced ?? false,
+        FreezeEmbeddings = ParseFreezeLayers()?.Embeddings ?? false, FreezeEncoderLayers = ParseFreezeLayers()?.Layers ?? 0,
     };
 }
 

@@ -22,7 +22,7 @@ public sealed class BertIntermediate : nn.Module
     /// <returns>(B, T, intermediate_size)</returns>
     public Tensor forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         return nn.functional.gelu(projected);
     }
 }

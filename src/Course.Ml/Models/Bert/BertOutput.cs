@@ -25,7 +25,7 @@ public sealed class BertOutput : nn.Module
 
     public Tensor forward(Tensor input, Tensor residual)
     {
-        using var projected = dense.forward(input);
+        using var projected = Autocast.Linear(dense, input);
         if (training)
         {
             using var dropped = dropout.forward(projected);

@@ -19,7 +19,7 @@ public sealed class BertPooler : nn.Module
     public Tensor forward(Tensor hidden)
     {
         using var first = hidden.select(1, 0); // (B, H)
-        using var projected = dense.forward(first);
+        using var projected = Autocast.Linear(dense, first);
         return projected.tanh();
     }
 }

@@ -45,19 +45,19 @@ public sealed class BertSelfAttention : nn.Module
         {
             InvalidateFusedProjection();
             Tensor Heads(Linear projection) =>
-                projection.forward(hidden).view(batch, length, _heads, _headDim).transpose(1, 2); // (B, heads, T, D)
+                Autocast.Linear(projection, hidden).view(batch, length, _heads, _headDim).transpose(1, 2); // (B, heads, T, D)
             v = Heads(value);
-            scores = Heads(query).matmul(Heads(key).transpose(-1, -2)) / Math.Sqrt(_headDim); // (B, heads, T, T)
+            scores = Autocast.Matmul(Heads(query), Heads(key).transpose(-1, -2)) / Math.Sqrt(_headDim); // (B, heads, T, T)
         }
         else
         {
             // One GEMM for Q, K and V; the 1/sqrt(head_dim) scale is already folded into the query rows.
             EnsureFusedProjection();
-            var qkv = nn.functional.linear(hidden, _fusedWeight!, _fusedBias) // (B, T, 3H)
+            var qkv = Autocast.Linear(hidden, _fusedWeight!, _fusedBias) // (B, T, 3H)
                 .view(batch, length, 3, _heads, _headDim).permute(2, 0, 3, 1, 4) // (3, B, heads, T, D)
                 .unbind(0);
             v = qkv[2];
-            scores = qkv[0].matmul(qkv[1].transpose(-1, -2)); // (B, heads, T, T)
+            scores = Autocast.Matmul(qkv[0], qkv[1].transpose(-1, -2)); // (B, heads, T, T)
         }
         if (attentionBias is not null)
         {
@@ -68,7 +68,7 @@ public sealed class BertSelfAttention : nn.Module
         {
             probabilities = dropout.forward(probabilities);
         }
-        var context = probabilities.matmul(v) // (B, heads, T, D)
+        var context = Autocast.Matmul(probabilities, v) // (B, heads, T, D)
             .transpose(1, 2).reshape(batch, length, _heads * _headDim); // (B, T, H)
         return context.MoveToOuterDisposeScope();
     }

@@ -25,6 +25,6 @@ public sealed class BertLMPredictionHead : nn.Module
     public Tensor forward(Tensor hidden, Tensor decoderWeight)
     {
         using var transformed = transform.forward(hidden);
-        return nn.functional.linear(transformed, decoderWeight, bias);
+        return Autocast.Linear(transformed, decoderWeight, bias);
     }
 }

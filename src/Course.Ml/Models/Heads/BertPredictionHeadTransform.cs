@@ -20,7 +20,7 @@ public sealed class BertPredictionHeadTransform : nn.Module
 
     public Tensor forward(Tensor hidden)
     {
-        using var projected = dense.forward(hidden);
+        using var projected = Autocast.Linear(dense, hidden);
         using var activated = nn.functional.gelu(projected);
         return LayerNorm.forward(activated);
     }
