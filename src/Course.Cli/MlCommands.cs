@@ -17,6 +17,12 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
 
     private static readonly IProgress<string> Progress = new Progress<string>(m => Console.Error.WriteLine(m));
 
+    private static readonly IProgress<TrainerProgress> TrainingBar = new Progress<TrainerProgress>(p => Console.Error.WriteLine(p.EvalMetrics is { } eval
+        ? $"step {p.Step}/{p.TotalSteps}  evaluation: {string.Join("  ", eval.Where(m => m.Key.StartsWith("eval_")).Select(m => $"{m.Key} {m.Value:0.0000}"))}"
+        : $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}"));
+
+    private string DatasetsFolder => environment.Resolve(Path.Combine(configuration[$"{ContentOptions.Section}:Path"] ?? "content", "datasets"));
+
     private ModelHub Hub => new(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
 
     public int Tokenize(string[] args)
@@ -112,6 +118,11 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
             throw new UsageException(task == Pipeline.QuestionAnswering ? "question-answering needs --context TEXT" : "--context is only for question-answering");
         }
 
+        if (DemoModels.Find(model) is { } demo && !Hub.Contains(model))
+        {
+            Console.Error.WriteLine($"{model} is a demo model that is not built yet: building it now (once; ./course models build-demos builds them all)");
+            DemoModels.Build(demo, Hub, DatasetsFolder, TrainingBar, Progress);
+        }
         Pipeline pipeline;
         try
         {
@@ -162,10 +173,7 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         {
             Hub.PathOf(output);
         }
-        var bar = new Progress<TrainerProgress>(p => Console.Error.WriteLine(p.EvalMetrics is { } eval
-            ? $"step {p.Step}/{p.TotalSteps}  evaluation: {string.Join("  ", eval.Where(m => m.Key.StartsWith("eval_")).Select(m => $"{m.Key} {m.Value:0.0000}"))}"
-            : $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}"));
-        var metrics = FineTuning.Run(config, Hub, output, bar, Progress);
+        var metrics = FineTuning.Run(config, Hub, output, TrainingBar, Progress);
         if (output is not null)
         {
             Console.Error.WriteLine($"saved to the hub as {output}");
@@ -205,8 +213,18 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
                     card = new { metadata = model.Card.Metadata, sections = model.Card.Sections },
                 });
                 return 0;
+            case ["build-demos", .. var rest]:
+                var rebuild = Options.ParseMixed(rest, [], ["force"]).Options.Has("force");
+                var built = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+                foreach (var demo in rebuild ? DemoModels.All : DemoModels.Missing(Hub))
+                {
+                    Console.Error.WriteLine($"building {demo.Id} ({demo.Task} on {demo.Dataset})");
+                    built[demo.Id] = DemoModels.Build(demo, Hub, DatasetsFolder, TrainingBar, Progress);
+                }
+                CommandLine.WriteResult(built);
+                return 0;
             default:
-                throw new UsageException("models list [--task T] [--language L] [--library L] [--search TEXT] | models import [--force] | models show ID");
+                throw new UsageException("models list [--task T] [--language L] [--library L] [--search TEXT] | models import [--force] | models show ID | models build-demos [--force]");
         }
     }
 
@@ -216,7 +234,7 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         {
             throw new UsageException("datasets list [--task T] [--language L] [--search TEXT]");
         }
-        var catalog = new DatasetCatalog(environment.Resolve(Path.Combine(configuration[$"{ContentOptions.Section}:Path"] ?? "content", "datasets")));
+        var catalog = new DatasetCatalog(DatasetsFolder);
         CommandLine.WriteResult(catalog.List(Query(rest)).Select(d => new
         {
             id = d.Id,

@@ -18,12 +18,18 @@ public sealed record DirectiveDefinition(string Name, string Kind, IReadOnlySet<
 public static partial class DirectiveSyntax
 {
     public const string CalloutKind = "callout";
+    public const string WidgetKind = "widget";
 
-    /// <summary>Directive names content may use today. Widgets join this list when they are rendered.</summary>
+    /// <summary>Directive names content may use: callouts around Markdown, and the live widgets (empty body).</summary>
     public static readonly FrozenDictionary<string, DirectiveDefinition> Registry = new[]
     {
         Callout("note"), Callout("tip"), Callout("warning"), Callout("exercise"),
+        new DirectiveDefinition("tokenizer", WidgetKind, new HashSet<string> { "tokenizers", "text", "pair" }, new HashSet<string>()),
+        new DirectiveDefinition("pipeline", WidgetKind,
+            new HashSet<string> { "task", "model", "text", "context", "aggregation_strategy", "top_k" }, new HashSet<string> { "task" }),
     }.ToFrozenDictionary(d => d.Name);
+
+    public static bool IsWidget(Directive directive) => Registry[directive.Name].Kind == WidgetKind;
 
     private static DirectiveDefinition Callout(string name) =>
         new(name, CalloutKind, new HashSet<string> { "title" }, new HashSet<string>());

@@ -92,6 +92,10 @@ public static class LessonMarkdown
             errors.Add(new ContentError(file, line, error));
             return;
         }
+        if (DirectiveSyntax.IsWidget(directive!) && container.Count > 0)
+        {
+            errors.Add(new ContentError(file, line, $"the '{directive!.Name}' widget takes no body: close it with ':::' on the next line"));
+        }
         container.SetData(typeof(Directive), directive!);
     }
 
@@ -176,6 +180,11 @@ public static class LessonMarkdown
                 return;
             }
 
+            if (DirectiveSyntax.IsWidget(directive))
+            {
+                WriteWidget(renderer, directive);
+                return;
+            }
             var label = char.ToUpperInvariant(directive.Name[0]) + directive.Name[1..];
             renderer.Write($"<aside class=\"callout callout-{directive.Name}\" role=\"note\">");
             renderer.Write("<p class=\"callout-title\"><strong>").WriteEscape(label).Write("</strong>");
@@ -187,6 +196,26 @@ public static class LessonMarkdown
             renderer.WriteChildren(container);
             renderer.WriteLine("</aside>");
         }
+    }
+
+    /// <summary>
+    /// A live widget's mount point: its attributes as <c>data-*</c> for the interactive component, and the
+    /// same inputs as readable text, so the lesson still says what to try where no widget runs (print, feeds).
+    /// </summary>
+    private static void WriteWidget(HtmlRenderer renderer, Directive directive)
+    {
+        renderer.Write($"<figure class=\"widget widget-{directive.Name}\" data-widget=\"{directive.Name}\"");
+        foreach (var (key, value) in directive.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            renderer.Write($" data-{key.Replace('_', '-')}=\"").WriteEscape(value).Write('"');
+        }
+        renderer.Write("><figcaption><strong>Try it</strong>: ")
+            .WriteEscape(directive.Name == "tokenizer" ? "tokenizer playground" : $"{directive["task"]} pipeline").Write("</figcaption><dl>");
+        foreach (var (key, value) in directive.Attributes.Where(a => a.Key != "task").OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            renderer.Write("<dt>").WriteEscape(key.Replace('_', ' ')).Write("</dt><dd>").WriteEscape(value).Write("</dd>");
+        }
+        renderer.WriteLine("</dl></figure>");
     }
 
     /// <summary>

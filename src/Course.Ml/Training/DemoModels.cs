@@ -1,0 +1,179 @@
+using System.Text.Json;
+using Course.Ml.Data;
+using Course.Ml.Hub;
+using Course.Ml.Pipelines;
+
+namespace Course.Ml.Training;
+
+/// <summary>
+/// A model the lessons and playgrounds use, fine-tuned here from all-MiniLM-L6-v2 on the course's own datasets
+/// (<c>content/datasets</c>) by <c>./course models build-demos</c> or, in the background, by the site.
+/// </summary>
+public sealed record DemoModel(string Id, string Task, string Dataset, int MaxSeqLength, TrainingArgumentsFile Args, string Description);
+
+/// <summary>Progress of a demo build: which model, and the Trainer's step within it.</summary>
+public sealed record DemoBuildProgress(string Id, int Index, int Count, TrainerProgress? Step, string? Message);
+
+public static class DemoModels
+{
+    public const string BaseModel = "sentence-transformers/all-MiniLM-L6-v2";
+
+    /// <summary>The cloze sentences fill-mask is scored on: never part of its training text.</summary>
+    public const string ClozeDataset = "cloze";
+
+    public static readonly IReadOnlyList<DemoModel> All =
+    [
+        new("course/minilm-sentiment", "text-classification", "product-reviews", 128,
+            new() { LearningRate = 5e-5, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.1, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            "Product-review sentiment: negative, neutral, positive."),
+        new("course/minilm-ner", "token-classification", "course-ner", 128,
+            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 5, WarmupRatio = 0.1, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            "Named entities: PER, ORG, LOC, MISC (IOB2)."),
+        new("course/minilm-qa", "question-answering", "course-qa", 256,
+            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 4, WarmupRatio = 0.1, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            "Extractive question answering (SQuAD-style)."),
+        new("course/minilm-fill-mask", "fill-mask", "*", 64,
+            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.06, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            "Masked language model: the MLM head trained on the course's text."),
+    ];
+
+    public static DemoModel? Find(string id) => All.FirstOrDefault(d => d.Id == id);
+
+    public static IReadOnlyList<DemoModel> Missing(ModelHub hub) => All.Where(d => !hub.Contains(d.Id)).ToList();
+
+    /// <summary>
+    /// Fine-tunes <paramref name="demo"/> and moves it into the hub in one rename, so readers never see a
+    /// half-written model. Returns the metrics written into its card.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> Build(DemoModel demo, ModelHub hub, string datasetsFolder,
+        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var staging = $"{demo.Id}.partial";
+        var scratch = Directory.CreateTempSubdirectory("course-demo-").FullName;
+        try
+        {
+            if (hub.Contains(staging))
+            {
+                Directory.Delete(hub.PathOf(staging), recursive: true); // left by an interrupted build
+            }
+            var config = new TrainingConfig
+            {
+                Task = demo.Task, ModelNameOrPath = BaseModel, MaxSeqLength = demo.MaxSeqLength, TrainingArgs = demo.Args,
+            };
+            if (demo.Task == "fill-mask")
+            {
+                (config.TrainFile, config.ValidationFile) = WriteCorpus(datasetsFolder, scratch);
+            }
+            else
+            {
+                (config.TrainFile, config.ValidationFile) = (Split(datasetsFolder, demo.Dataset, "train"), Split(datasetsFolder, demo.Dataset, "validation"));
+            }
+            var metrics = new Dictionary<string, double>(FineTuning.Run(config, hub, staging, progress, log, cancellationToken));
+            if (demo.Task == "fill-mask")
+            {
+                foreach (var (name, value) in Cloze(hub, staging, Split(datasetsFolder, ClozeDataset, "validation"), log))
+                {
+                    metrics[name] = value;
+                }
+            }
+            var folder = hub.PathOf(staging);
+            var card = Path.Combine(folder, "README.md");
+            File.WriteAllText(card, File.ReadAllText(card).Replace($"# {staging}", $"# {demo.Id}") + DemoSection(demo, metrics));
+            if (Directory.Exists(hub.PathOf(demo.Id)))
+            {
+                Directory.Delete(hub.PathOf(demo.Id), recursive: true);
+            }
+            Directory.Move(folder, hub.PathOf(demo.Id));
+            return metrics;
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+            if (hub.Contains(staging))
+            {
+                Directory.Delete(hub.PathOf(staging), recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Builds every missing demo model, one after another.</summary>
+    public static void BuildMissing(ModelHub hub, string datasetsFolder, IProgress<DemoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var missing = Missing(hub);
+        for (var i = 0; i < missing.Count; i++)
+        {
+            var (demo, index) = (missing[i], i);
+            progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "starting"));
+            Build(demo, hub, datasetsFolder,
+                new Progress<TrainerProgress>(p => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, p, null))),
+                new Progress<string>(m => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, m))),
+                cancellationToken);
+            progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "done"));
+        }
+    }
+
+    private static string Split(string datasetsFolder, string dataset, string split)
+    {
+        var path = Path.Combine(datasetsFolder, dataset, $"{split}.jsonl");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"The demo models need {path} (the course's datasets in content/datasets).");
+    }
+
+    /// <summary>
+    /// The masked-LM text: every text of the course's classification and QA datasets (train → training,
+    /// validation → evaluation); NER sentences are left out because their tokens lost the original spacing.
+    /// </summary>
+    private static (string Train, string Validation) WriteCorpus(string datasetsFolder, string scratch)
+    {
+        string Write(string split)
+        {
+            var path = Path.Combine(scratch, $"{split}.jsonl");
+            var texts = new List<string>();
+            foreach (var folder in Directory.GetDirectories(datasetsFolder).Order(StringComparer.Ordinal))
+            {
+                var file = Path.Combine(folder, $"{split}.jsonl");
+                if (Path.GetFileName(folder) == ClozeDataset || !File.Exists(file))
+                {
+                    continue;
+                }
+                foreach (var row in Dataset.FromJsonLines(file))
+                {
+                    var text = row.GetValueOrDefault("text") as string ?? row.GetValueOrDefault("context") as string;
+                    if (text is not null)
+                    {
+                        texts.Add(text);
+                    }
+                }
+            }
+            File.WriteAllLines(path, texts.Distinct().Select(t => JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = t })));
+            return path;
+        }
+        return (Write("train"), Write("validation"));
+    }
+
+    /// <summary>Top-1 / top-5 accuracy on held-out cloze sentences (<c>{"text": "… [MASK] …", "answers": [...]}</c>).</summary>
+    public static IReadOnlyDictionary<string, double> Cloze(ModelHub hub, string modelId, string clozeFile, IProgress<string>? log = null)
+    {
+        using var pipeline = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, modelId, hub);
+        var (top1, top5, count) = (0, 0, 0);
+        foreach (var row in Dataset.FromJsonLines(clozeFile))
+        {
+            var answers = row.Get<string[]>("answers").Select(a => a.ToLowerInvariant()).ToHashSet();
+            var predictions = pipeline.Run(row.Get<string>("text"), topK: 5);
+            top1 += answers.Contains(predictions[0].TokenStr) ? 1 : 0;
+            top5 += predictions.Any(p => answers.Contains(p.TokenStr)) ? 1 : 0;
+            count++;
+        }
+        log?.Report($"cloze: top-1 {top1}/{count}, top-5 {top5}/{count}");
+        return new Dictionary<string, double> { ["cloze_top1"] = (double)top1 / count, ["cloze_top5"] = (double)top5 / count, ["cloze_sentences"] = count };
+    }
+
+    private static string DemoSection(DemoModel demo, IReadOnlyDictionary<string, double> metrics) => $"""
+
+        ## Demo model
+
+        {demo.Description} Built by `./course models build-demos` from `{BaseModel}` on the course dataset
+        `{demo.Dataset}` (content/datasets). The evaluation metrics above are on held-out data: the dataset's
+        validation split{(demo.Task == "fill-mask" ? $", and {metrics.GetValueOrDefault("cloze_sentences")} cloze sentences written for this purpose and never trained on (top-1 {metrics.GetValueOrDefault("cloze_top1"):0.###}, top-5 {metrics.GetValueOrDefault("cloze_top5"):0.###})" : "")}.
+
+        """;
+}
