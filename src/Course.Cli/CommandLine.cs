@@ -3,6 +3,10 @@ using System.Text.Json;
 using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Data;
+using Course.Core.Quizzes;
+using Course.Ml;
+using Course.Ml.Hub;
+using Course.Ml.Quizzes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +30,7 @@ public static class CommandLine
           test                        build and run every test suite (handled by ./course)
           backup [--output FILE]      write a consistent copy of the database
           content validate [PATH]     check the course content; errors as file:line: message
+          content stats               lessons per topic, quiz items by type, assignments, dataset split sizes
           tokenize --model ID [--pair TEXT] [--max-length N] [--truncation longest_first|only_first|only_second]
                    [--padding longest|max_length] [--stride N] [--return-overflowing-tokens] [--no-special-tokens] TEXT
                                       input_ids, attention_mask, token_type_ids, offsets, … (ID: hub id, gpt2, cl100k_base)
@@ -52,6 +57,7 @@ public static class CommandLine
             {
                 ["backup", .. var rest] => await BackupAsync(Options.Parse(rest, "output")),
                 ["content", "validate", .. var rest] => ValidateContent(rest),
+                ["content", "stats"] => ContentStats(),
                 ["tokenize", .. var rest] => Ml().Tokenize(rest),
                 ["predict", .. var rest] => Ml().Predict(rest),
                 ["evaluate", .. var rest] => EvaluateCommand.Run(rest),
@@ -101,28 +107,67 @@ public static class CommandLine
 
     private static int ValidateContent(string[] rest)
     {
-        var environment = CourseEnvironment.Discover();
-        var path = rest.Length > 0 ? Path.GetFullPath(rest[0]) : environment.Resolve("content");
-        IReadOnlyList<ContentError> errors;
-        var lessons = 0;
-        try
-        {
-            var snapshot = ContentLoader.Load(path);
-            errors = snapshot.Errors.ToList();
-            lessons = snapshot.Lessons.Count;
-        }
-        catch (ContentException ex)
-        {
-            errors = ex.Errors;
-        }
-
+        var (snapshot, errors, _) = LoadContent(rest.Length > 0 ? Path.GetFullPath(rest[0]) : null);
         foreach (var error in errors)
         {
             Console.Error.WriteLine(error);
         }
-        WriteResult(new { valid = errors.Count == 0, lessons, errors = errors.Select(e => e.ToString()) });
+        WriteResult(new
+        {
+            valid = errors.Count == 0,
+            lessons = snapshot?.Lessons.Count ?? 0,
+            quizzes = snapshot?.Quizzes.Count ?? 0,
+            quiz_items = snapshot?.Quizzes.Sum(q => q.Items.Count) ?? 0,
+            errors = errors.Select(e => e.ToString()),
+        });
         return errors.Count == 0 ? 0 : 1;
     }
+
+    /// <summary>The content with quiz keys computed by the tokenizers (as the site computes them).</summary>
+    private static (ContentSnapshot? Snapshot, IReadOnlyList<ContentError> Errors, string Root) LoadContent(string? path)
+    {
+        var environment = CourseEnvironment.Discover();
+        var configuration = new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build();
+        var root = path ?? environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content");
+        var hub = new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
+        try
+        {
+            var snapshot = ContentLoader.Load(root, new TokenizerQuizKeys(hub).Compute);
+            return (snapshot, snapshot.Errors.ToList(), root);
+        }
+        catch (ContentException ex)
+        {
+            return (null, ex.Errors, root);
+        }
+    }
+
+    private static int ContentStats()
+    {
+        var (snapshot, errors, root) = LoadContent(null);
+        if (snapshot is null)
+        {
+            errors.ToList().ForEach(e => Console.Error.WriteLine(e));
+            return 1;
+        }
+        var datasets = Path.Combine(root, "datasets");
+        var assignments = Path.Combine(root, "assignments");
+        WriteResult(new Dictionary<string, object>
+        {
+            ["lessons"] = snapshot.Module.Topics.ToDictionary(t => t.Id, t => snapshot.LessonsOf(t.Id).Count()),
+            ["quiz_items"] = snapshot.Quizzes.Sum(q => q.Items.Count),
+            ["quiz_items_by_type"] = snapshot.Quizzes.SelectMany(q => q.Items).GroupBy(i => QuizTypeName(i.Type))
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
+            ["quizzes"] = snapshot.Quizzes.ToDictionary(q => q.Id, q => q.Items.Count),
+            ["assignments"] = Directory.Exists(assignments)
+                ? Directory.GetDirectories(assignments).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
+                : new List<string?>(),
+            ["datasets"] = Directory.GetDirectories(datasets).Order(StringComparer.Ordinal).ToDictionary(Path.GetFileName!,
+                d => Directory.GetFiles(d, "*.jsonl").Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => File.ReadLines(f).Count(l => l.Trim().Length > 0))),
+        });
+        return 0;
+    }
+
+    private static string QuizTypeName(QuizItemType type) => type == QuizItemType.TrueFalse ? "true-false" : type.ToString().ToLowerInvariant();
 
     internal static void WriteResult(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
 

@@ -1,3 +1,5 @@
+using Course.Core.Quizzes;
+
 namespace Course.Core.Content;
 
 /// <summary>One lesson file's outcome: the lesson when it is valid, and its errors.</summary>
@@ -14,7 +16,16 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
         .ThenBy(l => l.Order)
         .ToList();
 
-    public IEnumerable<ContentError> Errors => ModuleErrors.Concat(Files.SelectMany(f => f.Errors));
+    /// <summary>Every file under quizzes/, valid or not.</summary>
+    public IReadOnlyList<QuizFile> QuizFiles { get; init; } = [];
+
+    /// <summary>Valid quizzes: topic quizzes in module order, then the module quiz.</summary>
+    public IReadOnlyList<Quiz> Quizzes => QuizFiles.Where(f => f.Quiz is not null).Select(f => f.Quiz!)
+        .OrderBy(q => Module.Topics.ToList().FindIndex(t => t.Id == q.Topic) is var i and >= 0 ? i : int.MaxValue).ToList();
+
+    public Quiz? FindQuiz(string id) => Quizzes.FirstOrDefault(q => q.Id == id);
+
+    public IEnumerable<ContentError> Errors => ModuleErrors.Concat(Files.SelectMany(f => f.Errors)).Concat(QuizFiles.SelectMany(f => f.Errors));
 
     public IEnumerable<Lesson> LessonsOf(string topicId) => Lessons.Where(l => l.TopicId == topicId);
 
@@ -35,13 +46,17 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
     }
 }
 
-/// <summary>Reads module.yaml and every lesson under content/topics/.</summary>
+/// <summary>One quiz file's outcome: the quiz when it is valid, and its errors.</summary>
+public sealed record QuizFile(string SourcePath, Quiz? Quiz, IReadOnlyList<ContentError> Errors);
+
+/// <summary>Reads module.yaml, every lesson under content/topics/ and every quiz under content/quizzes/.</summary>
 public static class ContentLoader
 {
     public const string ModuleFileName = "module.yaml";
 
     /// <summary>Loads the content folder; throws <see cref="ContentException"/> only when module.yaml itself is unusable.</summary>
-    public static ContentSnapshot Load(string contentRoot)
+    /// <param name="computeKey">Computes quiz keys with tokenizers; without it computed items stay unresolved.</param>
+    public static ContentSnapshot Load(string contentRoot, Func<ComputeSpec, double>? computeKey = null)
     {
         var module = LoadModule(contentRoot);
         var moduleErrors = new List<ContentError>();
@@ -64,7 +79,31 @@ public static class ContentLoader
             .Select(s => ReadLesson(contentRoot, s.Path, s.Topic, s.Slug, path => urls.GetValueOrDefault(path)))
             .ToList();
         CheckUniqueOrder(files, moduleErrors);
-        return new ContentSnapshot(module, files, moduleErrors);
+        return new ContentSnapshot(module, files, moduleErrors) { QuizFiles = LoadQuizzes(contentRoot, module, computeKey, path => urls.GetValueOrDefault(path)) };
+    }
+
+    private static List<QuizFile> LoadQuizzes(string contentRoot, CourseModule module, Func<ComputeSpec, double>? computeKey, Func<string, string?> resolveLesson)
+    {
+        var folder = Path.Combine(contentRoot, "quizzes");
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+        var files = Directory.EnumerateFiles(folder, "*.md").Order(StringComparer.Ordinal).Select(path =>
+        {
+            var source = $"quizzes/{Path.GetFileName(path)}";
+            var (quiz, errors) = QuizParser.Parse(File.ReadAllText(path), source, computeKey, resolveLesson);
+            if (quiz is not null && quiz.Topic != "module" && module.FindTopic(quiz.Topic) is null)
+            {
+                return new QuizFile(source, null, [new ContentError(source, 2, $"topic '{quiz.Topic}' is not in module.yaml (topics: {string.Join(", ", module.Topics.Select(t => t.Id))}, or \"module\")")]);
+            }
+            return new QuizFile(source, quiz, errors);
+        }).ToList();
+        // A duplicated id would mix two quizzes' attempts: the later file is refused.
+        var seen = new HashSet<string>();
+        return files.Select(f => f.Quiz is { } quiz && !seen.Add(quiz.Id)
+            ? new QuizFile(f.SourcePath, null, [new ContentError(f.SourcePath, 2, $"quiz id '{quiz.Id}' is already used by another quiz")])
+            : f).ToList();
     }
 
     /// <summary>Parses and validates one lesson file (also what the authoring preview will call).</summary>

@@ -1,4 +1,5 @@
 using Course.Core.Configuration;
+using Course.Core.Quizzes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,10 +16,15 @@ public sealed class ContentRepository
     private readonly Lock _gate = new();
     private ContentSnapshot _current;
 
-    public ContentRepository(CourseEnvironment environment, IOptions<ContentOptions> options, ILogger<ContentRepository> logger)
+    private readonly Func<ComputeSpec, double>? _computeKey;
+
+    /// <param name="quizKeys">Computes quiz keys from tokenizers (registered by the host that has them).</param>
+    public ContentRepository(CourseEnvironment environment, IOptions<ContentOptions> options, ILogger<ContentRepository> logger,
+        IQuizKeyResolver? quizKeys = null)
     {
         _contentRoot = environment.Resolve(options.Value.Path);
         _logger = logger;
+        _computeKey = quizKeys is null ? null : quizKeys.Compute;
         _current = new ContentSnapshot(new CourseModule("module", "Course content unavailable", 0, "", []), [], []);
         Reload();
     }
@@ -37,7 +43,7 @@ public sealed class ContentRepository
             ContentSnapshot loaded;
             try
             {
-                loaded = ContentLoader.Load(_contentRoot);
+                loaded = ContentLoader.Load(_contentRoot, _computeKey);
             }
             catch (ContentException ex)
             {
@@ -54,7 +60,11 @@ public sealed class ContentRepository
                     ? f with { Lesson = good.Lesson }
                     : f)
                 .ToList();
-            _current = new ContentSnapshot(loaded.Module, merged, loaded.ModuleErrors);
+            var previousQuizzes = _current.QuizFiles.Where(f => f.Quiz is not null).ToDictionary(f => f.SourcePath);
+            var quizzes = loaded.QuizFiles
+                .Select(f => f.Quiz is null && previousQuizzes.TryGetValue(f.SourcePath, out var good) ? f with { Quiz = good.Quiz } : f)
+                .ToList();
+            _current = new ContentSnapshot(loaded.Module, merged, loaded.ModuleErrors) { QuizFiles = quizzes };
             foreach (var error in _current.Errors)
             {
                 _logger.LogWarning("Content error {Error}", error.ToString());

@@ -24,16 +24,16 @@ public static class DemoModels
     public static readonly IReadOnlyList<DemoModel> All =
     [
         new("course/minilm-sentiment", "text-classification", "product-reviews", 128,
-            new() { LearningRate = 5e-5, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.1, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            new() { LearningRate = 5e-5, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
             "Product-review sentiment: negative, neutral, positive."),
         new("course/minilm-ner", "token-classification", "course-ner", 128,
-            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 5, WarmupRatio = 0.1, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 5, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
             "Named entities: PER, ORG, LOC, MISC (IOB2)."),
         new("course/minilm-qa", "question-answering", "course-qa", 256,
-            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 4, WarmupRatio = 0.1, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 4, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
             "Extractive question answering (SQuAD-style)."),
         new("course/minilm-fill-mask", "fill-mask", "*", 64,
-            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.06, WeightDecay = 0.01, Bf16 = true, GroupByLength = true },
+            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.06, WeightDecay = 0.01, GroupByLength = true },
             "Masked language model: the MLM head trained on the course's text."),
     ];
 

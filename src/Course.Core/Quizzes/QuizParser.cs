@@ -1,0 +1,426 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Course.Core.Content;
+
+namespace Course.Core.Quizzes;
+
+/// <summary>The quiz front matter (content/README.md, "Quizzes").</summary>
+public sealed class QuizFrontMatter
+{
+    public string? Id { get; set; }
+    public string? Title { get; set; }
+    public string? Topic { get; set; }
+    public int Attempts { get; set; } = 1;
+    public string Grading { get; set; } = "best";
+
+    /// <summary>Minutes.</summary>
+    public int? TimeLimit { get; set; }
+
+    public bool Shuffle { get; set; } = true;
+}
+
+/// <summary>
+/// Reads the quiz Markdown format: YAML front matter, an optional introduction, then one item per
+/// <c>## type: prompt</c> heading with its stem, options (<c>- [x]</c> with indented <c>&gt;</c> feedback),
+/// numbered steps, <c>key: value</c> lines and a closing <c>explanation:</c>. Every problem is reported at its
+/// line; text goes through the lessons' Markdown pipeline. Computed keys are resolved by the caller's tokenizers.
+/// </summary>
+public static partial class QuizParser
+{
+    private static readonly string[] Keys = ["answer", "tolerance", "accept", "pattern", "case_sensitive", "compute", "tokenizer", "text", "points", "feedback", "explanation"];
+
+    public static readonly IReadOnlyList<string> ComputeFunctions = ["token_count", "input_ids_length", "token_id", "vocab_size"];
+
+    [GeneratedRegex(@"^##\s+([A-Za-z-]+)\s*:\s*(.*)$")]
+    private static partial Regex ItemHeading();
+
+    [GeneratedRegex(@"^- \[([ xX])\]\s+(.+)$")]
+    private static partial Regex OptionLine();
+
+    [GeneratedRegex(@"^\s{2,}>\s?(.*)$")]
+    private static partial Regex FeedbackLine();
+
+    [GeneratedRegex(@"^\d+\.\s+(.+)$")]
+    private static partial Regex StepLine();
+
+    [GeneratedRegex(@"^([a-z_]+):(?:\s+(.*))?$")]
+    private static partial Regex KeyLine();
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]*$")]
+    private static partial Regex IdPattern();
+
+    /// <param name="computeKey">Resolves a computed item's key (tokenizers); null leaves computed keys unresolved.</param>
+    public static (Quiz? Quiz, IReadOnlyList<ContentError> Errors) Parse(string text, string file,
+        Func<ComputeSpec, double>? computeKey = null, Func<string, string?>? resolveLesson = null)
+    {
+        var errors = new List<ContentError>();
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var end = lines.Length > 0 && lines[0].TrimEnd() == "---" ? Array.FindIndex(lines, 1, l => l.TrimEnd() == "---") : -1;
+        if (end < 0)
+        {
+            errors.Add(new ContentError(file, 1, "a quiz starts with YAML front matter between two '---' lines (id, title, topic, attempts, grading)"));
+            return (null, errors);
+        }
+        var front = YamlFrontMatter.Read<QuizFrontMatter>(string.Join('\n', lines[1..end]), file, 2, errors);
+        if (front is null)
+        {
+            return (null, errors);
+        }
+        var grading = CheckFrontMatter(front, file, errors);
+
+        var context = new Context(file, errors, computeKey, resolveLesson ?? (_ => null));
+        var starts = ItemStarts(lines, end + 1);
+        var intro = context.Html(string.Join('\n', lines[(end + 1)..(starts.Count > 0 ? starts[0] : lines.Length)]), end + 2, inline: false);
+        var items = new List<QuizItem>();
+        for (var i = 0; i < starts.Count; i++)
+        {
+            var stop = i + 1 < starts.Count ? starts[i + 1] : lines.Length;
+            if (ParseItem(context, items.Count + 1, lines, starts[i], stop) is { } item)
+            {
+                items.Add(item);
+            }
+        }
+        if (starts.Count == 0)
+        {
+            errors.Add(new ContentError(file, end + 2, "the quiz has no items: start each with a heading '## single: Your question?'"));
+        }
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+        var version = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return (new Quiz(front.Id!, front.Title!, front.Topic!, front.Attempts, grading,
+            front.TimeLimit is { } minutes ? TimeSpan.FromMinutes(minutes) : null, front.Shuffle, intro, items, file, version), errors);
+    }
+
+    private static GradingPolicy CheckFrontMatter(QuizFrontMatter front, string file, List<ContentError> errors)
+    {
+        void Check(bool ok, string message)
+        {
+            if (!ok) errors.Add(new ContentError(file, 2, message));
+        }
+        Check(front.Id is not null && IdPattern().IsMatch(front.Id), $"id must be lowercase letters, digits and '-', not '{front.Id}'");
+        Check(!string.IsNullOrWhiteSpace(front.Title), "title is required");
+        Check(!string.IsNullOrWhiteSpace(front.Topic), "topic is required: a topic id from module.yaml, or \"module\"");
+        Check(front.Attempts is >= 0 and <= 100, $"attempts must be 0 (unlimited) to 100, not {front.Attempts}");
+        Check(front.TimeLimit is null or (>= 1 and <= 600), $"time_limit is in minutes, 1–600, not {front.TimeLimit}");
+        var ok = Enum.TryParse<GradingPolicy>(front.Grading, ignoreCase: true, out var grading) && front.Grading.All(char.IsLower);
+        Check(ok, $"grading must be best, last or average, not '{front.Grading}'");
+        return grading;
+    }
+
+    /// <summary>Lines of <c>## </c> headings outside fenced code.</summary>
+    private static List<int> ItemStarts(string[] lines, int from)
+    {
+        var starts = new List<int>();
+        var fenced = false;
+        for (var i = from; i < lines.Length; i++)
+        {
+            if (IsFence(lines[i]))
+            {
+                fenced = !fenced;
+            }
+            else if (!fenced && lines[i].StartsWith("## ", StringComparison.Ordinal))
+            {
+                starts.Add(i);
+            }
+        }
+        return starts;
+    }
+
+    private static bool IsFence(string line) => line.TrimStart().StartsWith("```", StringComparison.Ordinal) || line.TrimStart().StartsWith("~~~", StringComparison.Ordinal);
+
+    private sealed record Context(string File, List<ContentError> Errors, Func<ComputeSpec, double>? ComputeKey, Func<string, string?> ResolveLesson)
+    {
+        public void Error(int line, string message) => Errors.Add(new ContentError(File, line, message));
+
+        /// <summary>Renders a fragment that starts at 1-based <paramref name="line"/> with the lessons' pipeline.</summary>
+        public string Html(string markdown, int line, bool inline)
+        {
+            var rendered = LessonMarkdown.Render(markdown, File, ResolveLesson);
+            foreach (var error in rendered.Errors)
+            {
+                Error(line + error.Line - 1, error.Message);
+            }
+            var html = rendered.Html.Trim();
+            return inline && html.StartsWith("<p>", StringComparison.Ordinal) && html.EndsWith("</p>", StringComparison.Ordinal) && html.IndexOf("<p>", 3, StringComparison.Ordinal) < 0
+                ? html[3..^4]
+                : html;
+        }
+    }
+
+    private sealed class Draft
+    {
+        public readonly List<string> Stem = [];
+        public readonly List<(string Text, bool Correct, List<string> Feedback, int Line)> Options = [];
+        public readonly List<(string Text, int Line)> Steps = [];
+        public readonly Dictionary<string, List<(string Value, int Line)>> Keys = [];
+        public readonly List<string> Explanation = [];
+        public int ExplanationLine;
+    }
+
+    private static QuizItem? ParseItem(Context context, int number, string[] lines, int start, int stop)
+    {
+        var errorsBefore = context.Errors.Count;
+        var heading = ItemHeading().Match(lines[start]);
+        var line = start + 1;
+        if (!heading.Success || heading.Groups[2].Value.Trim().Length == 0)
+        {
+            context.Error(line, "an item heading is '## type: prompt', e.g. '## single: Which file holds the configuration?'");
+            return null;
+        }
+        var typeName = heading.Groups[1].Value;
+        QuizItemType? parsedType = typeName switch
+        {
+            "single" => QuizItemType.Single, "multiple" => QuizItemType.Multiple, "true-false" => QuizItemType.TrueFalse,
+            "numeric" => QuizItemType.Numeric, "text" => QuizItemType.Text, "ordering" => QuizItemType.Ordering, "computed" => QuizItemType.Computed,
+            _ => null,
+        };
+        if (parsedType is not { } type)
+        {
+            context.Error(line, $"unknown item type '{typeName}' (single, multiple, true-false, numeric, text, ordering, computed)");
+            return null;
+        }
+
+        var draft = new Draft();
+        var inStem = true;
+        var fenced = false;
+        for (var i = start + 1; i < stop; i++)
+        {
+            var text = lines[i];
+            if (draft.ExplanationLine > 0)
+            {
+                draft.Explanation.Add(text);
+                continue;
+            }
+            if (fenced || IsFence(text))
+            {
+                fenced ^= IsFence(text);
+                if (inStem) draft.Stem.Add(text);
+                else context.Error(i + 1, "code belongs in the stem (before the options) or in the explanation");
+                continue;
+            }
+            if (OptionLine().Match(text) is { Success: true } option)
+            {
+                draft.Options.Add((option.Groups[2].Value.Trim(), option.Groups[1].Value != " ", [], i + 1));
+                inStem = false;
+            }
+            else if (FeedbackLine().Match(text) is { Success: true } feedback && draft.Options.Count > 0 && !inStem)
+            {
+                draft.Options[^1].Feedback.Add(feedback.Groups[1].Value);
+            }
+            else if (type == QuizItemType.Ordering && StepLine().Match(text) is { Success: true } step)
+            {
+                draft.Steps.Add((step.Groups[1].Value.Trim(), i + 1));
+                inStem = false;
+            }
+            else if (KeyLine().Match(text) is { Success: true } key && Keys.Contains(key.Groups[1].Value))
+            {
+                var (name, value) = (key.Groups[1].Value, key.Groups[2].Value.Trim());
+                if (name == "explanation")
+                {
+                    draft.ExplanationLine = i + 1;
+                    draft.Explanation.Add(value);
+                }
+                else
+                {
+                    (draft.Keys.TryGetValue(name, out var values) ? values : draft.Keys[name] = []).Add((value, i + 1));
+                }
+                inStem = false;
+            }
+            else if (inStem)
+            {
+                draft.Stem.Add(text);
+            }
+            else if (text.Trim().Length > 0)
+            {
+                context.Error(i + 1, $"unexpected text after the answers: '{Shorten(text)}' (stem paragraphs go before the options; feedback lines are indented '  > …')");
+            }
+        }
+
+        var item = Build(context, number, type, heading.Groups[2].Value.Trim(), draft, line);
+        return context.Errors.Count > errorsBefore ? null : item;
+    }
+
+    private static QuizItem? Build(Context context, int number, QuizItemType type, string prompt, Draft draft, int line)
+    {
+        string? Single(string key)
+        {
+            if (!draft.Keys.TryGetValue(key, out var values)) return null;
+            if (values.Count > 1) context.Error(values[1].Line, $"'{key}' is given more than once");
+            return values[0].Value;
+        }
+        int LineOf(string key) => draft.Keys.TryGetValue(key, out var values) ? values[0].Line : line;
+
+        var allowed = type switch
+        {
+            QuizItemType.Numeric => new[] { "answer", "tolerance", "feedback", "points" },
+            QuizItemType.Text => ["accept", "pattern", "case_sensitive", "feedback", "points"],
+            QuizItemType.Computed => ["compute", "tokenizer", "text", "feedback", "points"],
+            _ => ["points"],
+        };
+        foreach (var (key, values) in draft.Keys.Where(k => !allowed.Contains(k.Key)))
+        {
+            context.Error(values[0].Line, $"'{key}' does not apply to {TypeName(type)} items (allowed: {string.Join(", ", allowed.Append("explanation"))})");
+        }
+        if (draft.ExplanationLine == 0 || string.Join('\n', draft.Explanation).Trim().Length == 0)
+        {
+            context.Error(line, "every item needs an 'explanation:' (shown after submitting)");
+        }
+
+        var points = 1.0;
+        if (Single("points") is { } pointsText && (!double.TryParse(pointsText, NumberStyles.Float, CultureInfo.InvariantCulture, out points) || points is <= 0 or > 100))
+        {
+            context.Error(LineOf("points"), $"points must be a number in (0, 100], not '{pointsText}'");
+        }
+
+        var options = new List<QuizOption>();
+        if (type is QuizItemType.Single or QuizItemType.Multiple or QuizItemType.TrueFalse)
+        {
+            CheckOptions(context, type, draft, line);
+            options.AddRange(draft.Options.Select((o, i) => new QuizOption(OptionId(i), context.Html(o.Text, o.Line, inline: true), o.Correct,
+                o.Feedback.Count == 0 ? null : context.Html(string.Join('\n', o.Feedback), o.Line + 1, inline: true))));
+        }
+        else if (draft.Options.Count > 0)
+        {
+            context.Error(draft.Options[0].Line, $"{TypeName(type)} items have no '- [ ]' options");
+        }
+        if (type == QuizItemType.Ordering)
+        {
+            if (draft.Steps.Count < 2)
+            {
+                context.Error(line, "an ordering item lists at least two steps as '1. …', '2. …' in the correct order");
+            }
+            options.AddRange(draft.Steps.Select((s, i) => new QuizOption(OptionId(i), context.Html(s.Text, s.Line, inline: true), true, null)));
+        }
+
+        double? answer = null;
+        var (tolerance, relative) = (0.0, false);
+        if (type == QuizItemType.Numeric)
+        {
+            var answerText = Single("answer");
+            if (answerText is null || !double.TryParse(answerText, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                context.Error(LineOf("answer"), $"a numeric item needs 'answer: NUMBER' (e.g. answer: 0.73), not '{answerText}'");
+            }
+            else
+            {
+                answer = value;
+            }
+            if (Single("tolerance") is { } toleranceText)
+            {
+                relative = toleranceText.EndsWith('%');
+                if (!double.TryParse(toleranceText.TrimEnd('%'), NumberStyles.Float, CultureInfo.InvariantCulture, out tolerance) || tolerance < 0)
+                {
+                    context.Error(LineOf("tolerance"), $"tolerance must be a non-negative number or percentage (0.01, 2%), not '{toleranceText}'");
+                }
+                tolerance = relative ? tolerance / 100 : tolerance;
+            }
+        }
+
+        var accept = draft.Keys.GetValueOrDefault("accept")?.Select(a => a.Value).ToList() ?? [];
+        var patterns = draft.Keys.GetValueOrDefault("pattern")?.Select(a => a.Value).ToList() ?? [];
+        var caseSensitive = false;
+        if (type == QuizItemType.Text)
+        {
+            if (accept.Count + patterns.Count == 0 || accept.Concat(patterns).Any(string.IsNullOrWhiteSpace))
+            {
+                context.Error(line, "a text item needs 'accept: value' and/or 'pattern: regex' lines, none empty");
+            }
+            foreach (var (pattern, patternLine) in draft.Keys.GetValueOrDefault("pattern") ?? [])
+            {
+                try
+                {
+                    _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+                }
+                catch (ArgumentException ex)
+                {
+                    context.Error(patternLine, $"pattern is not a valid regular expression: {ex.Message}");
+                }
+            }
+            if (Single("case_sensitive") is { } flag && !bool.TryParse(flag, out caseSensitive))
+            {
+                context.Error(LineOf("case_sensitive"), $"case_sensitive must be true or false, not '{flag}'");
+            }
+        }
+
+        ComputeSpec? compute = null;
+        if (type == QuizItemType.Computed)
+        {
+            compute = BuildCompute(context, Single("compute"), Single("tokenizer"), Single("text"), LineOf("compute"), line);
+            if (compute is not null && context.ComputeKey is not null)
+            {
+                try
+                {
+                    answer = context.ComputeKey(compute);
+                }
+                catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidOperationException or IOException)
+                {
+                    context.Error(LineOf("compute"), $"the key cannot be computed: {ex.Message}");
+                }
+            }
+        }
+
+        var stem = string.Join('\n', draft.Stem).Trim();
+        var promptHtml = context.Html(prompt, line, inline: true) + (stem.Length > 0 ? "\n" + context.Html(stem, line + 1, inline: false) : "");
+        var feedbackText = Single("feedback");
+        return new QuizItem(number, type, promptHtml, points, options, answer, tolerance, relative, accept, patterns, caseSensitive, compute,
+            feedbackText is null ? null : context.Html(feedbackText, LineOf("feedback"), inline: true),
+            context.Html(string.Join('\n', draft.Explanation), Math.Max(1, draft.ExplanationLine), inline: false), line);
+    }
+
+    private static void CheckOptions(Context context, QuizItemType type, Draft draft, int line)
+    {
+        var correct = draft.Options.Count(o => o.Correct);
+        if (draft.Options.Count < 2)
+        {
+            context.Error(line, $"a {TypeName(type)} item needs at least two options '- [ ] …' / '- [x] …'");
+        }
+        else if (type != QuizItemType.Multiple && correct != 1)
+        {
+            context.Error(line, $"a {TypeName(type)} item marks exactly one option '- [x]', not {correct}");
+        }
+        else if (type == QuizItemType.Multiple && correct == 0)
+        {
+            context.Error(line, "a multiple item marks at least one option '- [x]'");
+        }
+        if (type == QuizItemType.TrueFalse && (draft.Options.Count != 2
+            || !draft.Options.Select(o => o.Text.ToLowerInvariant()).Order().SequenceEqual(["false", "true"])))
+        {
+            context.Error(line, "a true-false item has exactly the options 'True' and 'False'");
+        }
+        foreach (var duplicate in draft.Options.GroupBy(o => o.Text, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            context.Error(duplicate.ElementAt(1).Line, $"option '{Shorten(duplicate.Key)}' appears twice");
+        }
+    }
+
+    private static ComputeSpec? BuildCompute(Context context, string? function, string? tokenizer, string? text, int functionLine, int line)
+    {
+        if (function is null || !ComputeFunctions.Contains(function))
+        {
+            context.Error(functionLine, $"compute must be one of {string.Join(", ", ComputeFunctions)}, not '{function}'");
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(tokenizer))
+        {
+            context.Error(line, "a computed item names its 'tokenizer:' (e.g. gpt2, sentence-transformers/all-MiniLM-L6-v2)");
+            return null;
+        }
+        var unquoted = text is { Length: >= 2 } && text[0] == '"' && text[^1] == '"' ? text[1..^1] : text;
+        if (function != "vocab_size" && string.IsNullOrEmpty(unquoted))
+        {
+            context.Error(line, $"compute: {function} needs 'text: \"…\"'");
+            return null;
+        }
+        return new ComputeSpec(function, tokenizer.Trim(), function == "vocab_size" ? null : unquoted);
+    }
+
+    private static string OptionId(int index) => ((char)('a' + index)).ToString();
+
+    private static string TypeName(QuizItemType type) => type == QuizItemType.TrueFalse ? "true-false" : type.ToString().ToLowerInvariant();
+
+    private static string Shorten(string text) => text.Trim() is var t && t.Length > 60 ? t[..57] + "…" : text.Trim();
+}
