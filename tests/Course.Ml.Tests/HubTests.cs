@@ -162,7 +162,8 @@ public class HubCardTests
         var datasets = catalog.List();
 
         Assert.Contains(datasets, d => d.Id == "product-reviews" && d.Tasks.Contains("text-classification") && d.Splits["train"] > 800);
-        Assert.All(datasets, d => Assert.True(d.Splits.ContainsKey("train") && d.Splits.ContainsKey("validation"), d.Id));
+        // Every dataset has a public validation split; all but the held-out cloze set also have train.
+        Assert.All(datasets, d => Assert.True(d.Splits.ContainsKey("validation") && (d.Splits.ContainsKey("train") || d.Id == "cloze"), d.Id));
         Assert.All(datasets, d => Assert.DoesNotContain("test", d.Splits.Keys));
         Assert.Equal(["course-ner"], catalog.List(new HubQuery(Task: "token-classification")).Select(d => d.Id));
         Assert.Throws<KeyNotFoundException>(() => catalog.Show("../hidden-sample"));
@@ -178,5 +179,22 @@ public class HubCardTests
             }
         }
         throw new InvalidOperationException("Course.sln not found.");
+    }
+
+    [Fact]
+    public void The_repository_quizzes_validate_with_keys_computed_by_the_tokenizers()
+    {
+        using var installed = new InstalledHub();
+        var snapshot = Course.Core.Content.ContentLoader.Load(Path.Combine(RepoRoot(), "content"),
+            new Course.Ml.Quizzes.TokenizerQuizKeys(installed.Hub).Compute);
+
+        Assert.Empty(snapshot.QuizFiles.SelectMany(f => f.Errors));
+        var computed = snapshot.Quizzes.SelectMany(q => q.Items).Where(i => i.Type == Course.Core.Quizzes.QuizItemType.Computed).ToList();
+        Assert.True(computed.Count >= 5, $"{computed.Count} computed items");
+        Assert.All(computed, i => Assert.NotNull(i.NumericAnswer));
+        // Reference values from Hugging Face: gpt2's vocab_size, bert-base-uncased's [CLS] and [PAD] ids.
+        Assert.Contains(computed, i => i.Compute == new Course.Core.Quizzes.ComputeSpec("vocab_size", "gpt2", null) && i.NumericAnswer == 50257);
+        Assert.Contains(computed, i => i.Compute!.Text == "[CLS]" && i.NumericAnswer == 101);
+        Assert.Contains(computed, i => i.Compute!.Text == "[PAD]" && i.NumericAnswer == 0);
     }
 }
