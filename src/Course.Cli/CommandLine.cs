@@ -47,6 +47,7 @@ public static class CommandLine
           models build-demos [--force]
                                       fine-tune the demo models (course/minilm-sentiment, -ner, -qa, -fill-mask) that are missing
           datasets list [--task T] [--language L] [--search TEXT]
+          datasets report [NAME…]     rows, lengths, distinct n-grams, labels, duplicates, row problems per split
         """;
 
     public static async Task<int> RunAsync(string[] args)

@@ -1,5 +1,6 @@
 using Course.Core.Configuration;
 using Course.Ml;
+using Course.Ml.Data;
 using Course.Ml.Hub;
 using Course.Ml.Hub.Import;
 using Course.Ml.Pipelines;
@@ -230,11 +231,19 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
 
     public int Datasets(string[] args)
     {
+        var catalog = new DatasetCatalog(DatasetsFolder);
+        if (args is ["report", .. var names])
+        {
+            var chosen = names.Length > 0 ? names.Select(catalog.Show).ToList() : catalog.List();
+            CommandLine.WriteResult(chosen.ToDictionary(d => d.Id, d => DatasetReport.Create(d.Id,
+                Directory.GetFiles(d.Path, "*.jsonl").Order(StringComparer.Ordinal)
+                    .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => Dataset.FromJsonLines(f)))));
+            return 0;
+        }
         if (args is not ["list", .. var rest])
         {
-            throw new UsageException("datasets list [--task T] [--language L] [--search TEXT]");
+            throw new UsageException("datasets list [--task T] [--language L] [--search TEXT] | datasets report [NAME…]");
         }
-        var catalog = new DatasetCatalog(DatasetsFolder);
         CommandLine.WriteResult(catalog.List(Query(rest)).Select(d => new
         {
             id = d.Id,

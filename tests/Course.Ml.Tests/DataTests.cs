@@ -230,3 +230,45 @@ public class DataCollatorTests
         Assert.Throws<ArgumentException>(() => new DataCollatorWithPadding(Bert).Collate([]));
     }
 }
+
+public class DatasetReportTests
+{
+    private static Dataset Rows(params Row[] rows) => new(rows);
+
+    [Fact]
+    public void Counts_labels_lengths_distinct_ngrams_and_duplicates_that_differ_only_in_case_and_punctuation()
+    {
+        var train = Rows(
+            new Row { ["text"] = "Great phone, great price", ["label"] = "positive" },
+            new Row { ["text"] = "great phone great price!", ["label"] = "positive" },
+            new Row { ["text"] = "Broke in a week", ["label"] = "negative" });
+        var validation = Rows(new Row { ["text"] = "BROKE in a week.", ["label"] = "negative" });
+
+        var report = DatasetReport.Create("toy", new Dictionary<string, Dataset> { ["train"] = train, ["validation"] = validation });
+
+        var split = report.Splits["train"];
+        Assert.Equal(3, split.Rows);
+        Assert.Equal(new LengthStats(4, 4, 4, 4), split.Words);
+        Assert.Equal(new Dictionary<string, int> { ["negative"] = 1, ["positive"] = 2 }, split.Labels);
+        Assert.Equal(1, split.DuplicatesWithinSplit);
+        Assert.Equal(1, report.DuplicatesAcrossSplits);
+        // 12 words; distinct: great, phone, price, broke, in, a, week = 7.
+        Assert.Equal(Math.Round(7.0 / 12, 4), split.Distinct1);
+    }
+
+    [Fact]
+    public void Reports_qa_answers_that_are_not_at_their_start_and_counts_entity_types()
+    {
+        var qa = Rows(
+            new Row { ["id"] = "ok", ["question"] = "Where?", ["context"] = "In Paris.", ["answers"] = new Dictionary<string, object?> { ["text"] = new[] { "Paris" }, ["answer_start"] = new long[] { 3 } } },
+            new Row { ["id"] = "off", ["question"] = "Where?", ["context"] = "In Paris.", ["answers"] = new Dictionary<string, object?> { ["text"] = new[] { "Paris" }, ["answer_start"] = new long[] { 2 } } });
+        var ner = Rows(new Row { ["tokens"] = new[] { "Ada", "Lovelace", "met", "Babbage", "in", "London" }, ["ner_tags"] = new[] { "B-PER", "I-PER", "O", "B-PER", "O", "B-LOC" } });
+
+        var qaSplit = DatasetReport.Create("qa", new Dictionary<string, Dataset> { ["train"] = qa }).Splits["train"];
+        var nerSplit = DatasetReport.Create("ner", new Dictionary<string, Dataset> { ["train"] = ner }).Splits["train"];
+
+        Assert.Equal(["off: answer 'Paris' is not at answer_start 2"], qaSplit.Problems);
+        Assert.Equal(new Dictionary<string, int> { ["answerable"] = 2 }, qaSplit.Labels);
+        Assert.Equal(new Dictionary<string, int> { ["LOC"] = 1, ["PER"] = 2 }, nerSplit.Labels);
+    }
+}
