@@ -4,6 +4,8 @@ using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Core.Quizzes;
+using Course.Grading;
+using Course.Grading.Submissions;
 using Course.Ml;
 using Course.Ml.Hub;
 using Course.Ml.Quizzes;
@@ -119,6 +121,7 @@ public static class CommandLine
             lessons = snapshot?.Lessons.Count ?? 0,
             quizzes = snapshot?.Quizzes.Count ?? 0,
             quiz_items = snapshot?.Quizzes.Sum(q => q.Items.Count) ?? 0,
+            assignments = snapshot?.Assignments.Count ?? 0,
             errors = errors.Select(e => e.ToString()),
         });
         return errors.Count == 0 ? 0 : 1;
@@ -131,10 +134,15 @@ public static class CommandLine
         var configuration = new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build();
         var root = path ?? environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content");
         var hub = new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
+        var hidden = environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
         try
         {
-            var snapshot = ContentLoader.Load(root, new TokenizerQuizKeys(hub).Compute);
-            return (snapshot, snapshot.Errors.ToList(), root);
+            var snapshot = ContentLoader.Load(root, new ContentLoadOptions(new TokenizerQuizKeys(hub).Compute, hidden,
+                [environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"))]));
+            // Each starter must pass its own assignment's rules (the full training schema, narrowed).
+            var starters = snapshot.Assignments.SelectMany(a => SubmissionRules.Check(a, File.ReadAllText(a.StarterPath),
+                Path.GetRelativePath(root, a.StarterPath).Replace('\\', '/'), Path.Combine(root, "datasets"), Path.GetDirectoryName(a.StarterPath)!).Errors);
+            return (snapshot, snapshot.Errors.Concat(starters).ToList(), root);
         }
         catch (ContentException ex)
         {
@@ -151,7 +159,6 @@ public static class CommandLine
             return 1;
         }
         var datasets = Path.Combine(root, "datasets");
-        var assignments = Path.Combine(root, "assignments");
         WriteResult(new Dictionary<string, object>
         {
             ["lessons"] = snapshot.Module.Topics.ToDictionary(t => t.Id, t => snapshot.LessonsOf(t.Id).Count()),
@@ -159,9 +166,7 @@ public static class CommandLine
             ["quiz_items_by_type"] = snapshot.Quizzes.SelectMany(q => q.Items).GroupBy(i => QuizTypeName(i.Type))
                 .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             ["quizzes"] = snapshot.Quizzes.ToDictionary(q => q.Id, q => q.Items.Count),
-            ["assignments"] = Directory.Exists(assignments)
-                ? Directory.GetDirectories(assignments).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList()
-                : new List<string?>(),
+            ["assignments"] = snapshot.Assignments.Select(a => a.Id).ToList(),
             ["datasets"] = Directory.GetDirectories(datasets).Order(StringComparer.Ordinal).ToDictionary(Path.GetFileName!,
                 d => Directory.GetFiles(d, "*.jsonl").Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => File.ReadLines(f).Count(l => l.Trim().Length > 0))),
         });

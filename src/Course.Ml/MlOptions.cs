@@ -10,4 +10,7 @@ public sealed class MlOptions
 
     /// <summary>Local model hub in the Hugging Face folder layout; relative to the repository root.</summary>
     public string HubPath { get; set; } = "data/hub";
+
+    /// <summary>Whether the site builds missing demo models (course/minilm-*) in the background at start.</summary>
+    public bool BuildDemoModels { get; set; } = true;
 }

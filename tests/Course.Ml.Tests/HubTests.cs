@@ -186,7 +186,7 @@ public class HubCardTests
     {
         using var installed = new InstalledHub();
         var snapshot = Course.Core.Content.ContentLoader.Load(Path.Combine(RepoRoot(), "content"),
-            new Course.Ml.Quizzes.TokenizerQuizKeys(installed.Hub).Compute);
+            new Course.Core.Content.ContentLoadOptions(new Course.Ml.Quizzes.TokenizerQuizKeys(installed.Hub).Compute));
 
         Assert.Empty(snapshot.QuizFiles.SelectMany(f => f.Errors));
         var computed = snapshot.Quizzes.SelectMany(q => q.Items).Where(i => i.Type == Course.Core.Quizzes.QuizItemType.Computed).ToList();

@@ -1,3 +1,4 @@
+using Course.Core.Assignments;
 using Course.Core.Quizzes;
 
 namespace Course.Core.Content;
@@ -25,7 +26,15 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
 
     public Quiz? FindQuiz(string id) => Quizzes.FirstOrDefault(q => q.Id == id);
 
-    public IEnumerable<ContentError> Errors => ModuleErrors.Concat(Files.SelectMany(f => f.Errors)).Concat(QuizFiles.SelectMany(f => f.Errors));
+    /// <summary>Every folder under assignments/, valid or not.</summary>
+    public IReadOnlyList<AssignmentFile> AssignmentFiles { get; init; } = [];
+
+    public IReadOnlyList<Assignment> Assignments => AssignmentFiles.Where(f => f.Assignment is not null).Select(f => f.Assignment!).ToList();
+
+    public Assignment? FindAssignment(string id) => Assignments.FirstOrDefault(a => a.Id == id);
+
+    public IEnumerable<ContentError> Errors => ModuleErrors.Concat(Files.SelectMany(f => f.Errors))
+        .Concat(QuizFiles.SelectMany(f => f.Errors)).Concat(AssignmentFiles.SelectMany(f => f.Errors));
 
     public IEnumerable<Lesson> LessonsOf(string topicId) => Lessons.Where(l => l.TopicId == topicId);
 
@@ -46,6 +55,12 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
     }
 }
 
+/// <summary>
+/// What loading needs from the host: quiz keys computed by tokenizers, and where hidden test splits live
+/// (checked to exist and to lie outside every served folder). Without them those checks are skipped.
+/// </summary>
+public sealed record ContentLoadOptions(Func<ComputeSpec, double>? ComputeKey = null, string? HiddenDataPath = null, IReadOnlyList<string>? ServedRoots = null);
+
 /// <summary>One quiz file's outcome: the quiz when it is valid, and its errors.</summary>
 public sealed record QuizFile(string SourcePath, Quiz? Quiz, IReadOnlyList<ContentError> Errors);
 
@@ -55,9 +70,9 @@ public static class ContentLoader
     public const string ModuleFileName = "module.yaml";
 
     /// <summary>Loads the content folder; throws <see cref="ContentException"/> only when module.yaml itself is unusable.</summary>
-    /// <param name="computeKey">Computes quiz keys with tokenizers; without it computed items stay unresolved.</param>
-    public static ContentSnapshot Load(string contentRoot, Func<ComputeSpec, double>? computeKey = null)
+    public static ContentSnapshot Load(string contentRoot, ContentLoadOptions? options = null)
     {
+        options ??= new ContentLoadOptions();
         var module = LoadModule(contentRoot);
         var moduleErrors = new List<ContentError>();
         var sources = new List<(Topic Topic, string Path, string Slug)>();
@@ -79,7 +94,12 @@ public static class ContentLoader
             .Select(s => ReadLesson(contentRoot, s.Path, s.Topic, s.Slug, path => urls.GetValueOrDefault(path)))
             .ToList();
         CheckUniqueOrder(files, moduleErrors);
-        return new ContentSnapshot(module, files, moduleErrors) { QuizFiles = LoadQuizzes(contentRoot, module, computeKey, path => urls.GetValueOrDefault(path)) };
+        string? Resolve(string path) => urls.GetValueOrDefault(path);
+        return new ContentSnapshot(module, files, moduleErrors)
+        {
+            QuizFiles = LoadQuizzes(contentRoot, module, options.ComputeKey, Resolve),
+            AssignmentFiles = AssignmentLoader.LoadAll(contentRoot, options.HiddenDataPath, options.ServedRoots ?? [], Resolve),
+        };
     }
 
     private static List<QuizFile> LoadQuizzes(string contentRoot, CourseModule module, Func<ComputeSpec, double>? computeKey, Func<string, string?> resolveLesson)

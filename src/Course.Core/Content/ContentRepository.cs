@@ -16,7 +16,7 @@ public sealed class ContentRepository
     private readonly Lock _gate = new();
     private ContentSnapshot _current;
 
-    private readonly Func<ComputeSpec, double>? _computeKey;
+    private readonly ContentLoadOptions _loadOptions;
 
     /// <param name="quizKeys">Computes quiz keys from tokenizers (registered by the host that has them).</param>
     public ContentRepository(CourseEnvironment environment, IOptions<ContentOptions> options, ILogger<ContentRepository> logger,
@@ -24,7 +24,7 @@ public sealed class ContentRepository
     {
         _contentRoot = environment.Resolve(options.Value.Path);
         _logger = logger;
-        _computeKey = quizKeys is null ? null : quizKeys.Compute;
+        _loadOptions = new ContentLoadOptions(quizKeys is null ? null : quizKeys.Compute);
         _current = new ContentSnapshot(new CourseModule("module", "Course content unavailable", 0, "", []), [], []);
         Reload();
     }
@@ -43,7 +43,7 @@ public sealed class ContentRepository
             ContentSnapshot loaded;
             try
             {
-                loaded = ContentLoader.Load(_contentRoot, _computeKey);
+                loaded = ContentLoader.Load(_contentRoot, _loadOptions);
             }
             catch (ContentException ex)
             {
@@ -64,7 +64,7 @@ public sealed class ContentRepository
             var quizzes = loaded.QuizFiles
                 .Select(f => f.Quiz is null && previousQuizzes.TryGetValue(f.SourcePath, out var good) ? f with { Quiz = good.Quiz } : f)
                 .ToList();
-            _current = new ContentSnapshot(loaded.Module, merged, loaded.ModuleErrors) { QuizFiles = quizzes };
+            _current = new ContentSnapshot(loaded.Module, merged, loaded.ModuleErrors) { QuizFiles = quizzes, AssignmentFiles = loaded.AssignmentFiles };
             foreach (var error in _current.Errors)
             {
                 _logger.LogWarning("Content error {Error}", error.ToString());

@@ -28,28 +28,40 @@ public sealed class TrainingConfig
         {
             throw new TrainingConfigException([new ContentError(path, 1, "file not found")]);
         }
+        return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>
+    /// Validates configuration text (e.g. a submission typed in the browser) reported as <paramref name="name"/>;
+    /// relative file paths resolve against <paramref name="folder"/>. The default files stand in for
+    /// train_file / validation_file when the text leaves them out (an assignment's own splits).
+    /// </summary>
+    public static TrainingConfig Parse(string yaml, string name, string folder, string? defaultTrainFile = null, string? defaultValidationFile = null)
+    {
         var errors = new List<ContentError>();
-        var config = YamlFrontMatter.Read<TrainingConfig>(File.ReadAllText(path), path, 1, errors);
+        var config = YamlFrontMatter.Read<TrainingConfig>(yaml, name, 1, errors);
         if (config is null)
         {
-            throw new TrainingConfigException(errors);
+            throw new TrainingConfigException(errors.Count > 0 ? errors : [new ContentError(name, 1, "the configuration is empty")]);
         }
-        config.Validate(path, errors);
+        config.TrainFile ??= defaultTrainFile;
+        config.ValidationFile ??= defaultValidationFile;
+        var lines = yaml.Replace("\r\n", "\n").Split('\n');
+        config.Validate(name, lines, errors);
         if (errors.Count > 0)
         {
             throw new TrainingConfigException(errors);
         }
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string? Resolve(string? file) => file is null ? null : Path.GetFullPath(Path.Combine(folder, file));
         (config.TrainFile, config.ValidationFile, config.TestFile) = (Resolve(config.TrainFile), Resolve(config.ValidationFile), Resolve(config.TestFile));
         return config;
     }
 
-    private void Validate(string path, List<ContentError> errors)
+    private void Validate(string path, string[] lines, List<ContentError> errors)
     {
         void Check(bool ok, string message)
         {
-            if (!ok) errors.Add(new ContentError(path, LineOf(path, message.Split(' ')[0]), message));
+            if (!ok) errors.Add(new ContentError(path, LineOf(lines, message.Split(' ')[0]), message));
         }
         var a = TrainingArgs;
         Check(Task is not null && Tasks.Contains(Task), $"task must be one of {string.Join(", ", Tasks)}");
@@ -93,9 +105,8 @@ public sealed class TrainingConfig
     private static string Describe(object value) => value is IEnumerable<object> list ? $"[{string.Join(", ", list)}]" : $"'{value}'";
 
     /// <summary>The line where <paramref name="key"/> is written, so value errors point at it (1 when absent).</summary>
-    private static int LineOf(string path, string key)
+    public static int LineOf(string[] lines, string key)
     {
-        var lines = File.ReadAllLines(path);
         var index = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key + ":", StringComparison.Ordinal));
         return index + 1 is var line and > 0 ? line : 1;
     }

@@ -1,0 +1,78 @@
+namespace Course.Core.Assignments;
+
+/// <summary>One point of the rubric: reaching metric value <see cref="At"/> earns <see cref="Points"/>.</summary>
+public sealed class RubricMark
+{
+    public double At { get; set; }
+    public double Points { get; set; }
+}
+
+public sealed class AssignmentLimits
+{
+    public double MaxEpochs { get; set; } = 5;
+    public int MaxTrainExamples { get; set; } = 10_000;
+    public int MaxSeqLength { get; set; } = 128;
+    public int TimeLimitMinutes { get; set; } = 20;
+}
+
+/// <summary>The front matter of <c>assignments/&lt;id&gt;/assignment.md</c>: the grading rules (content/README.md).</summary>
+public sealed class AssignmentFrontMatter
+{
+    public string? Id { get; set; }
+    public string? Title { get; set; }
+    public string? Task { get; set; }
+    public string? Dataset { get; set; }
+    public string? HiddenSplit { get; set; }
+    public string? Metric { get; set; }
+    public List<RubricMark> Rubric { get; set; } = [];
+    public double PassPoints { get; set; } = 50;
+    public DateTimeOffset? Opens { get; set; }
+    public DateTimeOffset? Due { get; set; }
+    public int MaxSubmissionsPerDay { get; set; } = 5;
+    public AssignmentLimits Limits { get; set; } = new();
+    public List<string> AllowedModels { get; set; } = [];
+    public List<string> AllowedTrainingArgs { get; set; } = [];
+    public Dictionary<string, List<double>> Ranges { get; set; } = [];
+}
+
+/// <summary>A validated assignment: its rules, brief and files.</summary>
+public sealed record Assignment(AssignmentFrontMatter Rules, string BriefHtml, string SourcePath, string StarterPath)
+{
+    public string Id => Rules.Id!;
+    public string Title => Rules.Title!;
+
+    /// <summary>Points out of 100 for a metric value: linear between the rubric's marks, clamped at both ends.</summary>
+    public double PointsFor(double metric)
+    {
+        var marks = Rules.Rubric;
+        if (metric <= marks[0].At) return marks[0].Points;
+        for (var i = 1; i < marks.Count; i++)
+        {
+            if (metric <= marks[i].At)
+            {
+                var t = (metric - marks[i - 1].At) / (marks[i].At - marks[i - 1].At);
+                return Math.Round(marks[i - 1].Points + t * (marks[i].Points - marks[i - 1].Points), 2);
+            }
+        }
+        return marks[^1].Points;
+    }
+
+    /// <summary>The metric value at which the rubric reaches <see cref="AssignmentFrontMatter.PassPoints"/>.</summary>
+    public double PassMark => InverseOf(Rules.PassPoints);
+
+    public double TopMark => Rules.Rubric[^1].At;
+
+    private double InverseOf(double points)
+    {
+        var marks = Rules.Rubric;
+        for (var i = 1; i < marks.Count; i++)
+        {
+            if (points <= marks[i].Points)
+            {
+                var span = marks[i].Points - marks[i - 1].Points;
+                return span == 0 ? marks[i].At : marks[i - 1].At + (points - marks[i - 1].Points) / span * (marks[i].At - marks[i - 1].At);
+            }
+        }
+        return marks[^1].At;
+    }
+}

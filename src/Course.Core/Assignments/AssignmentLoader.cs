@@ -1,0 +1,106 @@
+using System.Text.RegularExpressions;
+using Course.Core.Content;
+
+namespace Course.Core.Assignments;
+
+public sealed record AssignmentFile(string SourcePath, Assignment? Assignment, IReadOnlyList<ContentError> Errors);
+
+/// <summary>
+/// Reads <c>assignments/&lt;id&gt;/assignment.md</c> and checks its rules: the schema, a rubric that rises to
+/// 100, the public splits, and a hidden split that exists and lies outside every folder the site serves.
+/// The starter configuration is checked against the training schema by the caller (Course.Ml owns it).
+/// </summary>
+public static partial class AssignmentLoader
+{
+    public static readonly IReadOnlyList<string> Tasks = ["text-classification", "token-classification", "question-answering"];
+
+    [GeneratedRegex(@"^eval_[a-z0-9_]+$")]
+    private static partial Regex MetricName();
+
+    /// <param name="hiddenRoot">Where hidden splits live (<c>Grading:HiddenDataPath</c>); null skips that check.</param>
+    /// <param name="servedRoots">Folders the site serves files from; the hidden root must lie outside all of them.</param>
+    public static IReadOnlyList<AssignmentFile> LoadAll(string contentRoot, string? hiddenRoot, IReadOnlyList<string> servedRoots,
+        Func<string, string?> resolveLesson)
+    {
+        var folder = Path.Combine(contentRoot, "assignments");
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+        return Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
+            .Select(d => Load(contentRoot, Path.GetFileName(d), hiddenRoot, servedRoots, resolveLesson))
+            .ToList();
+    }
+
+    public static AssignmentFile Load(string contentRoot, string folderName, string? hiddenRoot, IReadOnlyList<string> servedRoots,
+        Func<string, string?> resolveLesson)
+    {
+        var source = $"assignments/{folderName}/assignment.md";
+        var path = Path.Combine(contentRoot, source);
+        var errors = new List<ContentError>();
+        if (!File.Exists(path))
+        {
+            return new AssignmentFile(source, null, [new ContentError(source, 1, "an assignment folder needs assignment.md (front matter + brief)")]);
+        }
+        var rendered = LessonMarkdown.Render(File.ReadAllText(path), source, resolveLesson);
+        errors.AddRange(rendered.Errors);
+        if (rendered.FrontMatter is null)
+        {
+            errors.Add(new ContentError(source, 1, "assignment.md starts with YAML front matter (id, task, dataset, metric, rubric, …)"));
+            return new AssignmentFile(source, null, errors);
+        }
+        var rules = YamlFrontMatter.Read<AssignmentFrontMatter>(rendered.FrontMatter, source, rendered.FrontMatterLine, errors);
+        if (rules is null)
+        {
+            return new AssignmentFile(source, null, errors);
+        }
+        var lines = File.ReadAllLines(path);
+        void Check(bool ok, string key, string message)
+        {
+            if (ok) return;
+            var index = Array.FindIndex(lines, l => l.StartsWith(key + ":", StringComparison.Ordinal) || l.TrimStart().StartsWith(key + ":", StringComparison.Ordinal));
+            errors.Add(new ContentError(source, index >= 0 ? index + 1 : 2, message));
+        }
+
+        Check(rules.Id == folderName, "id", $"id must equal the folder name '{folderName}', not '{rules.Id}'");
+        Check(!string.IsNullOrWhiteSpace(rules.Title), "title", "title is required");
+        Check(rules.Task is not null && Tasks.Contains(rules.Task), "task", $"task must be one of {string.Join(", ", Tasks)}, not '{rules.Task}'");
+        Check(rules.Metric is not null && MetricName().IsMatch(rules.Metric), "metric", $"metric is an evaluation metric name such as eval_f1 or eval_accuracy, not '{rules.Metric}'");
+        var marks = rules.Rubric;
+        Check(marks.Count >= 2, "rubric", "rubric lists at least two marks { at: VALUE, points: N }");
+        Check(marks.Zip(marks.Skip(1)).All(p => p.Second.At > p.First.At && p.Second.Points >= p.First.Points), "rubric",
+            "rubric marks rise: each 'at' above the previous one, points never lower");
+        Check(marks.Count == 0 || (marks[0].Points >= 0 && marks[^1].Points == 100), "rubric", "rubric points run from ≥ 0 up to 100 at the top mark");
+        Check(marks.Count == 0 || (rules.PassPoints > marks[0].Points && rules.PassPoints < 100), "pass_points", $"pass_points must lie between the rubric's lowest points and 100, not {rules.PassPoints}");
+        Check(rules.Opens is not null && rules.Due is not null && rules.Opens < rules.Due, "due", "opens and due are UTC times with opens before due");
+        Check(rules.MaxSubmissionsPerDay is >= 1 and <= 100, "max_submissions_per_day", $"max_submissions_per_day must be 1–100, not {rules.MaxSubmissionsPerDay}");
+        Check(rules.Limits.MaxEpochs is > 0 and <= 50, "max_epochs", $"limits.max_epochs must be in (0, 50], not {rules.Limits.MaxEpochs}");
+        Check(rules.Limits.MaxSeqLength is >= 8 and <= 512, "max_seq_length", $"limits.max_seq_length must be 8–512, not {rules.Limits.MaxSeqLength}");
+        Check(rules.Limits.TimeLimitMinutes is >= 1 and <= 240, "time_limit_minutes", $"limits.time_limit_minutes must be 1–240, not {rules.Limits.TimeLimitMinutes}");
+        Check(rules.Limits.MaxTrainExamples >= 1, "max_train_examples", "limits.max_train_examples must be ≥ 1");
+        Check(rules.AllowedModels.Count > 0, "allowed_models", "allowed_models lists at least one hub id");
+        foreach (var (key, range) in rules.Ranges)
+        {
+            Check(rules.AllowedTrainingArgs.Contains(key), "ranges", $"ranges.{key}: '{key}' is not in allowed_training_args");
+            Check(range.Count == 2 && range[0] <= range[1], "ranges", $"ranges.{key} is [min, max]");
+        }
+
+        var dataset = Path.Combine(contentRoot, "datasets", rules.Dataset ?? "");
+        Check(rules.Dataset is not null && File.Exists(Path.Combine(dataset, "train.jsonl")) && File.Exists(Path.Combine(dataset, "validation.jsonl")),
+            "dataset", $"dataset '{rules.Dataset}' needs content/datasets/{rules.Dataset}/train.jsonl and validation.jsonl");
+        if (hiddenRoot is not null)
+        {
+            var hidden = Path.GetFullPath(Path.Combine(hiddenRoot, rules.HiddenSplit ?? ""));
+            Check(rules.HiddenSplit is not null && File.Exists(hidden) && hidden.StartsWith(Path.GetFullPath(hiddenRoot), StringComparison.Ordinal),
+                "hidden_split", $"hidden_split '{rules.HiddenSplit}' is not a file under the hidden data folder {hiddenRoot}");
+            foreach (var served in servedRoots.Append(contentRoot))
+            {
+                var root = Path.GetFullPath(served).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+                Check(!hidden.StartsWith(root, StringComparison.Ordinal), "hidden_split", $"the hidden split {hidden} lies inside {served}, which students can reach");
+            }
+        }
+        var starter = Path.Combine(contentRoot, "assignments", folderName, "starter.yaml");
+        Check(File.Exists(starter), "id", $"assignments/{folderName}/starter.yaml (the starter configuration) is missing");
+        return new AssignmentFile(source, errors.Count == 0 ? new Assignment(rules, rendered.Html, source, starter) : null, errors);
+    }
+}

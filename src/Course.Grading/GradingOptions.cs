@@ -1,0 +1,13 @@
+namespace Course.Grading;
+
+/// <summary>The <c>Grading</c> section of appsettings.json.</summary>
+public sealed class GradingOptions
+{
+    public const string Section = "Grading";
+
+    /// <summary>
+    /// Folder of hidden test splits (<c>&lt;dataset&gt;/test.jsonl</c>), relative to the repository root. The
+    /// default is the sample shipped with the repository; a real course points it outside the repository.
+    /// </summary>
+    public string HiddenDataPath { get; set; } = "hidden-sample";
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using Course.Core.Assignments;
+using Course.Core.Content;
+using Course.Ml.Training;
+using YamlDotNet.RepresentationModel;
+
+namespace Course.Grading.Submissions;
+
+/// <summary>
+/// The training configuration schema narrowed by an assignment: the full schema first (Course.Ml), then the
+/// assignment's task, models, allowed keys, ranges and limits, each error at its line. The public splits are
+/// the assignment's own: a submission may omit them and may not point anywhere else.
+/// </summary>
+public static class SubmissionRules
+{
+    private static readonly string[] TopLevelKeys = ["task", "model_name_or_path", "train_file", "validation_file", "max_seq_length", "training_args"];
+
+    /// <param name="folder">What relative paths in the YAML resolve against (the starter's folder; for a submission, the assignment's).</param>
+    public static (TrainingConfig? Config, IReadOnlyList<ContentError> Errors) Check(Assignment assignment, string yaml, string name,
+        string datasetsFolder, string folder)
+    {
+        var rules = assignment.Rules;
+        var train = Path.GetFullPath(Path.Combine(datasetsFolder, rules.Dataset!, "train.jsonl"));
+        var validation = Path.GetFullPath(Path.Combine(datasetsFolder, rules.Dataset!, "validation.jsonl"));
+        TrainingConfig config;
+        try
+        {
+            config = TrainingConfig.Parse(yaml, name, folder, train, validation);
+        }
+        catch (TrainingConfigException ex)
+        {
+            return (null, ex.Errors);
+        }
+        var errors = new List<ContentError>();
+        var root = (YamlMappingNode)ParseYaml(yaml).Documents[0].RootNode;
+        void Error(YamlNode node, string message) => errors.Add(new ContentError(name, (int)node.Start.Line, message));
+
+        foreach (var (key, value) in root.Children.Select(c => (((YamlScalarNode)c.Key).Value!, c.Value)))
+        {
+            if (!TopLevelKeys.Contains(key))
+            {
+                Error(value, $"'{key}' cannot be set in this assignment (allowed: {string.Join(", ", TopLevelKeys)})");
+            }
+        }
+        var trainingArgs = root.Children.TryGetValue(new YamlScalarNode("training_args"), out var node) && node is YamlMappingNode mapping ? mapping : new YamlMappingNode();
+        foreach (var (keyNode, value) in trainingArgs.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value!;
+            if (!rules.AllowedTrainingArgs.Contains(key))
+            {
+                Error(keyNode, $"training_args.{key} cannot be changed in this assignment (allowed: {string.Join(", ", rules.AllowedTrainingArgs)})");
+            }
+            else if (rules.Ranges.TryGetValue(key, out var range) && value is YamlScalarNode scalar
+                && double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && (number < range[0] || number > range[1]))
+            {
+                Error(keyNode, $"training_args.{key} must be within [{range[0]}, {range[1]}] in this assignment, not {scalar.Value}");
+            }
+        }
+
+        var args = config.TrainingArgs;
+        YamlNode? Key(string key) => root.Children.TryGetValue(new YamlScalarNode(key), out var n) ? n : null;
+        YamlNode? ArgKey(string key) => trainingArgs.Children.TryGetValue(new YamlScalarNode(key), out var n) ? n : null;
+        void Limit(bool ok, YamlNode? at, string message)
+        {
+            if (!ok) errors.Add(new ContentError(name, at is null ? 1 : (int)at.Start.Line, message));
+        }
+        Limit(config.Task == rules.Task, Key("task"), $"task must be {rules.Task} in this assignment, not {config.Task}");
+        Limit(rules.AllowedModels.Contains(config.ModelNameOrPath!), Key("model_name_or_path"),
+            $"model_name_or_path must be one of {string.Join(", ", rules.AllowedModels)}, not {config.ModelNameOrPath}");
+        Limit(config.MaxSeqLength <= rules.Limits.MaxSeqLength, Key("max_seq_length"),
+            $"max_seq_length may be at most {rules.Limits.MaxSeqLength} in this assignment, not {config.MaxSeqLength}");
+        Limit(args.NumTrainEpochs <= rules.Limits.MaxEpochs, ArgKey("num_train_epochs"),
+            $"num_train_epochs may be at most {rules.Limits.MaxEpochs} in this assignment, not {args.NumTrainEpochs}");
+
+        Limit(config.TrainFile is null || config.TrainFile == train, Key("train_file"), $"train_file must be the assignment's public train split (datasets/{rules.Dataset}/train.jsonl) or left out");
+        Limit(config.ValidationFile is null || config.ValidationFile == validation, Key("validation_file"),
+            $"validation_file must be the assignment's public validation split (datasets/{rules.Dataset}/validation.jsonl) or left out");
+        return errors.Count > 0 ? (null, errors) : (config, errors);
+    }
+
+    private static YamlStream ParseYaml(string yaml)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        return stream;
+    }
+}
