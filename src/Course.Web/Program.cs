@@ -15,6 +15,7 @@ builder.AddCourseOptions(course);
 builder.AddCourseDatabase(course);
 builder.AddCourseIdentity();
 builder.AddCourseContent();
+builder.AddCourseMl();
 builder.AddCourseUi();
 
 var app = builder.Build();

@@ -31,16 +31,29 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(Options.Create(new ContentOptions { Path = "." }));
         Services.AddSingleton(NullLogger<ContentRepository>.Instance);
         Services.AddSingleton<ContentRepository>();
-        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<TimeProvider>(Clock);
         _connection.Open();
         Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection));
         Services.AddScoped<LessonProgressService>();
+        Services.AddScoped<Features.Quizzes.QuizAttemptService>();
+        Services.AddScoped<Features.Quizzes.ProgressDashboardService>();
         Authorization = AddAuthorization();
         // Last: touching the renderer freezes the service collection.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
     protected string ContentRoot { get; }
+
+    /// <summary>The site's clock, moved by tests that need time limits to pass.</summary>
+    protected Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
+
+    /// <summary>A quiz in content/quizzes/ (reloaded into the repository).</summary>
+    protected void WriteQuiz(string fileName, string text)
+    {
+        Directory.CreateDirectory(Path.Combine(ContentRoot, "quizzes"));
+        File.WriteAllText(Path.Combine(ContentRoot, "quizzes", fileName), text);
+        Content.Reload();
+    }
 
     protected BunitAuthorizationContext Authorization { get; }
 

@@ -12,6 +12,9 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
 {
     public DbSet<LessonCompletion> LessonCompletions => Set<LessonCompletion>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<QuizAttempt> QuizAttempts => Set<QuizAttempt>();
+    public DbSet<QuizAttemptGrant> QuizAttemptGrants => Set<QuizAttemptGrant>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -5,7 +5,13 @@ using Course.Web.Components;
 using Course.Web.Components.Account;
 using Course.Web.Features.Account;
 using Course.Web.Features.Lessons;
+using Course.Web.Features.Models;
 using Course.Web.Features.People;
+using Course.Web.Features.Quizzes;
+using Course.Core.Quizzes;
+using Course.Ml;
+using Course.Ml.Hub;
+using Course.Ml.Quizzes;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -89,6 +95,19 @@ public static class HostingExtensions
     {
         builder.Services.AddSingleton<ContentRepository>();
         builder.Services.AddScoped<LessonProgressService>();
+        builder.Services.AddScoped<QuizAttemptService>();
+        builder.Services.AddScoped<ProgressDashboardService>();
+    }
+
+    /// <summary>The local hub, tokenizer-computed quiz keys, and the background build of missing demo models.</summary>
+    public static void AddCourseMl(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MlOptions>().BindConfiguration(MlOptions.Section);
+        builder.Services.AddSingleton(services => new ModelHub(
+            services.GetRequiredService<CourseEnvironment>().Resolve(services.GetRequiredService<IOptions<MlOptions>>().Value.HubPath)));
+        builder.Services.AddSingleton<IQuizKeyResolver, TokenizerQuizKeys>();
+        builder.Services.AddSingleton<DemoBuildStatus>();
+        builder.Services.AddHostedService<DemoModelBuilder>();
     }
 
     public static void AddCourseUi(this WebApplicationBuilder builder)
