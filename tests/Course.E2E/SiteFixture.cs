@@ -59,6 +59,9 @@ public sealed class SiteFixture : IAsyncLifetime
             {
                 ["ConnectionStrings:Course"] = $"Data Source={Path.Combine(DataPath, "course.db")}",
                 ["Data:Path"] = DataPath,
+                // Tokenizers for computed quiz keys install into a hub of this run; no demo models are built.
+                ["Ml:HubPath"] = Path.Combine(DataPath, "hub"),
+                ["Ml:BuildDemoModels"] = "false",
             })));
         _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();

@@ -1,0 +1,121 @@
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Core.Quizzes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Course.E2E;
+
+[Collection(SiteCollection.Name)]
+public class QuizJourneyTests(SiteFixture site)
+{
+    private const string Password = "Transformers-2026!";
+
+    private Quiz TopicQuiz(string topic) => site.Services.GetRequiredService<ContentRepository>().Current.Quizzes.First(q => q.Topic == topic);
+
+    /// <summary>Answers every item of the open attempt with its key, except <paramref name="wrong"/> (answered with a wrong option).</summary>
+    private static async Task AnswerAsync(IPage page, Quiz quiz, int? wrong = null)
+    {
+        foreach (var item in quiz.Items)
+        {
+            var scope = page.Locator($"[data-item='{item.Number}']");
+            switch (item.Type)
+            {
+                case QuizItemType.Single or QuizItemType.TrueFalse:
+                    var option = item.Number == wrong ? item.Options.First(o => !o.Correct) : item.Options.Single(o => o.Correct);
+                    await scope.Locator($"input[value='{option.Id}']").CheckAsync();
+                    break;
+                case QuizItemType.Multiple:
+                    foreach (var correct in item.Options.Where(o => o.Correct))
+                    {
+                        await scope.Locator($"input[value='{correct.Id}']").CheckAsync();
+                    }
+                    break;
+                case QuizItemType.Ordering:
+                    await OrderAsync(scope, item.Options.Select(o => o.Id).ToList());
+                    break;
+                default:
+                    var key = item.Type == QuizItemType.Text
+                        ? item.Accept.FirstOrDefault() ?? throw new InvalidOperationException($"item {item.Number} has no accepted value to type")
+                        : item.NumericAnswer!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await scope.Locator("input").FillAsync(key);
+                    await scope.Locator("input").PressAsync("Tab"); // change fires on blur: the answer is saved
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Reaches the key's order with the "move up" buttons, as a keyboard user would.</summary>
+    private static async Task OrderAsync(ILocator scope, IReadOnlyList<string> target)
+    {
+        for (var position = 0; position < target.Count; position++)
+        {
+            var current = await scope.Locator("li.quiz-step").EvaluateAllAsync<string[]>("steps => steps.map(s => s.dataset.option)");
+            for (var from = Array.IndexOf(current, target[position]); from > position; from--)
+            {
+                await scope.GetByRole(AriaRole.Button, new() { Name = $"Move step {from + 1} up" }).ClickAsync();
+                await Assertions.Expect(scope.Locator("li.quiz-step").Nth(from - 1)).ToHaveAttributeAsync("data-option", target[position]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_student_answers_a_topic_quiz_with_one_mistake_sees_feedback_then_a_second_attempt_sets_the_best_grade()
+    {
+        var quiz = TopicQuiz("4.1");
+        Assert.Equal(GradingPolicy.Best, quiz.Grading);
+        var wrong = quiz.Items.First(i => i.Type == QuizItemType.Single);
+        await using var student = await BrowserSession.OpenAsync(site);
+        await student.RegisterAsync($"quinn-{Guid.NewGuid():N}@example.com", Password);
+
+        await student.GoToAsync($"/quizzes/{quiz.Id}");
+        await student.Page.GetByTestId("quiz-start").ClickAsync();
+        await AnswerAsync(student.Page, quiz, wrong: wrong.Number);
+        await student.Page.GetByTestId("quiz-submit").ClickAsync();
+
+        var expected = quiz.MaxPoints - wrong.Points;
+        await Assertions.Expect(student.Page.GetByTestId("attempt-score")).ToHaveTextAsync(expected.ToString("0.##"));
+        var wrongItem = student.Page.Locator($"[data-item='{wrong.Number}']");
+        await Assertions.Expect(wrongItem.Locator(".quiz-verdict-text")).ToHaveTextAsync("Incorrect");
+        await Assertions.Expect(wrongItem.Locator(".quiz-explanation")).ToBeVisibleAsync();
+        Assert.True(await wrongItem.Locator(".quiz-feedback").CountAsync() >= 1, "the chosen option's feedback is shown");
+
+        // Saved: the dashboard shows the grade after a fresh page load.
+        await student.GoToAsync("/progress");
+        var firstGrade = $"{expected / quiz.MaxPoints * 100:0.#}%";
+        await Assertions.Expect(student.Page.Locator($"[data-quiz='{quiz.Id}'] .progress-grade")).ToHaveTextAsync(firstGrade);
+
+        await student.GoToAsync($"/quizzes/{quiz.Id}");
+        await student.Page.GetByTestId("quiz-start").ClickAsync();
+        await AnswerAsync(student.Page, quiz);
+        await student.Page.GetByTestId("quiz-submit").ClickAsync();
+        await Assertions.Expect(student.Page.GetByTestId("attempt-score")).ToHaveTextAsync(quiz.MaxPoints.ToString("0.##"));
+        await Assertions.Expect(student.Page.GetByTestId("quiz-grade")).ToHaveTextAsync("100%");
+    }
+
+    [Fact]
+    public async Task A_time_limited_quiz_refuses_a_late_submission()
+    {
+        var quiz = site.Services.GetRequiredService<ContentRepository>().Current.Quizzes.First(q => q.TimeLimit is not null);
+        await using var student = await BrowserSession.OpenAsync(site);
+        var email = $"lena-{Guid.NewGuid():N}@example.com";
+        await student.RegisterAsync(email, Password);
+        await student.GoToAsync($"/quizzes/{quiz.Id}");
+        await student.Page.GetByTestId("quiz-start").ClickAsync();
+        await Assertions.Expect(student.Page.GetByTestId("quiz-timer")).ToContainTextAsync("Time left");
+
+        // The clock cannot be waited out in a test: move this attempt's deadline into the past, as time would.
+        var factory = site.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var attempt = await db.QuizAttempts.SingleAsync(a => a.QuizId == quiz.Id && db.Users.Any(u => u.Id == a.UserId && u.Email == email));
+            attempt.Deadline = DateTimeOffset.UtcNow.AddMinutes(-1);
+            await db.SaveChangesAsync();
+        }
+        await student.Page.GetByTestId("quiz-submit").ClickAsync();
+
+        await Assertions.Expect(student.Page.GetByTestId("quiz-error")).ToContainTextAsync("Too late");
+        await Assertions.Expect(student.Page.GetByTestId("quiz-result")).ToContainTextAsync("The time limit ended before this attempt was submitted");
+    }
+}
