@@ -122,3 +122,23 @@ public class LessonMarkdownTests
         Assert.Equal(expected, LessonMarkdown.CombineRelative(file, relative));
     }
 }
+
+public class LessonSegmentsTests
+{
+    [Fact]
+    public void Widgets_are_cut_out_of_the_html_with_their_attributes_and_the_rest_kept_in_order()
+    {
+        var html = LessonMarkdown.Render("Before.\n\n::: pipeline task=\"fill-mask\" text=\"A [MASK] test & more\"\n:::\n\nBetween.\n\n::: tokenizer tokenizers=\"gpt2,cl100k_base\" text=\"hi\"\n:::\n\nAfter.\n",
+            "topics/x/01-a.md", _ => null).Html;
+
+        var segments = LessonSegments.Split(html);
+
+        Assert.Equal(5, segments.Count);
+        Assert.Contains("Before.", segments[0].Html);
+        Assert.Equal(("pipeline", "fill-mask", "A [MASK] test & more"), (segments[1].Widget!.Name, segments[1].Widget!["task"], segments[1].Widget!["text"]));
+        Assert.Contains("Between.", segments[2].Html);
+        Assert.Equal("gpt2,cl100k_base", segments[3].Widget!["tokenizers"]);
+        Assert.Contains("After.", segments[4].Html);
+        Assert.Null(segments[4].Widget);
+    }
+}

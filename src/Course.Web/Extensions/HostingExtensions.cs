@@ -8,6 +8,7 @@ using Course.Web.Features.Lessons;
 using Course.Web.Features.Models;
 using Course.Web.Features.People;
 using Course.Web.Features.Quizzes;
+using Course.Web.Features.Playgrounds;
 using Course.Core.Quizzes;
 using Course.Ml;
 using Course.Ml.Hub;
@@ -108,6 +109,9 @@ public static class HostingExtensions
         builder.Services.AddSingleton<IQuizKeyResolver, TokenizerQuizKeys>();
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddHostedService<DemoModelBuilder>();
+        builder.Services.AddOptions<PlaygroundOptions>().BindConfiguration(PlaygroundOptions.Section);
+        builder.Services.AddSingleton<TokenizerPlaygroundService>();
+        builder.Services.AddSingleton<InferenceService>();
     }
 
     public static void AddCourseUi(this WebApplicationBuilder builder)

@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Course.Ml.Hub;
+using Course.Ml.Pipelines;
+using Course.Web.Features.Models;
+using Microsoft.Extensions.Options;
+
+namespace Course.Web.Features.Playgrounds;
+
+/// <summary>The <c>Playground</c> section of appsettings.json.</summary>
+public sealed class PlaygroundOptions
+{
+    public const string Section = "Playground";
+
+    /// <summary>Pipelines running at once; further requests wait in line (and see their position).</summary>
+    public int MaxConcurrentInferences { get; set; } = 2;
+
+    /// <summary>Longest text (and QA context) a playground request may send.</summary>
+    public int MaxInputCharacters { get; set; } = 2_000;
+}
+
+public sealed record InferenceRequest(string Task, string Model, string Text, string? Context = null,
+    AggregationStrategy Aggregation = AggregationStrategy.Simple, int TopK = 5);
+
+/// <summary>A pipeline's answer: the typed output, its JSON as HF prints it, and how long the model took.</summary>
+public sealed record InferenceResult(object? Output, string Json, TimeSpan Elapsed, string? Error)
+{
+    public static InferenceResult Failed(string error) => new(null, "", TimeSpan.Zero, error);
+}
+
+/// <summary>
+/// Runs playground requests on a bounded pool: at most <see cref="PlaygroundOptions.MaxConcurrentInferences"/>
+/// pipelines at once, the rest queued with their position reported. Pipelines are loaded once per model and
+/// reused. A failing request returns its error and never takes the caller (a Blazor circuit) down.
+/// </summary>
+public sealed class InferenceService(ModelHub hub, DemoBuildStatus demos, IOptions<PlaygroundOptions> options) : IDisposable
+{
+    /// <summary>The model each task uses unless a lesson or the student picks another.</summary>
+    public static readonly IReadOnlyDictionary<string, string> DemoModelFor = new Dictionary<string, string>
+    {
+        [Pipeline.TextClassification] = "course/minilm-sentiment",
+        [Pipeline.TokenClassification] = "course/minilm-ner",
+        [Pipeline.QuestionAnswering] = "course/minilm-qa",
+        [Pipeline.FillMask] = "course/minilm-fill-mask",
+    };
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentInferences, options.Value.MaxConcurrentInferences);
+    private readonly ConcurrentDictionary<(string, string), Lazy<Pipeline>> _pipelines = new();
+    private int _waiting;
+
+    /// <summary>Requests waiting for a slot right now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    public int MaxInputCharacters => options.Value.MaxInputCharacters;
+
+    /// <param name="queuePosition">Told the caller's place in line (1 = next) while it waits; 0 once it runs.</param>
+    public async Task<InferenceResult> RunAsync(InferenceRequest request, IProgress<int>? queuePosition = null, CancellationToken cancellationToken = default)
+    {
+        if (Validate(request) is { } problem)
+        {
+            return InferenceResult.Failed(problem);
+        }
+        var position = Interlocked.Increment(ref _waiting);
+        var entered = false;
+        try
+        {
+            if (!_slots.Wait(0))
+            {
+                queuePosition?.Report(position);
+                await _slots.WaitAsync(cancellationToken);
+            }
+            entered = true;
+            Interlocked.Decrement(ref _waiting);
+            queuePosition?.Report(0);
+            // Pipelines are synchronous CPU work; a pool thread keeps the circuit responsive.
+            return await Task.Run(() => Run(request), cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return InferenceResult.Failed("Cancelled.");
+        }
+        finally
+        {
+            if (entered)
+            {
+                _slots.Release();
+            }
+            else
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+    }
+
+    private string? Validate(InferenceRequest request)
+    {
+        if (!DemoModelFor.ContainsKey(request.Task))
+        {
+            return $"Unknown task '{request.Task}' (text-classification, token-classification, question-answering, fill-mask).";
+        }
+        if (string.IsNullOrWhiteSpace(request.Text))
+        {
+            return request.Task == Pipeline.QuestionAnswering ? "Type a question." : "Type some text.";
+        }
+        if (request.Text.Length > MaxInputCharacters || request.Context?.Length > MaxInputCharacters)
+        {
+            return $"The playground accepts at most {MaxInputCharacters:N0} characters per field.";
+        }
+        if (request.Task == Pipeline.QuestionAnswering && string.IsNullOrWhiteSpace(request.Context))
+        {
+            return "Question answering needs a context to find the answer in.";
+        }
+        if (request.Task == Pipeline.FillMask && !request.Text.Contains("[MASK]", StringComparison.Ordinal))
+        {
+            return "Put exactly one [MASK] where the model should fill in a word.";
+        }
+        if (demos.IsPending(request.Model))
+        {
+            return $"{request.Model} is still being built ({demos.Current?.Step?.Step ?? 0}/{demos.Current?.Step?.TotalSteps ?? 0} steps of the current demo model); try again in a few minutes.";
+        }
+        return null;
+    }
+
+    private InferenceResult Run(InferenceRequest request)
+    {
+        try
+        {
+            var pipeline = _pipelines.GetOrAdd((request.Task, request.Model), key => new Lazy<Pipeline>(() => Pipeline.Create(key.Item1, key.Item2, hub))).Value;
+            var watch = Stopwatch.StartNew();
+            object output = pipeline switch
+            {
+                TextClassificationPipeline p => p.Run(request.Text),
+                TokenClassificationPipeline p => p.Run(request.Text, request.Aggregation),
+                QuestionAnsweringPipeline p => p.Run(request.Text, request.Context!, new QuestionAnsweringOptions { TopK = Math.Clamp(request.TopK, 1, 10) }),
+                FillMaskPipeline p => p.Run(request.Text, Math.Clamp(request.TopK, 1, 20)),
+                _ => throw new InvalidOperationException($"The playground does not show {request.Task}."),
+            };
+            watch.Stop();
+            var printed = output is ClassificationResult c ? c.Scores : output;
+            return new InferenceResult(output, JsonSerializer.Serialize(printed, Json), watch.Elapsed, null);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KeyNotFoundException or IOException or NotSupportedException or InvalidDataException)
+        {
+            // A model that failed to load is tried again next time (e.g. installed a moment later); a loaded one stays.
+            if (_pipelines.TryGetValue((request.Task, request.Model), out var lazy) && !lazy.IsValueCreated)
+            {
+                _pipelines.TryRemove((request.Task, request.Model), out _);
+            }
+            return InferenceResult.Failed(ex.Message);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var lazy in _pipelines.Values.Where(l => l.IsValueCreated))
+        {
+            lazy.Value.Dispose();
+        }
+        _slots.Dispose();
+    }
+}

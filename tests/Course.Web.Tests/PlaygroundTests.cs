@@ -1,0 +1,188 @@
+using Bunit;
+using Course.Core.Content;
+using Course.Ml.Hub;
+using Course.Ml.Pipelines;
+using Course.Tests.Shared;
+using Course.Web.Components.Playgrounds;
+using Course.Web.Features.Models;
+using Course.Web.Features.Playgrounds;
+using Microsoft.Extensions.Options;
+
+namespace Course.Web.Tests;
+
+/// <summary>A hub with the demo ids as tiny random models, shared by the playground tests (built once).</summary>
+public sealed class TinyHub : IDisposable
+{
+    public ModelHub Hub { get; } = new(Directory.CreateTempSubdirectory("course-web-hub-").FullName);
+
+    public TinyHub() => TinyDemoModels.WriteTo(Hub);
+
+    public void Dispose() => Directory.Delete(Hub.Root, recursive: true);
+}
+
+public class TokenizerPlaygroundServiceTests(TinyHub tiny) : IClassFixture<TinyHub>
+{
+    private readonly TokenizerPlaygroundService _service = new(tiny.Hub);
+
+    [Fact]
+    public void Gpt2_tokens_carry_ids_offsets_and_words_and_decode_back_to_the_text()
+    {
+        var view = _service.Tokenize("gpt2", "hello world");
+
+        Assert.Equal(["hello", "Ġworld"], view.Tokens.Select(t => t.Token));
+        Assert.Equal([31373, 995], view.Tokens.Select(t => t.Id));
+        Assert.Equal([(0, 5), (5, 11)], view.Tokens.Select(t => (t.Start, t.End)));
+        Assert.Equal((11, "hello world", true), (view.Characters, view.Decoded, view.RoundTrips));
+        Assert.Equal(50257, view.VocabSize);
+    }
+
+    [Fact]
+    public void The_vocabulary_explorer_finds_tokens_by_text_or_id_and_lists_special_tokens()
+    {
+        var byText = _service.Vocabulary("gpt2", "hello");
+        var byId = _service.Vocabulary("gpt2", "995");
+
+        Assert.Contains(("hello", 31373), byText.Matches);
+        Assert.Equal([("Ġworld", 995)], byId.Matches);
+        Assert.Contains(byText.SpecialTokens, s => s.Token == "<|endoftext|>");
+    }
+
+    [Fact]
+    public void Oversized_or_empty_text_and_unknown_tokenizers_get_clear_errors()
+    {
+        Assert.Contains("at most 5,000 characters", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", new string('a', 5_001))).Message);
+        Assert.Contains("Type some text", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", "")).Message);
+        Assert.Contains("Unknown tokenizer 'bert-large'", Assert.Throws<ArgumentException>(() => _service.Tokenize("bert-large", "x")).Message);
+    }
+}
+
+public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>
+{
+    private InferenceService Service(int slots = 2) => new(tiny.Hub, new DemoBuildStatus(), Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }));
+
+    [Theory]
+    [InlineData(Pipeline.TextClassification, "Great phone.", null, typeof(ClassificationResult))]
+    [InlineData(Pipeline.TokenClassification, "Ada Lovelace lived in London.", null, typeof(List<EntityPrediction>))]
+    [InlineData(Pipeline.QuestionAnswering, "Where did she live?", "Ada Lovelace lived in London.", typeof(List<QuestionAnswer>))]
+    [InlineData(Pipeline.FillMask, "She lived in [MASK].", null, typeof(List<MaskPrediction>))]
+    public async Task Each_pipeline_answers_with_its_typed_output_json_and_time(string task, string text, string? context, Type output)
+    {
+        using var service = Service();
+        var result = await service.RunAsync(new InferenceRequest(task, InferenceService.DemoModelFor[task], text, context));
+
+        Assert.Null(result.Error);
+        Assert.IsAssignableFrom(output, result.Output);
+        Assert.StartsWith("[", result.Json.TrimStart()); // HF prints a list for every one of these pipelines
+        Assert.True(result.Elapsed > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task Bad_requests_fail_with_a_message_and_the_service_keeps_working()
+    {
+        using var service = Service();
+
+        Assert.Contains("at most 2,000 characters", (await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", new string('x', 2_001)))).Error);
+        Assert.Contains("needs a context", (await service.RunAsync(new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Where?"))).Error);
+        Assert.Contains("exactly one [MASK]", (await service.RunAsync(new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", "no mask"))).Error);
+        Assert.Contains("Unknown model 'course/nope'", (await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/nope", "Hi"))).Error);
+        Assert.Null((await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Hi"))).Error);
+    }
+
+    [Fact]
+    public async Task Requests_beyond_the_pool_wait_and_learn_their_place_in_line()
+    {
+        using var service = Service(slots: 1);
+        var positions = new List<int>();
+        var requests = Enumerable.Range(0, 6).Select(i => service.RunAsync(
+            new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", $"Request {i} is [MASK]."),
+            new SynchronousProgress(p => { lock (positions) positions.Add(p); }))).ToList();
+
+        var results = await Task.WhenAll(requests);
+
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.Contains(positions, p => p > 0);
+        Assert.Equal(0, service.Waiting);
+    }
+
+    [Fact]
+    public async Task A_demo_model_still_being_built_is_announced_not_loaded()
+    {
+        var status = new DemoBuildStatus();
+        typeof(DemoBuildStatus).GetMethod("Start", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .Invoke(status, [new List<string> { "course/minilm-qa" }]);
+        using var service = new InferenceService(tiny.Hub, status, Options.Create(new PlaygroundOptions()));
+
+        var result = await service.RunAsync(new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Who?", "Ada."));
+
+        Assert.Contains("course/minilm-qa is still being built", result.Error);
+    }
+
+    private sealed class SynchronousProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}
+
+public class PlaygroundComponentTests : CourseComponentTest
+{
+    private static TokenizationView View() => new("gpt2", Course.Ml.Tokenization.TokenizerAlgorithm.Bpe,
+    [
+        new TokenView(0, "[CLS]", 101, 0, 0, null, 0, true, 1, 0),
+        new TokenView(1, "hello", 7592, 0, 5, 0, 0, false, 1, 0),
+        new TokenView(2, "[SEP]", 102, 0, 0, null, 0, true, 1, 0),
+    ], 5, "hello", true, 30522, "[UNK]");
+
+    [Fact]
+    public void Token_spans_show_each_token_with_its_id_offsets_and_word_on_hover_and_the_rows_asked_for()
+    {
+        var spans = Render<TokenSpans>(p => p.Add(c => c.View, View()).Add(c => c.ShowAttentionMask, true).Add(c => c.ShowTokenTypeIds, true));
+
+        Assert.Equal(["[CLS]", "hello", "[SEP]"], spans.FindAll(".token-row[role=list] .token").Select(t => t.TextContent));
+        Assert.Equal("id 7592 · characters [0, 5) · word 0 · sentence 1", spans.FindAll(".token")[1].GetAttribute("title"));
+        Assert.Equal(["101", "7592", "102"], spans.FindAll(".token-ids .token-cell").Select(c => c.TextContent));
+        Assert.Equal(3, spans.FindAll(".token-mask .token-cell").Count);
+        Assert.Equal(3, spans.FindAll(".token-types .token-cell").Count);
+
+        var plain = Render<TokenSpans>(p => p.Add(c => c.View, View()).Add(c => c.ShowSpecialTokens, false));
+        Assert.Equal(["hello"], plain.FindAll(".token-row[role=list] .token").Select(t => t.TextContent));
+    }
+
+    [Fact]
+    public void Probability_bars_write_each_labels_probability_best_first_and_the_softmax_of_the_logits()
+    {
+        var result = new ClassificationResult([new LabelScore("positive", 0.7311f), new LabelScore("negative", 0.2689f)], ["negative", "positive"], [0f, 1f]);
+        var bars = Render<ProbabilityBars>(p => p.Add(c => c.Result, result));
+
+        Assert.Equal(["positive", "negative"], bars.FindAll(".probability-bar").Select(b => b.GetAttribute("data-label")));
+        Assert.Equal(["73.1%", "26.9%"], bars.FindAll(".probability-value").Select(v => v.TextContent));
+        var rows = bars.FindAll(".logits-table tbody tr");
+        Assert.Equal("0.269", rows[0].Children[3].TextContent); // softmax([0, 1])[0]
+        Assert.Equal("1.000", rows[1].Children[1].TextContent);
+    }
+
+    [Fact]
+    public void Entity_spans_mark_each_entity_with_its_type_in_words()
+    {
+        const string text = "Ada Lovelace lived in London.";
+        var spans = Render<EntitySpans>(p => p.Add(c => c.Text, text).Add(c => c.Entities,
+            [new EntityPrediction("PER", null, 0.99f, null, "Ada Lovelace", 0, 12), new EntityPrediction("LOC", null, 0.95f, null, "London", 22, 28)]));
+
+        var marks = spans.FindAll("mark.entity");
+        Assert.Equal(["Ada LovelacePER", "LondonLOC"], marks.Select(m => m.TextContent));
+        Assert.Equal("PER · score 0.990", marks[0].GetAttribute("title"));
+        Assert.Equal(text, spans.Find("p.entity-text").TextContent.Trim().Replace("PER", "").Replace("LOC", ""));
+    }
+
+    [Fact]
+    public void The_answer_is_highlighted_in_its_context_with_score_and_alternatives()
+    {
+        const string context = "Corals get their colour from algae.";
+        var view = Render<AnswerHighlight>(p => p.Add(c => c.Context, context).Add(c => c.Answers,
+            [new QuestionAnswer(0.8f, 29, 34, "algae"), new QuestionAnswer(0.1f, 0, 6, "Corals")]));
+
+        Assert.Equal("algae", view.Find("mark.qa-answer").TextContent);
+        Assert.Equal(context, view.Find("p.qa-context").TextContent);
+        Assert.Contains("score 0.800", view.Find("[data-testid=qa-answer]").TextContent);
+        Assert.Contains("Corals", view.Find(".qa-alternatives").TextContent);
+    }
+}
