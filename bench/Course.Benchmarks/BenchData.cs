@@ -28,6 +28,8 @@ internal static class BenchData
         return path;
     }
 
+    public static string RepoRootPath => RepoRoot();
+
     private static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -5,6 +5,13 @@ using Course.Benchmarks;
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference           (latency, TorchSharp vs ORT)
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference memory    (resident memory over 10k requests)
 // dotnet run -c Release --project bench/Course.Benchmarks -- training [STEPS]     (fine-tuning examples/s, fp32 vs bf16)
+// dotnet run -c Release --project bench/Course.Benchmarks -- load [USERS] [REQUESTS] [SLOTS] (playground inference under load)
+if (args is ["load", .. var load])
+{
+    int Arg(int i, int fallback) => load.Length > i ? int.Parse(load[i]) : fallback;
+    await PlaygroundLoad.RunAsync(Arg(0, 20), Arg(1, 10), Arg(2, 2));
+    return;
+}
 if (args is ["gemm"])
 {
     TrainingBenchmark.Shapes();

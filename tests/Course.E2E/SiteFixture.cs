@@ -36,6 +36,8 @@ public sealed class SiteFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: run ./course test (it installs Debian's chromium) or apt-get install chromium.");
         }
+        // Playground tests run on tiny random models under the demo ids, not the full demo build.
+        Course.Tests.Shared.TinyDemoModels.WriteTo(new Course.Ml.Hub.ModelHub(Path.Combine(DataPath, "hub")));
         StartSite();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
