@@ -12,7 +12,7 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await using var visitor = await BrowserSession.OpenAsync(site);
         await visitor.GoToAsync("/playground/tokenizer");
 
-        await visitor.Page.GetByLabel("Text", new() { Exact = true }).FillAsync("Hello world");
+        await visitor.Page.GetByTestId("tokenizer-text").FillAsync("Hello world");
 
         var spans = visitor.Page.Locator(".token-spans[data-tokenizer='sentence-transformers/all-MiniLM-L6-v2']");
         await Expect(spans.Locator(".token-row[role=list] .token")).ToHaveTextAsync(["[CLS]", "hello", "world", "[SEP]"]);
@@ -32,6 +32,9 @@ public class PlaygroundJourneyTests(SiteFixture site)
 
         await visitor.Page.GetByTestId("inference-run").ClickAsync();
 
+        var answered = visitor.Page.Locator("[data-testid=inference-output], [data-testid=inference-error]");
+        await Expect(answered).ToBeVisibleAsync();
+        Assert.Equal("inference-output", await answered.GetAttributeAsync("data-testid") is var id && id == "inference-error" ? await answered.InnerTextAsync() : id);
         await Expect(visitor.Page.GetByTestId("inference-output").Locator(output).First).ToBeVisibleAsync();
         await Expect(visitor.Page.GetByTestId("inference-time")).ToContainTextAsync("ms");
         await Expect(visitor.Page.GetByTestId("inference-error")).ToHaveCountAsync(0);

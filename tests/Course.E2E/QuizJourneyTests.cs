@@ -94,6 +94,30 @@ public class QuizJourneyTests(SiteFixture site)
         await Assertions.Expect(student.Page.GetByTestId("quiz-grade")).ToHaveTextAsync("100%");
     }
 
+    [Theory]
+    [InlineData("4.2")]
+    [InlineData("4.3")]
+    [InlineData("4.4")]
+    public async Task Each_topic_quiz_gets_a_saved_correct_score_with_feedback_on_the_dashboard(string topic)
+    {
+        var quiz = TopicQuiz(topic);
+        var wrong = quiz.Items.First(i => i.Type is QuizItemType.Single or QuizItemType.TrueFalse);
+        await using var student = await BrowserSession.OpenAsync(site);
+        await student.RegisterAsync($"tess-{Guid.NewGuid():N}@example.com", Password);
+
+        await student.GoToAsync($"/quizzes/{quiz.Id}");
+        await student.Page.GetByTestId("quiz-start").ClickAsync();
+        await AnswerAsync(student.Page, quiz, wrong: wrong.Number);
+        await student.Page.GetByTestId("quiz-submit").ClickAsync();
+
+        var expected = quiz.MaxPoints - wrong.Points;
+        await Assertions.Expect(student.Page.GetByTestId("attempt-score")).ToHaveTextAsync(expected.ToString("0.##"));
+        await Assertions.Expect(student.Page.Locator($"[data-item='{wrong.Number}'] .quiz-verdict-text")).ToHaveTextAsync("Incorrect");
+        await Assertions.Expect(student.Page.Locator(".quiz-explanation")).ToHaveCountAsync(quiz.Items.Count);
+        await student.GoToAsync("/progress");
+        await Assertions.Expect(student.Page.Locator($"[data-quiz='{quiz.Id}'] .progress-grade")).ToHaveTextAsync($"{expected / quiz.MaxPoints * 100:0.#}%");
+    }
+
     [Fact]
     public async Task A_time_limited_quiz_refuses_a_late_submission()
     {
