@@ -48,6 +48,13 @@ public static class CommandLine
           models show ID              config, files and card of a hub model
           models build-demos [--force]
                                       fine-tune the demo models (course/minilm-sentiment, -ner, -qa, -fill-mask) that are missing
+          assignments list            [{id, title, metric, starter_config}]
+          grade --assignment ID --config FILE
+                                      grade offline: {metrics, public_score, private_score, grade, receipt}
+          submit --assignment ID --config FILE --user EMAIL
+                                      queue a submission for a student (creates the account without a password)
+          submissions show ID         {id, status, attempts, result}
+          worker                      run a grading worker until stopped (SIGTERM / Ctrl+C)
           datasets list [--task T] [--language L] [--search TEXT]
           datasets report [NAME…]     rows, lengths, distinct n-grams, labels, duplicates, row problems per split
         """;
@@ -67,6 +74,11 @@ public static class CommandLine
                 ["train", .. var rest] => Ml().Train(rest),
                 ["models", .. var rest] => Ml().Models(rest),
                 ["datasets", .. var rest] => Ml().Datasets(rest),
+                ["assignments", "list"] => Grading().List(),
+                ["grade", .. var rest] => Grading().Grade(rest),
+                ["submit", .. var rest] => await Grading().SubmitAsync(rest),
+                ["submissions", "show", var id] => await Grading().ShowAsync(id),
+                ["worker"] => await Grading().WorkerAsync(),
                 ["help" or "--help" or "-h"] or [] => PrintUsage(0),
                 _ => Fail($"unknown command '{string.Join(' ', args)}'"),
             };
@@ -80,6 +92,12 @@ public static class CommandLine
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;
         }
+    }
+
+    private static GradingCommands Grading()
+    {
+        var environment = CourseEnvironment.Discover();
+        return new GradingCommands(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
     }
 
     private static MlCommands Ml()

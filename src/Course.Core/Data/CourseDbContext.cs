@@ -15,6 +15,8 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     public DbSet<QuizAttempt> QuizAttempts => Set<QuizAttempt>();
     public DbSet<QuizAttemptGrant> QuizAttemptGrants => Set<QuizAttemptGrant>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Submission> Submissions => Set<Submission>();
+    public DbSet<AssignmentExtension> AssignmentExtensions => Set<AssignmentExtension>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

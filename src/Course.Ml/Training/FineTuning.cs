@@ -82,7 +82,16 @@ public static class FineTuning
         {
             var predicted = p.Predictions.Select(l => Array.IndexOf(l, l.Max())).ToList();
             var r = ClassificationMetrics.Compute(p.LabelIds.Select(l => (int)l[0]).ToList(), predicted, labels.Names);
-            return new Dictionary<string, double> { ["accuracy"] = r.Accuracy, ["f1"] = r.MacroF1, ["precision"] = r.MacroPrecision, ["recall"] = r.MacroRecall };
+            var metrics = new Dictionary<string, double> { ["accuracy"] = r.Accuracy, ["f1"] = r.MacroF1, ["precision"] = r.MacroPrecision, ["recall"] = r.MacroRecall };
+            AddPerClass(metrics, r.PerClass.Select(c => (c.Label, c.Precision, c.Recall, c.F1, c.Support)));
+            for (var gold = 0; gold < labels.NumClasses; gold++)
+            {
+                for (var guess = 0; guess < labels.NumClasses; guess++)
+                {
+                    metrics[$"confusion_{labels.Names[gold]}_{labels.Names[guess]}"] = r.ConfusionMatrix[gold, guess];
+                }
+            }
+            return metrics;
         }
         var trainFeatures = Featurize(train);
         using var weights = ClassWeighting.For(args, trainFeatures.Select(f => f.Label!.Value), labels);
@@ -128,7 +137,9 @@ public static class FineTuning
                 predictions.Add(predTags);
             }
             var r = Seqeval.Compute(references, predictions);
-            return new Dictionary<string, double> { ["precision"] = r.OverallPrecision, ["recall"] = r.OverallRecall, ["f1"] = r.OverallF1, ["accuracy"] = r.OverallAccuracy };
+            var metrics = new Dictionary<string, double> { ["precision"] = r.OverallPrecision, ["recall"] = r.OverallRecall, ["f1"] = r.OverallF1, ["accuracy"] = r.OverallAccuracy };
+            AddPerClass(metrics, r.PerType.Select(t => (t.Type, t.Precision, t.Recall, t.F1, t.Number)));
+            return metrics;
         }
         var trainFeatures = Featurize(train);
         using var weights = ClassWeighting.For(args, trainFeatures.SelectMany(f => f.Labels!), labels);
@@ -255,6 +266,18 @@ public static class FineTuning
             Perplexities, cancellationToken, model, model.Config, output, "fill-mask");
     }
 
+    /// <summary>Per class (or entity type), as HF evaluate's seqeval reports per type: <c>{label}_precision</c>, …, <c>{label}_number</c>.</summary>
+    private static void AddPerClass(Dictionary<string, double> metrics, IEnumerable<(string Label, double Precision, double Recall, double F1, int Number)> classes)
+    {
+        foreach (var (label, precision, recall, f1, number) in classes)
+        {
+            (metrics[$"{label}_precision"], metrics[$"{label}_recall"], metrics[$"{label}_f1"], metrics[$"{label}_number"]) = (precision, recall, f1, number);
+        }
+    }
+
+    /// <summary>An overall metric (eval_f1, eval_exact_match), not a per-class or confusion entry.</summary>
+    private static bool IsHeadline(string key) => key[5..] is "exact_match" or "perplexity" || !key[5..].Contains('_');
+
     private static float MaxOf(ReadOnlySpan<float> values)
     {
         var max = float.NegativeInfinity;
@@ -304,7 +327,7 @@ public static class FineTuning
             datasets:
               - {Path.GetFileName(Path.GetDirectoryName(config.TrainFile))}
             metrics:
-            {string.Join("\n", metrics.Keys.Where(k => k.StartsWith("eval_", StringComparison.Ordinal) && k != "eval_loss").Select(k => $"  - {k[5..]}"))}
+            {string.Join("\n", metrics.Keys.Where(k => k.StartsWith("eval_", StringComparison.Ordinal) && k != "eval_loss" && IsHeadline(k)).Select(k => $"  - {k[5..]}"))}
             ---
 
             # {outputId}
@@ -327,7 +350,7 @@ public static class FineTuning
 
             ## Evaluation
 
-            {string.Join("\n", metrics.Where(m => m.Key.StartsWith("eval_") || m.Key.StartsWith("test_")).Select(m => $"- {m.Key}: {m.Value:0.####}"))}
+            {string.Join("\n", metrics.Where(m => (m.Key.StartsWith("eval_") || m.Key.StartsWith("test_")) && !m.Key.Contains("_confusion_")).Select(m => $"- {m.Key}: {m.Value:0.####}"))}
 
             ## Limitations
 

@@ -1,0 +1,150 @@
+using Course.Core.Assignments;
+using Course.Core.Configuration;
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Grading;
+using Course.Grading.Queue;
+using Course.Grading.Workers;
+using Course.Ml;
+using Course.Ml.Hub;
+using Course.Ml.Training;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Course.Cli;
+
+/// <summary>The grading verbs: assignments list, grade (offline), submit, worker, submissions show.</summary>
+internal sealed class GradingCommands(CourseEnvironment environment, IConfiguration configuration)
+{
+    private string ContentRoot => environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content");
+    private string HiddenRoot => environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
+    private ModelHub Hub => new(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
+
+    private Assignment FindAssignment(string? id)
+    {
+        var snapshot = ContentLoader.Load(ContentRoot);
+        return snapshot.FindAssignment(id ?? throw new UsageException("--assignment ID is required"))
+            ?? throw new UsageException($"unknown assignment '{id}' (assignments: {string.Join(", ", snapshot.Assignments.Select(a => a.Id))})");
+    }
+
+    public int List()
+    {
+        CommandLine.WriteResult(ContentLoader.Load(ContentRoot).Assignments.Select(a => new
+        {
+            id = a.Id,
+            title = a.Title,
+            metric = a.Rules.Metric,
+            starter_config = Path.GetRelativePath(environment.Root, a.StarterPath).Replace('\\', '/'),
+        }));
+        return 0;
+    }
+
+    /// <summary>Grades a configuration here and now, without the queue (an instructor checking a rubric, or CI).</summary>
+    public int Grade(string[] args)
+    {
+        var options = Options.Parse(args, "assignment", "config");
+        var assignment = FindAssignment(options.Get("assignment"));
+        var path = options.Get("config") ?? throw new UsageException("--config FILE is required");
+        var log = new Progress<string>(m => Console.Error.WriteLine(m));
+        var bar = new Progress<TrainerProgress>(p => Console.Error.WriteLine($"step {p.Step}/{p.TotalSteps}  loss {p.Loss:0.0000}"));
+        GradingResult result;
+        try
+        {
+            result = GradingRun.Execute(assignment, File.ReadAllText(path), Path.Combine(ContentRoot, "datasets"), HiddenRoot, Hub, bar, log);
+        }
+        catch (InvalidDataException ex)
+        {
+            Console.Error.WriteLine(ex.Message.Replace("submission.yaml", path));
+            return 1;
+        }
+        CommandLine.WriteResult(new
+        {
+            metrics = result.Metrics,
+            public_score = result.PublicScore,
+            private_score = result.PrivateScore,
+            grade = result.Grade,
+            receipt = result.Receipt,
+        });
+        return 0;
+    }
+
+    /// <summary>Queues a configuration for a student (an instructor tool); a new account gets no password until a reset link is issued.</summary>
+    public async Task<int> SubmitAsync(string[] args)
+    {
+        var options = Options.Parse(args, "assignment", "config", "user");
+        var assignment = FindAssignment(options.Get("assignment"));
+        var path = options.Get("config") ?? throw new UsageException("--config FILE is required");
+        var email = options.Get("user") ?? throw new UsageException("--user EMAIL is required");
+        await using var services = Services();
+        await services.GetRequiredService<IDbContextFactory<CourseDbContext>>().MigrateAsync();
+        var users = services.GetRequiredService<UserManager<CourseUser>>();
+        var user = await users.FindByEmailAsync(email);
+        if (user is null)
+        {
+            user = new CourseUser { UserName = email, Email = email, CreatedAt = DateTimeOffset.UtcNow };
+            var created = await users.CreateAsync(user);
+            if (!created.Succeeded)
+            {
+                throw new UsageException($"cannot create {email}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
+            }
+            await users.AddToRoleAsync(user, CourseRoles.Student);
+        }
+        try
+        {
+            var submission = await services.GetRequiredService<SubmissionQueue>().SubmitAsync(user.Id, assignment, File.ReadAllText(path),
+                $"cli-{Guid.NewGuid():N}", Path.Combine(ContentRoot, "datasets"));
+            CommandLine.WriteResult(new { id = submission.Id, status = submission.Status.ToString() });
+            return 0;
+        }
+        catch (SubmissionRefusedException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            ex.Errors.ToList().ForEach(e => Console.Error.WriteLine(e.ToString().Replace("submission.yaml", path)));
+            return 1;
+        }
+    }
+
+    public async Task<int> ShowAsync(string id)
+    {
+        if (!long.TryParse(id, out var number))
+        {
+            throw new UsageException("submissions show ID (a number)");
+        }
+        await using var services = Services();
+        await using var db = await services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        var submission = await db.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == number)
+            ?? throw new UsageException($"no submission {number}");
+        var result = GradingResult.FromJson(submission.ResultJson);
+        CommandLine.WriteResult(new
+        {
+            id = submission.Id,
+            status = submission.Status.ToString(),
+            attempts = submission.Attempts,
+            result = result is null ? null : new { metrics = result.Metrics, public_score = result.PublicScore, private_score = result.PrivateScore, grade = result.Grade, receipt = result.Receipt },
+            error = submission.Error,
+        });
+        return 0;
+    }
+
+    public async Task<int> WorkerAsync()
+    {
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        return await WorkerProcess.RunAsync(environment, configuration, stop.Token);
+    }
+
+    private ServiceProvider Services()
+    {
+        var services = new ServiceCollection()
+            .AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning))
+            .AddCourseDatabase(configuration, environment)
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton<SubmissionQueue>();
+        services.AddIdentityCore<CourseUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<CourseDbContext>();
+        return services.BuildServiceProvider();
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Course.Core.Data.Configurations;
+
+internal sealed class SubmissionConfiguration : IEntityTypeConfiguration<Submission>
+{
+    public void Configure(EntityTypeBuilder<Submission> builder)
+    {
+        builder.Property(s => s.AssignmentId).HasMaxLength(100);
+        builder.Property(s => s.IdempotencyKey).HasMaxLength(100);
+        builder.Property(s => s.LeaseOwner).HasMaxLength(200);
+        builder.Property(s => s.Status).HasConversion<string>().HasMaxLength(20);
+        // One job per form submission, whatever the number of clicks.
+        builder.HasIndex(s => new { s.UserId, s.IdempotencyKey }).IsUnique();
+        // The claim query: the oldest queued job.
+        builder.HasIndex(s => new { s.Status, s.CreatedAt });
+        builder.HasOne<CourseUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class AssignmentExtensionConfiguration : IEntityTypeConfiguration<AssignmentExtension>
+{
+    public void Configure(EntityTypeBuilder<AssignmentExtension> builder)
+    {
+        builder.Property(e => e.AssignmentId).HasMaxLength(100);
+        builder.HasIndex(e => new { e.UserId, e.AssignmentId });
+        builder.HasOne<CourseUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

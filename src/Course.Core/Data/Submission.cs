@@ -1,0 +1,60 @@
+namespace Course.Core.Data;
+
+/// <summary>The states of a grading job; the database row is the truth about where a submission stands.</summary>
+public enum SubmissionStatus { Queued, Running, Succeeded, Failed, Cancelled, TimedOut }
+
+/// <summary>
+/// A configuration submitted for an assignment, and the grading job it becomes: claimed by one worker at a time
+/// under a lease renewed by heartbeats, re-queued by the reaper when a worker dies (<see cref="Attempts"/> counts
+/// the starts), with live progress and, at the end, the result.
+/// </summary>
+public sealed class Submission
+{
+    public long Id { get; set; }
+    public required string UserId { get; set; }
+    public required string AssignmentId { get; set; }
+    public required string ConfigYaml { get; set; }
+
+    /// <summary>Sent by the form; a second request with the same key returns the first submission (double clicks).</summary>
+    public required string IdempotencyKey { get; set; }
+
+    public SubmissionStatus Status { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>How many times a worker started this job.</summary>
+    public int Attempts { get; set; }
+
+    public string? LeaseOwner { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    public bool CancelRequested { get; set; }
+
+    /// <summary>False when the platform caused the failure (lost worker, internal error): the daily quota is not charged.</summary>
+    public bool CountsAgainstQuota { get; set; } = true;
+
+    /// <summary>Latest progress as JSON (step, total, epoch, loss, ETA) and the curve of logged points, written by the worker.</summary>
+    public string? ProgressJson { get; set; }
+
+    public string? ResultJson { get; set; }
+    public double? PublicScore { get; set; }
+    public double? PrivateScore { get; set; }
+    public double? Grade { get; set; }
+
+    /// <summary>Instructor override of <see cref="Grade"/>, with its reason in the audit trail.</summary>
+    public double? GradeOverride { get; set; }
+
+    public string? Error { get; set; }
+    public string Log { get; set; } = "";
+}
+
+/// <summary>A later due date for one student on one assignment.</summary>
+public sealed class AssignmentExtension
+{
+    public long Id { get; set; }
+    public required string UserId { get; set; }
+    public required string AssignmentId { get; set; }
+    public DateTimeOffset Due { get; set; }
+    public required string GrantedByUserId { get; set; }
+    public DateTimeOffset GrantedAt { get; set; }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Course.Core.Assignments;
+using Course.Grading.Submissions;
+using Course.Ml.Hub;
+using Course.Ml.Training;
+using TorchSharp;
+
+namespace Course.Grading;
+
+/// <summary>
+/// One grading run: the configuration checked against the assignment again (a worker trusts nothing), the
+/// public train split capped at the assignment's limit, fine-tuning with the Trainer, evaluation on the public
+/// validation split and the hidden test split, points from the rubric, and a receipt. Nothing is saved to the
+/// hub: the fine-tuned weights are dropped after scoring.
+/// </summary>
+public static class GradingRun
+{
+    public static GradingResult Execute(Assignment assignment, string yaml, string datasetsFolder, string hiddenRoot, ModelHub hub,
+        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var (config, errors) = SubmissionRules.Check(assignment, yaml, "submission.yaml", datasetsFolder, Path.GetDirectoryName(assignment.StarterPath)!);
+        if (config is null)
+        {
+            throw new InvalidDataException(string.Join(Environment.NewLine, errors));
+        }
+        var hidden = Path.GetFullPath(Path.Combine(hiddenRoot, assignment.Rules.HiddenSplit!));
+        if (!File.Exists(hidden))
+        {
+            throw new IOException($"The hidden split of {assignment.Id} is missing ({hidden}); the platform is misconfigured (Grading:HiddenDataPath).");
+        }
+        config.TestFile = hidden;
+        var scratch = Directory.CreateTempSubdirectory("course-grading-").FullName;
+        try
+        {
+            config.TrainFile = CappedCopy(config.TrainFile!, assignment.Rules.Limits.MaxTrainExamples, scratch, log);
+            var watch = Stopwatch.StartNew();
+            var metrics = FineTuning.Run(config, hub, outputId: null, progress, log, cancellationToken);
+            watch.Stop();
+            var metric = assignment.Rules.Metric!;
+            var testMetric = "test_" + metric["eval_".Length..];
+            var (publicScore, privateScore) = (Required(metrics, metric), Required(metrics, testMetric));
+            var receipt = new Receipt(config.TrainingArgs.Seed, torch.get_num_threads(), config.ModelNameOrPath!,
+                new Dictionary<string, string>
+                {
+                    ["train"] = Sha256(config.TrainFile!), ["validation"] = Sha256(config.ValidationFile!), ["hidden_test"] = Sha256(hidden),
+                },
+                Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(yaml))),
+                new Dictionary<string, string>
+                {
+                    ["TorchSharp"] = typeof(torch).Assembly.GetName().Version!.ToString(),
+                    [".NET"] = Environment.Version.ToString(),
+                    ["course-platform"] = typeof(GradingRun).Assembly.GetName().Version!.ToString(),
+                },
+                torch.cuda.is_available() ? "cuda" : "cpu", Math.Round(watch.Elapsed.TotalSeconds, 1));
+            return new GradingResult(metrics, publicScore, privateScore, assignment.PointsFor(privateScore), receipt);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static double Required(IReadOnlyDictionary<string, double> metrics, string name) =>
+        metrics.TryGetValue(name, out var value) ? value
+            : throw new InvalidOperationException($"The run produced no {name} (metrics: {string.Join(", ", metrics.Keys.Where(k => !k.Contains("_confusion_")))}).");
+
+    /// <summary>The first <paramref name="limit"/> rows of the train split (the assignment's max_train_examples).</summary>
+    private static string CappedCopy(string train, int limit, string scratch, IProgress<string>? log)
+    {
+        var rows = File.ReadLines(train).Where(l => l.Trim().Length > 0).ToList();
+        if (rows.Count <= limit)
+        {
+            return train;
+        }
+        log?.Report($"train split capped at the assignment's {limit} examples (of {rows.Count})");
+        var capped = Path.Combine(scratch, Path.GetFileName(train));
+        File.WriteAllLines(capped, rows.Take(limit));
+        return capped;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

@@ -1,0 +1,209 @@
+using Course.Core.Assignments;
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Grading.Submissions;
+using Microsoft.EntityFrameworkCore;
+
+namespace Course.Grading.Queue;
+
+/// <summary>Why a submission was refused, with the configuration's errors at their lines when that was the reason.</summary>
+public sealed class SubmissionRefusedException(string message, IReadOnlyList<ContentError>? errors = null) : Exception(message)
+{
+    public IReadOnlyList<ContentError> Errors { get; } = errors ?? [];
+}
+
+/// <summary>
+/// The grading queue in the database. Every transition is one conditional UPDATE (“set Running where it is
+/// still Queued”), so two workers can never both claim a job and a worker that lost its lease can never record
+/// a result; the same statements work on PostgreSQL. The reaper re-queues jobs whose lease expired, up to
+/// <see cref="MaxAttempts"/> starts.
+/// </summary>
+public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases, TimeProvider clock)
+{
+    public const int MaxAttempts = 3;
+
+    /// <summary>Validates, applies opens/due (with extensions) and the UTC-day quota, and queues; the same key returns the first submission.</summary>
+    public async Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, string datasetsFolder,
+        CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        if (await db.Submissions.SingleOrDefaultAsync(s => s.UserId == userId && s.IdempotencyKey == idempotencyKey, cancellationToken) is { } existing)
+        {
+            return existing;
+        }
+        var now = clock.GetUtcNow();
+        var rules = assignment.Rules;
+        if (now < rules.Opens)
+        {
+            throw new SubmissionRefusedException($"{assignment.Title} opens at {rules.Opens:yyyy-MM-dd HH:mm} UTC.");
+        }
+        var due = await DueForAsync(db, userId, assignment, cancellationToken);
+        if (now > due)
+        {
+            throw new SubmissionRefusedException($"{assignment.Title} was due at {due:yyyy-MM-dd HH:mm} UTC; submissions are closed.");
+        }
+        var (_, errors) = SubmissionRules.Check(assignment, yaml, "submission.yaml", datasetsFolder, Path.GetDirectoryName(assignment.StarterPath)!);
+        if (errors.Count > 0)
+        {
+            throw new SubmissionRefusedException("The configuration does not pass the assignment's rules.", errors);
+        }
+        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var used = await db.Submissions.CountAsync(s => s.UserId == userId && s.AssignmentId == assignment.Id && s.CreatedAt >= today && s.CountsAgainstQuota, cancellationToken);
+        if (used >= rules.MaxSubmissionsPerDay)
+        {
+            throw new SubmissionRefusedException(
+                $"You have used today's {rules.MaxSubmissionsPerDay} submissions for {assignment.Title}; the quota resets at 00:00 UTC.");
+        }
+        var submission = new Submission
+        {
+            UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, IdempotencyKey = idempotencyKey,
+            Status = SubmissionStatus.Queued, CreatedAt = now,
+        };
+        db.Submissions.Add(submission);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The same key raced in from a second click: that one is the submission.
+            await using var again = await databases.CreateDbContextAsync(cancellationToken);
+            return await again.Submissions.SingleAsync(s => s.UserId == userId && s.IdempotencyKey == idempotencyKey, cancellationToken);
+        }
+        return submission;
+    }
+
+    public static async Task<DateTimeOffset> DueForAsync(CourseDbContext db, string userId, Assignment assignment, CancellationToken cancellationToken)
+    {
+        var extension = await db.AssignmentExtensions.Where(e => e.UserId == userId && e.AssignmentId == assignment.Id)
+            .Select(e => (DateTimeOffset?)e.Due).ToListAsync(cancellationToken);
+        return extension.Append(assignment.Rules.Due!.Value).Max()!.Value;
+    }
+
+    /// <summary>Claims the oldest queued job for <paramref name="worker"/>, or null when none is waiting.</summary>
+    public async Task<Submission?> ClaimAsync(string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        for (var tries = 0; tries < 10; tries++)
+        {
+            var candidate = await db.Submissions.Where(s => s.Status == SubmissionStatus.Queued).OrderBy(s => s.CreatedAt).ThenBy(s => s.Id)
+                .Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken);
+            if (candidate is not { } id)
+            {
+                return null;
+            }
+            var now = clock.GetUtcNow();
+            var claimed = await db.Submissions.Where(s => s.Id == id && s.Status == SubmissionStatus.Queued).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Status, SubmissionStatus.Running)
+                .SetProperty(s => s.LeaseOwner, worker)
+                .SetProperty(s => s.LeaseExpiresAt, now + lease)
+                .SetProperty(s => s.Attempts, s => s.Attempts + 1)
+                .SetProperty(s => s.StartedAt, s => s.StartedAt ?? now), cancellationToken);
+            if (claimed == 1)
+            {
+                return await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == id, cancellationToken);
+            }
+            // Another worker won this one: look again.
+        }
+        return null;
+    }
+
+    /// <summary>Renews the lease and stores progress; false when the job is no longer this worker's or cancellation was asked.</summary>
+    public async Task<bool> HeartbeatAsync(long id, string worker, TimeSpan lease, string? progressJson, string? log, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var renewed = await db.Submissions.Where(s => s.Id == id && s.LeaseOwner == worker && s.Status == SubmissionStatus.Running && !s.CancelRequested)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LeaseExpiresAt, now + lease)
+                .SetProperty(s => s.ProgressJson, s => progressJson ?? s.ProgressJson)
+                .SetProperty(s => s.Log, s => log ?? s.Log), cancellationToken);
+        return renewed == 1;
+    }
+
+    /// <summary>Records the end of a job; only the lease holder of a running job can, so exactly one result is kept.</summary>
+    public async Task<bool> FinishAsync(long id, string worker, SubmissionStatus status, GradingResult? result, string? error, bool countsAgainstQuota,
+        string log, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var finished = await db.Submissions.Where(s => s.Id == id && s.LeaseOwner == worker && s.Status == SubmissionStatus.Running)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Status, status)
+                .SetProperty(s => s.FinishedAt, now)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseExpiresAt, (DateTimeOffset?)null)
+                .SetProperty(s => s.ResultJson, result == null ? null : result.ToJson())
+                .SetProperty(s => s.PublicScore, result == null ? null : result.PublicScore)
+                .SetProperty(s => s.PrivateScore, result == null ? null : result.PrivateScore)
+                .SetProperty(s => s.Grade, result == null ? null : result.Grade)
+                .SetProperty(s => s.Error, error)
+                .SetProperty(s => s.CountsAgainstQuota, countsAgainstQuota)
+                .SetProperty(s => s.Log, log), cancellationToken);
+        return finished == 1;
+    }
+
+    /// <summary>Re-queues running jobs whose lease expired (their worker died); after <see cref="MaxAttempts"/> starts they fail, uncharged.</summary>
+    public async Task<int> ReapAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var expired = db.Submissions.Where(s => s.Status == SubmissionStatus.Running && s.LeaseExpiresAt < now);
+        var failed = await expired.Where(s => s.Attempts >= MaxAttempts).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.Status, SubmissionStatus.Failed)
+            .SetProperty(s => s.FinishedAt, now)
+            .SetProperty(s => s.LeaseOwner, (string?)null)
+            .SetProperty(s => s.CountsAgainstQuota, false)
+            .SetProperty(s => s.Error, $"The grading worker stopped {MaxAttempts} times while running this job; it does not count against your quota."), cancellationToken);
+        var requeued = await expired.Where(s => s.Attempts < MaxAttempts).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.Status, s => s.CancelRequested ? SubmissionStatus.Cancelled : SubmissionStatus.Queued)
+            .SetProperty(s => s.LeaseOwner, (string?)null)
+            .SetProperty(s => s.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+        return failed + requeued;
+    }
+
+    /// <summary>Hands a job back to the queue (its worker is stopping); the start still counts in <see cref="Submission.Attempts"/>.</summary>
+    public async Task ReleaseAsync(long id, string worker, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        await db.Submissions.Where(s => s.Id == id && s.LeaseOwner == worker && s.Status == SubmissionStatus.Running).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.Status, SubmissionStatus.Queued)
+            .SetProperty(s => s.LeaseOwner, (string?)null)
+            .SetProperty(s => s.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+    }
+
+    /// <summary>Cancels a queued job at once; a running one stops at its worker's next heartbeat.</summary>
+    public async Task CancelAsync(long id, string? userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var mine = db.Submissions.Where(s => s.Id == id && (userId == null || s.UserId == userId));
+        var now = clock.GetUtcNow();
+        await mine.Where(s => s.Status == SubmissionStatus.Queued).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.Status, SubmissionStatus.Cancelled).SetProperty(s => s.FinishedAt, now), cancellationToken);
+        await mine.Where(s => s.Status == SubmissionStatus.Running).ExecuteUpdateAsync(u => u.SetProperty(s => s.CancelRequested, true), cancellationToken);
+    }
+
+    /// <summary>Puts a finished job back in the queue (an instructor's regrade or requeue).</summary>
+    public async Task<bool> RequeueAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        return await db.Submissions.Where(s => s.Id == id && s.Status != SubmissionStatus.Running && s.Status != SubmissionStatus.Queued)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Status, SubmissionStatus.Queued)
+                .SetProperty(s => s.CancelRequested, false)
+                .SetProperty(s => s.Attempts, 0)
+                .SetProperty(s => s.Error, (string?)null), cancellationToken) == 1;
+    }
+
+    /// <summary>The student's place in line (1 = next), or null when not queued.</summary>
+    public async Task<int?> PositionAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var job = await db.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (job is not { Status: SubmissionStatus.Queued })
+        {
+            return null;
+        }
+        return 1 + await db.Submissions.CountAsync(s => s.Status == SubmissionStatus.Queued && (s.CreatedAt < job.CreatedAt || (s.CreatedAt == job.CreatedAt && s.Id < job.Id)), cancellationToken);
+    }
+}
