@@ -10,4 +10,10 @@ public sealed class GradingOptions
     /// default is the sample shipped with the repository; a real course points it outside the repository.
     /// </summary>
     public string HiddenDataPath { get; set; } = "hidden-sample";
+
+    /// <summary>Worker processes the site starts (0: none; run <c>./course worker</c> elsewhere).</summary>
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Training speed on this machine, for the pre-flight estimate shown before submitting.</summary>
+    public double ExamplesPerSecond { get; set; } = 20;
 }

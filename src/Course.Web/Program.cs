@@ -1,7 +1,12 @@
 using Course.Core.Configuration;
 using Course.Web.Extensions;
+using Course.Web.Features.Assignments;
 
 var course = CourseEnvironment.Discover();
+if (args is [GradingWorkerSupervisor.WorkerFlag, .. var settings])
+{
+    return await GradingWorkerSupervisor.RunWorkerAsync(course, settings);
+}
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
@@ -16,12 +21,14 @@ builder.AddCourseDatabase(course);
 builder.AddCourseIdentity();
 builder.AddCourseContent();
 builder.AddCourseMl();
+builder.AddCourseGrading();
 builder.AddCourseUi();
 
 var app = builder.Build();
 app.UseCoursePipeline();
 app.MapCourseEndpoints();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so end-to-end tests can host the real site.</summary>
 public partial class Program;

@@ -8,6 +8,9 @@ using Course.Web.Features.Lessons;
 using Course.Web.Features.Models;
 using Course.Web.Features.People;
 using Course.Web.Features.Quizzes;
+using Course.Web.Features.Assignments;
+using Course.Grading;
+using Course.Grading.Queue;
 using Course.Web.Features.Playgrounds;
 using Course.Core.Quizzes;
 using Course.Ml;
@@ -114,6 +117,15 @@ public static class HostingExtensions
         builder.Services.AddSingleton<InferenceService>();
     }
 
+    /// <summary>The grading queue, the services of the assignment pages, and the worker processes beside the site.</summary>
+    public static void AddCourseGrading(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section);
+        builder.Services.AddSingleton<SubmissionQueue>();
+        builder.Services.AddScoped<AssignmentService>();
+        builder.Services.AddHostedService<GradingWorkerSupervisor>();
+    }
+
     public static void AddCourseUi(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -139,6 +151,7 @@ public static class HostingExtensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
+        app.MapAssignmentEndpoints();
     }
 }
 

@@ -38,9 +38,16 @@ public sealed class ProgressDashboardService(IDbContextFactory<CourseDbContext> 
             return new QuizStanding(q, QuizAttemptService.GradeOf(q, mine), mine.Count(a => !a.Discarded),
                 mine.Any(a => a.State == AttemptState.InProgress && !a.Discarded));
         }).ToList();
-        var assignments = snapshot.Assignments
-            .Select(a => new AssignmentStanding(a.Id, a.Title, a.Rules.Due, "not submitted"))
-            .ToList();
+        var submissions = await db.Submissions.AsNoTracking().Where(s => s.UserId == userId).ToListAsync(cancellationToken);
+        var assignments = snapshot.Assignments.Select(a =>
+        {
+            var mine = submissions.Where(s => s.AssignmentId == a.Id).ToList();
+            var best = mine.Select(s => s.GradeOverride ?? s.Grade).Max();
+            var status = best is { } points ? $"{points:0.#} / 100 points"
+                : mine.Count == 0 ? "not submitted"
+                : mine.MaxBy(s => s.Id)!.Status.ToString().ToLowerInvariant();
+            return new AssignmentStanding(a.Id, a.Title, a.Rules.Due, status);
+        }).ToList();
         return new StudentProgress(topics, quizzes, assignments, snapshot.Lessons.FirstOrDefault(l => !completed.Contains(l.Id)));
     }
 }

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Course.Core.Assignments;
+using Course.Core.Configuration;
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Grading;
+using Course.Grading.Queue;
+using Course.Web.Features.Quizzes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Course.Web.Features.Assignments;
+
+public sealed record LeaderboardRow(int Rank, string Name, double Score, DateTimeOffset At, bool IsYou);
+
+public sealed record GradebookRow(string UserId, string Email, IReadOnlyDictionary<string, double?> Quizzes, IReadOnlyDictionary<string, double?> Assignments);
+
+/// <summary>
+/// Submissions from the browser and what students and instructors read back: history, the leaderboard
+/// (public scores until <c>due</c>, private scores after, Kaggle-style, under pseudonyms), and the gradebook.
+/// An assignment's grade is the best graded submission's points (an instructor override wins).
+/// </summary>
+public sealed class AssignmentService(
+    IDbContextFactory<CourseDbContext> databases, SubmissionQueue queue, ContentRepository content, CourseEnvironment environment,
+    IOptions<ContentOptions> contentOptions, IOptions<GradingOptions> grading, TimeProvider clock)
+{
+    public string DatasetsFolder => environment.Resolve(Path.Combine(contentOptions.Value.Path, "datasets"));
+
+    public Assignment? Find(string id) => content.Current.FindAssignment(id);
+
+    public IReadOnlyList<Assignment> All => content.Current.Assignments;
+
+    public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey) =>
+        queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder);
+
+    /// <summary>Examples × epochs at the speed measured on this machine (Grading:ExamplesPerSecond).</summary>
+    public TimeSpan Estimate(Assignment assignment, double epochs)
+    {
+        var rows = File.ReadLines(Path.Combine(DatasetsFolder, assignment.Rules.Dataset!, "train.jsonl")).Count(l => l.Trim().Length > 0);
+        var examples = Math.Min(rows, assignment.Rules.Limits.MaxTrainExamples) * epochs;
+        return TimeSpan.FromSeconds(examples / grading.Value.ExamplesPerSecond + 20);
+    }
+
+    public async Task<IReadOnlyList<Submission>> HistoryAsync(string userId, string assignmentId)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        var rows = await db.Submissions.AsNoTracking().Where(s => s.UserId == userId && s.AssignmentId == assignmentId).ToListAsync();
+        return rows.OrderByDescending(s => s.Id).ToList();
+    }
+
+    public async Task<Submission?> GetAsync(long id, string? userId)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        return await db.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && (userId == null || s.UserId == userId));
+    }
+
+    public Task<int?> PositionAsync(long id) => queue.PositionAsync(id);
+
+    public Task CancelAsync(long id, string? userId) => queue.CancelAsync(id, userId);
+
+    public async Task<IReadOnlyList<LeaderboardRow>> LeaderboardAsync(Assignment assignment, string viewerId)
+    {
+        var afterDue = clock.GetUtcNow() > assignment.Rules.Due;
+        await using var db = await databases.CreateDbContextAsync();
+        var graded = await db.Submissions.AsNoTracking()
+            .Where(s => s.AssignmentId == assignment.Id && s.Status == SubmissionStatus.Succeeded)
+            .Select(s => new { s.UserId, s.PublicScore, s.PrivateScore, s.FinishedAt }).ToListAsync();
+        return graded.GroupBy(s => s.UserId)
+            .Select(g => g.MaxBy(s => afterDue ? s.PrivateScore : s.PublicScore)!)
+            .OrderByDescending(s => afterDue ? s.PrivateScore : s.PublicScore)
+            .Select((s, i) => new LeaderboardRow(i + 1, Pseudonym(s.UserId), (afterDue ? s.PrivateScore : s.PublicScore) ?? 0, s.FinishedAt ?? default, s.UserId == viewerId))
+            .ToList();
+    }
+
+    /// <summary>A stable name that reveals no one ("Learner 3f9a1c").</summary>
+    public static string Pseudonym(string userId) => "Learner " + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..6];
+
+    /// <summary>Every student × every quiz (by its policy) and assignment (best graded submission, or the override).</summary>
+    public async Task<IReadOnlyList<GradebookRow>> GradebookAsync()
+    {
+        var snapshot = content.Current;
+        await using var db = await databases.CreateDbContextAsync();
+        var instructorRole = await db.Roles.Where(r => r.Name == CourseRoles.Instructor).Select(r => r.Id).SingleOrDefaultAsync();
+        var students = await db.Users.Where(u => !db.UserRoles.Any(r => r.UserId == u.Id && r.RoleId == instructorRole))
+            .OrderBy(u => u.Email).Select(u => new { u.Id, u.Email }).ToListAsync();
+        var attempts = await db.QuizAttempts.AsNoTracking().ToListAsync();
+        var submissions = await db.Submissions.AsNoTracking().Where(s => s.Status == SubmissionStatus.Succeeded || s.GradeOverride != null).ToListAsync();
+        return students.Select(u => new GradebookRow(u.Id, u.Email ?? u.Id,
+            snapshot.Quizzes.ToDictionary(q => q.Id, q => QuizAttemptService.GradeOf(q, attempts.Where(a => a.UserId == u.Id && a.QuizId == q.Id)) * 100),
+            snapshot.Assignments.ToDictionary(a => a.Id, a => submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id)
+                .Select(s => s.GradeOverride ?? s.Grade).Max()))).ToList();
+    }
+
+    public async Task<string> GradebookCsvAsync()
+    {
+        var rows = await GradebookAsync();
+        var snapshot = content.Current;
+        var csv = new StringBuilder();
+        csv.AppendLine(string.Join(',', new[] { "email" }.Concat(snapshot.Quizzes.Select(q => q.Id)).Concat(snapshot.Assignments.Select(a => a.Id)).Select(Escape)));
+        foreach (var row in rows)
+        {
+            csv.AppendLine(string.Join(',', new[] { Escape(row.Email) }
+                .Concat(row.Quizzes.Values.Concat(row.Assignments.Values).Select(v => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? ""))));
+        }
+        return csv.ToString();
+    }
+
+    private static string Escape(string value) => value.Contains(',') || value.Contains('"') ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+}
