@@ -14,6 +14,11 @@ public sealed class GradingOptions
     /// <summary>Worker processes the site starts (0: none; run <c>./course worker</c> elsewhere).</summary>
     public int Workers { get; set; } = 1;
 
+    /// <summary>How long a claimed job stays a worker's without a heartbeat; after that the reaper re-queues it.</summary>
+    public int LeaseSeconds { get; set; } = 30;
+
+    public int HeartbeatSeconds { get; set; } = 3;
+
     /// <summary>Training speed on this machine, for the pre-flight estimate shown before submitting.</summary>
     public double ExamplesPerSecond { get; set; } = 20;
 }

@@ -32,7 +32,11 @@ public static class WorkerProcess
             environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content"),
             environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath),
             new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath)),
-            $"{Environment.MachineName}:{Environment.ProcessId}");
+            $"{Environment.MachineName}:{Environment.ProcessId}")
+        {
+            Lease = TimeSpan.FromSeconds(configuration.GetValue($"{GradingOptions.Section}:LeaseSeconds", new GradingOptions().LeaseSeconds)),
+            Heartbeat = TimeSpan.FromSeconds(configuration.GetValue($"{GradingOptions.Section}:HeartbeatSeconds", new GradingOptions().HeartbeatSeconds)),
+        };
         var worker = new GradingWorker(services.GetRequiredService<SubmissionQueue>(), settings, services.GetRequiredService<ILogger<GradingWorker>>());
         await worker.RunAsync(stop);
         return 0;

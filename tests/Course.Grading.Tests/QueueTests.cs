@@ -1,0 +1,193 @@
+using Course.Core.Assignments;
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Grading.Queue;
+using Course.Tests.Shared;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Course.Grading.Tests;
+
+/// <summary>A migrated SQLite database (in memory, one shared connection) with two students.</summary>
+public abstract class QueueTest : IAsyncLifetime
+{
+    private readonly SqliteConnection _connection = new("Data Source=:memory:");
+
+    protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
+    protected IDbContextFactory<CourseDbContext> Databases { get; private set; } = default!;
+    protected SubmissionQueue Queue { get; private set; } = default!;
+    protected TinyGradingSetup Setup { get; } = new();
+    protected Assignment Assignment => ContentLoader.Load(Setup.Content, new ContentLoadOptions(HiddenDataPath: Setup.Hidden)).FindAssignment("reviews")!;
+
+    public async Task InitializeAsync()
+    {
+        await _connection.OpenAsync();
+        Databases = new PooledDbContextFactory<CourseDbContext>(new DbContextOptionsBuilder<CourseDbContext>().UseSqlite(_connection).Options);
+        await using var db = await Databases.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+        db.Users.AddRange(new CourseUser { Id = "ann", UserName = "ann", Email = "ann@example.com" }, new CourseUser { Id = "bob", UserName = "bob", Email = "bob@example.com" });
+        await db.SaveChangesAsync();
+        Queue = new SubmissionQueue(Databases, Clock);
+    }
+
+    protected Task<Submission> SubmitAsync(string user = "ann", string? key = null, string? yaml = null) =>
+        Queue.SubmitAsync(user, Assignment, yaml ?? TinyGradingSetup.Config(2), key ?? Guid.NewGuid().ToString("N"), Setup.DatasetsFolder);
+
+    protected async Task<Submission> ReadAsync(long id)
+    {
+        await using var db = await Databases.CreateDbContextAsync();
+        return await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == id);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _connection.DisposeAsync();
+        Setup.Dispose();
+    }
+}
+
+public class QueueTests : QueueTest
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_job_goes_queued_running_succeeded_and_only_its_lease_holder_records_the_result()
+    {
+        var job = await SubmitAsync();
+        Assert.Equal(SubmissionStatus.Queued, job.Status);
+
+        var claimed = await Queue.ClaimAsync("w1", Lease);
+        Assert.Equal((job.Id, SubmissionStatus.Running, 1, "w1"), (claimed!.Id, claimed.Status, claimed.Attempts, claimed.LeaseOwner));
+        Assert.Null(await Queue.ClaimAsync("w2", Lease));
+        Assert.True(await Queue.HeartbeatAsync(job.Id, "w1", Lease, "{\"Step\":3}", "log", default));
+        Assert.False(await Queue.HeartbeatAsync(job.Id, "w2", Lease, null, null, default));
+        Assert.False(await Queue.FinishAsync(job.Id, "w2", SubmissionStatus.Succeeded, null, null, true, ""));
+        Assert.True(await Queue.FinishAsync(job.Id, "w1", SubmissionStatus.Failed, null, "bad config", true, "log"));
+        Assert.False(await Queue.FinishAsync(job.Id, "w1", SubmissionStatus.Succeeded, null, null, true, ""));
+
+        var done = await ReadAsync(job.Id);
+        Assert.Equal((SubmissionStatus.Failed, "bad config", (string?)null), (done.Status, done.Error, done.LeaseOwner));
+    }
+
+    [Fact]
+    public async Task An_expired_lease_is_reaped_back_to_the_queue_and_fails_uncharged_after_the_attempt_cap()
+    {
+        var job = await SubmitAsync();
+        for (var attempt = 1; attempt <= SubmissionQueue.MaxAttempts; attempt++)
+        {
+            var claimed = await Queue.ClaimAsync($"w{attempt}", Lease);
+            Assert.Equal(attempt, claimed!.Attempts);
+            Assert.Equal(0, await Queue.ReapAsync()); // lease still valid
+            Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+            Assert.Equal(1, await Queue.ReapAsync());
+        }
+
+        var failed = await ReadAsync(job.Id);
+        Assert.Equal((SubmissionStatus.Failed, false), (failed.Status, failed.CountsAgainstQuota));
+        Assert.Contains($"stopped {SubmissionQueue.MaxAttempts} times", failed.Error);
+        Assert.Null(await Queue.ClaimAsync("w9", Lease));
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_makes_one_submission()
+    {
+        var first = await SubmitAsync(key: "click-1");
+        var second = await SubmitAsync(key: "click-1");
+
+        Assert.Equal(first.Id, second.Id);
+        await using var db = await Databases.CreateDbContextAsync();
+        Assert.Equal(1, await db.Submissions.CountAsync());
+    }
+
+    [Fact]
+    public async Task The_daily_quota_counts_utc_days_and_ignores_platform_failures()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await SubmitAsync();
+        }
+        var refused = await Assert.ThrowsAsync<SubmissionRefusedException>(() => SubmitAsync());
+        Assert.Contains("today's 3 submissions", refused.Message);
+        Assert.Equal(1, (await SubmitAsync(user: "bob")).Id - 3); // other students are not affected
+
+        // A platform failure gives the submission back.
+        var job = await Queue.ClaimAsync("w1", Lease);
+        await Queue.FinishAsync(job!.Id, "w1", SubmissionStatus.Failed, null, "worker crashed", countsAgainstQuota: false, "");
+        await SubmitAsync();
+
+        Clock.Advance(TimeSpan.FromHours(14)); // past 00:00 UTC
+        await SubmitAsync();
+    }
+
+    [Fact]
+    public async Task Deadlines_close_submissions_unless_the_student_has_an_extension()
+    {
+        Clock.SetUtcNow(new DateTimeOffset(2030, 1, 2, 0, 0, 0, TimeSpan.Zero));
+        Assert.Contains("was due at 2030-01-01 00:00 UTC", (await Assert.ThrowsAsync<SubmissionRefusedException>(() => SubmitAsync())).Message);
+
+        await using (var db = await Databases.CreateDbContextAsync())
+        {
+            db.AssignmentExtensions.Add(new AssignmentExtension { UserId = "ann", AssignmentId = "reviews", Due = new DateTimeOffset(2030, 1, 5, 0, 0, 0, TimeSpan.Zero), GrantedByUserId = "bob" });
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal(SubmissionStatus.Queued, (await SubmitAsync()).Status);
+        await Assert.ThrowsAsync<SubmissionRefusedException>(() => SubmitAsync(user: "bob"));
+
+        var early = new SubmissionQueue(Databases, new FakeTimeProvider(new DateTimeOffset(2025, 12, 1, 0, 0, 0, TimeSpan.Zero)));
+        var refused = await Assert.ThrowsAsync<SubmissionRefusedException>(() => early.SubmitAsync("bob", Assignment, TinyGradingSetup.Config(2), "k", Setup.DatasetsFolder));
+        Assert.Contains("opens at 2026-01-01 00:00 UTC", refused.Message);
+    }
+
+    [Fact]
+    public async Task An_invalid_configuration_is_refused_with_its_line_errors_and_queues_nothing()
+    {
+        var refused = await Assert.ThrowsAsync<SubmissionRefusedException>(() => SubmitAsync(yaml: TinyGradingSetup.Config(2).Replace("learning_rate: 3.0e-3", "learning_rate: 0.5")));
+
+        Assert.Equal(5, refused.Errors.Single().Line);
+        Assert.Contains("learning_rate must be within [1E-05, 0.01]", refused.Errors.Single().Message);
+        await using var db = await Databases.CreateDbContextAsync();
+        Assert.Equal(0, await db.Submissions.CountAsync());
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_a_queued_job_at_once_and_a_running_one_at_its_next_heartbeat()
+    {
+        var queued = await SubmitAsync();
+        var running = await SubmitAsync(user: "bob");
+        await Queue.CancelAsync(queued.Id, "ann");
+        var claimed = await Queue.ClaimAsync("w1", Lease);
+        Assert.Equal(running.Id, claimed!.Id);
+
+        await Queue.CancelAsync(running.Id, "ann"); // not Ann's: nothing happens
+        Assert.True(await Queue.HeartbeatAsync(running.Id, "w1", Lease, null, null, default));
+        await Queue.CancelAsync(running.Id, "bob");
+        Assert.False(await Queue.HeartbeatAsync(running.Id, "w1", Lease, null, null, default));
+
+        Assert.Equal(SubmissionStatus.Cancelled, (await ReadAsync(queued.Id)).Status);
+    }
+}
+
+public class GradingRunTests
+{
+    [Fact]
+    public void A_full_grading_run_on_a_tiny_configuration_scores_both_splits_and_writes_a_receipt()
+    {
+        using var setup = new TinyGradingSetup();
+        var assignment = ContentLoader.Load(setup.Content, new ContentLoadOptions(HiddenDataPath: setup.Hidden)).FindAssignment("reviews")!;
+
+        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(8), setup.DatasetsFolder, setup.Hidden, setup.Hub);
+
+        Assert.InRange(result.PublicScore, 0.8, 1.0);
+        Assert.Equal(result.Metrics["eval_accuracy"], result.PublicScore);
+        Assert.Equal(result.Metrics["test_accuracy"], result.PrivateScore);
+        Assert.Equal(assignment.PointsFor(result.PrivateScore), result.Grade);
+        Assert.Equal(["negative", "positive"], result.PerClass().Select(c => c.Label).Order());
+        Assert.Equal(40, result.Confusion()!.Value.Counts.Cast<double>().Sum());
+        Assert.Equal(7, result.Receipt.Seed);
+        Assert.Equal(TinyGradingSetup.Model, result.Receipt.BaseModel);
+        Assert.Equal(64, result.Receipt.DatasetSha256["hidden_test"].Length);
+        Assert.DoesNotContain(Directory.GetDirectories(setup.Hub.Root, "*", SearchOption.AllDirectories), d => d.Contains("checkpoint")); // weights dropped
+    }
+}
