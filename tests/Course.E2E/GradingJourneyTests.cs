@@ -1,0 +1,72 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Course.E2E;
+
+[Collection(SiteCollection.Name)]
+public class GradingJourneyTests(SiteFixture site)
+{
+    private const string Password = "Transformers-2026!";
+
+    [Fact]
+    public async Task A_student_submits_each_starter_watches_it_train_gets_graded_and_the_instructor_sees_the_gradebook()
+    {
+        var email = $"gina-{Guid.NewGuid():N}@example.com";
+        await using var student = await BrowserSession.OpenAsync(site);
+        await student.RegisterAsync(email, Password);
+        string[] assignments = ["sentiment", "ner", "ticket-urgency"];
+
+        foreach (var id in assignments)
+        {
+            await student.GoToAsync($"/assignments/{id}");
+            await student.Page.GetByRole(AriaRole.Tab, new() { Name = "Submit" }).ClickAsync();
+            await Expect(student.Page.GetByTestId("submission-yaml")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("model_name_or_path"));
+            await student.Page.GetByTestId("submission-submit").ClickAsync();
+            await Expect(student.Page.GetByTestId("submission")).ToHaveCountAsync(1);
+        }
+
+        // The first one trains while the others wait their turn (one worker beside the site).
+        await student.GoToAsync("/assignments/sentiment");
+        await student.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+        await Expect(student.Page.GetByTestId("training-progress")).ToContainTextAsync("Step", new() { Timeout = 180_000 });
+        foreach (var id in assignments)
+        {
+            await student.GoToAsync($"/assignments/{id}");
+            await student.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+            await Expect(student.Page.GetByTestId("submission-grade")).ToContainTextAsync("points", new() { Timeout = 300_000 });
+            await Expect(student.Page.Locator("[data-testid=submission][data-status=Succeeded]")).ToHaveCountAsync(1);
+        }
+        await Expect(student.Page.GetByTestId("confusion-matrix")).ToBeVisibleAsync(); // ticket-urgency: counts on the hidden split
+
+        var (instructorEmail, instructorPassword) = site.InitialInstructor();
+        await using var instructor = await BrowserSession.OpenAsync(site);
+        await instructor.SignInAsync(instructorEmail, instructorPassword);
+        await instructor.GoToAsync("/instructor/grading");
+        await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Gradebook" }).ClickAsync();
+        var row = instructor.Page.GetByTestId("gradebook").Locator("tr", new() { HasText = email });
+        await Expect(row.Locator("td")).ToHaveCountAsync(1 + 5 + assignments.Length);
+        foreach (var cell in (await row.Locator("td").AllInnerTextsAsync()).TakeLast(assignments.Length))
+        {
+            Assert.True(double.TryParse(cell, System.Globalization.CultureInfo.InvariantCulture, out var points) && points is >= 0 and <= 100, $"grade cell '{cell}'");
+        }
+    }
+
+    [Fact]
+    public async Task Students_cannot_download_hidden_splits_or_open_instructor_grading()
+    {
+        await using var student = await BrowserSession.OpenAsync(site);
+        await student.RegisterAsync($"hugo-{Guid.NewGuid():N}@example.com", Password);
+
+        foreach (var path in new[] { "/assignments/sentiment/files/test.jsonl", "/assignments/sentiment/files/..%2F..%2F..%2Fhidden-sample%2Fproduct-reviews%2Ftest.jsonl", "/hidden-sample/product-reviews/test.jsonl" })
+        {
+            var response = await student.Page.APIRequest.GetAsync(site.BaseUrl.TrimEnd('/') + path);
+            Assert.Equal(404, response.Status);
+        }
+        var train = await student.Page.APIRequest.GetAsync(site.BaseUrl.TrimEnd('/') + "/assignments/sentiment/files/train.jsonl");
+        Assert.Equal(200, train.Status);
+        var csv = await student.Page.APIRequest.GetAsync(site.BaseUrl.TrimEnd('/') + "/instructor/gradebook.csv", new() { MaxRedirects = 0 });
+        Assert.NotEqual(200, csv.Status);
+        await student.GoToAsync("/instructor/grading", interactive: false);
+        await Expect(student.Page.Locator("body")).Not.ToContainTextAsync("Gradebook");
+    }
+}
