@@ -12,6 +12,12 @@ if (args is ["load", .. var load])
     await PlaygroundLoad.RunAsync(Arg(0, 20), Arg(1, 10), Arg(2, 2));
     return;
 }
+// dotnet run -c Release --project bench/Course.Benchmarks -- grading [SUBMISSIONS] [WORKERS]  (queue burst, worker processes)
+if (args is ["grading", .. var grading])
+{
+    await GradingThroughput.RunAsync(grading.Length > 0 ? int.Parse(grading[0]) : 100, grading.Length > 1 ? int.Parse(grading[1]) : 2);
+    return;
+}
 if (args is ["gemm"])
 {
     TrainingBenchmark.Shapes();

@@ -91,7 +91,7 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
         return config;
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -120,10 +120,21 @@ public sealed class BertHeadTests : IDisposable
         }
 
         using var mlm = new BertForMaskedLM(Tiny);
-        using (var output = mlm.forward(ids, mask, labels: Ids([-100, 5, -100, -100, -100], [-100, -100, 9, -100, -100])))
+        using (var output = mlm.forward(ids, mask))
         {
             Assert.Equal([2L, 5, 40], output.Logits.shape);
+        }
+        using (var output = mlm.forward(ids, mask, labels: Ids([-100, 5, -100, -100, -100], [-100, -100, 9, -100, -100])))
+        {
+            Assert.Equal([2L, 40], output.Logits.shape); // only the two labelled positions go through the vocabulary projection
             Assert.True(output.Loss!.item<float>() > 0);
+        }
+        mlm.eval(); // no dropout: both passes see the same network
+        using (var all = mlm.forward(ids, mask))
+        using (var masked = mlm.forward(ids, mask, labels: Ids([-100, 5, -100, -100, -100], [-100, -100, 9, -100, -100])))
+        {
+            Assert.True(masked.Logits[0].allclose(all.Logits[0, 1], rtol: 0, atol: 1e-5), "row 0 is position (0, 1)");
+            Assert.True(masked.Logits[1].allclose(all.Logits[1, 2], rtol: 0, atol: 1e-5), "row 1 is position (1, 2)");
         }
     }
 

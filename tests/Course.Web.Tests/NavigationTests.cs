@@ -19,6 +19,9 @@ public class NavigationTests : CourseComponentTest
             ("/topics/4.1/libraries", "The libraries"),
             ("/topics/4.2", "Overview"),
             ("/topics/4.2/auto-classes", "Auto classes"),
+            ("playground/tokenizer", "Tokenizers"),
+            ("playground/inference", "Inference"),
+            ("hub", "Local Hub"),
             ("search", "Search"),
         ], links);
         Assert.Contains("4.1 The ecosystem", nav.Markup);

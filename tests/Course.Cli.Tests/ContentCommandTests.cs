@@ -1,0 +1,70 @@
+namespace Course.Cli.Tests;
+
+[Collection(CliCollection.Name)]
+public sealed class ContentCommandTests(CliRunner cli) : IDisposable
+{
+    private readonly string _copy = Directory.CreateTempSubdirectory("course-content-copy-").FullName;
+
+    [Fact]
+    public async Task The_repository_content_validates_with_computed_keys_assignments_and_starters()
+    {
+        var (code, stdout, stderr) = await cli.RunAsync("content", "validate");
+
+        Assert.True(code == 0, stderr);
+        var result = CliRunner.LastLine(stdout);
+        Assert.True(result.GetProperty("valid").GetBoolean());
+        Assert.Equal(18, result.GetProperty("lessons").GetInt32());
+        Assert.Equal(5, result.GetProperty("quizzes").GetInt32());
+        Assert.InRange(result.GetProperty("quiz_items").GetInt32(), 40, 200);
+        Assert.Equal(3, result.GetProperty("assignments").GetInt32());
+    }
+
+    [Fact]
+    public async Task Content_stats_count_lessons_quiz_items_by_type_assignments_and_splits()
+    {
+        var (code, stdout, _) = await cli.RunAsync("content", "stats");
+
+        Assert.Equal(0, code);
+        var stats = CliRunner.LastLine(stdout);
+        Assert.Equal(4, stats.GetProperty("lessons").GetProperty("4.1").GetInt32());
+        var byType = stats.GetProperty("quiz_items_by_type");
+        Assert.Equal(stats.GetProperty("quiz_items").GetInt32(), byType.EnumerateObject().Sum(t => t.Value.GetInt32()));
+        Assert.Equal(7, byType.EnumerateObject().Count());
+        Assert.Equal(["ner", "sentiment", "ticket-urgency"], stats.GetProperty("assignments").EnumerateArray().Select(a => a.GetString()).Order());
+        Assert.True(stats.GetProperty("datasets").GetProperty("product-reviews").GetProperty("train").GetInt32() >= 800);
+    }
+
+    [Fact]
+    public async Task A_deliberately_broken_quiz_and_starter_are_reported_at_their_lines()
+    {
+        CopyDirectory(Path.Combine(TrainCommandTests.RepoRoot(), "content"), _copy);
+        var quiz = Path.Combine(_copy, "quizzes", "4.1-ecosystem.md");
+        var lines = File.ReadAllLines(quiz).ToList();
+        var first = lines.FindIndex(l => l.StartsWith("tolerance:", StringComparison.Ordinal));
+        lines[first] = "tolerance: a little";
+        File.WriteAllLines(quiz, lines);
+        var starter = Path.Combine(_copy, "assignments", "sentiment", "starter.yaml");
+        File.WriteAllText(starter, File.ReadAllText(starter).Replace("learning_rate: 3.0e-5", "learning_rate: 0.5"));
+
+        var (code, _, stderr) = await cli.RunAsync("content", "validate", _copy);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"quizzes/4.1-ecosystem.md:{first + 1}: tolerance must be a non-negative number or percentage (0.01, 2%), not 'a little'", stderr);
+        var starterLine = File.ReadAllLines(starter).ToList().FindIndex(l => l.Contains("learning_rate: 0.5")) + 1;
+        Assert.Contains($"assignments/sentiment/starter.yaml:{starterLine}: training_args.learning_rate must be within", stderr);
+    }
+
+    private static void CopyDirectory(string source, string target)
+    {
+        foreach (var directory in Directory.GetDirectories(source, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(source, target));
+        }
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, file.Replace(source, target));
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_copy, recursive: true);
+}
