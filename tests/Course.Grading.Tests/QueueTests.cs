@@ -169,6 +169,38 @@ public class QueueTests : QueueTest
     }
 }
 
+public class InstructorQueueActionTests : QueueTest
+{
+    [Fact]
+    public async Task Verify_rerun_queues_the_same_configuration_uncharged_and_linked_to_the_original()
+    {
+        var original = await SubmitAsync();
+        var rerun = await Queue.VerifyAsync(original.Id);
+
+        Assert.Equal((original.Id, original.ConfigYaml, false, SubmissionStatus.Queued), (rerun.VerifiesId, rerun.ConfigYaml, rerun.CountsAgainstQuota, rerun.Status));
+        Assert.NotEqual(original.Id, rerun.Id);
+    }
+
+    [Fact]
+    public async Task Resetting_the_quota_gives_todays_submissions_back_and_regrade_all_requeues_finished_jobs()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var job = await SubmitAsync();
+            var claimed = await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1));
+            await Queue.FinishAsync(claimed!.Id, "w", SubmissionStatus.Succeeded, null, null, true, "");
+        }
+        await Assert.ThrowsAsync<SubmissionRefusedException>(() => SubmitAsync());
+
+        Assert.Equal(3, await Queue.ResetQuotaAsync("ann", "reviews"));
+        await SubmitAsync();
+        Assert.Equal(3, await Queue.RequeueAllAsync("reviews")); // the three finished ones; the queued one stays as it is
+
+        await using var db = await Databases.CreateDbContextAsync();
+        Assert.Equal(4, await db.Submissions.CountAsync(s => s.Status == SubmissionStatus.Queued));
+    }
+}
+
 public class GradingRunTests
 {
     [Fact]

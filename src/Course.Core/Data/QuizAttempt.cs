@@ -60,4 +60,7 @@ public sealed class AuditEntry
     public required string Action { get; set; }
     public string? SubjectUserId { get; set; }
     public required string Details { get; set; }
+
+    /// <summary>The reason an instructor gave, as the tail of <see cref="Details"/>.</summary>
+    public static string Because(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $" — {reason.Trim()}";
 }

@@ -46,6 +46,12 @@ public sealed class Submission
 
     public string? Error { get; set; }
     public string Log { get; set; } = "";
+
+    /// <summary>An instructor's "verify rerun": this job re-grades that submission; the two results are compared.</summary>
+    public long? VerifiesId { get; set; }
+
+    /// <summary>Keep the fine-tuned weights in the hub (as <c>submissions/submission-ID</c>) instead of dropping them after scoring.</summary>
+    public bool KeepWeights { get; set; }
 }
 
 /// <summary>A later due date for one student on one assignment.</summary>

@@ -11,13 +11,14 @@ namespace Course.Grading;
 /// <summary>
 /// One grading run: the configuration checked against the assignment again (a worker trusts nothing), the
 /// public train split capped at the assignment's limit, fine-tuning with the Trainer, evaluation on the public
-/// validation split and the hidden test split, points from the rubric, and a receipt. Nothing is saved to the
-/// hub: the fine-tuned weights are dropped after scoring.
+/// validation split and the hidden test split, points from the rubric, and a receipt. The fine-tuned weights
+/// are dropped after scoring unless an instructor asked to keep them.
 /// </summary>
 public static class GradingRun
 {
+    /// <param name="keepAs">A hub id to keep the fine-tuned model under (an instructor asked); null drops the weights.</param>
     public static GradingResult Execute(Assignment assignment, string yaml, string datasetsFolder, string hiddenRoot, ModelHub hub,
-        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default, string? keepAs = null)
     {
         var (config, errors) = SubmissionRules.Check(assignment, yaml, "submission.yaml", datasetsFolder, Path.GetDirectoryName(assignment.StarterPath)!);
         if (config is null)
@@ -35,7 +36,7 @@ public static class GradingRun
         {
             config.TrainFile = CappedCopy(config.TrainFile!, assignment.Rules.Limits.MaxTrainExamples, scratch, log);
             var watch = Stopwatch.StartNew();
-            var metrics = FineTuning.Run(config, hub, outputId: null, progress, log, cancellationToken);
+            var metrics = FineTuning.Run(config, hub, keepAs, progress, log, cancellationToken);
             watch.Stop();
             var metric = assignment.Rules.Metric!;
             var testMetric = "test_" + metric["eval_".Length..];

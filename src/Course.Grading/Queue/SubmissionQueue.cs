@@ -178,8 +178,9 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var mine = db.Submissions.Where(s => s.Id == id && (userId == null || s.UserId == userId));
         var now = clock.GetUtcNow();
+        // A cancelled job never charges the daily quota.
         await mine.Where(s => s.Status == SubmissionStatus.Queued).ExecuteUpdateAsync(u => u
-            .SetProperty(s => s.Status, SubmissionStatus.Cancelled).SetProperty(s => s.FinishedAt, now), cancellationToken);
+            .SetProperty(s => s.Status, SubmissionStatus.Cancelled).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.CountsAgainstQuota, false), cancellationToken);
         await mine.Where(s => s.Status == SubmissionStatus.Running).ExecuteUpdateAsync(u => u.SetProperty(s => s.CancelRequested, true), cancellationToken);
     }
 
@@ -193,6 +194,50 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
                 .SetProperty(s => s.CancelRequested, false)
                 .SetProperty(s => s.Attempts, 0)
                 .SetProperty(s => s.Error, (string?)null), cancellationToken) == 1;
+    }
+
+    /// <summary>Re-grades every finished submission of an assignment (after a fix to its data or rubric); returns how many.</summary>
+    public async Task<int> RequeueAllAsync(string assignmentId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        return await db.Submissions.Where(s => s.AssignmentId == assignmentId && s.Status != SubmissionStatus.Running && s.Status != SubmissionStatus.Queued)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Status, SubmissionStatus.Queued)
+                .SetProperty(s => s.CancelRequested, false)
+                .SetProperty(s => s.Attempts, 0)
+                .SetProperty(s => s.Error, (string?)null), cancellationToken);
+    }
+
+    /// <summary>"Verify rerun": queues the same configuration again, uncharged, linked to the original so the results can be compared.</summary>
+    public async Task<Submission> VerifyAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var original = await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == id, cancellationToken);
+        var rerun = new Submission
+        {
+            UserId = original.UserId, AssignmentId = original.AssignmentId, ConfigYaml = original.ConfigYaml,
+            IdempotencyKey = $"verify-{id}-{Guid.NewGuid():N}", Status = SubmissionStatus.Queued, CreatedAt = clock.GetUtcNow(),
+            CountsAgainstQuota = false, VerifiesId = id, KeepWeights = original.KeepWeights,
+        };
+        db.Submissions.Add(rerun);
+        await db.SaveChangesAsync(cancellationToken);
+        return rerun;
+    }
+
+    /// <summary>Gives a student today's submissions back (an instructor's quota reset).</summary>
+    public async Task<int> ResetQuotaAsync(string userId, string assignmentId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var today = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
+        return await db.Submissions.Where(s => s.UserId == userId && s.AssignmentId == assignmentId && s.CreatedAt >= today && s.CountsAgainstQuota)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.CountsAgainstQuota, false), cancellationToken);
+    }
+
+    /// <summary>Keeps (or drops) the fine-tuned weights of a submission that has not run yet, or of its next regrade.</summary>
+    public async Task SetKeepWeightsAsync(long id, bool keep, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        await db.Submissions.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.KeepWeights, keep), cancellationToken);
     }
 
     /// <summary>The student's place in line (1 = next), or null when not queued.</summary>

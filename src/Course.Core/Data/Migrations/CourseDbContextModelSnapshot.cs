@@ -359,6 +359,9 @@ namespace Course.Core.Data.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("KeepWeights")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("LeaseExpiresAt")
                         .HasColumnType("INTEGER");
 
@@ -393,6 +396,9 @@ namespace Course.Core.Data.Migrations
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("VerifiesId")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 

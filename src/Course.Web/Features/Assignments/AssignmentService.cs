@@ -60,6 +60,49 @@ public sealed class AssignmentService(
 
     public Task CancelAsync(long id, string? userId) => queue.CancelAsync(id, userId);
 
+    /// <summary>A later due date for one student (an instructor action, in the audit trail).</summary>
+    public async Task GrantExtensionAsync(string actorId, string userId, string assignmentId, DateTimeOffset due, string? reason)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        var now = clock.GetUtcNow();
+        db.AssignmentExtensions.Add(new AssignmentExtension { UserId = userId, AssignmentId = assignmentId, Due = due, GrantedByUserId = actorId, GrantedAt = now });
+        db.AuditEntries.Add(new AuditEntry { At = now, ActorUserId = actorId, Action = "assignment.extension", SubjectUserId = userId, Details = $"{assignmentId}: due {due:yyyy-MM-dd HH:mm} UTC{AuditEntry.Because(reason)}" });
+        await db.SaveChangesAsync();
+    }
+
+    public async Task<int> ResetQuotaAsync(string actorId, string userId, string assignmentId, string? reason)
+    {
+        var reset = await queue.ResetQuotaAsync(userId, assignmentId);
+        await AuditAsync(actorId, "assignment.quota-reset", userId, $"{assignmentId}: {reset} of today's submissions given back{AuditEntry.Because(reason)}");
+        return reset;
+    }
+
+    /// <summary>Sets (or clears, with null) the points of one submission by hand; the grade is then the best of the student's submissions.</summary>
+    public async Task OverrideGradeAsync(string actorId, long submissionId, double? points, string? reason)
+    {
+        if (points is < 0 or > 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(points), "Points are between 0 and 100.");
+        }
+        await using var db = await databases.CreateDbContextAsync();
+        var submission = await db.Submissions.SingleAsync(s => s.Id == submissionId);
+        var before = submission.GradeOverride ?? submission.Grade;
+        submission.GradeOverride = points;
+        db.AuditEntries.Add(new AuditEntry
+        {
+            At = clock.GetUtcNow(), ActorUserId = actorId, Action = "assignment.grade-override", SubjectUserId = submission.UserId,
+            Details = $"{submission.AssignmentId} #{submissionId}: {before?.ToString("0.#") ?? "–"} → {points?.ToString("0.#") ?? "computed grade"}{AuditEntry.Because(reason)}",
+        });
+        await db.SaveChangesAsync();
+    }
+
+    private async Task AuditAsync(string actorId, string action, string? subject, string details)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        db.AuditEntries.Add(new AuditEntry { At = clock.GetUtcNow(), ActorUserId = actorId, Action = action, SubjectUserId = subject, Details = details });
+        await db.SaveChangesAsync();
+    }
+
     public async Task<IReadOnlyList<LeaderboardRow>> LeaderboardAsync(Assignment assignment, string viewerId)
     {
         var afterDue = clock.GetUtcNow() > assignment.Rules.Due;

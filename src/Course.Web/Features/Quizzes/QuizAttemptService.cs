@@ -161,7 +161,7 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
         db.QuizAttemptGrants.Add(new QuizAttemptGrant { UserId = userId, QuizId = quizId, ExtraAttempts = extra, GrantedByUserId = actorId, GrantedAt = now, Reason = reason });
-        db.AuditEntries.Add(new AuditEntry { At = now, ActorUserId = actorId, Action = "quiz.extra-attempts", SubjectUserId = userId, Details = $"{quizId}: +{extra}{Because(reason)}" });
+        db.AuditEntries.Add(new AuditEntry { At = now, ActorUserId = actorId, Action = "quiz.extra-attempts", SubjectUserId = userId, Details = $"{quizId}: +{extra}{AuditEntry.Because(reason)}" });
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -179,7 +179,7 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
         db.AuditEntries.Add(new AuditEntry
         {
             At = clock.GetUtcNow(), ActorUserId = actorId, Action = "quiz.reset-attempt", SubjectUserId = attempt.UserId,
-            Details = $"{attempt.QuizId} attempt {attempt.Number} (was {attempt.Points:0.##}/{attempt.MaxPoints:0.##}){Because(reason)}",
+            Details = $"{attempt.QuizId} attempt {attempt.Number} (was {attempt.Points:0.##}/{attempt.MaxPoints:0.##}){AuditEntry.Because(reason)}",
         });
         await db.SaveChangesAsync(cancellationToken);
     }
@@ -243,8 +243,6 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
 
     private static string LateMessage(QuizAttempt attempt) =>
         $"Too late: the time limit ended at {attempt.Deadline:HH:mm:ss} UTC. The answers you saved before then were graded: {attempt.Points:0.##}/{attempt.MaxPoints:0.##}.";
-
-    private static string Because(string? reason) => string.IsNullOrWhiteSpace(reason) ? "" : $" — {reason.Trim()}";
 
     private static Quiz PinnedQuiz(QuizAttempt attempt) => JsonSerializer.Deserialize<Quiz>(attempt.QuizJson, Json)!;
 
