@@ -35,7 +35,8 @@ internal static class GradingThroughput
         Console.WriteLine($"{submissions} submissions accepted and queued in {submit.Elapsed.TotalSeconds:0.0} s");
 
         var grade = Stopwatch.StartNew();
-        var processes = Enumerable.Range(0, workers).Select(_ => StartWorker(setup, database)).ToList();
+        // One torch thread per worker: the workers share the cores.
+        var processes = Enumerable.Range(0, workers).Select(_ => setup.StartWorker(database, new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" })).ToList();
         try
         {
             while (true)
@@ -62,24 +63,5 @@ internal static class GradingThroughput
             }
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
-    }
-
-    private static Process StartWorker(TinyGradingSetup setup, string database)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "course.dll"));
-        start.ArgumentList.Add("worker");
-        start.Environment["ConnectionStrings__Course"] = $"Data Source={database}";
-        start.Environment["Content__Path"] = setup.Content;
-        start.Environment["Ml__HubPath"] = setup.Hub.Root;
-        start.Environment["Grading__HiddenDataPath"] = setup.Hidden;
-        // One torch thread per worker: two workers share the two cores.
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

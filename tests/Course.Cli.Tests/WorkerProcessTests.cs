@@ -21,27 +21,12 @@ public sealed class WorkerProcessTests : IDisposable
     public WorkerProcessTests() => _databases = new PooledDbContextFactory<CourseDbContext>(
         new DbContextOptionsBuilder<CourseDbContext>().UseSqlite($"Data Source={Database}").Options);
 
-    private Process StartWorker()
+    /// <summary>Short leases and heartbeats, so a dead worker's job comes back within seconds.</summary>
+    private Process StartWorker() => _setup.StartWorker(Database, new Dictionary<string, string>
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "course.dll"));
-        start.ArgumentList.Add("worker");
-        start.Environment["ConnectionStrings__Course"] = $"Data Source={Database}";
-        start.Environment["Content__Path"] = _setup.Content;
-        start.Environment["Ml__HubPath"] = _setup.Hub.Root;
-        start.Environment["Grading__HiddenDataPath"] = _setup.Hidden;
-        start.Environment["Grading__LeaseSeconds"] = "3";
-        start.Environment["Grading__HeartbeatSeconds"] = "1";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+        ["Grading__LeaseSeconds"] = "3",
+        ["Grading__HeartbeatSeconds"] = "1",
+    });
 
     private async Task<Submission> WaitForAsync(long id, Func<Submission, bool> condition, TimeSpan timeout)
     {

@@ -105,6 +105,31 @@ public sealed class TinyGradingSetup : IDisposable
         File.WriteAllText(Path.Combine(folder, "README.md"), "---\npipeline_tag: feature-extraction\n---\n\n# test/tiny-bert\n");
     }
 
+    /// <summary>Starts a real <c>course worker</c> process (course.dll beside the caller) on this setup and <paramref name="database"/>.</summary>
+    public System.Diagnostics.Process StartWorker(string database, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "course.dll"));
+        start.ArgumentList.Add("worker");
+        start.Environment["ConnectionStrings__Course"] = $"Data Source={database}";
+        start.Environment["Content__Path"] = Content;
+        start.Environment["Ml__HubPath"] = Hub.Root;
+        start.Environment["Grading__HiddenDataPath"] = Hidden;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        var process = System.Diagnostics.Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     public void Write(string relative, string text)
     {
         var path = Path.Combine(Root, relative);

@@ -185,22 +185,17 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     }
 
     /// <summary>Puts a finished job back in the queue (an instructor's regrade or requeue).</summary>
-    public async Task<bool> RequeueAsync(long id, CancellationToken cancellationToken = default)
-    {
-        await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        return await db.Submissions.Where(s => s.Id == id && s.Status != SubmissionStatus.Running && s.Status != SubmissionStatus.Queued)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.Status, SubmissionStatus.Queued)
-                .SetProperty(s => s.CancelRequested, false)
-                .SetProperty(s => s.Attempts, 0)
-                .SetProperty(s => s.Error, (string?)null), cancellationToken) == 1;
-    }
+    public async Task<bool> RequeueAsync(long id, CancellationToken cancellationToken = default) =>
+        await RequeueFinishedAsync(s => s.Id == id, cancellationToken) == 1;
 
     /// <summary>Re-grades every finished submission of an assignment (after a fix to its data or rubric); returns how many.</summary>
-    public async Task<int> RequeueAllAsync(string assignmentId, CancellationToken cancellationToken = default)
+    public Task<int> RequeueAllAsync(string assignmentId, CancellationToken cancellationToken = default) =>
+        RequeueFinishedAsync(s => s.AssignmentId == assignmentId, cancellationToken);
+
+    private async Task<int> RequeueFinishedAsync(System.Linq.Expressions.Expression<Func<Submission, bool>> which, CancellationToken cancellationToken)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        return await db.Submissions.Where(s => s.AssignmentId == assignmentId && s.Status != SubmissionStatus.Running && s.Status != SubmissionStatus.Queued)
+        return await db.Submissions.Where(which).Where(s => s.Status != SubmissionStatus.Running && s.Status != SubmissionStatus.Queued)
             .ExecuteUpdateAsync(u => u
                 .SetProperty(s => s.Status, SubmissionStatus.Queued)
                 .SetProperty(s => s.CancelRequested, false)

@@ -33,7 +33,7 @@ public static class DemoModels
             new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 4, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
             "Extractive question answering (SQuAD-style)."),
         new("course/minilm-fill-mask", "fill-mask", "*", 64,
-            new() { LearningRate = 2e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 8, WarmupRatio = 0.06, WeightDecay = 0.01, GroupByLength = true, FreezeLayers = ["embeddings"] },
+            new() { LearningRate = 4e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 8, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true, FreezeLayers = ["embeddings"] },
             "Masked language model: the MLM head trained on the course's text."),
     ];
 

@@ -116,14 +116,7 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
     public async Task SaveAnswerAsync(string userId, long attemptId, int itemNumber, QuizResponse response, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var attempt = await Find(db, userId, attemptId, false, cancellationToken);
-        EnsureOpen(attempt);
-        if (IsPastDeadline(attempt))
-        {
-            Close(attempt, AttemptState.Expired);
-            await db.SaveChangesAsync(cancellationToken);
-            throw new QuizAttemptException(LateMessage(attempt));
-        }
+        var attempt = await OpenAttemptAsync(db, userId, attemptId, cancellationToken);
         var quiz = PinnedQuiz(attempt);
         if (quiz.FindItem(itemNumber) is null)
         {
@@ -139,14 +132,7 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
     public async Task<AttemptView> SubmitAsync(string userId, long attemptId, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var attempt = await Find(db, userId, attemptId, false, cancellationToken);
-        EnsureOpen(attempt);
-        if (IsPastDeadline(attempt))
-        {
-            Close(attempt, AttemptState.Expired);
-            await db.SaveChangesAsync(cancellationToken);
-            throw new QuizAttemptException(LateMessage(attempt));
-        }
+        var attempt = await OpenAttemptAsync(db, userId, attemptId, cancellationToken);
         Close(attempt, AttemptState.Submitted);
         await db.SaveChangesAsync(cancellationToken);
         return View(attempt);
@@ -221,6 +207,20 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
     private static async Task<QuizAttempt> Find(CourseDbContext db, string userId, long attemptId, bool asInstructor, CancellationToken cancellationToken) =>
         await db.QuizAttempts.SingleOrDefaultAsync(a => a.Id == attemptId && (asInstructor || a.UserId == userId), cancellationToken)
         ?? throw new QuizAttemptException("There is no such attempt of yours.");
+
+    /// <summary>The student's attempt, still open and in time; past its deadline it is closed with the answers saved in time, and refused.</summary>
+    private async Task<QuizAttempt> OpenAttemptAsync(CourseDbContext db, string userId, long attemptId, CancellationToken cancellationToken)
+    {
+        var attempt = await Find(db, userId, attemptId, false, cancellationToken);
+        EnsureOpen(attempt);
+        if (IsPastDeadline(attempt))
+        {
+            Close(attempt, AttemptState.Expired);
+            await db.SaveChangesAsync(cancellationToken);
+            throw new QuizAttemptException(LateMessage(attempt));
+        }
+        return attempt;
+    }
 
     private bool IsPastDeadline(QuizAttempt attempt) => attempt.Deadline is { } deadline && clock.GetUtcNow() > deadline + Grace;
 
