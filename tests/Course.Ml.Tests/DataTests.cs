@@ -272,3 +272,50 @@ public class DatasetReportTests
         Assert.Equal(new Dictionary<string, int> { ["LOC"] = 1, ["PER"] = 2 }, nerSplit.Labels);
     }
 }
+
+public sealed class FeatureCacheTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("course-feature-cache-").FullName;
+
+    private static Dataset Rows(params string[] texts) => new(texts.Select(t => new Row { ["text"] = t, ["label"] = "x" }).ToList());
+
+    [Fact]
+    public void Features_are_cached_by_dataset_content_and_recipe_and_read_back_identical()
+    {
+        var cache = new FeatureCache(_folder);
+        var calls = 0;
+        IReadOnlyList<Features> Featurize(Dataset d)
+        {
+            calls++;
+            return d.Select((row, i) => i == 0
+                ? Preprocessing.SequenceClassification(Tokenizers.Bert, row.Get<string>("text"), 1, 16)
+                : new Features([101, 7, 102], [1, 1, 1], null, Labels: [-100, 3, -100], StartPosition: 1, EndPosition: 2)).ToList();
+        }
+
+        var first = cache.GetOrCreate(Rows("good phone", "bad"), "recipe-a", Featurize);
+        var again = cache.GetOrCreate(Rows("good phone", "bad"), "recipe-a", Featurize);
+
+        Assert.Equal(1, calls);
+        Assert.Equal(first.Count, again.Count);
+        for (var i = 0; i < first.Count; i++)
+        {
+            Assert.Equal(first[i].InputIds, again[i].InputIds);
+            Assert.Equal(first[i].TokenTypeIds, again[i].TokenTypeIds);
+            Assert.Equal((first[i].Label, first[i].StartPosition, first[i].EndPosition), (again[i].Label, again[i].StartPosition, again[i].EndPosition));
+            Assert.Equal(first[i].Labels, again[i].Labels);
+        }
+
+        cache.GetOrCreate(Rows("good phone", "bad!"), "recipe-a", Featurize); // the data changed
+        cache.GetOrCreate(Rows("good phone", "bad"), "recipe-b", Featurize);  // the recipe changed
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public void The_fingerprint_follows_content_not_identity()
+    {
+        Assert.Equal(Rows("a", "b").Fingerprint, Rows("a", "b").Fingerprint);
+        Assert.NotEqual(Rows("a", "b").Fingerprint, Rows("b", "a").Fingerprint);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}

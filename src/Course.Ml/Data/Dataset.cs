@@ -37,11 +37,20 @@ public sealed record ClassLabel(IReadOnlyList<string> Names)
 public sealed class Dataset(IReadOnlyList<Row> rows) : IReadOnlyList<Row>
 {
     private readonly IReadOnlyList<Row> _rows = rows;
+    private string? _fingerprint;
 
     public int Count => _rows.Count;
     public Row this[int index] => _rows[index];
     public IEnumerator<Row> GetEnumerator() => _rows.GetEnumerator();
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>
+    /// HF's dataset fingerprint: a SHA-256 of the rows' content (keys, values, order), so anything derived
+    /// from the dataset can be cached under it and is recomputed exactly when the data changes.
+    /// </summary>
+    public string Fingerprint => _fingerprint ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_rows.Select(r => r.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .ToDictionary(kv => kv.Key, kv => kv.Value)))));
 
     public IReadOnlyList<string> ColumnNames => _rows.Count == 0 ? [] : _rows[0].Keys.ToList();
 

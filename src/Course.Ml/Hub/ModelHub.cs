@@ -47,6 +47,9 @@ public sealed partial class ModelHub(string root)
         return System.IO.Path.Combine(Root, id);
     }
 
+    /// <summary>Derived data kept beside the models (tokenized features), never listed as a model.</summary>
+    public string CachePath => System.IO.Path.Combine(Root, ".cache");
+
     public bool Contains(string id) => Directory.Exists(PathOf(id)) && Directory.EnumerateFiles(PathOf(id)).Any();
 
     /// <summary>
@@ -99,8 +102,10 @@ public sealed partial class ModelHub(string root)
         !Directory.Exists(Root)
             ? []
             : Directory.EnumerateDirectories(Root)
+                .Where(d => !System.IO.Path.GetFileName(d).StartsWith('.')) // .cache and other bookkeeping
                 .SelectMany(Directory.EnumerateDirectories)
-                .Where(d => !d.EndsWith(".importing", StringComparison.Ordinal) && Directory.EnumerateFiles(d).Any())
+                .Where(d => !d.EndsWith(".importing", StringComparison.Ordinal) && !d.EndsWith(".partial", StringComparison.Ordinal)
+                            && Directory.EnumerateFiles(d).Any())
                 .Select(d => System.IO.Path.GetRelativePath(Root, d).Replace('\\', '/'))
                 .Order(StringComparer.Ordinal);
 

@@ -72,8 +72,9 @@ public static class FineTuning
         string LabelOf(Row row) => Convert.ToString(row.GetValueOrDefault(labelColumn), CultureInfo.InvariantCulture)
             ?? throw new InvalidDataException($"a row has no '{labelColumn}' column");
         var labels = new ClassLabel(train.Concat(validation).Select(LabelOf).Distinct().Order(StringComparer.Ordinal).ToList());
-        List<Features> Featurize(Dataset data) => data.Select(row => Preprocessing.SequenceClassification(tokenizer,
-            row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength)).ToList();
+        IReadOnlyList<Features> Featurize(Dataset data) => Cache(hub).GetOrCreate(data,
+            $"text-classification|{Recipe(tokenizer, config)}|{textColumn}|{labelColumn}|{string.Join('\u001f', labels.Names)}",
+            d => d.Select(row => Preprocessing.SequenceClassification(tokenizer, row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength)).ToList());
 
         var (model, report) = AutoModelForSequenceClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
         using var _ = model;
@@ -113,8 +114,10 @@ public static class FineTuning
         var tags = train.Concat(validation).SelectMany(r => r.Get<string[]>(tagsColumn)).Distinct()
             .OrderBy(t => t == "O" ? "" : t, StringComparer.Ordinal).ToList();
         var labels = new ClassLabel(tags);
-        List<Features> Featurize(Dataset data) => data.Select(row => Preprocessing.TokenClassification(tokenizer,
-            row.Get<string[]>(tokensColumn), row.Get<string[]>(tagsColumn).Select(labels.StrToInt).ToList(), config.MaxSeqLength)).ToList();
+        IReadOnlyList<Features> Featurize(Dataset data) => Cache(hub).GetOrCreate(data,
+            $"token-classification|{Recipe(tokenizer, config)}|{tokensColumn}|{tagsColumn}|{string.Join('\u001f', labels.Names)}",
+            d => d.Select(row => Preprocessing.TokenClassification(tokenizer, row.Get<string[]>(tokensColumn),
+                row.Get<string[]>(tagsColumn).Select(labels.StrToInt).ToList(), config.MaxSeqLength)).ToList());
 
         var (model, report) = AutoModelForTokenClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
         using var _ = model;
@@ -265,6 +268,12 @@ public static class FineTuning
         return Finish(trainer, test is null ? null : () => trainer.Evaluate(Featurize(test), "test"),
             Perplexities, cancellationToken, model, model.Config, output, "fill-mask");
     }
+
+    private static FeatureCache Cache(ModelHub hub) => new(Path.Combine(hub.CachePath, "features"));
+
+    /// <summary>What tokenization depends on besides the data: the tokenizer (and its vocabulary) and the length limit.</summary>
+    private static string Recipe(PreTrainedTokenizer tokenizer, TrainingConfig config) =>
+        $"{tokenizer.NameOrPath}|{tokenizer.Algorithm}|{tokenizer.VocabSize}|{config.MaxSeqLength}";
 
     /// <summary>Per class (or entity type), as HF evaluate's seqeval reports per type: <c>{label}_precision</c>, …, <c>{label}_number</c>.</summary>
     private static void AddPerClass(Dictionary<string, double> metrics, IEnumerable<(string Label, double Precision, double Recall, double F1, int Number)> classes)
