@@ -66,7 +66,10 @@ public class GradingJourneyTests(SiteFixture site)
         Assert.Equal(200, train.Status);
         var csv = await student.Page.APIRequest.GetAsync(site.BaseUrl.TrimEnd('/') + "/instructor/gradebook.csv", new() { MaxRedirects = 0 });
         Assert.NotEqual(200, csv.Status);
-        await student.GoToAsync("/instructor/grading", interactive: false);
-        await Expect(student.Page.Locator("body")).Not.ToContainTextAsync("Gradebook");
+        foreach (var page in new[] { "/instructor/grading", "/instructor/people", "/instructor/content", "/instructor/people/someone/progress" })
+        {
+            await student.GoToAsync(page, interactive: false);
+            await Expect(student.Page.Locator("body")).ToContainTextAsync("Access denied");
+        }
     }
 }

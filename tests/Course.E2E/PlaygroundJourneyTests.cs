@@ -29,6 +29,8 @@ public class PlaygroundJourneyTests(SiteFixture site)
     {
         await using var visitor = await BrowserSession.OpenAsync(site);
         await visitor.GoToAsync($"/playground/inference?task={task}");
+        // The model card's widget examples are offered; the first fills the inputs.
+        await visitor.Page.Locator("[aria-label='Examples from the model card'] .mud-chip").First.ClickAsync();
 
         await visitor.Page.GetByTestId("inference-run").ClickAsync();
 

@@ -198,3 +198,20 @@ public class HubCardTests
         Assert.Contains(computed, i => i.Compute!.Text == "[PAD]" && i.NumericAnswer == 0);
     }
 }
+
+public class CardWidgetTests
+{
+    [Fact]
+    public void Demo_cards_carry_hub_widget_examples_that_read_back_with_their_contexts()
+    {
+        var qa = Course.Ml.Training.DemoModels.Find("course/minilm-qa")!;
+        var card = Course.Ml.Training.DemoModels.WithWidget("---\npipeline_tag: question-answering\nlanguage:\n  - en\n---\n\n# x\n", qa.Examples);
+
+        var parsed = HubCard.Parse(card, "README.md");
+
+        Assert.Equal(qa.Examples, parsed.WidgetExamples());
+        Assert.Equal(["en"], parsed.Values("language"));
+        Assert.Equal("question-answering", parsed.Value("pipeline_tag"));
+        Assert.Empty(HubCard.Parse("---\npipeline_tag: fill-mask\n---\n", "README.md").WidgetExamples());
+    }
+}

@@ -35,6 +35,8 @@ public static class TinyDemoModels
         PreTrainedBert.Save(model, config, folder);
         File.WriteAllText(Path.Combine(folder, "vocab.txt"), vocab);
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"tokenizer_class": "BertTokenizer", "do_lower_case": true, "model_max_length": 512}""");
-        File.WriteAllText(Path.Combine(folder, "README.md"), $"---\npipeline_tag: {task}\nlibrary_name: course-platform\nlanguage:\n  - en\n---\n\n# {id}\n\nA tiny random model for tests.\n");
+        File.WriteAllText(Path.Combine(folder, "README.md"), DemoModels.WithWidget(
+            $"---\npipeline_tag: {task}\nlibrary_name: course-platform\nlanguage:\n  - en\n---\n\n# {id}\n\nA tiny random model for tests.\n",
+            DemoModels.Find(id)!.Examples));
     }
 }

@@ -62,8 +62,19 @@ public sealed record HubCard(IReadOnlyDictionary<string, object?> Metadata, stri
 
     public static HubCard Load(string path) => File.Exists(path) ? Parse(File.ReadAllText(path), path) : Empty;
 
+    /// <summary>
+    /// The card's <c>widget:</c> examples, as the Hub shows them above its inference widget: each a
+    /// <c>text</c> and, for question answering, a <c>context</c>.
+    /// </summary>
+    public IReadOnlyList<(string Text, string? Context)> WidgetExamples() =>
+        Metadata.GetValueOrDefault("widget") is List<IReadOnlyDictionary<string, string?>> examples
+            ? examples.Where(e => e.GetValueOrDefault("text") is { Length: > 0 }).Select(e => (e["text"]!, e.GetValueOrDefault("context"))).ToList()
+            : [];
+
     private static object? Normalize(object? value) => value switch
     {
+        List<object> list when list.Any(v => v is Dictionary<object, object>) => list.OfType<Dictionary<object, object>>()
+            .Select(map => (IReadOnlyDictionary<string, string?>)map.ToDictionary(kv => kv.Key.ToString()!, kv => kv.Value?.ToString())).ToList(),
         List<object> list => list.Select(v => v?.ToString() ?? "").ToList(),
         Dictionary<object, object> map => map.ToDictionary(kv => kv.Key.ToString()!, kv => kv.Value?.ToString()),
         null => null,

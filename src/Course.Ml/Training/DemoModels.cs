@@ -9,7 +9,8 @@ namespace Course.Ml.Training;
 /// A model the lessons and playgrounds use, fine-tuned here from all-MiniLM-L6-v2 on the course's own datasets
 /// (<c>content/datasets</c>) by <c>./course models build-demos</c> or, in the background, by the site.
 /// </summary>
-public sealed record DemoModel(string Id, string Task, string Dataset, int MaxSeqLength, TrainingArgumentsFile Args, string Description);
+public sealed record DemoModel(string Id, string Task, string Dataset, int MaxSeqLength, TrainingArgumentsFile Args, string Description,
+    IReadOnlyList<(string Text, string? Context)> Examples);
 
 /// <summary>Progress of a demo build: which model, and the Trainer's step within it.</summary>
 public sealed record DemoBuildProgress(string Id, int Index, int Count, TrainerProgress? Step, string? Message);
@@ -25,16 +26,23 @@ public static class DemoModels
     [
         new("course/minilm-sentiment", "text-classification", "product-reviews", 128,
             new() { LearningRate = 5e-5, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
-            "Product-review sentiment: negative, neutral, positive."),
+            "Product-review sentiment: negative, neutral, positive.",
+            [("The battery lasts all week and the screen is gorgeous.", null), ("It stopped charging after two days and support never answered.", null),
+             ("It does the job. Nothing special, nothing bad.", null)]),
         new("course/minilm-ner", "token-classification", "course-ner", 128,
             new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 5, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
-            "Named entities: PER, ORG, LOC, MISC (IOB2)."),
+            "Named entities: PER, ORG, LOC, MISC (IOB2).",
+            [("Ada Lovelace worked with Charles Babbage in London on the Analytical Engine.", null),
+             ("Siemens opened a new research centre in Munich on Tuesday.", null)]),
         new("course/minilm-qa", "question-answering", "course-qa", 256,
             new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 4, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
-            "Extractive question answering (SQuAD-style)."),
+            "Extractive question answering (SQuAD-style).",
+            [("Where do corals get their colour?", "Most reef-building corals live in partnership with microscopic algae that grow inside their tissues. The algae provide the coral with sugars and give reefs their bright colours."),
+             ("How long do I have to return an item?", "You can return any item within 30 days of delivery for a full refund. Items must be unused and in their original packaging.")]),
         new("course/minilm-fill-mask", "fill-mask", "*", 64,
             new() { LearningRate = 4e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 8, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true, FreezeLayers = ["embeddings"] },
-            "Masked language model: the MLM head trained on the course's text."),
+            "Masked language model: the MLM head trained on the course's text.",
+            [("I drink a cup of [MASK] every morning.", null), ("The screen is bright and the sound is [MASK].", null)]),
     ];
 
     public static DemoModel? Find(string id) => All.FirstOrDefault(d => d.Id == id);
@@ -78,7 +86,7 @@ public static class DemoModels
             }
             var folder = hub.PathOf(staging);
             var card = Path.Combine(folder, "README.md");
-            File.WriteAllText(card, File.ReadAllText(card).Replace($"# {staging}", $"# {demo.Id}") + DemoSection(demo, metrics));
+            File.WriteAllText(card, WithWidget(File.ReadAllText(card).Replace($"# {staging}", $"# {demo.Id}"), demo.Examples) + DemoSection(demo, metrics));
             if (Directory.Exists(hub.PathOf(demo.Id)))
             {
                 Directory.Delete(hub.PathOf(demo.Id), recursive: true);
@@ -165,6 +173,15 @@ public static class DemoModels
         }
         log?.Report($"cloze: top-1 {top1}/{count}, top-5 {top5}/{count}");
         return new Dictionary<string, double> { ["cloze_top1"] = (double)top1 / count, ["cloze_top5"] = (double)top5 / count, ["cloze_sentences"] = count };
+    }
+
+    /// <summary>Adds the Hub's <c>widget:</c> examples to the card's front matter (the playground offers them).</summary>
+    public static string WithWidget(string card, IReadOnlyList<(string Text, string? Context)> examples)
+    {
+        static string Quoted(string value) => System.Text.Json.JsonSerializer.Serialize(value); // a JSON string is a valid YAML double-quoted scalar
+        var widget = "widget:\n" + string.Concat(examples.Select(e => $"  - text: {Quoted(e.Text)}\n" + (e.Context is null ? "" : $"    context: {Quoted(e.Context)}\n")));
+        var end = card.IndexOf("\n---", 4, StringComparison.Ordinal);
+        return card.StartsWith("---\n", StringComparison.Ordinal) && end > 0 ? card.Insert(end + 1, widget) : card;
     }
 
     private static string DemoSection(DemoModel demo, IReadOnlyDictionary<string, double> metrics) => $"""
