@@ -18,6 +18,11 @@ if (args is ["grading", .. var grading])
     await GradingThroughput.RunAsync(grading.Length > 0 ? int.Parse(grading[0]) : 100, grading.Length > 1 ? int.Parse(grading[1]) : 2);
     return;
 }
+if (args is ["profile", .. var profile])
+{
+    TrainingBenchmark.Profile(profile is [var n] ? int.Parse(n) : 10);
+    return;
+}
 if (args is ["gemm"])
 {
     TrainingBenchmark.Shapes();
