@@ -59,3 +59,33 @@ public class ContentRepositoryTests
         Assert.Contains(repository.Current.Errors, e => e.File == "module.yaml");
     }
 }
+
+public class ContentWatcherTests
+{
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_saved_lesson_appears_without_a_restart_and_a_broken_edit_keeps_the_last_good_version()
+    {
+        using var content = new TempContent();
+        var path = content.Write("topics/4.1-first/01-a.md", TempContent.Lesson("4.1", 1, "First", "Body"));
+        var repository = new ContentRepository(new CourseEnvironment(content.Root), Options.Create(new ContentOptions { Path = "." }),
+            NullLogger<ContentRepository>.Instance);
+        using var watcher = new ContentWatcher(repository, TimeSpan.FromMilliseconds(100));
+
+        content.Write("topics/4.1-first/02-b.md", TempContent.Lesson("4.1", 2, "Second", "New lesson"));
+        await WaitUntilAsync(() => repository.Current.FindLesson("4.1", "b") is not null);
+        Assert.Equal("Second", repository.Current.FindLesson("4.1", "b")?.Title);
+
+        content.Write(path, TempContent.Lesson("4.1", 1, "First, edited", "::: nope\nx\n:::\n"));
+        await WaitUntilAsync(() => repository.Current.Errors.Any());
+        Assert.Equal("First", repository.Current.FindLesson("4.1", "a")!.Title);
+        Assert.Contains("unknown directive 'nope'", repository.Current.Errors.Single().Message);
+    }
+}

@@ -7,6 +7,9 @@ public sealed class ContentOptions
 
     /// <summary>Folder holding module.yaml and topics/; relative to the repository root.</summary>
     public string Path { get; set; } = "content";
+
+    /// <summary>Reload content when its files change (hot reload), without restarting the site.</summary>
+    public bool Watch { get; set; } = true;
 }
 
 /// <summary>The <c>Data</c> section: runtime state that is never committed.</summary>

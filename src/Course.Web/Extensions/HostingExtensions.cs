@@ -98,6 +98,7 @@ public static class HostingExtensions
     public static void AddCourseContent(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ContentRepository>();
+        builder.Services.AddHostedService<ContentHotReload>();
         builder.Services.AddScoped<LessonProgressService>();
         builder.Services.AddScoped<QuizAttemptService>();
         builder.Services.AddScoped<ProgressDashboardService>();
