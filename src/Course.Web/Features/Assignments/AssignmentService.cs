@@ -35,11 +35,14 @@ public sealed class AssignmentService(
     public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey) =>
         queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder);
 
+    /// <summary>Rows of the assignment's public train split (read once per page, not per render).</summary>
+    public int TrainRows(Assignment assignment) =>
+        new Course.Ml.Hub.DatasetCatalog(DatasetsFolder).Show(assignment.Rules.Dataset!).Splits.GetValueOrDefault("train");
+
     /// <summary>Examples × epochs at the speed measured on this machine (Grading:ExamplesPerSecond).</summary>
-    public TimeSpan Estimate(Assignment assignment, double epochs)
+    public TimeSpan Estimate(Assignment assignment, int trainRows, double epochs)
     {
-        var rows = File.ReadLines(Path.Combine(DatasetsFolder, assignment.Rules.Dataset!, "train.jsonl")).Count(l => l.Trim().Length > 0);
-        var examples = Math.Min(rows, assignment.Rules.Limits.MaxTrainExamples) * epochs;
+        var examples = Math.Min(trainRows, assignment.Rules.Limits.MaxTrainExamples) * epochs;
         return TimeSpan.FromSeconds(examples / grading.Value.ExamplesPerSecond + 20);
     }
 
@@ -48,12 +51,6 @@ public sealed class AssignmentService(
         await using var db = await databases.CreateDbContextAsync();
         var rows = await db.Submissions.AsNoTracking().Where(s => s.UserId == userId && s.AssignmentId == assignmentId).ToListAsync();
         return rows.OrderByDescending(s => s.Id).ToList();
-    }
-
-    public async Task<Submission?> GetAsync(long id, string? userId)
-    {
-        await using var db = await databases.CreateDbContextAsync();
-        return await db.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && (userId == null || s.UserId == userId));
     }
 
     public Task<int?> PositionAsync(long id) => queue.PositionAsync(id);

@@ -12,7 +12,6 @@ public sealed class DemoBuildStatus
 
     public DemoBuildProgress? Current { get; private set; }
     public IReadOnlyList<string> Missing { get; private set; } = [];
-    public bool Running { get; private set; }
     public string? Error { get; private set; }
 
     public event Action? Changed;
@@ -20,7 +19,7 @@ public sealed class DemoBuildStatus
     /// <summary>A demo model still being built (or waiting to be): widgets say so instead of failing.</summary>
     public bool IsPending(string modelId) => Missing.Contains(modelId);
 
-    internal void Start(IReadOnlyList<string> missing) => Update(() => (Missing, Running, Error) = (missing, true, null));
+    internal void Start(IReadOnlyList<string> missing) => Update(() => (Missing, Error) = (missing, null));
 
     internal void Report(DemoBuildProgress progress) => Update(() =>
     {
@@ -31,7 +30,7 @@ public sealed class DemoBuildStatus
         }
     });
 
-    internal void Finish(string? error) => Update(() => (Running, Error) = (false, error));
+    internal void Finish(string? error) => Update(() => Error = error);
 
     private void Update(Action change)
     {
