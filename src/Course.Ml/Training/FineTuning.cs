@@ -25,6 +25,9 @@ public static class FineTuning
         var validation = Load(config.ValidationFile!);
         var test = config.TestFile is null ? null : Load(config.TestFile);
         var args = config.TrainingArgs.ToArguments();
+        // HF's set_seed before the model is built: the new head's initial weights follow the seed too, so the same
+        // configuration gives the same result (the grading receipt relies on it).
+        manual_seed(args.Seed);
         // Checkpoints go into the model's hub folder (HF: output_dir/checkpoint-N); without --output nothing is kept.
         var output = new Output(config, hub, outputId,
             outputId is not null ? hub.PathOf(outputId) : args.SaveStrategy != "no" ? Path.Combine(Path.GetTempPath(), $"course-train-{Guid.NewGuid():N}") : null);
