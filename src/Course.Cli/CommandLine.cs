@@ -145,7 +145,7 @@ public static class CommandLine
         return errors.Count == 0 ? 0 : 1;
     }
 
-    /// <summary>The content with quiz keys computed by the tokenizers (as the site computes them).</summary>
+    /// <summary>The content with every check the site and the editor make (<see cref="ContentChecks"/>).</summary>
     private static (ContentSnapshot? Snapshot, IReadOnlyList<ContentError> Errors, string Root) LoadContent(string? path)
     {
         var environment = CourseEnvironment.Discover();
@@ -155,12 +155,8 @@ public static class CommandLine
         var hidden = environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
         try
         {
-            var snapshot = ContentLoader.Load(root, new ContentLoadOptions(new TokenizerQuizKeys(hub).Compute, hidden,
-                [environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"))]));
-            // Each starter must pass its own assignment's rules (the full training schema, narrowed).
-            var starters = snapshot.Assignments.SelectMany(a => SubmissionRules.Check(a, File.ReadAllText(a.StarterPath),
-                Path.GetRelativePath(root, a.StarterPath).Replace('\\', '/'), Path.Combine(root, "datasets"), Path.GetDirectoryName(a.StarterPath)!).Errors);
-            return (snapshot, snapshot.Errors.Concat(starters).ToList(), root);
+            var snapshot = ContentLoader.Load(root, ContentChecks.Create(hub, hidden, [environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"))]));
+            return (snapshot, snapshot.Errors.ToList(), root);
         }
         catch (ContentException ex)
         {

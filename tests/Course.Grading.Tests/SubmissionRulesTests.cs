@@ -58,7 +58,7 @@ public sealed class AssignmentFolder : IDisposable
     }
 
     public AssignmentFile Load(string? hidden = null) =>
-        AssignmentLoader.Load(Content, "sentiment", hidden ?? Hidden, [Path.Combine(Root, "wwwroot")], _ => null);
+        AssignmentLoader.Load(new ContentFiles(Content), "sentiment", hidden ?? Hidden, [Path.Combine(Root, "wwwroot")], _ => null);
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

@@ -19,30 +19,31 @@ public static partial class AssignmentLoader
 
     /// <param name="hiddenRoot">Where hidden splits live (<c>Grading:HiddenDataPath</c>); null skips that check.</param>
     /// <param name="servedRoots">Folders the site serves files from; the hidden root must lie outside all of them.</param>
-    public static IReadOnlyList<AssignmentFile> LoadAll(string contentRoot, string? hiddenRoot, IReadOnlyList<string> servedRoots,
-        Func<string, string?> resolveLesson)
+    public static IReadOnlyList<AssignmentFile> LoadAll(ContentFiles content, string? hiddenRoot, IReadOnlyList<string> servedRoots,
+        Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null)
     {
-        var folder = Path.Combine(contentRoot, "assignments");
+        var folder = content.FullPath("assignments");
         if (!Directory.Exists(folder))
         {
             return [];
         }
         return Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
-            .Select(d => Load(contentRoot, Path.GetFileName(d), hiddenRoot, servedRoots, resolveLesson))
+            .Select(d => Load(content, Path.GetFileName(d), hiddenRoot, servedRoots, resolveLesson, checkWidget))
             .ToList();
     }
 
-    public static AssignmentFile Load(string contentRoot, string folderName, string? hiddenRoot, IReadOnlyList<string> servedRoots,
-        Func<string, string?> resolveLesson)
+    public static AssignmentFile Load(ContentFiles content, string folderName, string? hiddenRoot, IReadOnlyList<string> servedRoots,
+        Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null)
     {
         var source = $"assignments/{folderName}/assignment.md";
-        var path = Path.Combine(contentRoot, source);
+        var contentRoot = content.Root;
         var errors = new List<ContentError>();
-        if (!File.Exists(path))
+        if (!content.Exists(source))
         {
             return new AssignmentFile(source, null, [new ContentError(source, 1, "an assignment folder needs assignment.md (front matter + brief)")]);
         }
-        var rendered = LessonMarkdown.Render(File.ReadAllText(path), source, resolveLesson);
+        var text = content.ReadAllText(source);
+        var rendered = LessonMarkdown.Render(text, source, resolveLesson, checkWidget);
         errors.AddRange(rendered.Errors);
         if (rendered.FrontMatter is null)
         {
@@ -54,7 +55,7 @@ public static partial class AssignmentLoader
         {
             return new AssignmentFile(source, null, errors);
         }
-        var lines = File.ReadAllLines(path);
+        var lines = text.Split('\n');
         void Check(bool ok, string key, string message)
         {
             if (ok) return;
@@ -99,8 +100,8 @@ public static partial class AssignmentLoader
                 Check(!hidden.StartsWith(root, StringComparison.Ordinal), "hidden_split", $"the hidden split {hidden} lies inside {served}, which students can reach");
             }
         }
-        var starter = Path.Combine(contentRoot, "assignments", folderName, "starter.yaml");
-        Check(File.Exists(starter), "id", $"assignments/{folderName}/starter.yaml (the starter configuration) is missing");
+        var starter = content.FullPath($"assignments/{folderName}/starter.yaml");
+        Check(content.Exists($"assignments/{folderName}/starter.yaml"), "id", $"assignments/{folderName}/starter.yaml (the starter configuration) is missing");
         return new AssignmentFile(source, errors.Count == 0 ? new Assignment(rules, rendered.Html, source, starter) : null, errors);
     }
 }

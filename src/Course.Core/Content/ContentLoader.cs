@@ -59,7 +59,20 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
 /// What loading needs from the host: quiz keys computed by tokenizers, and where hidden test splits live
 /// (checked to exist and to lie outside every served folder). Without them those checks are skipped.
 /// </summary>
-public sealed record ContentLoadOptions(Func<ComputeSpec, double>? ComputeKey = null, string? HiddenDataPath = null, IReadOnlyList<string>? ServedRoots = null);
+public sealed record ContentLoadOptions(Func<ComputeSpec, double>? ComputeKey = null, string? HiddenDataPath = null, IReadOnlyList<string>? ServedRoots = null)
+{
+    /// <summary>Checks what a live widget names (models, tokenizers) exists; returns an error message or null.</summary>
+    public Func<Directive, string?>? CheckWidget { get; init; }
+
+    /// <summary>Checks an assignment's starter configuration against the training schema the grader narrows for it.</summary>
+    public StarterCheck? CheckStarter { get; init; }
+
+    /// <summary>Unsaved edits to judge as if they were on disk (content-relative path → text).</summary>
+    public IReadOnlyDictionary<string, string>? Overrides { get; init; }
+}
+
+/// <summary>Errors of a starter configuration (<paramref name="source"/> is its content-relative path).</summary>
+public delegate IReadOnlyList<ContentError> StarterCheck(Assignment assignment, string text, string source, string contentRoot);
 
 /// <summary>One quiz file's outcome: the quiz when it is valid, and its errors.</summary>
 public sealed record QuizFile(string SourcePath, Quiz? Quiz, IReadOnlyList<ContentError> Errors);
@@ -73,7 +86,8 @@ public static class ContentLoader
     public static ContentSnapshot Load(string contentRoot, ContentLoadOptions? options = null)
     {
         options ??= new ContentLoadOptions();
-        var module = LoadModule(contentRoot);
+        var content = new ContentFiles(contentRoot, options.Overrides);
+        var module = LoadModule(content);
         var moduleErrors = new List<ContentError>();
         var sources = new List<(Topic Topic, string Path, string Slug)>();
         foreach (var topic in module.Topics)
@@ -84,35 +98,40 @@ public static class ContentLoader
                 moduleErrors.Add(new ContentError(ModuleFileName, 1, $"topic {topic.Id}: folder topics/{topic.Folder} does not exist"));
                 continue;
             }
-            sources.AddRange(Directory.EnumerateFiles(folder, "*.md")
-                .Order(StringComparer.Ordinal)
-                .Select(f => (topic, $"topics/{topic.Folder}/{Path.GetFileName(f)}", LessonUrls.SlugFromFileName(f))));
+            sources.AddRange(content.List($"topics/{topic.Folder}", ".md").Select(f => (topic, f, LessonUrls.SlugFromFileName(f))));
         }
 
         var urls = sources.ToDictionary(s => s.Path, s => LessonUrls.For(s.Topic.Id, s.Slug), StringComparer.Ordinal);
         var files = sources
-            .Select(s => ReadLesson(contentRoot, s.Path, s.Topic, s.Slug, path => urls.GetValueOrDefault(path)))
+            .Select(s => ReadLesson(content, s.Path, s.Topic, s.Slug, path => urls.GetValueOrDefault(path), options.CheckWidget))
             .ToList();
         CheckUniqueOrder(files, moduleErrors);
         string? Resolve(string path) => urls.GetValueOrDefault(path);
         return new ContentSnapshot(module, files, moduleErrors)
         {
-            QuizFiles = LoadQuizzes(contentRoot, module, options.ComputeKey, Resolve),
-            AssignmentFiles = AssignmentLoader.LoadAll(contentRoot, options.HiddenDataPath, options.ServedRoots ?? [], Resolve),
+            QuizFiles = LoadQuizzes(content, module, options.ComputeKey, Resolve),
+            AssignmentFiles = AssignmentLoader.LoadAll(content, options.HiddenDataPath, options.ServedRoots ?? [], Resolve, options.CheckWidget)
+                .Select(f => WithStarterErrors(f, content, options.CheckStarter)).ToList(),
         };
     }
 
-    private static List<QuizFile> LoadQuizzes(string contentRoot, CourseModule module, Func<ComputeSpec, double>? computeKey, Func<string, string?> resolveLesson)
+    /// <summary>A starter that fails its assignment's rules is reported at its own lines; the assignment stays published.</summary>
+    private static AssignmentFile WithStarterErrors(AssignmentFile file, ContentFiles content, StarterCheck? check)
     {
-        var folder = Path.Combine(contentRoot, "quizzes");
-        if (!Directory.Exists(folder))
+        if (check is null || file.Assignment is not { } assignment)
         {
-            return [];
+            return file;
         }
-        var files = Directory.EnumerateFiles(folder, "*.md").Order(StringComparer.Ordinal).Select(path =>
+        var source = Path.GetRelativePath(content.Root, assignment.StarterPath).Replace('\\', '/');
+        var errors = check(assignment, content.ReadAllText(source), source, content.Root);
+        return errors.Count == 0 ? file : file with { Errors = [.. file.Errors, .. errors] };
+    }
+
+    private static List<QuizFile> LoadQuizzes(ContentFiles content, CourseModule module, Func<ComputeSpec, double>? computeKey, Func<string, string?> resolveLesson)
+    {
+        var files = content.List("quizzes", ".md").Select(source =>
         {
-            var source = $"quizzes/{Path.GetFileName(path)}";
-            var (quiz, errors) = QuizParser.Parse(File.ReadAllText(path), source, computeKey, resolveLesson);
+            var (quiz, errors) = QuizParser.Parse(content.ReadAllText(source), source, computeKey, resolveLesson);
             if (quiz is not null && quiz.Topic != "module" && module.FindTopic(quiz.Topic) is null)
             {
                 return new QuizFile(source, null, [new ContentError(source, 2, $"topic '{quiz.Topic}' is not in module.yaml (topics: {string.Join(", ", module.Topics.Select(t => t.Id))}, or \"module\")")]);
@@ -126,20 +145,21 @@ public static class ContentLoader
             : f).ToList();
     }
 
-    /// <summary>Parses and validates one lesson file (also what the authoring preview will call).</summary>
-    public static LessonFile ReadLesson(string contentRoot, string sourcePath, Topic topic, string slug, Func<string, string?> resolveLesson)
+    /// <summary>Parses and validates one lesson file.</summary>
+    private static LessonFile ReadLesson(ContentFiles content, string sourcePath, Topic topic, string slug, Func<string, string?> resolveLesson,
+        Func<Directive, string?>? checkWidget)
     {
         string markdown;
         try
         {
-            markdown = File.ReadAllText(Path.Combine(contentRoot, sourcePath));
+            markdown = content.ReadAllText(sourcePath);
         }
         catch (IOException ex)
         {
             return new LessonFile(sourcePath, null, [new ContentError(sourcePath, 1, $"cannot read: {ex.Message}")]);
         }
 
-        var rendered = LessonMarkdown.Render(markdown, sourcePath, resolveLesson);
+        var rendered = LessonMarkdown.Render(markdown, sourcePath, resolveLesson, checkWidget);
         var errors = new List<ContentError>(rendered.Errors);
         if (rendered.FrontMatter is null)
         {
@@ -172,15 +192,14 @@ public static class ContentLoader
         return new LessonFile(sourcePath, lesson, []);
     }
 
-    private static CourseModule LoadModule(string contentRoot)
+    private static CourseModule LoadModule(ContentFiles content)
     {
-        var path = Path.Combine(contentRoot, ModuleFileName);
-        if (!File.Exists(path))
+        if (!content.Exists(ModuleFileName))
         {
-            throw new ContentException([new ContentError(ModuleFileName, 1, $"not found in {contentRoot}")]);
+            throw new ContentException([new ContentError(ModuleFileName, 1, $"not found in {content.Root}")]);
         }
         var errors = new List<ContentError>();
-        var file = YamlFrontMatter.Read<ModuleFile>(File.ReadAllText(path), ModuleFileName, 1, errors);
+        var file = YamlFrontMatter.Read<ModuleFile>(content.ReadAllText(ModuleFileName), ModuleFileName, 1, errors);
         if (file is not null)
         {
             if (string.IsNullOrWhiteSpace(file.Title)) errors.Add(new(ModuleFileName, 1, "needs 'title'"));

@@ -1,5 +1,4 @@
 using Course.Core.Configuration;
-using Course.Core.Quizzes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,13 +17,13 @@ public sealed class ContentRepository
 
     private readonly ContentLoadOptions _loadOptions;
 
-    /// <param name="quizKeys">Computes quiz keys from tokenizers (registered by the host that has them).</param>
+    /// <param name="loadOptions">The checks the host can make (quiz keys, widgets, hidden splits, starters); none when absent.</param>
     public ContentRepository(CourseEnvironment environment, IOptions<ContentOptions> options, ILogger<ContentRepository> logger,
-        IQuizKeyResolver? quizKeys = null)
+        ContentLoadOptions? loadOptions = null)
     {
         _contentRoot = environment.Resolve(options.Value.Path);
         _logger = logger;
-        _loadOptions = new ContentLoadOptions(quizKeys is null ? null : quizKeys.Compute);
+        _loadOptions = loadOptions ?? new ContentLoadOptions();
         _current = new ContentSnapshot(new CourseModule("module", "Course content unavailable", 0, "", []), [], []);
         Reload();
     }
@@ -35,6 +34,13 @@ public sealed class ContentRepository
 
     /// <summary>Raised after <see cref="Reload"/> has published a new snapshot.</summary>
     public event Action? Changed;
+
+    /// <summary>
+    /// The module as it would load with <paramref name="edits"/> saved (content-relative path → text), with
+    /// every check the live content gets; nothing is published.
+    /// </summary>
+    public ContentSnapshot LoadWith(IReadOnlyDictionary<string, string> edits) =>
+        ContentLoader.Load(_contentRoot, _loadOptions with { Overrides = edits });
 
     public void Reload()
     {

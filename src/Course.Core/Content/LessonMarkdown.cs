@@ -36,9 +36,10 @@ public static class LessonMarkdown
     /// <summary>
     /// Renders <paramref name="markdown"/> read from <paramref name="file"/> (content-relative, '/' separators).
     /// <paramref name="resolveLesson"/> maps a content-relative .md path to its lesson URL, or null when
-    /// no such lesson exists (reported as a broken link).
+    /// no such lesson exists (reported as a broken link). <paramref name="checkWidget"/>, when the host has one,
+    /// says whether what a live widget names exists (an error message, or null).
     /// </summary>
-    public static RenderedMarkdown Render(string markdown, string file, Func<string, string?> resolveLesson)
+    public static RenderedMarkdown Render(string markdown, string file, Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null)
     {
         var errors = new List<ContentError>();
         var document = Markdown.Parse(markdown, Pipeline);
@@ -46,7 +47,7 @@ public static class LessonMarkdown
         var frontMatter = document.Descendants<YamlFrontMatterBlock>().FirstOrDefault();
         foreach (var container in document.Descendants<CustomContainer>())
         {
-            CheckDirective(container, file, errors);
+            CheckDirective(container, file, errors, checkWidget);
         }
         foreach (var link in document.Descendants<LinkInline>())
         {
@@ -75,7 +76,7 @@ public static class LessonMarkdown
             errors);
     }
 
-    private static void CheckDirective(CustomContainer container, string file, List<ContentError> errors)
+    private static void CheckDirective(CustomContainer container, string file, List<ContentError> errors, Func<Directive, string?>? checkWidget)
     {
         var line = container.Line + 1;
         if (container.Parent is CustomContainer)
@@ -95,6 +96,10 @@ public static class LessonMarkdown
         if (DirectiveSyntax.IsWidget(directive!) && container.Count > 0)
         {
             errors.Add(new ContentError(file, line, $"the '{directive!.Name}' widget takes no body: close it with ':::' on the next line"));
+        }
+        if (DirectiveSyntax.IsWidget(directive!) && checkWidget?.Invoke(directive!) is { } missing)
+        {
+            errors.Add(new ContentError(file, line, missing));
         }
         container.SetData(typeof(Directive), directive!);
     }

@@ -8,7 +8,7 @@ namespace Course.Ml.Quizzes;
 /// Keys of computed quiz items, from the same tokenizers the playground shows (so a student who checks the
 /// answer there gets the key): token counts with and without special tokens, a token's id, the vocabulary size.
 /// </summary>
-public sealed class TokenizerQuizKeys(ModelHub hub) : IQuizKeyResolver
+public sealed class TokenizerQuizKeys(ModelHub hub)
 {
     public double Compute(ComputeSpec spec)
     {

@@ -12,10 +12,8 @@ using Course.Web.Features.Assignments;
 using Course.Grading;
 using Course.Grading.Queue;
 using Course.Web.Features.Playgrounds;
-using Course.Core.Quizzes;
 using Course.Ml;
 using Course.Ml.Hub;
-using Course.Ml.Quizzes;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -110,7 +108,6 @@ public static class HostingExtensions
         builder.Services.AddOptions<MlOptions>().BindConfiguration(MlOptions.Section);
         builder.Services.AddSingleton(services => new ModelHub(
             services.GetRequiredService<CourseEnvironment>().Resolve(services.GetRequiredService<IOptions<MlOptions>>().Value.HubPath)));
-        builder.Services.AddSingleton<IQuizKeyResolver, TokenizerQuizKeys>();
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddHostedService<DemoModelBuilder>();
         builder.Services.AddOptions<PlaygroundOptions>().BindConfiguration(PlaygroundOptions.Section);
@@ -122,6 +119,15 @@ public static class HostingExtensions
     public static void AddCourseGrading(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section);
+        // The content repository (and the editor through it) makes every check `./course content validate` makes.
+        // Static files are served from the build output's wwwroot and, through the manifest, from the source one.
+        builder.Services.AddSingleton(services =>
+        {
+            var course = services.GetRequiredService<CourseEnvironment>();
+            return ContentChecks.Create(services.GetRequiredService<ModelHub>(),
+                course.Resolve(services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath),
+                [services.GetRequiredService<IWebHostEnvironment>().WebRootPath, course.Resolve(Path.Combine("src", "Course.Web", "wwwroot"))]);
+        });
         builder.Services.AddSingleton<SubmissionQueue>();
         builder.Services.AddScoped<AssignmentService>();
         builder.Services.AddHostedService<GradingWorkerSupervisor>();

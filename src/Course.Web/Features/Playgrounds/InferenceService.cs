@@ -38,13 +38,7 @@ public sealed record InferenceResult(object? Output, string Json, TimeSpan Elaps
 public sealed class InferenceService(ModelHub hub, DemoBuildStatus demos, IOptions<PlaygroundOptions> options) : IDisposable
 {
     /// <summary>The model each task uses unless a lesson or the student picks another.</summary>
-    public static readonly IReadOnlyDictionary<string, string> DemoModelFor = new Dictionary<string, string>
-    {
-        [Pipeline.TextClassification] = "course/minilm-sentiment",
-        [Pipeline.TokenClassification] = "course/minilm-ner",
-        [Pipeline.QuestionAnswering] = "course/minilm-qa",
-        [Pipeline.FillMask] = "course/minilm-fill-mask",
-    };
+    public static IReadOnlyDictionary<string, string> DemoModelFor => WidgetReferences.DemoModelFor;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

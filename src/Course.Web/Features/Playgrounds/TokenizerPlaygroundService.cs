@@ -1,4 +1,5 @@
 using Course.Ml.Hub;
+using Course.Ml.Pipelines;
 using Course.Ml.Tokenization;
 
 namespace Course.Web.Features.Playgrounds;
@@ -26,10 +27,10 @@ public sealed class TokenizerPlaygroundService(ModelHub hub)
 {
     public const int MaxCharacters = 5_000;
 
-    public const string DefaultTokenizer = "sentence-transformers/all-MiniLM-L6-v2";
+    public const string DefaultTokenizer = WidgetReferences.DefaultTokenizer;
 
-    /// <summary>The tokenizers students compare: WordPiece, byte-level BPE (two vocabularies) and SentencePiece.</summary>
-    public static IReadOnlyList<string> Available { get; } = [DefaultTokenizer, AutoTokenizer.Gpt2, AutoTokenizer.Cl100kBase, "course/sentencepiece-unigram"];
+    /// <summary>The tokenizers students compare (the list lesson widgets are validated against).</summary>
+    public static IReadOnlyList<string> Available => WidgetReferences.Tokenizers;
 
     /// <summary>A sentence with an emoji and a rare script: [UNK] for WordPiece, bytes for BPE, &lt;unk&gt; or pieces for SentencePiece.</summary>
     public const string OutOfVocabularyExample = "Tokenizers meet 🦜 parrots and Ελληνικά text.";
