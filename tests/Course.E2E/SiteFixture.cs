@@ -24,6 +24,8 @@ public sealed class SiteFixture : IAsyncLifetime
 
     public string DataPath { get; } = Directory.CreateTempSubdirectory("course-e2e-").FullName;
 
+    public string ContentPath => Path.Combine(DataPath, "content");
+
     public string BaseUrl { get; private set; } = "";
 
     public IBrowser Browser { get; private set; } = default!;
@@ -36,6 +38,8 @@ public sealed class SiteFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: run ./course test (it installs Debian's chromium) or apt-get install chromium.");
         }
+        // The authoring tests edit content in the browser: the site serves a copy, never the repository's files.
+        CopyFolder(Course.Core.Configuration.CourseEnvironment.Discover().Resolve("content"), ContentPath);
         // Playground tests run on tiny random models under the demo ids, not the full demo build.
         Course.Tests.Shared.TinyDemoModels.WriteTo(new Course.Ml.Hub.ModelHub(Path.Combine(DataPath, "hub")));
         StartSite();
@@ -61,6 +65,7 @@ public sealed class SiteFixture : IAsyncLifetime
             {
                 ["ConnectionStrings:Course"] = $"Data Source={Path.Combine(DataPath, "course.db")}",
                 ["Data:Path"] = DataPath,
+                ["Content:Path"] = ContentPath,
                 // Tokenizers for computed quiz keys install into a hub of this run; no demo models are built.
                 ["Ml:HubPath"] = Path.Combine(DataPath, "hub"),
                 ["Ml:BuildDemoModels"] = "false",
@@ -68,6 +73,16 @@ public sealed class SiteFixture : IAsyncLifetime
         _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
     }
 
     /// <summary>The first published lesson of the repository's content, whatever it is called today.</summary>

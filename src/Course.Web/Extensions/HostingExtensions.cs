@@ -1,3 +1,4 @@
+using Course.Core.Authoring;
 using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Data;
@@ -78,6 +79,13 @@ public static class HostingExtensions
         services.AddOptions<DataProtectionTokenProviderOptions>().Configure<IOptions<AccountOptions>>((tokens, accounts) =>
             tokens.TokenLifespan = TimeSpan.FromHours(accounts.Value.LinkLifetimeHours));
 
+        // A signed-in user without the role gets 403 (explained by the status page), not a redirect that hides it.
+        services.ConfigureApplicationCookie(options => options.Events.OnRedirectToAccessDenied = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        });
+
         // Keys on disk under data/, so sign-in cookies survive a restart of the site.
         services.AddDataProtection();
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(options =>
@@ -97,6 +105,7 @@ public static class HostingExtensions
     {
         builder.Services.AddSingleton<ContentRepository>();
         builder.Services.AddHostedService<ContentHotReload>();
+        builder.Services.AddSingleton<ContentEditor>();
         builder.Services.AddScoped<LessonProgressService>();
         builder.Services.AddScoped<QuizAttemptService>();
         builder.Services.AddScoped<ProgressDashboardService>();
@@ -149,7 +158,7 @@ public static class HostingExtensions
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
     }
 
