@@ -177,7 +177,7 @@ public static class CommandLine
         {
             ["lessons"] = snapshot.Module.Topics.ToDictionary(t => t.Id, t => snapshot.LessonsOf(t.Id).Count()),
             ["quiz_items"] = snapshot.Quizzes.Sum(q => q.Items.Count),
-            ["quiz_items_by_type"] = snapshot.Quizzes.SelectMany(q => q.Items).GroupBy(i => QuizTypeName(i.Type))
+            ["quiz_items_by_type"] = snapshot.Quizzes.SelectMany(q => q.Items).GroupBy(i => QuizParser.TypeName(i.Type))
                 .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             ["quizzes"] = snapshot.Quizzes.ToDictionary(q => q.Id, q => q.Items.Count),
             ["assignments"] = snapshot.Assignments.Select(a => a.Id).ToList(),
@@ -186,8 +186,6 @@ public static class CommandLine
         });
         return 0;
     }
-
-    private static string QuizTypeName(QuizItemType type) => type == QuizItemType.TrueFalse ? "true-false" : type.ToString().ToLowerInvariant();
 
     internal static void WriteResult(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
 

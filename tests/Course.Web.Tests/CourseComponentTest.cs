@@ -37,6 +37,7 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<LessonProgressService>();
         Services.AddScoped<Features.Quizzes.QuizAttemptService>();
         Services.AddScoped<Features.Quizzes.ProgressDashboardService>();
+        Services.AddScoped<Features.Statistics.CourseStatisticsService>();
         Authorization = AddAuthorization();
         // Last: touching the renderer freezes the service collection.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

@@ -38,6 +38,7 @@ public class NavigationTests : CourseComponentTest
         var nav = Render<NavMenu>();
         Assert.NotNull(nav.Find("a[href='instructor/people']"));
         Assert.NotNull(nav.Find("a[href='instructor/content']"));
+        Assert.NotNull(nav.Find("a[href='instructor/statistics']"));
     }
 
     [Fact]

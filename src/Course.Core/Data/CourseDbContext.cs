@@ -18,6 +18,10 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     public DbSet<Submission> Submissions => Set<Submission>();
     public DbSet<AssignmentExtension> AssignmentExtensions => Set<AssignmentExtension>();
 
+    /// <summary>Everyone without the Instructor role: the people the gradebook and the course statistics count.</summary>
+    public IQueryable<CourseUser> Students => Users.Where(u =>
+        !UserRoles.Any(ur => ur.UserId == u.Id && Roles.Any(r => r.Id == ur.RoleId && r.Name == CourseRoles.Instructor)));
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -420,7 +420,8 @@ public static partial class QuizParser
 
     private static string OptionId(int index) => ((char)('a' + index)).ToString();
 
-    private static string TypeName(QuizItemType type) => type == QuizItemType.TrueFalse ? "true-false" : type.ToString().ToLowerInvariant();
+    /// <summary>The type as authored after "## " (single, true-false, …).</summary>
+    public static string TypeName(QuizItemType type) => type == QuizItemType.TrueFalse ? "true-false" : type.ToString().ToLowerInvariant();
 
     private static string Shorten(string text) => text.Trim() is var t && t.Length > 60 ? t[..57] + "…" : text.Trim();
 }

@@ -109,6 +109,7 @@ public static class HostingExtensions
         builder.Services.AddScoped<LessonProgressService>();
         builder.Services.AddScoped<QuizAttemptService>();
         builder.Services.AddScoped<ProgressDashboardService>();
+        builder.Services.AddScoped<Features.Statistics.CourseStatisticsService>();
     }
 
     /// <summary>The local hub, tokenizer-computed quiz keys, and the background build of missing demo models.</summary>

@@ -122,16 +122,18 @@ public sealed class AssignmentService(
     {
         var snapshot = content.Current;
         await using var db = await databases.CreateDbContextAsync();
-        var instructorRole = await db.Roles.Where(r => r.Name == CourseRoles.Instructor).Select(r => r.Id).SingleOrDefaultAsync();
-        var students = await db.Users.Where(u => !db.UserRoles.Any(r => r.UserId == u.Id && r.RoleId == instructorRole))
-            .OrderBy(u => u.Email).Select(u => new { u.Id, u.Email }).ToListAsync();
+        var students = await db.Students.OrderBy(u => u.Email).Select(u => new { u.Id, u.Email }).ToListAsync();
         var attempts = await db.QuizAttempts.AsNoTracking().ToListAsync();
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.Status == SubmissionStatus.Succeeded || s.GradeOverride != null).ToListAsync();
         return students.Select(u => new GradebookRow(u.Id, u.Email ?? u.Id,
             snapshot.Quizzes.ToDictionary(q => q.Id, q => QuizAttemptService.GradeOf(q, attempts.Where(a => a.UserId == u.Id && a.QuizId == q.Id)) * 100),
-            snapshot.Assignments.ToDictionary(a => a.Id, a => submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id)
-                .Select(s => s.GradeOverride ?? s.Grade).Max()))).ToList();
+            snapshot.Assignments.ToDictionary(a => a.Id, a => GradeOf(submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id))))).ToList();
     }
+
+    /// <summary>The assignment grade from one student's submissions: the best graded one's points, an override winning (null before any).</summary>
+    public static double? GradeOf(IEnumerable<Submission> submissions) => submissions
+        .Where(s => s.Status == SubmissionStatus.Succeeded || s.GradeOverride != null)
+        .Select(s => s.GradeOverride ?? s.Grade).Max();
 
     public async Task<string> GradebookCsvAsync()
     {

@@ -244,9 +244,9 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
     private static string LateMessage(QuizAttempt attempt) =>
         $"Too late: the time limit ended at {attempt.Deadline:HH:mm:ss} UTC. The answers you saved before then were graded: {attempt.Points:0.##}/{attempt.MaxPoints:0.##}.";
 
-    private static Quiz PinnedQuiz(QuizAttempt attempt) => JsonSerializer.Deserialize<Quiz>(attempt.QuizJson, Json)!;
+    public static Quiz PinnedQuiz(QuizAttempt attempt) => JsonSerializer.Deserialize<Quiz>(attempt.QuizJson, Json)!;
 
-    private static IReadOnlyDictionary<int, QuizResponse> Answers(QuizAttempt attempt) =>
+    public static IReadOnlyDictionary<int, QuizResponse> Answers(QuizAttempt attempt) =>
         JsonSerializer.Deserialize<Dictionary<int, QuizResponse>>(attempt.AnswersJson, Json) ?? [];
 
     private static AttemptView View(QuizAttempt attempt)
