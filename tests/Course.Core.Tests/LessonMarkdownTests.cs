@@ -141,4 +141,17 @@ public class LessonSegmentsTests
         Assert.Contains("After.", segments[4].Html);
         Assert.Null(segments[4].Widget);
     }
+
+    [Fact]
+    public void Lessons_with_highlighted_code_render_alike_on_many_threads_at_once()
+    {
+        var markdown = string.Concat(Enumerable.Range(0, 40).Select(i => $"```python\nfrom transformers import AutoModel  # {i}\n" +
+            string.Concat(Enumerable.Repeat("model = AutoModel.from_pretrained(\"bert\", num_labels=2)  # a comment\n", 20)) + "```\n\n"));
+        var expected = LessonMarkdown.Render(markdown, "topics/x/a.md", _ => null).Html;
+
+        var results = new string[48];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => results[i] = LessonMarkdown.Render(markdown, "topics/x/a.md", _ => null).Html);
+
+        Assert.All(results, html => Assert.Equal(expected, html));
+    }
 }

@@ -12,6 +12,9 @@ public class AuthoringJourneyTests(SiteFixture site)
 {
     private const string Password = "Transformers-2026!";
 
+    /// <summary>A check loads the whole module; on a busy 2-core machine beside Chromium that can take seconds.</summary>
+    private static readonly LocatorAssertionsToContainTextOptions Checked = new() { Timeout = 30_000 };
+
     private ContentRepository Content => site.Services.GetRequiredService<ContentRepository>();
 
     [Fact]
@@ -24,8 +27,9 @@ public class AuthoringJourneyTests(SiteFixture site)
 
         await using var instructor = await SignInInstructorAsync();
         await instructor.GoToAsync($"/instructor/editor?file={Uri.EscapeDataString(lesson.SourcePath)}");
-        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors");
         var editor = instructor.Page.GetByTestId("editor-text");
+        await Expect(editor).ToBeEnabledAsync();
+        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors", Checked);
         var original = await editor.InputValueAsync();
         var edited = System.Text.RegularExpressions.Regex.Replace(original, "(?m)^title: .*$", $"title: \"{lesson.Title} (revised)\"")
             .Replace("\n## ", "\nA sentence added in the browser.\n\n## ");
@@ -33,11 +37,11 @@ public class AuthoringJourneyTests(SiteFixture site)
         await editor.FillAsync(edited);
 
         var preview = instructor.Page.GetByTestId("content-preview");
-        await Expect(preview.Locator("h2").First).ToHaveTextAsync($"{lesson.Title} (revised)");
+        await Expect(preview.Locator("h2").First).ToHaveTextAsync($"{lesson.Title} (revised)", new() { Timeout = 30_000 });
         await Expect(preview).ToContainTextAsync("A sentence added in the browser.");
-        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors");
+        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors", Checked);
         await instructor.Page.GetByTestId("editor-save").ClickAsync();
-        await Expect(instructor.Page.GetByTestId("editor-saved")).ToBeVisibleAsync();
+        await Expect(instructor.Page.GetByTestId("editor-saved")).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
         Assert.Equal(edited, File.ReadAllText(Path.Combine(site.ContentPath, lesson.SourcePath)));
         await Expect(student.Page.Locator("h1")).ToHaveTextAsync($"{lesson.Title} (revised)");
@@ -54,6 +58,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         await using var instructor = await SignInInstructorAsync();
         await instructor.GoToAsync($"/instructor/editor?file={Uri.EscapeDataString(quiz.SourcePath)}");
         await Expect(instructor.Page.GetByTestId("quiz-preview").Locator("h2")).ToHaveTextAsync(quiz.Title);
+        await Expect(instructor.Page.GetByTestId("editor-text")).ToBeEnabledAsync();
 
         var lines = onDisk.Split('\n').ToList();
         var firstItem = lines.FindIndex(l => l.StartsWith("## ", StringComparison.Ordinal));
@@ -62,7 +67,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         await instructor.Page.GetByTestId("editor-text").FillAsync(string.Join('\n', lines));
 
         var errors = instructor.Page.GetByTestId("editor-errors");
-        await Expect(errors).ToContainTextAsync($"line {firstItem + 1}: unknown item type 'essay'");
+        await Expect(errors).ToContainTextAsync($"line {firstItem + 1}: unknown item type 'essay'", Checked);
         await instructor.Page.GetByTestId("editor-save").ClickAsync();
         await Expect(errors).ToContainTextAsync($"line {firstItem + 1}");
         await Expect(instructor.Page.GetByTestId("editor-saved")).ToHaveCountAsync(0);
@@ -81,6 +86,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         var quiz = Content.Current.Quizzes.First(q => q.Items[0].Type == Course.Core.Quizzes.QuizItemType.Single);
         await using var instructor = await SignInInstructorAsync();
         await instructor.GoToAsync($"/instructor/editor?file={Uri.EscapeDataString(quiz.SourcePath)}");
+        await Expect(instructor.Page.GetByTestId("editor-text")).ToBeEnabledAsync();
         var preview = instructor.Page.GetByTestId("quiz-preview");
         var right = quiz.Items[0].Options.Single(o => o.Correct);
         await preview.Locator($"[data-item='{quiz.Items[0].Number}'] input[value='{right.Id}']").CheckAsync();
@@ -110,7 +116,7 @@ public class AuthoringJourneyTests(SiteFixture site)
             Assert.True(response.Status == 403, $"{route}: {response.Status}");
         }
         await student.GoToAsync("/instructor/editor", interactive: false);
-        await Expect(student.Page.Locator("h1")).ToHaveTextAsync("Access denied");
+        await Expect(student.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Access denied");
     }
 
     private async Task<BrowserSession> SignInInstructorAsync()

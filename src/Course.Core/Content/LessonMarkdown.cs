@@ -229,7 +229,9 @@ public static class LessonMarkdown
     /// </summary>
     private sealed class HighlightedCodeBlockRenderer : HtmlObjectRenderer<CodeBlock>
     {
-        private static readonly HtmlClassFormatter Formatter = new();
+        // ColorCode's formatter writes through one shared writer: one per thread, since lessons render concurrently
+        // (hot reload, the editor's checks, the validator).
+        private static readonly ThreadLocal<HtmlClassFormatter> Formatter = new(() => new HtmlClassFormatter());
 
         protected override void Write(HtmlRenderer renderer, CodeBlock block)
         {
@@ -251,7 +253,7 @@ public static class LessonMarkdown
             renderer.Write('>');
             if (language is not null)
             {
-                renderer.Write(Formatter.GetHtmlString(code, language));
+                renderer.Write(Formatter.Value!.GetHtmlString(code, language));
             }
             else
             {

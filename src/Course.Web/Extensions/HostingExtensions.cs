@@ -136,7 +136,8 @@ public static class HostingExtensions
             var course = services.GetRequiredService<CourseEnvironment>();
             return ContentChecks.Create(services.GetRequiredService<ModelHub>(),
                 course.Resolve(services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath),
-                [services.GetRequiredService<IWebHostEnvironment>().WebRootPath, course.Resolve(Path.Combine("src", "Course.Web", "wwwroot"))]);
+                new[] { services.GetRequiredService<IWebHostEnvironment>().WebRootPath, course.Resolve(Path.Combine("src", "Course.Web", "wwwroot")) }
+                    .Where(p => !string.IsNullOrEmpty(p)).ToList()); // WebRootPath is null where the output has no wwwroot
         });
         builder.Services.AddSingleton<SubmissionQueue>();
         builder.Services.AddScoped<AssignmentService>();
@@ -145,7 +146,9 @@ public static class HostingExtensions
 
     public static void AddCourseUi(this WebApplicationBuilder builder)
     {
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // The content editor sends a whole file per input event; SignalR's 32 KB default would drop the circuit on a long lesson.
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(options => options.MaximumReceiveMessageSize = 1024 * 1024);
         builder.Services.AddMudServices();
         // Behind a reverse proxy on the same host (see README), X-Forwarded-For/Proto are trusted from loopback only.
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
@@ -160,6 +163,9 @@ public static class HostingExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+        // Explicitly after the status pages, so a 403 from authorization is re-executed into its explanation.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
     }
 
