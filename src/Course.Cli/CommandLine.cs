@@ -33,6 +33,10 @@ public static class CommandLine
           backup [--output FILE]      write a consistent copy of the database
           content validate [PATH]     check the course content; errors as file:line: message
           content stats               lessons per topic, quiz items by type, assignments, dataset split sizes
+          content export-gift QUIZ_FILE_OR_ID [--output FILE]
+                                      the quiz as Moodle GIFT (stdout or FILE); what GIFT cannot hold is reported on stderr
+          content import-gift FILE.gift --output content/quizzes/NAME.md [--id ID] [--topic TOPIC] [--force]
+                                      a GIFT file as quiz Markdown, written only if it validates; skipped questions reported
           tokenize --model ID [--pair TEXT] [--max-length N] [--truncation longest_first|only_first|only_second]
                    [--padding longest|max_length] [--stride N] [--return-overflowing-tokens] [--no-special-tokens] TEXT
                                       input_ids, attention_mask, token_type_ids, offsets, … (ID: hub id, gpt2, cl100k_base)
@@ -68,6 +72,8 @@ public static class CommandLine
                 ["backup", .. var rest] => await BackupAsync(Options.Parse(rest, "output")),
                 ["content", "validate", .. var rest] => ValidateContent(rest),
                 ["content", "stats"] => ContentStats(),
+                ["content", "export-gift", .. var rest] => Gift().Export(rest),
+                ["content", "import-gift", .. var rest] => Gift().Import(rest),
                 ["tokenize", .. var rest] => Ml().Tokenize(rest),
                 ["predict", .. var rest] => Ml().Predict(rest),
                 ["evaluate", .. var rest] => EvaluateCommand.Run(rest),
@@ -98,6 +104,12 @@ public static class CommandLine
     {
         var environment = CourseEnvironment.Discover();
         return new GradingCommands(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
+    }
+
+    private static GiftCommands Gift()
+    {
+        var environment = CourseEnvironment.Discover();
+        return new GiftCommands(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
     }
 
     private static MlCommands Ml()

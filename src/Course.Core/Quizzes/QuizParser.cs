@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,10 +27,13 @@ public sealed class QuizFrontMatter
 /// <c>## type: prompt</c> heading with its stem, options (<c>- [x]</c> with indented <c>&gt;</c> feedback),
 /// numbered steps, <c>key: value</c> lines and a closing <c>explanation:</c>. Every problem is reported at its
 /// line; text goes through the lessons' Markdown pipeline. Computed keys are resolved by the caller's tokenizers.
+/// Two stages: <see cref="ReadSource"/> splits the file into its Markdown parts (kept for converters such as GIFT),
+/// then <see cref="Parse"/> checks and renders them.
 /// </summary>
 public static partial class QuizParser
 {
-    private static readonly string[] Keys = ["answer", "tolerance", "accept", "pattern", "case_sensitive", "compute", "tokenizer", "text", "points", "feedback", "explanation"];
+    /// <summary>The <c>key: value</c> names an item may use, in the order <see cref="QuizSourceWriter"/> writes them.</summary>
+    public static readonly IReadOnlyList<string> Keys = ["answer", "tolerance", "accept", "pattern", "case_sensitive", "compute", "tokenizer", "text", "points", "feedback", "explanation"];
 
     public static readonly IReadOnlyList<string> ComputeFunctions = ["token_count", "input_ids_length", "token_id", "vocab_size"];
 
@@ -56,28 +60,56 @@ public static partial class QuizParser
         Func<ComputeSpec, double>? computeKey = null, Func<string, string?>? resolveLesson = null)
     {
         var errors = new List<ContentError>();
+        var source = ReadSource(text, file, errors);
+        if (source is null)
+        {
+            return (null, errors);
+        }
+        var grading = CheckFrontMatter(source.Front, file, errors);
+        var context = new Context(file, errors, computeKey, resolveLesson ?? (_ => null));
+        var intro = context.Html(source.Intro, source.IntroLine, inline: false);
+        var items = source.Items.Select((item, i) => Build(context, i + 1, item)).ToList();
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+        var front = source.Front;
+        var version = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return (new Quiz(front.Id!, front.Title!, front.Topic!, front.Attempts, grading,
+            front.TimeLimit is { } minutes ? TimeSpan.FromMinutes(minutes) : null, front.Shuffle, intro, items, file, version), errors);
+    }
+
+    /// <summary>
+    /// The file's structure with every part as written (Markdown, raw key values), without rendering or the checks
+    /// of <see cref="Parse"/>: errors are only those of the structure itself. Null when the front matter is unreadable.
+    /// </summary>
+    public static (QuizSource? Source, IReadOnlyList<ContentError> Errors) ReadSource(string text, string file)
+    {
+        var errors = new List<ContentError>();
+        return (ReadSource(text, file, errors), errors);
+    }
+
+    private static QuizSource? ReadSource(string text, string file, List<ContentError> errors)
+    {
         var lines = text.Replace("\r\n", "\n").Split('\n');
         var end = lines.Length > 0 && lines[0].TrimEnd() == "---" ? Array.FindIndex(lines, 1, l => l.TrimEnd() == "---") : -1;
         if (end < 0)
         {
             errors.Add(new ContentError(file, 1, "a quiz starts with YAML front matter between two '---' lines (id, title, topic, attempts, grading)"));
-            return (null, errors);
+            return null;
         }
         var front = YamlFrontMatter.Read<QuizFrontMatter>(string.Join('\n', lines[1..end]), file, 2, errors);
         if (front is null)
         {
-            return (null, errors);
+            return null;
         }
-        var grading = CheckFrontMatter(front, file, errors);
-
-        var context = new Context(file, errors, computeKey, resolveLesson ?? (_ => null));
+        var context = new Context(file, errors, null, _ => null);
         var starts = ItemStarts(lines, end + 1);
-        var intro = context.Html(string.Join('\n', lines[(end + 1)..(starts.Count > 0 ? starts[0] : lines.Length)]), end + 2, inline: false);
-        var items = new List<QuizItem>();
+        var intro = string.Join('\n', lines[(end + 1)..(starts.Count > 0 ? starts[0] : lines.Length)]);
+        var items = new List<QuizItemSource>();
         for (var i = 0; i < starts.Count; i++)
         {
-            var stop = i + 1 < starts.Count ? starts[i + 1] : lines.Length;
-            if (ParseItem(context, items.Count + 1, lines, starts[i], stop) is { } item)
+            if (ReadItem(context, lines, starts[i], i + 1 < starts.Count ? starts[i + 1] : lines.Length) is { } item)
             {
                 items.Add(item);
             }
@@ -86,13 +118,7 @@ public static partial class QuizParser
         {
             errors.Add(new ContentError(file, end + 2, "the quiz has no items: start each with a heading '## single: Your question?'"));
         }
-        if (errors.Count > 0)
-        {
-            return (null, errors);
-        }
-        var version = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-        return (new Quiz(front.Id!, front.Title!, front.Topic!, front.Attempts, grading,
-            front.TimeLimit is { } minutes ? TimeSpan.FromMinutes(minutes) : null, front.Shuffle, intro, items, file, version), errors);
+        return new QuizSource(front, intro, end + 2, items);
     }
 
     private static GradingPolicy CheckFrontMatter(QuizFrontMatter front, string file, List<ContentError> errors)
@@ -101,7 +127,7 @@ public static partial class QuizParser
         {
             if (!ok) errors.Add(new ContentError(file, 2, message));
         }
-        Check(front.Id is not null && IdPattern().IsMatch(front.Id), $"id must be lowercase letters, digits and '-', not '{front.Id}'");
+        Check(IsId(front.Id), $"id must be lowercase letters, digits and '-', not '{front.Id}'");
         Check(!string.IsNullOrWhiteSpace(front.Title), "title is required");
         Check(!string.IsNullOrWhiteSpace(front.Topic), "topic is required: a topic id from module.yaml, or \"module\"");
         Check(front.Attempts is >= 0 and <= 100, $"attempts must be 0 (unlimited) to 100, not {front.Attempts}");
@@ -151,19 +177,8 @@ public static partial class QuizParser
         }
     }
 
-    private sealed class Draft
+    private static QuizItemSource? ReadItem(Context context, string[] lines, int start, int stop)
     {
-        public readonly List<string> Stem = [];
-        public readonly List<(string Text, bool Correct, List<string> Feedback, int Line)> Options = [];
-        public readonly List<(string Text, int Line)> Steps = [];
-        public readonly Dictionary<string, List<(string Value, int Line)>> Keys = [];
-        public readonly List<string> Explanation = [];
-        public int ExplanationLine;
-    }
-
-    private static QuizItem? ParseItem(Context context, int number, string[] lines, int start, int stop)
-    {
-        var errorsBefore = context.Errors.Count;
         var heading = ItemHeading().Match(lines[start]);
         var line = start + 1;
         if (!heading.Success || heading.Groups[2].Value.Trim().Length == 0)
@@ -184,36 +199,41 @@ public static partial class QuizParser
             return null;
         }
 
-        var draft = new Draft();
+        var stem = new List<string>();
+        var options = new List<(string Text, bool Correct, List<string> Feedback, int Line)>();
+        var steps = new List<SourceLine>();
+        var keys = new Dictionary<string, IReadOnlyList<SourceLine>>();
+        var explanation = new List<string>();
+        var explanationLine = 0;
         var inStem = true;
         var fenced = false;
         for (var i = start + 1; i < stop; i++)
         {
             var text = lines[i];
-            if (draft.ExplanationLine > 0)
+            if (explanationLine > 0)
             {
-                draft.Explanation.Add(text);
+                explanation.Add(text);
                 continue;
             }
             if (fenced || IsFence(text))
             {
                 fenced ^= IsFence(text);
-                if (inStem) draft.Stem.Add(text);
+                if (inStem) stem.Add(text);
                 else context.Error(i + 1, "code belongs in the stem (before the options) or in the explanation");
                 continue;
             }
             if (OptionLine().Match(text) is { Success: true } option)
             {
-                draft.Options.Add((option.Groups[2].Value.Trim(), option.Groups[1].Value != " ", [], i + 1));
+                options.Add((option.Groups[2].Value.Trim(), option.Groups[1].Value != " ", [], i + 1));
                 inStem = false;
             }
-            else if (FeedbackLine().Match(text) is { Success: true } feedback && draft.Options.Count > 0 && !inStem)
+            else if (FeedbackLine().Match(text) is { Success: true } feedback && options.Count > 0 && !inStem)
             {
-                draft.Options[^1].Feedback.Add(feedback.Groups[1].Value);
+                options[^1].Feedback.Add(feedback.Groups[1].Value);
             }
             else if (type == QuizItemType.Ordering && StepLine().Match(text) is { Success: true } step)
             {
-                draft.Steps.Add((step.Groups[1].Value.Trim(), i + 1));
+                steps.Add(new SourceLine(step.Groups[1].Value.Trim(), i + 1));
                 inStem = false;
             }
             else if (KeyLine().Match(text) is { Success: true } key && Keys.Contains(key.Groups[1].Value))
@@ -221,38 +241,39 @@ public static partial class QuizParser
                 var (name, value) = (key.Groups[1].Value, key.Groups[2].Value.Trim());
                 if (name == "explanation")
                 {
-                    draft.ExplanationLine = i + 1;
-                    draft.Explanation.Add(value);
+                    explanationLine = i + 1;
+                    explanation.Add(value);
                 }
                 else
                 {
-                    (draft.Keys.TryGetValue(name, out var values) ? values : draft.Keys[name] = []).Add((value, i + 1));
+                    keys[name] = [.. keys.GetValueOrDefault(name) ?? [], new SourceLine(value, i + 1)];
                 }
                 inStem = false;
             }
             else if (inStem)
             {
-                draft.Stem.Add(text);
+                stem.Add(text);
             }
             else if (text.Trim().Length > 0)
             {
                 context.Error(i + 1, $"unexpected text after the answers: '{Shorten(text)}' (stem paragraphs go before the options; feedback lines are indented '  > …')");
             }
         }
-
-        var item = Build(context, number, type, heading.Groups[2].Value.Trim(), draft, line);
-        return context.Errors.Count > errorsBefore ? null : item;
+        return new QuizItemSource(type, heading.Groups[2].Value.Trim(), string.Join('\n', stem).Trim(),
+            options.Select(o => new QuizOptionSource(o.Text, o.Correct, o.Feedback.Count == 0 ? null : string.Join('\n', o.Feedback), o.Line)).ToList(),
+            steps, keys, string.Join('\n', explanation), explanationLine, line);
     }
 
-    private static QuizItem? Build(Context context, int number, QuizItemType type, string prompt, Draft draft, int line)
+    private static QuizItem Build(Context context, int number, QuizItemSource source)
     {
+        var (type, line) = (source.Type, source.Line);
         string? Single(string key)
         {
-            if (!draft.Keys.TryGetValue(key, out var values)) return null;
+            if (!source.Keys.TryGetValue(key, out var values)) return null;
             if (values.Count > 1) context.Error(values[1].Line, $"'{key}' is given more than once");
-            return values[0].Value;
+            return values[0].Text;
         }
-        int LineOf(string key) => draft.Keys.TryGetValue(key, out var values) ? values[0].Line : line;
+        int LineOf(string key) => source.Keys.TryGetValue(key, out var values) ? values[0].Line : line;
 
         var allowed = type switch
         {
@@ -261,11 +282,11 @@ public static partial class QuizParser
             QuizItemType.Computed => ["compute", "tokenizer", "text", "feedback", "points"],
             _ => ["points"],
         };
-        foreach (var (key, values) in draft.Keys.Where(k => !allowed.Contains(k.Key)))
+        foreach (var (key, values) in source.Keys.Where(k => !allowed.Contains(k.Key)))
         {
             context.Error(values[0].Line, $"'{key}' does not apply to {TypeName(type)} items (allowed: {string.Join(", ", allowed.Append("explanation"))})");
         }
-        if (draft.ExplanationLine == 0 || string.Join('\n', draft.Explanation).Trim().Length == 0)
+        if (source.ExplanationLine == 0 || source.Explanation.Trim().Length == 0)
         {
             context.Error(line, "every item needs an 'explanation:' (shown after submitting)");
         }
@@ -279,21 +300,21 @@ public static partial class QuizParser
         var options = new List<QuizOption>();
         if (type is QuizItemType.Single or QuizItemType.Multiple or QuizItemType.TrueFalse)
         {
-            CheckOptions(context, type, draft, line);
-            options.AddRange(draft.Options.Select((o, i) => new QuizOption(OptionId(i), context.Html(o.Text, o.Line, inline: true), o.Correct,
-                o.Feedback.Count == 0 ? null : context.Html(string.Join('\n', o.Feedback), o.Line + 1, inline: true))));
+            CheckOptions(context, source);
+            options.AddRange(source.Options.Select((o, i) => new QuizOption(OptionId(i), context.Html(o.Text, o.Line, inline: true), o.Correct,
+                o.Feedback is null ? null : context.Html(o.Feedback, o.Line + 1, inline: true))));
         }
-        else if (draft.Options.Count > 0)
+        else if (source.Options.Count > 0)
         {
-            context.Error(draft.Options[0].Line, $"{TypeName(type)} items have no '- [ ]' options");
+            context.Error(source.Options[0].Line, $"{TypeName(type)} items have no '- [ ]' options");
         }
         if (type == QuizItemType.Ordering)
         {
-            if (draft.Steps.Count < 2)
+            if (source.Steps.Count < 2)
             {
                 context.Error(line, "an ordering item lists at least two steps as '1. …', '2. …' in the correct order");
             }
-            options.AddRange(draft.Steps.Select((s, i) => new QuizOption(OptionId(i), context.Html(s.Text, s.Line, inline: true), true, null)));
+            options.AddRange(source.Steps.Select((s, i) => new QuizOption(OptionId(i), context.Html(s.Text, s.Line, inline: true), true, null)));
         }
 
         double? answer = null;
@@ -320,8 +341,8 @@ public static partial class QuizParser
             }
         }
 
-        var accept = draft.Keys.GetValueOrDefault("accept")?.Select(a => a.Value).ToList() ?? [];
-        var patterns = draft.Keys.GetValueOrDefault("pattern")?.Select(a => a.Value).ToList() ?? [];
+        var accept = source.Values("accept");
+        var patterns = source.Values("pattern");
         var caseSensitive = false;
         if (type == QuizItemType.Text)
         {
@@ -329,7 +350,7 @@ public static partial class QuizParser
             {
                 context.Error(line, "a text item needs 'accept: value' and/or 'pattern: regex' lines, none empty");
             }
-            foreach (var (pattern, patternLine) in draft.Keys.GetValueOrDefault("pattern") ?? [])
+            foreach (var (pattern, patternLine) in source.Keys.GetValueOrDefault("pattern") ?? [])
             {
                 try
                 {
@@ -363,18 +384,19 @@ public static partial class QuizParser
             }
         }
 
-        var stem = string.Join('\n', draft.Stem).Trim();
-        var promptHtml = context.Html(prompt, line, inline: true) + (stem.Length > 0 ? "\n" + context.Html(stem, line + 1, inline: false) : "");
+        var stem = source.Stem;
+        var promptHtml = context.Html(source.Prompt, line, inline: true) + (stem.Length > 0 ? "\n" + context.Html(stem, line + 1, inline: false) : "");
         var feedbackText = Single("feedback");
         return new QuizItem(number, type, promptHtml, points, options, answer, tolerance, relative, accept, patterns, caseSensitive, compute,
             feedbackText is null ? null : context.Html(feedbackText, LineOf("feedback"), inline: true),
-            context.Html(string.Join('\n', draft.Explanation), Math.Max(1, draft.ExplanationLine), inline: false), line);
+            context.Html(source.Explanation, Math.Max(1, source.ExplanationLine), inline: false), line);
     }
 
-    private static void CheckOptions(Context context, QuizItemType type, Draft draft, int line)
+    private static void CheckOptions(Context context, QuizItemSource source)
     {
-        var correct = draft.Options.Count(o => o.Correct);
-        if (draft.Options.Count < 2)
+        var (type, line) = (source.Type, source.Line);
+        var correct = source.Options.Count(o => o.Correct);
+        if (source.Options.Count < 2)
         {
             context.Error(line, $"a {TypeName(type)} item needs at least two options '- [ ] …' / '- [x] …'");
         }
@@ -386,12 +408,12 @@ public static partial class QuizParser
         {
             context.Error(line, "a multiple item marks at least one option '- [x]'");
         }
-        if (type == QuizItemType.TrueFalse && (draft.Options.Count != 2
-            || !draft.Options.Select(o => o.Text.ToLowerInvariant()).Order().SequenceEqual(["false", "true"])))
+        if (type == QuizItemType.TrueFalse && (source.Options.Count != 2
+            || !source.Options.Select(o => o.Text.ToLowerInvariant()).Order().SequenceEqual(["false", "true"])))
         {
             context.Error(line, "a true-false item has exactly the options 'True' and 'False'");
         }
-        foreach (var duplicate in draft.Options.GroupBy(o => o.Text, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        foreach (var duplicate in source.Options.GroupBy(o => o.Text, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
         {
             context.Error(duplicate.ElementAt(1).Line, $"option '{Shorten(duplicate.Key)}' appears twice");
         }
@@ -420,7 +442,10 @@ public static partial class QuizParser
 
     private static string OptionId(int index) => ((char)('a' + index)).ToString();
 
-    /// <summary>The type as authored after "## " (single, true-false, …).</summary>
+    /// <summary>Whether <paramref name="id"/> is a valid quiz id: lowercase letters, digits and '-'.</summary>
+    public static bool IsId([NotNullWhen(true)] string? id) => id is not null && IdPattern().IsMatch(id);
+
+    /// <summary>The type as item headings write it: single, multiple, true-false, numeric, text, ordering, computed.</summary>
     public static string TypeName(QuizItemType type) => type == QuizItemType.TrueFalse ? "true-false" : type.ToString().ToLowerInvariant();
 
     private static string Shorten(string text) => text.Trim() is var t && t.Length > 60 ? t[..57] + "…" : text.Trim();
