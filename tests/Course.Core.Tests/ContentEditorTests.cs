@@ -154,6 +154,24 @@ public sealed class ContentEditorTests : IDisposable
         Assert.Equal([("??", "quizzes/quiz-b.md"), ("M", "topics/4.1-first/01-a.md")], changed.Files.OrderBy(f => f.Path, StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void A_quiz_exported_to_gift_imports_into_a_new_file_that_saves_with_the_same_items()
+    {
+        var export = _editor.ExportGift("quizzes/quiz-a.md");
+        Assert.Equal(1, export.Exported);
+        Assert.Contains("\t=`config.json`", export.Text);
+
+        var imported = _editor.ImportGift(export.Text, "quizzes/quiz_copy.md");
+        Assert.Equal(1, imported.Imported);
+        Assert.True(_editor.Save("quizzes/quiz_copy.md", imported.Markdown, null).Saved);
+
+        var (original, copy) = (_repository.Current.FindQuiz("quiz-a")!, _repository.Current.FindQuiz("quiz-copy")!);
+        Assert.Equal(original.Items.Select(i => (i.PromptHtml, i.ExplanationHtml)), copy.Items.Select(i => (i.PromptHtml, i.ExplanationHtml)));
+        Assert.Equal(original.Items[0].Options, copy.Items[0].Options);
+        Assert.Throws<ArgumentException>(() => _editor.ImportGift(export.Text, "quizzes/quiz-a.md"));
+        Assert.Throws<ArgumentException>(() => _editor.ExportGift("topics/4.1-first/01-a.md"));
+    }
+
     private void Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = _content.Root };

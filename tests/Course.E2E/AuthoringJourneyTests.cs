@@ -81,7 +81,7 @@ public class AuthoringJourneyTests(SiteFixture site)
     }
 
     [Fact]
-    public async Task The_quiz_preview_can_be_answered()
+    public async Task The_quiz_preview_can_be_answered_and_the_quiz_downloaded_as_gift()
     {
         var quiz = Content.Current.Quizzes.First(q => q.Items[0].Type == Course.Core.Quizzes.QuizItemType.Single);
         await using var instructor = await SignInInstructorAsync();
@@ -94,6 +94,10 @@ public class AuthoringJourneyTests(SiteFixture site)
 
         await Expect(preview.Locator($"[data-item='{quiz.Items[0].Number}'] .quiz-verdict-text")).ToHaveTextAsync("Correct");
         await Expect(instructor.Page.GetByTestId("preview-score")).ToContainTextAsync($"of {quiz.MaxPoints:0.##} points");
+
+        var gift = await instructor.Page.APIRequest.GetAsync(site.BaseUrl.TrimEnd('/') + await instructor.Page.GetByTestId("gift-export").GetAttributeAsync("href"));
+        Assert.Equal(200, gift.Status);
+        Assert.Contains($"// course: id={quiz.Id}", await gift.TextAsync());
     }
 
     /// <summary>Every route whose endpoint requires the instructor policy, found in the running site (new ones included).</summary>
@@ -107,6 +111,8 @@ public class AuthoringJourneyTests(SiteFixture site)
         Assert.Contains("/instructor/editor", routes);
         Assert.Contains("/instructor/content", routes);
         Assert.Contains("/instructor/gradebook.csv", routes);
+        Assert.Contains("/instructor/editor/export.gift", routes);
+        Assert.Contains("/instructor/statistics", routes);
 
         await using var student = await BrowserSession.OpenAsync(site);
         await student.RegisterAsync($"eve-{Guid.NewGuid():N}@example.com", Password);

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Course.Core.Configuration;
 using Course.Core.Content;
+using Course.Core.Quizzes.Gift;
 using Microsoft.Extensions.Options;
 
 namespace Course.Core.Authoring;
@@ -177,6 +178,30 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
         return File.ReadAllText(Path.Combine(HistoryRoot, path, id));
     }
 
+    /// <summary>The saved quiz at <paramref name="path"/> in Moodle's GIFT format, with what GIFT cannot express reported.</summary>
+    public GiftExport ExportGift(string path)
+    {
+        if (Require(path) != ContentFileKind.Quiz)
+        {
+            throw new ArgumentException($"only quizzes export to GIFT, not {path}");
+        }
+        return GiftExporter.Export(Open(path).Text, path, content.LoadOptions.ComputeKey);
+    }
+
+    /// <summary>
+    /// GIFT text as the quiz Markdown of a new file <paramref name="path"/>, its id taken from the file name (an id
+    /// carried by the GIFT would clash with the quiz it was exported from): nothing is written; the instructor reviews
+    /// it in the editor and saves it.
+    /// </summary>
+    public GiftImport ImportGift(string gift, string path)
+    {
+        if (Require(path) != ContentFileKind.Quiz || Open(path).Version is not null)
+        {
+            throw new ArgumentException($"import into a new quiz file: '{path}' {(KindOf(path) == ContentFileKind.Quiz ? "already exists" : "is not quizzes/<name>.md")}");
+        }
+        return GiftImporter.Import(gift, QuizIdFor(path));
+    }
+
     /// <summary>Files under content/ that differ from the last commit, for the instructor to commit.</summary>
     public ChangedFiles Changed()
     {
@@ -218,6 +243,11 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
             return ("", "git is not installed, so changed files cannot be listed");
         }
     }
+
+    private static string QuizIdFor(string path) => QuizIdCharacters().Replace(Path.GetFileNameWithoutExtension(path), "-").Trim('-');
+
+    [GeneratedRegex("[^a-z0-9-]+")]
+    private static partial Regex QuizIdCharacters();
 
     private static ContentFileKind Require(string path) => KindOf(path)
         ?? throw new ArgumentException($"'{path}' is not an editable content file (module.yaml, topics/<topic>/<name>.md, quizzes/<name>.md, assignments/<id>/assignment.md or starter.yaml)");

@@ -30,6 +30,9 @@ public sealed class ContentRepository
 
     public string ContentRoot => _contentRoot;
 
+    /// <summary>The checks this host makes when loading (quiz keys, widgets, hidden splits, starters).</summary>
+    public ContentLoadOptions LoadOptions => _loadOptions;
+
     public ContentSnapshot Current => _current;
 
     /// <summary>Raised after <see cref="Reload"/> has published a new snapshot.</summary>

@@ -10,6 +10,7 @@ using Course.Web.Features.Models;
 using Course.Web.Features.People;
 using Course.Web.Features.Quizzes;
 using Course.Web.Features.Assignments;
+using Course.Web.Features.Authoring;
 using Course.Grading;
 using Course.Grading.Queue;
 using Course.Web.Features.Playgrounds;
@@ -175,6 +176,7 @@ public static class HostingExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAccountEndpoints();
         app.MapAssignmentEndpoints();
+        app.MapAuthoringEndpoints();
     }
 }
 
