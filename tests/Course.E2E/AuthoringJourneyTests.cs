@@ -100,6 +100,19 @@ public class AuthoringJourneyTests(SiteFixture site)
         Assert.Contains($"// course: id={quiz.Id}", await gift.TextAsync());
     }
 
+    [Fact]
+    public async Task The_instructor_dashboard_shows_statistics_for_every_quiz_and_lesson()
+    {
+        await using var student = await BrowserSession.OpenAsync(site);
+        await student.RegisterAsync($"stat-{Guid.NewGuid():N}@example.com", Password);
+        await using var instructor = await SignInInstructorAsync();
+        await instructor.GoToAsync("/instructor/statistics");
+
+        await Expect(instructor.Page.Locator("h1")).ToHaveTextAsync("Course statistics");
+        await Expect(instructor.Page.GetByTestId("student-count")).ToContainTextAsync("student");
+        await Expect(instructor.Page.GetByTestId("lesson-completion")).ToContainTextAsync(Content.Current.Lessons[0].Title);
+    }
+
     /// <summary>Every route whose endpoint requires the instructor policy, found in the running site (new ones included).</summary>
     [Fact]
     public async Task A_student_gets_403_on_every_instructor_route()
