@@ -291,17 +291,19 @@ public class GiftTests
             "line 11 'Partial': skipped: partial credit (50% for 'BPE'; the course scores short answers 1 or 0)",
             "line 13 'Weights': weights 100%, 0%, 0% replaced by the course's partial credit: +1/1 per right option, −1/2 per wrong one",
             "line 15 'Note': skipped: a description (text without answers); only one before the first question becomes the introduction",
-            "line 17 'Bare': no general feedback (####) for the explanation every item needs: wrote a TODO to replace",
+            "line 17 'Bare': no general feedback (####): its 'explanation:' is left empty, and the quiz does not validate until you write one",
             "no id (no '// course: id=' comment and none given): using 'imported-quiz'",
             "no title (no '// course: title=' comment or $CATEGORY): using 'Imported quiz'",
             "no topic (no '// course: topic=' comment and none given): using 'module'",
         ], import.Report);
         Assert.Equal((3, 6), (import.Imported, import.Skipped));
-        var quiz = Parse(import.Markdown);
+        var (_, errors) = QuizParser.Parse(import.Markdown, "quizzes/test.md", FakeKey);
+        Assert.Equal("every item needs an 'explanation:' (shown after submitting)", Assert.Single(errors).Message);
+        var quiz = Parse(import.Markdown.Replace("explanation: \n", "explanation: Four.\n"));
         Assert.Equal((12.0, 2.0), (quiz.Items[0].NumericAnswer!.Value, quiz.Items[0].Tolerance));
         Assert.Equal([true, false, false], quiz.Items[1].Options.Select(o => o.Correct));
         Assert.Equal(QuizItemType.Multiple, quiz.Items[1].Type);
-        Assert.Equal($"<p>{GiftImporter.MissingExplanation}</p>", quiz.Items[2].ExplanationHtml);
+        Assert.Equal("<p>Four.</p>", quiz.Items[2].ExplanationHtml);
     }
 
     [Theory]

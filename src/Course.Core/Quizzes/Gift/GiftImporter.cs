@@ -13,9 +13,6 @@ namespace Course.Core.Quizzes.Gift;
 /// </summary>
 public static partial class GiftImporter
 {
-    /// <summary>Stands in for a missing general feedback, since every course item needs an explanation.</summary>
-    public const string MissingExplanation = "TODO: explain the answer (the GIFT question had no general feedback '####').";
-
     [GeneratedRegex(@"^\s*\[(html|moodle|plain|markdown)\]")]
     private static partial Regex FormatTag();
 
@@ -179,8 +176,9 @@ public static partial class GiftImporter
         ApplyComments(draft, block, notes);
         if (explanation.Length == 0)
         {
-            explanation = MissingExplanation;
-            notes.Add("no general feedback (####) for the explanation every item needs: wrote a TODO to replace");
+            // No placeholder text: an empty 'explanation:' fails validation at the item, so nothing reaches students
+            // until the instructor has written one.
+            notes.Add("no general feedback (####): its 'explanation:' is left empty, and the quiz does not validate until you write one");
         }
         state.Items.Add(new QuizItemSource(draft.Type, prompt, stem, draft.Options,
             [], draft.Keys.ToDictionary(k => k.Key, k => (IReadOnlyList<SourceLine>)k.Value), explanation, block.Lines[0].Line, block.Lines[0].Line));
