@@ -128,6 +128,12 @@ internal static class TrainingBenchmark
             ("linear 1024×1536 → 384", [1024, 1536], [384, 1536], (x, w) => nn.functional.linear(x, w)),
             ("3-D linear 16×64×384 → 1536", [16, 64, 384], [1536, 384], (x, w) => nn.functional.linear(x, w)),
             ("bmm 192×64×32 · 32×64", [192, 64, 32], [192, 32, 64], (x, y) => x.matmul(y)),
+            // One 32-token request: libtorch's linear (weight as a transposed view) against InferenceLinear's
+            // contiguous pre-transposed weight.
+            ("linear 32×384 → 1536", [32, 384], [1536, 384], (x, w) => nn.functional.linear(x, w)),
+            ("mm 32×384 · 384×1536 (pre-transposed)", [32, 384], [384, 1536], (x, w) => x.mm(w)),
+            ("linear 32×1536 → 384", [32, 1536], [384, 1536], (x, w) => nn.functional.linear(x, w)),
+            ("mm 32×1536 · 1536×384 (pre-transposed)", [32, 1536], [1536, 384], (x, w) => x.mm(w)),
         })
         {
             Console.WriteLine($"{name}: fp32 {Gflops(ScalarType.Float32, a, b, op):0} GFLOP/s, bf16 {Gflops(ScalarType.BFloat16, a, b, op):0} GFLOP/s");
@@ -140,8 +146,8 @@ internal static class TrainingBenchmark
         using var b = randn(shapeB).to(dtype);
         using var probe = op(a, b);
         var flops = 2.0 * probe.numel() * shapeA[^1];
-        for (var i = 0; i < 3; i++) op(a, b).Dispose();
-        const int runs = 20;
+        var runs = (int)Math.Clamp(4e10 / flops, 20, 2000); // ~20 s of work at any size
+        for (var i = 0; i < Math.Max(3, runs / 10); i++) op(a, b).Dispose();
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < runs; i++) op(a, b).Dispose();
         return flops * runs / watch.Elapsed.TotalSeconds / 1e9;

@@ -231,22 +231,24 @@ public sealed class BertHeadTests : IDisposable
         Assert.Equal(Run(other), Run(model));
         Assert.NotEqual(before, Run(model));
 
-        // A training-mode forward (e.g. a Trainer step) drops the stacked projection; eval rebuilds it.
+        // A training-mode forward (e.g. a Trainer step) drops every cached inference weight (the stacked Q/K/V
+        // projection, the transposed feed-forward and output matrices); eval rebuilds them from the new weights.
         model.train();
         using (no_grad())
         {
-            foreach (var (name, parameter) in model.named_parameters().Where(p => p.name.Contains("attention.self.query.weight")))
+            foreach (var (_, parameter) in model.named_parameters().Where(p => p.name.EndsWith(".weight") && p.name.Contains("encoder.")))
             {
-                parameter.add_(0.5f);
+                parameter.add_(0.05f);
             }
         }
         model.forward(ids).Dispose();
         model.eval();
         var afterTraining = Run(model);
-        model.train();
-        model.forward(ids).Dispose();
-        model.eval();
-        Assert.Equal(afterTraining, Run(model));
+        using var reloaded = new BertModel(Tiny);
+        reloaded.eval();
+        PreTrainedBert.LoadWeights(reloaded, model.named_parameters()
+            .Select(p => new Hub.NamedTensor(p.name, p.parameter.shape, p.parameter.detach().data<float>().ToArray())).ToList());
+        Assert.Equal(Run(reloaded), afterTraining);
         Assert.NotEqual(Run(other), afterTraining);
     }
 

@@ -82,10 +82,7 @@ public static class PreTrainedBert
                 used.Add(name);
             }
         }
-        foreach (var attention in model.modules().OfType<BertSelfAttention>())
-        {
-            attention.InvalidateFusedProjection();
-        }
+        InferenceLinear.InvalidateAll(model);
         return new LoadReport(parameters.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList(), unexpected);
     }
 

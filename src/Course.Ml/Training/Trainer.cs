@@ -262,10 +262,7 @@ public sealed class Trainer(
             }
         }
         DisposeBest();
-        foreach (var attention in model.modules().OfType<Models.Bert.BertSelfAttention>())
-        {
-            attention.InvalidateFusedProjection();
-        }
+        Models.InferenceLinear.InvalidateAll(model);
     }
 
     private void DisposeBest()

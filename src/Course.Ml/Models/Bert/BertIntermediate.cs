@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Bert;
 
 /// <summary>The feed-forward expansion with exact (erf) GELU (HF <c>BertIntermediate</c>).</summary>
-public sealed class BertIntermediate : nn.Module
+public sealed class BertIntermediate : nn.Module, IHasInferenceWeights
 {
     private readonly Linear dense;
+    private readonly InferenceLinear _inferenceDense;
 
     public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
     {
@@ -16,13 +17,25 @@ public sealed class BertIntermediate : nn.Module
             throw new NotSupportedException($"hidden_act '{config.HiddenAct}' is not supported; BERT checkpoints use 'gelu'.");
         }
         dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
+        _inferenceDense = InferenceLinear.Of(dense);
         RegisterComponents();
     }
 
     /// <returns>(B, T, intermediate_size)</returns>
     public Tensor forward(Tensor hidden)
     {
-        using var projected = Autocast.Linear(dense, hidden);
+        using var projected = _inferenceDense.Forward(dense, hidden, training);
         return nn.functional.gelu(projected);
+    }
+
+    public void InvalidateInferenceWeights() => _inferenceDense.Invalidate();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inferenceDense.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -9,9 +9,10 @@ namespace Course.Ml.Models.Bert;
 /// after the feed-forward expansion (HF <c>BertOutput</c>, input intermediate_size). HF keeps two identical
 /// classes; their state-dict keys come from the parent's field names, so one class serves both.
 /// </summary>
-public sealed class BertOutput : nn.Module
+public sealed class BertOutput : nn.Module, IHasInferenceWeights
 {
     private readonly Linear dense;
+    private readonly InferenceLinear _inferenceDense;
     private readonly LayerNorm LayerNorm;
     private readonly Dropout dropout;
 
@@ -20,12 +21,13 @@ public sealed class BertOutput : nn.Module
         dense = nn.Linear(inputSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm([config.HiddenSize], config.LayerNormEps);
         dropout = nn.Dropout(config.HiddenDropoutProb);
+        _inferenceDense = InferenceLinear.Of(dense);
         RegisterComponents();
     }
 
     public Tensor forward(Tensor input, Tensor residual)
     {
-        using var projected = Autocast.Linear(dense, input);
+        using var projected = _inferenceDense.Forward(dense, input, training);
         if (training)
         {
             using var dropped = dropout.forward(projected);
@@ -34,5 +36,16 @@ public sealed class BertOutput : nn.Module
         }
         using var sum = projected + residual;
         return LayerNorm.forward(sum);
+    }
+
+    public void InvalidateInferenceWeights() => _inferenceDense.Invalidate();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inferenceDense.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Bert;
 
 /// <summary>Multi-head scaled dot-product self-attention (HF <c>BertSelfAttention</c>).</summary>
-public sealed class BertSelfAttention : nn.Module
+public sealed class BertSelfAttention : nn.Module, IHasInferenceWeights
 {
     private readonly Linear query;
     private readonly Linear key;
@@ -14,13 +14,8 @@ public sealed class BertSelfAttention : nn.Module
     private readonly int _heads;
     private readonly int _headDim;
 
-    // Inference only: query (pre-scaled by 1/sqrt(head_dim)), key and value weights stacked into one (3H, H)
-    // projection: one GEMM and no division instead of three GEMMs and a division (at batch 1 the per-operation
-    // overhead dominates). Not registered, so state dicts keep HF's names; rebuilt from the live weights after
-    // any training step or weight load.
-    private Tensor? _fusedWeight;
-    private Tensor? _fusedBias;
-    private readonly Lock _fusing = new();
+    // Inference only: query, key and value stacked into one (H, 3H) projection, one GEMM instead of three.
+    private readonly InferenceLinear _stacked;
 
     public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
     {
@@ -30,6 +25,9 @@ public sealed class BertSelfAttention : nn.Module
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
         dropout = nn.Dropout(config.AttentionProbsDropoutProb);
+        _stacked = new InferenceLinear(() => (
+            cat([query.weight!, key.weight!, value.weight!], 0),
+            cat([query.bias!, key.bias!, value.bias!], 0)));
         RegisterComponents();
     }
 
@@ -40,25 +38,21 @@ public sealed class BertSelfAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], length = hidden.shape[1];
-        Tensor scores, v;
-        if (training)
+        if (!training && !Autocast.IsEnabled)
         {
-            InvalidateFusedProjection();
-            Tensor Heads(Linear projection) =>
-                Autocast.Linear(projection, hidden).view(batch, length, _heads, _headDim).transpose(1, 2); // (B, heads, T, D)
-            v = Heads(value);
-            scores = Autocast.Matmul(Heads(query), Heads(key).transpose(-1, -2)) / Math.Sqrt(_headDim); // (B, heads, T, T)
-        }
-        else
-        {
-            // One GEMM for Q, K and V; the 1/sqrt(head_dim) scale is already folded into the query rows.
-            EnsureFusedProjection();
-            var qkv = Autocast.Linear(hidden, _fusedWeight!, _fusedBias) // (B, T, 3H)
+            // One GEMM for Q, K and V, then libtorch's fused attention kernel (scale, mask, softmax and the
+            // weighted sum in one pass, no (B, heads, T, T) tensor).
+            var qkv = _stacked.Forward(hidden) // (B, T, 3H)
                 .view(batch, length, 3, _heads, _headDim).permute(2, 0, 3, 1, 4) // (3, B, heads, T, D)
                 .unbind(0);
-            v = qkv[2];
-            scores = Autocast.Matmul(qkv[0], qkv[1].transpose(-1, -2)); // (B, heads, T, T)
+            return nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attentionBias) // (B, heads, T, D)
+                .transpose(1, 2).reshape(batch, length, _heads * _headDim) // (B, T, H)
+                .MoveToOuterDisposeScope();
         }
+        _stacked.Invalidate();
+        Tensor Heads(Linear projection) =>
+            Autocast.Linear(projection, hidden).view(batch, length, _heads, _headDim).transpose(1, 2); // (B, heads, T, D)
+        var scores = Autocast.Matmul(Heads(query), Heads(key).transpose(-1, -2)) / Math.Sqrt(_headDim); // (B, heads, T, T)
         if (attentionBias is not null)
         {
             scores = scores + attentionBias;
@@ -68,43 +62,18 @@ public sealed class BertSelfAttention : nn.Module
         {
             probabilities = dropout.forward(probabilities);
         }
-        var context = Autocast.Matmul(probabilities, v) // (B, heads, T, D)
+        var context = Autocast.Matmul(probabilities, Heads(value)) // (B, heads, T, D)
             .transpose(1, 2).reshape(batch, length, _heads * _headDim); // (B, T, H)
         return context.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Drops the stacked inference projection; the next eval forward rebuilds it from the weights.</summary>
-    public void InvalidateFusedProjection()
-    {
-        lock (_fusing)
-        {
-            _fusedWeight?.Dispose();
-            _fusedBias?.Dispose();
-            (_fusedWeight, _fusedBias) = (null, null);
-        }
-    }
-
-    private void EnsureFusedProjection()
-    {
-        lock (_fusing)
-        {
-            if (_fusedWeight is not null)
-            {
-                return;
-            }
-            using var noGrad = no_grad();
-            using var scope = NewDisposeScope();
-            var scale = 1.0 / Math.Sqrt(_headDim);
-            _fusedBias = cat([query.bias! * scale, key.bias!, value.bias!], 0).DetachFromDisposeScope();
-            _fusedWeight = cat([query.weight! * scale, key.weight!, value.weight!], 0).DetachFromDisposeScope();
-        }
-    }
+    public void InvalidateInferenceWeights() => _stacked.Invalidate();
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            InvalidateFusedProjection();
+            _stacked.Dispose();
         }
         base.Dispose(disposing);
     }
