@@ -47,29 +47,34 @@ internal static class TrainingBenchmark
         {
             var data = Featurize(length);
             double? baseline = null;
-            foreach (var (bf16, grouped, frozen, batch) in new[] { (false, false, false, 16), (false, true, false, 16), (true, true, false, 16), (false, true, true, 16), (false, true, true, 32) })
+            foreach (var (bf16, grouped, frozen, layers, batch) in new[]
+            {
+                (false, false, false, 0, 16), (false, true, false, 0, 16), (true, true, false, 0, 16), (false, true, true, 0, 16), (false, true, true, 0, 32),
+                (false, true, true, 2, 16), (false, true, true, 3, 16),
+            })
             {
                 if (length is not null && grouped && (!bf16 || frozen))
                 {
                     continue; // grouping cannot change fixed-length batches
                 }
-                var rate = ExamplesPerSecond(imported, config, data, steps * 16 / batch, bf16, grouped && length is null, frozen, batch);
+                var rate = ExamplesPerSecond(imported, config, data, steps * 16 / batch, bf16, grouped && length is null, frozen, layers, batch);
                 baseline ??= rate;
-                var options = string.Join(" + ", new[] { grouped && length is null ? "group_by_length" : null, frozen ? "freeze_layers: [embeddings]" : null, batch != 16 ? $"batch {batch}" : null }
+                var freeze = frozen ? $"freeze_layers: [embeddings{(layers > 0 ? $", {layers}" : "")}]" : null;
+                var options = string.Join(" + ", new[] { grouped && length is null ? "group_by_length" : null, freeze, batch != 16 ? $"batch {batch}" : null }
                     .OfType<string>().DefaultIfEmpty("-"));
                 Console.WriteLine($"| {name} | {(bf16 ? "bf16" : "fp32")} | {options} | {rate:0.0} | {rate / baseline:0.00}× |");
             }
         }
     }
 
-    private static double ExamplesPerSecond(ImportedBert imported, Course.Ml.Models.Bert.BertConfig config, List<Features> data, int steps, bool bf16, bool grouped, bool frozenEmbeddings, int batchSize)
+    private static double ExamplesPerSecond(ImportedBert imported, Course.Ml.Models.Bert.BertConfig config, List<Features> data, int steps, bool bf16, bool grouped, bool frozenEmbeddings, int frozenLayers, int batchSize)
     {
         using var model = new BertForSequenceClassification(config);
         PreTrainedBert.LoadWeights(model, imported.Tensors);
         var args = new TrainingArguments
         {
             LearningRate = 5e-5, PerDeviceTrainBatchSize = batchSize, MaxSteps = steps, Bf16 = bf16, GroupByLength = grouped, LoggingSteps = 1000,
-            FreezeEmbeddings = frozenEmbeddings,
+            FreezeEmbeddings = frozenEmbeddings, FreezeEncoderLayers = frozenLayers,
         };
         // Three warm-up steps (allocator, oneDNN kernels) are not timed.
         new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args with { MaxSteps = 3 },
@@ -79,40 +84,50 @@ internal static class TrainingBenchmark
         return result["train_samples_per_second"];
     }
 
-    /// <summary>Where a training step's time goes (fixed length 64, batch 16): forward, backward, clipping, AdamW.</summary>
+    /// <summary>
+    /// Where a training step's time goes (fixed length 64, batch 16): forward, backward, clipping, and the
+    /// optimizer, TorchSharp's AdamW against the Trainer's FusedAdamW.
+    /// </summary>
     public static void Profile(int steps)
     {
         torch.set_num_threads(2);
         var imported = ((OnnxPackagedBert)PackagedModels.Find("sentence-transformers/all-MiniLM-L6-v2")!).ReadGraph();
         var config = imported.Config.WithLabels(["negative", "positive"]);
-        using var model = new BertForSequenceClassification(config);
-        PreTrainedBert.LoadWeights(model, imported.Tensors);
-        model.train();
-        var parameters = model.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, 5e-5);
-        var (forward, backward, clip, step) = (0.0, 0.0, 0.0, 0.0);
-        for (var i = 0; i < steps + 3; i++)
+        foreach (var fused in new[] { false, true })
         {
-            using var scope = NewDisposeScope();
-            var ids = randint(1000, 20000, [16, 64]);
-            var labels = randint(0, 2, [16]);
-            var watch = Stopwatch.StartNew();
-            using var output = model.forward(ids, null, null, labels);
-            var t1 = watch.Elapsed.TotalMilliseconds;
-            output.Loss!.backward();
-            var t2 = watch.Elapsed.TotalMilliseconds;
-            nn.utils.clip_grad_norm_(parameters, 1.0);
-            var t3 = watch.Elapsed.TotalMilliseconds;
-            optimizer.step();
-            optimizer.zero_grad();
-            var t4 = watch.Elapsed.TotalMilliseconds;
-            if (i >= 3)
+            using var model = new BertForSequenceClassification(config);
+            PreTrainedBert.LoadWeights(model, imported.Tensors);
+            model.train();
+            var parameters = model.parameters().ToList();
+            using var torchAdamW = fused ? null : optim.AdamW(parameters, 5e-5);
+            using var fusedAdamW = fused ? new FusedAdamW(parameters.Select(p => (p, 0.01)), 5e-5) : null;
+            var (forward, backward, clip, step) = (0.0, 0.0, 0.0, 0.0);
+            for (var i = 0; i < steps + 3; i++)
             {
-                (forward, backward, clip, step) = (forward + t1, backward + t2 - t1, clip + t3 - t2, step + t4 - t3);
+                using var scope = NewDisposeScope();
+                var ids = randint(1000, 20000, [16, 64]);
+                var labels = randint(0, 2, [16]);
+                var watch = Stopwatch.StartNew();
+                using var output = model.forward(ids, null, null, labels);
+                var t1 = watch.Elapsed.TotalMilliseconds;
+                output.Loss!.backward();
+                var t2 = watch.Elapsed.TotalMilliseconds;
+                nn.utils.clip_grad_norm_(parameters, 1.0);
+                var t3 = watch.Elapsed.TotalMilliseconds;
+                torchAdamW?.step();
+                torchAdamW?.zero_grad();
+                fusedAdamW?.Step();
+                fusedAdamW?.ZeroGrad();
+                var t4 = watch.Elapsed.TotalMilliseconds;
+                if (i >= 3)
+                {
+                    (forward, backward, clip, step) = (forward + t1, backward + t2 - t1, clip + t3 - t2, step + t4 - t3);
+                }
             }
+            var total = forward + backward + clip + step;
+            Console.WriteLine($"per step (ms): forward {forward / steps:0}, backward {backward / steps:0}, clip {clip / steps:0}, " +
+                $"{(fused ? "FusedAdamW" : "torch AdamW")}+zero_grad {step / steps:0}; {16 * steps / total * 1000:0.0} examples/s");
         }
-        var total = forward + backward + clip + step;
-        Console.WriteLine($"per step (ms): forward {forward / steps:0}, backward {backward / steps:0}, clip {clip / steps:0}, AdamW+zero_grad {step / steps:0}; {16 * steps / total * 1000:0.0} examples/s");
     }
 
     private static double MatmulGflops(ScalarType dtype) => Gflops(dtype, [1024, 1024], [1024, 1024], (a, b) => a.matmul(b));

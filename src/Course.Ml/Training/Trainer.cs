@@ -75,11 +75,7 @@ public sealed class Trainer(
 
         var parameters = Trainable();
         static bool NoDecay(string name) => name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("LayerNorm.", StringComparison.Ordinal);
-        using var optimizer = optim.AdamW(
-        [
-            new AdamW.ParamGroup(parameters.Where(p => !NoDecay(p.name)).Select(p => p.parameter), new AdamW.Options { LearningRate = args.LearningRate, weight_decay = args.WeightDecay }),
-            new AdamW.ParamGroup(parameters.Where(p => NoDecay(p.name)).Select(p => p.parameter), new AdamW.Options { LearningRate = args.LearningRate, weight_decay = 0 }),
-        ], args.LearningRate);
+        using var optimizer = new FusedAdamW(parameters.Select(p => (p.parameter, NoDecay(p.name) ? 0 : args.WeightDecay)), args.LearningRate);
 
         var stopwatch = Stopwatch.StartNew();
         var (step, micro, seen, epoch) = (0, 0, 0, 0);
@@ -127,16 +123,13 @@ public sealed class Trainer(
                 }
 
                 lr = args.LearningRate * LearningRateSchedule.Factor(args.LrSchedulerType, step, warmup, totalSteps);
-                foreach (var group in optimizer.ParamGroups)
-                {
-                    group.LearningRate = lr;
-                }
+                optimizer.LearningRate = lr;
                 if (args.MaxGradNorm > 0)
                 {
                     nn.utils.clip_grad_norm_(parameters.Select(p => p.parameter), args.MaxGradNorm);
                 }
-                optimizer.step();
-                optimizer.zero_grad();
+                optimizer.Step();
+                optimizer.ZeroGrad();
                 step++;
 
                 if (step % args.LoggingSteps == 0 || step == totalSteps)

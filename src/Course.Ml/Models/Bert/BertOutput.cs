@@ -14,13 +14,13 @@ public sealed class BertOutput : nn.Module, IHasInferenceWeights
     private readonly Linear dense;
     private readonly InferenceLinear _inferenceDense;
     private readonly LayerNorm LayerNorm;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
 
     public BertOutput(BertConfig config, int inputSize) : base(nameof(BertOutput))
     {
         dense = nn.Linear(inputSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm([config.HiddenSize], config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         _inferenceDense = InferenceLinear.Of(dense);
         RegisterComponents();
     }

@@ -10,7 +10,7 @@ public sealed class BertSelfAttention : nn.Module, IHasInferenceWeights
     private readonly Linear query;
     private readonly Linear key;
     private readonly Linear value;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private readonly int _heads;
     private readonly int _headDim;
 
@@ -24,7 +24,7 @@ public sealed class BertSelfAttention : nn.Module, IHasInferenceWeights
         query = nn.Linear(config.HiddenSize, config.HiddenSize);
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
-        dropout = nn.Dropout(config.AttentionProbsDropoutProb);
+        dropout = new FastDropout(config.AttentionProbsDropoutProb);
         _stacked = new InferenceLinear(() => (
             cat([query.weight!, key.weight!, value.weight!], 0),
             cat([query.bias!, key.bias!, value.bias!], 0)));

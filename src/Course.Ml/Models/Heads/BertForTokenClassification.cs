@@ -9,14 +9,14 @@ namespace Course.Ml.Models.Heads;
 public sealed class BertForTokenClassification : nn.Module
 {
     private readonly BertModel bert;
-    private readonly Dropout dropout;
+    private readonly FastDropout dropout;
     private readonly Linear classifier;
 
     public BertForTokenClassification(BertConfig config) : base(nameof(BertForTokenClassification))
     {
         Config = config;
         bert = new BertModel(config, addPoolingLayer: false);
-        dropout = nn.Dropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
+        dropout = new FastDropout(config.ClassifierDropout ?? config.HiddenDropoutProb);
         classifier = nn.Linear(config.HiddenSize, config.NumLabels);
         RegisterComponents();
     }

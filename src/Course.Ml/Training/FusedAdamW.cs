@@ -1,0 +1,148 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Training;
+
+/// <summary>
+/// <c>torch.optim.AdamW</c>'s update (decoupled weight decay, bias-corrected moments, the same order of
+/// operations) done in one pass over each parameter's memory. TorchSharp's AdamW issues five tensor operations
+/// per parameter, each a full pass over memory with temporaries; on this 2-core machine that was a fifth of a
+/// MiniLM training step (docs/benchmarks.md). Work is split into fixed chunks updated in parallel; every element
+/// is computed independently, so results do not depend on the thread count. Parameters elsewhere than in CPU
+/// float32 memory (a CUDA deployment) go to <c>torch.optim.AdamW</c> with the same settings.
+/// </summary>
+public sealed class FusedAdamW : IDisposable
+{
+    private const int Chunk = 1 << 16;
+    private readonly Group[] _groups;
+    private readonly (int Group, int Start, int End)[] _work;
+    private readonly double _beta1;
+    private readonly double _beta2;
+    private readonly double _eps;
+    private readonly AdamW? _fallback;
+
+    /// <param name="groups">Parameters with their weight decay (HF: none on biases and LayerNorm weights).</param>
+    public FusedAdamW(IEnumerable<(Parameter Parameter, double WeightDecay)> groups, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        var list = groups.ToList();
+        (_learningRate, _beta1, _beta2, _eps) = (learningRate, beta1, beta2, eps);
+        if (list.Any(g => g.Parameter.device_type != DeviceType.CPU || g.Parameter.dtype != ScalarType.Float32 || !g.Parameter.is_contiguous()))
+        {
+            _fallback = optim.AdamW(list.GroupBy(g => g.WeightDecay).Select(d => new AdamW.ParamGroup(d.Select(g => g.Parameter),
+                new AdamW.Options { LearningRate = learningRate, weight_decay = d.Key, beta1 = beta1, beta2 = beta2, eps = eps })), learningRate);
+            (_groups, _work) = ([], []);
+            return;
+        }
+        _groups = list.Select(g => new Group(g.Parameter, g.WeightDecay, new float[checked((int)g.Parameter.numel())], new float[g.Parameter.numel()])).ToArray();
+        _work = _groups.SelectMany((g, i) => Enumerable.Range(0, (g.M.Length + Chunk - 1) / Chunk)
+            .Select(c => (i, c * Chunk, Math.Min(g.M.Length, (c + 1) * Chunk)))).ToArray();
+    }
+
+    private double _learningRate;
+
+    public double LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            _learningRate = value;
+            foreach (var group in _fallback?.ParamGroups ?? [])
+            {
+                group.LearningRate = value;
+            }
+        }
+    }
+
+    public void Step()
+    {
+        if (_fallback is not null)
+        {
+            _fallback.step();
+            return;
+        }
+        var (beta1, beta2, eps) = ((float)_beta1, (float)_beta2, (float)_eps);
+        var gradients = _groups.Select(g => g.Parameter.grad is { } grad ? grad.contiguous() : null).ToArray();
+        for (var i = 0; i < _groups.Length; i++)
+        {
+            _groups[i].Steps += gradients[i] is null ? 0 : 1; // as PyTorch: each parameter counts its own steps
+        }
+        try
+        {
+            Parallel.For(0, _work.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, torch.get_num_threads()) }, w =>
+            {
+                var (index, start, end) = _work[w];
+                if (gradients[index] is not { } gradient)
+                {
+                    return; // no gradient this step (e.g. an unused head): PyTorch skips the parameter too
+                }
+                var group = _groups[index];
+                var decay = (float)(1 - LearningRate * group.WeightDecay);
+                var stepSize = (float)(LearningRate / (1 - Math.Pow(_beta1, group.Steps)));
+                var correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(_beta2, group.Steps));
+                Update(MemoryMarshal.Cast<byte, float>(group.Parameter.bytes)[start..end], MemoryMarshal.Cast<byte, float>(gradient.bytes)[start..end],
+                    group.M.AsSpan(start..end), group.V.AsSpan(start..end), decay, beta1, beta2, stepSize, correction2Sqrt, eps);
+            });
+        }
+        finally
+        {
+            foreach (var gradient in gradients)
+            {
+                gradient?.Dispose();
+            }
+        }
+    }
+
+    public void ZeroGrad()
+    {
+        if (_fallback is not null)
+        {
+            _fallback.zero_grad();
+            return;
+        }
+        foreach (var group in _groups)
+        {
+            using var grad = group.Parameter.grad;
+            grad?.zero_();
+        }
+    }
+
+    /// <summary>w ← w·(1 − lr·λ); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε).</summary>
+    private static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+        float decay, float beta1, float beta2, float stepSize, float correction2Sqrt, float eps)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vw = MemoryMarshal.Cast<float, Vector<float>>(w);
+            var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
+            var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
+            var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+            for (var k = 0; k < vw.Length; k++)
+            {
+                var grad = vg[k];
+                var moment = vm[k] * beta1 + grad * (1 - beta1);
+                var square = vv[k] * beta2 + grad * grad * (1 - beta2);
+                (vm[k], vv[k]) = (moment, square);
+                vw[k] = vw[k] * decay - stepSize * moment / (Vector.SquareRoot(square) / correction2Sqrt + new Vector<float>(eps));
+            }
+            i = vw.Length * Vector<float>.Count;
+        }
+        for (; i < w.Length; i++)
+        {
+            var grad = g[i];
+            m[i] = m[i] * beta1 + grad * (1 - beta1);
+            v[i] = v[i] * beta2 + grad * grad * (1 - beta2);
+            w[i] = w[i] * decay - stepSize * m[i] / (MathF.Sqrt(v[i]) / correction2Sqrt + eps);
+        }
+    }
+
+    public void Dispose() => _fallback?.Dispose();
+
+    private sealed record Group(Parameter Parameter, double WeightDecay, float[] M, float[] V)
+    {
+        public int Steps { get; set; }
+    }
+}

@@ -1,0 +1,69 @@
+using Course.Ml.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Course.Ml.Tests;
+
+public sealed class FusedAdamWTests
+{
+    [Fact]
+    public void Updates_match_torch_optim_adamw_with_and_without_weight_decay()
+    {
+        // Shapes: several parallel chunks (70,001 elements, not a multiple of the vector width), a small matrix,
+        // and a bias that gets no gradient on the odd steps (PyTorch skips it then).
+        long[][] shapes = [[70_001], [7, 5], [3]];
+        double[] decays = [0.01, 0.01, 0.0];
+        manual_seed(3);
+        var initial = shapes.Select(s => randn(s)).ToArray();
+        var gradients = Enumerable.Range(0, 4).Select(_ => shapes.Select(s => randn(s)).ToArray()).ToArray();
+
+        Parameter[] Fresh() => initial.Select(t => new Parameter(t.clone())).ToArray();
+        var ours = Fresh();
+        var reference = Fresh();
+        using var fused = new FusedAdamW(ours.Select((p, i) => (p, decays[i])), 1e-3);
+        using var torchAdamW = optim.AdamW(
+        [
+            new AdamW.ParamGroup(reference.Take(2), new AdamW.Options { LearningRate = 1e-3, weight_decay = 0.01 }),
+            new AdamW.ParamGroup(reference.Skip(2), new AdamW.Options { LearningRate = 1e-3, weight_decay = 0.0 }),
+        ], 1e-3);
+
+        for (var step = 0; step < gradients.Length; step++)
+        {
+            var learningRate = 1e-3 * (step + 1); // a schedule: the rate changes between steps
+            fused.LearningRate = learningRate;
+            foreach (var group in torchAdamW.ParamGroups)
+            {
+                group.LearningRate = learningRate;
+            }
+            for (var i = 0; i < shapes.Length; i++)
+            {
+                var skip = i == 2 && step % 2 == 1;
+                ours[i].grad = skip ? null : gradients[step][i].clone();
+                reference[i].grad = skip ? null : gradients[step][i].clone();
+            }
+            fused.Step();
+            torchAdamW.step();
+        }
+
+        for (var i = 0; i < shapes.Length; i++)
+        {
+            Assert.False(ours[i].detach().eq(initial[i]).any().item<bool>()); // every weight moved
+            var difference = (ours[i].detach() - reference[i].detach()).abs().max().item<float>();
+            Assert.InRange(difference, 0, 1e-6);
+        }
+    }
+
+    [Fact]
+    public void ZeroGrad_clears_every_gradient()
+    {
+        var parameter = new Parameter(ones(4, 4));
+        using var optimizer = new FusedAdamW([(parameter, 0.0)], 0.1);
+        parameter.grad = full(4, 4, 2.0f);
+        optimizer.Step();
+        optimizer.ZeroGrad();
+
+        Assert.Equal(0f, parameter.grad!.abs().sum().item<float>());
+        Assert.True(parameter.detach().lt(1f).all().item<bool>()); // a positive gradient moved every weight down
+    }
+}
