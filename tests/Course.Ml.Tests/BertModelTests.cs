@@ -166,6 +166,25 @@ public sealed class BertHeadTests : IDisposable
     }
 
     [Fact]
+    public void A_new_masked_lm_bias_starts_at_the_log_unigram_probabilities_of_the_corpus()
+    {
+        using var model = new BertForMaskedLM(Tiny);
+        model.InitializeBiasFromUnigrams([.. Enumerable.Repeat(5, 1000), 6]);
+
+        var bias = model.named_parameters().Single(p => p.name == "cls.predictions.bias").parameter.detach().data<float>().ToArray();
+        var denominator = 1001.0 + Tiny.VocabSize; // add-one smoothing over the vocabulary
+        Assert.Equal(Math.Log(1001 / denominator), bias[5], 5);
+        Assert.Equal(Math.Log(2 / denominator), bias[6], 5);
+        Assert.Equal(Math.Log(1 / denominator), bias[7], 5);
+
+        // Before any training step the most likely prediction is the most frequent token, wherever the mask is.
+        model.eval();
+        using var ids = Ids([2, 4, 3]);
+        using var output = model.forward(ids);
+        Assert.Equal(5L, output.Logits[0, 1].argmax().item<long>());
+    }
+
+    [Fact]
     public void Save_and_load_round_trip_through_the_hub_with_identical_logits()
     {
         manual_seed(3);

@@ -258,8 +258,13 @@ public static class FineTuning
         var (model, report) = AutoModelForMaskedLM.FromPretrained(config.ModelNameOrPath!, hub, log);
         using var _ = model;
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
+        var trainFeatures = Featurize(train);
+        if (report.MissingKeys.Contains("cls.predictions.bias"))
+        {
+            model.InitializeBiasFromUnigrams(trainFeatures.SelectMany(f => f.InputIds).Where(id => !tokenizer.IsSpecial(id)));
+        }
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
-            Featurize(train), Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, seed: args.Seed), progress: progress,
+            trainFeatures, Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, seed: args.Seed), progress: progress,
             saveModel: output.Saver(model, model.Config, "fill-mask"), outputDir: output.Directory);
         static void Perplexities(Dictionary<string, double> metrics)
         {

@@ -24,6 +24,27 @@ public sealed class BertForMaskedLM : nn.Module
 
     public BertConfig Config { get; }
 
+    /// <summary>
+    /// Sets a new head's decoder bias (<c>cls.predictions.bias</c>, zeros in HF's initialisation) to the log
+    /// unigram probability of each token in <paramref name="tokenIds"/> (add-one smoothed): before any step the
+    /// head then predicts the corpus's word frequencies instead of a uniform guess, so the first epochs go into
+    /// context rather than into learning which words are common. Ours, for heads trained from scratch on little text.
+    /// </summary>
+    public void InitializeBiasFromUnigrams(IEnumerable<int> tokenIds)
+    {
+        var counts = new double[Config.VocabSize];
+        var total = 0L;
+        foreach (var id in tokenIds)
+        {
+            counts[id]++;
+            total++;
+        }
+        var logPrior = counts.Select(c => (float)Math.Log((c + 1) / (total + (double)Config.VocabSize))).ToArray();
+        using var noGrad = no_grad();
+        using var values = tensor(logPrior);
+        named_parameters().Single(p => p.name == "cls.predictions.bias").parameter.copy_(values);
+    }
+
     /// <param name="labels">(B, T) original ids at masked positions, -100 elsewhere.</param>
     /// <returns>Logits (B, T, vocab_size); with labels (N, vocab_size) for the N labelled positions in row-major order.</returns>
     public ModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, Tensor? labels = null)
