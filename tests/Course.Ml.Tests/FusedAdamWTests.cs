@@ -55,6 +55,23 @@ public sealed class FusedAdamWTests
     }
 
     [Fact]
+    public void Steps_leave_no_live_tensors_behind()
+    {
+        var parameter = new Parameter(ones(8, 8));
+        using var optimizer = new FusedAdamW([(parameter, 0.01)], 0.1);
+        parameter.grad = full(8, 8, 0.5f);
+        optimizer.Step();
+        var before = Tensor.TotalCount;
+        for (var i = 0; i < 20; i++)
+        {
+            optimizer.Step();
+            optimizer.ZeroGrad();
+        }
+
+        Assert.Equal(before, Tensor.TotalCount);
+    }
+
+    [Fact]
     public void ZeroGrad_clears_every_gradient()
     {
         var parameter = new Parameter(ones(4, 4));

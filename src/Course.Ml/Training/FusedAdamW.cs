@@ -23,6 +23,7 @@ public sealed class FusedAdamW : IDisposable
     private readonly double _beta2;
     private readonly double _eps;
     private readonly AdamW? _fallback;
+    private double _learningRate;
 
     /// <param name="groups">Parameters with their weight decay (HF: none on biases and LayerNorm weights).</param>
     public FusedAdamW(IEnumerable<(Parameter Parameter, double WeightDecay)> groups, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
@@ -40,8 +41,6 @@ public sealed class FusedAdamW : IDisposable
         _work = _groups.SelectMany((g, i) => Enumerable.Range(0, (g.M.Length + Chunk - 1) / Chunk)
             .Select(c => (i, c * Chunk, Math.Min(g.M.Length, (c + 1) * Chunk)))).ToArray();
     }
-
-    private double _learningRate;
 
     public double LearningRate
     {
@@ -64,7 +63,7 @@ public sealed class FusedAdamW : IDisposable
             return;
         }
         var (beta1, beta2, eps) = ((float)_beta1, (float)_beta2, (float)_eps);
-        var gradients = _groups.Select(g => g.Parameter.grad is { } grad ? grad.contiguous() : null).ToArray();
+        var gradients = _groups.Select(g => ContiguousGradient(g.Parameter)).ToArray();
         for (var i = 0; i < _groups.Length; i++)
         {
             _groups[i].Steps += gradients[i] is null ? 0 : 1; // as PyTorch: each parameter counts its own steps
@@ -95,6 +94,18 @@ public sealed class FusedAdamW : IDisposable
         }
     }
 
+    /// <summary>The gradient as one contiguous block (a handle of our own, disposed after the step), or null.</summary>
+    private static Tensor? ContiguousGradient(Parameter parameter)
+    {
+        var grad = parameter.grad;
+        var contiguous = grad?.contiguous();
+        if (!ReferenceEquals(contiguous, grad))
+        {
+            grad?.Dispose();
+        }
+        return contiguous;
+    }
+
     public void ZeroGrad()
     {
         if (_fallback is not null)
@@ -105,7 +116,7 @@ public sealed class FusedAdamW : IDisposable
         foreach (var group in _groups)
         {
             using var grad = group.Parameter.grad;
-            grad?.zero_();
+            using var zeroed = grad?.zero_(); // TorchSharp wraps the in-place result in a new handle
         }
     }
 
