@@ -7,8 +7,11 @@ namespace Course.Ml.Tests;
 
 public sealed class FusedAdamWTests
 {
-    [Fact]
-    public void Updates_match_torch_optim_adamw_with_and_without_weight_decay()
+    [Theory]
+    [InlineData(0.0)] // no clipping
+    [InlineData(1.0)] // the gradients' norms are ~270: clipped on every step
+    [InlineData(1e4)] // above the norm: clip_grad_norm_ leaves the gradients as they are
+    public void Updates_match_torch_clip_grad_norm_and_optim_adamw(double maxGradNorm)
     {
         // Shapes: several parallel chunks (70,001 elements, not a multiple of the vector width), a small matrix,
         // and a bias that gets no gradient on the odd steps (PyTorch skips it then).
@@ -16,7 +19,8 @@ public sealed class FusedAdamWTests
         double[] decays = [0.01, 0.01, 0.0];
         manual_seed(3);
         var initial = shapes.Select(s => randn(s)).ToArray();
-        var gradients = Enumerable.Range(0, 4).Select(_ => shapes.Select(s => randn(s)).ToArray()).ToArray();
+        // Scaled differently on each step, so clipping changes the moments and not only the update's scale.
+        var gradients = Enumerable.Range(0, 4).Select(step => shapes.Select(s => randn(s) * (1 + 3 * step)).ToArray()).ToArray();
 
         Parameter[] Fresh() => initial.Select(t => new Parameter(t.clone())).ToArray();
         var ours = Fresh();
@@ -42,7 +46,12 @@ public sealed class FusedAdamWTests
                 ours[i].grad = skip ? null : gradients[step][i].clone();
                 reference[i].grad = skip ? null : gradients[step][i].clone();
             }
-            fused.Step();
+            var norm = fused.Step(maxGradNorm);
+            if (maxGradNorm > 0)
+            {
+                var expected = nn.utils.clip_grad_norm_(reference, maxGradNorm);
+                Assert.InRange(Math.Abs(norm - expected), 0, 1e-4 * expected);
+            }
             torchAdamW.step();
         }
 
@@ -59,12 +68,18 @@ public sealed class FusedAdamWTests
     {
         var parameter = new Parameter(ones(8, 8));
         using var optimizer = new FusedAdamW([(parameter, 0.01)], 0.1);
-        parameter.grad = full(8, 8, 0.5f);
-        optimizer.Step();
+        void Backward()
+        {
+            using var gradient = full(8, 8, 0.5f);
+            parameter.grad = gradient;
+        }
+        Backward();
+        optimizer.Step(maxGradNorm: 1.0);
         var before = Tensor.TotalCount;
         for (var i = 0; i < 20; i++)
         {
-            optimizer.Step();
+            Backward();
+            optimizer.Step(maxGradNorm: 1.0);
             optimizer.ZeroGrad();
         }
 
@@ -72,7 +87,7 @@ public sealed class FusedAdamWTests
     }
 
     [Fact]
-    public void ZeroGrad_clears_every_gradient()
+    public void ZeroGrad_drops_every_gradient()
     {
         var parameter = new Parameter(ones(4, 4));
         using var optimizer = new FusedAdamW([(parameter, 0.0)], 0.1);
@@ -80,7 +95,7 @@ public sealed class FusedAdamWTests
         optimizer.Step();
         optimizer.ZeroGrad();
 
-        Assert.Equal(0f, parameter.grad!.abs().sum().item<float>());
+        Assert.Null(parameter.grad);
         Assert.True(parameter.detach().lt(1f).all().item<bool>()); // a positive gradient moved every weight down
     }
 }

@@ -23,6 +23,7 @@ public sealed class FusedAdamW : IDisposable
     private readonly double _beta2;
     private readonly double _eps;
     private readonly AdamW? _fallback;
+    private readonly Parameter[] _parameters;
     private double _learningRate;
 
     /// <param name="groups">Parameters with their weight decay (HF: none on biases and LayerNorm weights).</param>
@@ -30,6 +31,7 @@ public sealed class FusedAdamW : IDisposable
     {
         var list = groups.ToList();
         (_learningRate, _beta1, _beta2, _eps) = (learningRate, beta1, beta2, eps);
+        _parameters = list.Select(g => g.Parameter).ToArray();
         if (list.Any(g => g.Parameter.device_type != DeviceType.CPU || g.Parameter.dtype != ScalarType.Float32 || !g.Parameter.is_contiguous()))
         {
             _fallback = optim.AdamW(list.GroupBy(g => g.WeightDecay).Select(d => new AdamW.ParamGroup(d.Select(g => g.Parameter),
@@ -55,12 +57,21 @@ public sealed class FusedAdamW : IDisposable
         }
     }
 
-    public void Step()
+    /// <summary>
+    /// One AdamW step. With <paramref name="maxGradNorm"/> &gt; 0 the gradients are first clipped as
+    /// <c>torch.nn.utils.clip_grad_norm_</c> does (scaled by <c>max_norm / (total_norm + 1e-6)</c> when that is
+    /// below 1), but the scaling happens inside the update instead of in two more passes over every gradient.
+    /// </summary>
+    /// <returns>The gradients' total L2 norm before clipping (HF logs it as <c>grad_norm</c>); NaN without clipping.</returns>
+    public double Step(double maxGradNorm = 0)
     {
         if (_fallback is not null)
         {
+            var norm = maxGradNorm > 0
+                ? nn.utils.clip_grad_norm_(_parameters, maxGradNorm)
+                : double.NaN;
             _fallback.step();
-            return;
+            return norm;
         }
         var (beta1, beta2, eps) = ((float)_beta1, (float)_beta2, (float)_eps);
         var gradients = _groups.Select(g => ContiguousGradient(g.Parameter)).ToArray();
@@ -70,7 +81,10 @@ public sealed class FusedAdamW : IDisposable
         }
         try
         {
-            Parallel.For(0, _work.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, torch.get_num_threads()) }, w =>
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, torch.get_num_threads()) };
+            var totalNorm = maxGradNorm > 0 ? TotalNorm(gradients, parallel) : double.NaN;
+            var clip = (float)(maxGradNorm > 0 ? Math.Min(1.0, maxGradNorm / (totalNorm + 1e-6)) : 1.0);
+            Parallel.For(0, _work.Length, parallel, w =>
             {
                 var (index, start, end) = _work[w];
                 if (gradients[index] is not { } gradient)
@@ -82,8 +96,9 @@ public sealed class FusedAdamW : IDisposable
                 var stepSize = (float)(LearningRate / (1 - Math.Pow(_beta1, group.Steps)));
                 var correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(_beta2, group.Steps));
                 Update(MemoryMarshal.Cast<byte, float>(group.Parameter.bytes)[start..end], MemoryMarshal.Cast<byte, float>(gradient.bytes)[start..end],
-                    group.M.AsSpan(start..end), group.V.AsSpan(start..end), decay, beta1, beta2, stepSize, correction2Sqrt, eps);
+                    group.M.AsSpan(start..end), group.V.AsSpan(start..end), clip, decay, beta1, beta2, stepSize, correction2Sqrt, eps);
             });
+            return totalNorm;
         }
         finally
         {
@@ -92,6 +107,41 @@ public sealed class FusedAdamW : IDisposable
                 gradient?.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// √Σg² over every gradient: chunk sums in parallel, added in chunk order, so the result does not depend on
+    /// the thread count (one read of each gradient, where clip_grad_norm_ reads it once per tensor norm and
+    /// twice more to scale it).
+    /// </summary>
+    private double TotalNorm(Tensor?[] gradients, ParallelOptions parallel)
+    {
+        var partial = new double[_work.Length];
+        Parallel.For(0, _work.Length, parallel, w =>
+        {
+            var (index, start, end) = _work[w];
+            if (gradients[index] is { } gradient)
+            {
+                partial[w] = SumOfSquares(MemoryMarshal.Cast<byte, float>(gradient.bytes)[start..end]);
+            }
+        });
+        return Math.Sqrt(partial.Sum());
+    }
+
+    private static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+        var accumulator = Vector<float>.Zero;
+        foreach (var vector in vectors)
+        {
+            accumulator += vector * vector;
+        }
+        double sum = Vector.Sum(accumulator);
+        foreach (var value in values[(vectors.Length * Vector<float>.Count)..])
+        {
+            sum += value * value;
+        }
+        return sum;
     }
 
     /// <summary>The gradient as one contiguous block (a handle of our own, disposed after the step), or null.</summary>
@@ -106,6 +156,10 @@ public sealed class FusedAdamW : IDisposable
         return contiguous;
     }
 
+    /// <summary>
+    /// Drops the gradients (PyTorch's <c>zero_grad(set_to_none=True)</c>): the next backward then hands its
+    /// gradient buffers over instead of adding them into zeroed ones, two passes over memory fewer per step.
+    /// </summary>
     public void ZeroGrad()
     {
         if (_fallback is not null)
@@ -115,13 +169,12 @@ public sealed class FusedAdamW : IDisposable
         }
         foreach (var group in _groups)
         {
-            using var grad = group.Parameter.grad;
-            using var zeroed = grad?.zero_(); // TorchSharp wraps the in-place result in a new handle
+            group.Parameter.grad = null;
         }
     }
 
-    /// <summary>w ← w·(1 − lr·λ); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε).</summary>
-    private static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
+    /// <summary>g ← c·g (clipping); w ← w·(1 − lr·λ); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε).</summary>
+    private static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float clip,
         float decay, float beta1, float beta2, float stepSize, float correction2Sqrt, float eps)
     {
         var i = 0;
@@ -133,7 +186,7 @@ public sealed class FusedAdamW : IDisposable
             var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
             for (var k = 0; k < vw.Length; k++)
             {
-                var grad = vg[k];
+                var grad = vg[k] * clip;
                 var moment = vm[k] * beta1 + grad * (1 - beta1);
                 var square = vv[k] * beta2 + grad * grad * (1 - beta2);
                 (vm[k], vv[k]) = (moment, square);
@@ -143,7 +196,7 @@ public sealed class FusedAdamW : IDisposable
         }
         for (; i < w.Length; i++)
         {
-            var grad = g[i];
+            var grad = g[i] * clip;
             m[i] = m[i] * beta1 + grad * (1 - beta1);
             v[i] = v[i] * beta2 + grad * grad * (1 - beta2);
             w[i] = w[i] * decay - stepSize * m[i] / (MathF.Sqrt(v[i]) / correction2Sqrt + eps);

@@ -124,11 +124,7 @@ public sealed class Trainer(
 
                 lr = args.LearningRate * LearningRateSchedule.Factor(args.LrSchedulerType, step, warmup, totalSteps);
                 optimizer.LearningRate = lr;
-                if (args.MaxGradNorm > 0)
-                {
-                    nn.utils.clip_grad_norm_(parameters.Select(p => p.parameter), args.MaxGradNorm);
-                }
-                optimizer.Step();
+                optimizer.Step(args.MaxGradNorm); // clipping included
                 optimizer.ZeroGrad();
                 step++;
 
