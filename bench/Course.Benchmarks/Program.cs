@@ -18,9 +18,10 @@ if (args is ["grading", .. var grading])
     await GradingThroughput.RunAsync(grading.Length > 0 ? int.Parse(grading[0]) : 100, grading.Length > 1 ? int.Parse(grading[1]) : 2);
     return;
 }
+// dotnet run -c Release --project bench/Course.Benchmarks -- profile [STEPS] [sst2]  (where a training step's time goes)
 if (args is ["profile", .. var profile])
 {
-    TrainingBenchmark.Profile(profile is [var n] ? int.Parse(n) : 10);
+    TrainingBenchmark.Profile(profile.Length > 0 && int.TryParse(profile[0], out var n) ? n : 10, profile.Contains("sst2"));
     return;
 }
 if (args is ["gemm"])

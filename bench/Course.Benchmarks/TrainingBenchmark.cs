@@ -85,14 +85,21 @@ internal static class TrainingBenchmark
     }
 
     /// <summary>
-    /// Where a training step's time goes (fixed length 64, batch 16): forward, backward, clipping, and the
-    /// optimizer, TorchSharp's AdamW against the Trainer's FusedAdamW.
+    /// Where a training step's time goes (batch 16, fixed length 64 or SST-2's first sentences at their real
+    /// lengths, in file order, as padded batches): forward, backward, clipping, and the optimizer, TorchSharp's
+    /// AdamW against the Trainer's FusedAdamW (which clips inside its update).
     /// </summary>
-    public static void Profile(int steps)
+    public static void Profile(int steps, bool realLengths)
     {
         torch.set_num_threads(2);
         var imported = ((OnnxPackagedBert)PackagedModels.Find("sentence-transformers/all-MiniLM-L6-v2")!).ReadGraph();
         var config = imported.Config.WithLabels(["negative", "positive"]);
+        var tokenizer = BertWordPieceTokenizer.FromVocabFile("bench", BenchData.VocabFile());
+        var collator = new DataCollatorWithPadding(tokenizer);
+        var sentences = realLengths ? BenchData.Sst2Sentences((steps + 3) * 16) : [];
+        Batch Inputs(int step) => realLengths
+            ? collator.Collate(sentences.Skip(step * 16).Take(16).Select(s => Preprocessing.SequenceClassification(tokenizer, s, 0, 128)).ToList())
+            : new Batch(randint(1000, 20000, [16, 64]), ones(16, 64, ScalarType.Int64), null, randint(0, 2, [16]));
         foreach (var fused in new[] { false, true })
         {
             using var model = new BertForSequenceClassification(config);
@@ -105,10 +112,9 @@ internal static class TrainingBenchmark
             for (var i = 0; i < steps + 3; i++)
             {
                 using var scope = NewDisposeScope();
-                var ids = randint(1000, 20000, [16, 64]);
-                var labels = randint(0, 2, [16]);
+                using var batch = Inputs(i);
                 var watch = Stopwatch.StartNew();
-                using var output = model.forward(ids, null, null, labels);
+                using var output = model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.Labels);
                 var t1 = watch.Elapsed.TotalMilliseconds;
                 output.Loss!.backward();
                 var t2 = watch.Elapsed.TotalMilliseconds;
@@ -128,7 +134,7 @@ internal static class TrainingBenchmark
                 }
             }
             var total = forward + backward + clip + step;
-            Console.WriteLine($"per step (ms): forward {forward / steps:0}, backward {backward / steps:0}, clip {clip / steps:0}, " +
+            Console.WriteLine($"{(realLengths ? "SST-2 real lengths" : "fixed 64")}, per step (ms): forward {forward / steps:0}, backward {backward / steps:0}, clip {clip / steps:0}, " +
                 $"{(fused ? "FusedAdamW with clipping" : "torch AdamW")}+zero_grad {step / steps:0}; {16 * steps / total * 1000:0.0} examples/s");
         }
     }

@@ -89,6 +89,37 @@ public sealed class BertHeadTests : IDisposable
     private static Tensor Ids(params long[][] rows) => tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length]);
 
     [Fact]
+    public void Training_on_the_real_tokens_only_computes_what_each_unpadded_sequence_computes()
+    {
+        // Without dropout, a padded batch in training mode (real tokens only, attention padded) must give each
+        // sequence the logits and the gradient it gets alone, without any padding.
+        manual_seed(4);
+        using var model = new BertForTokenClassification(Tiny with { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 });
+        model.train();
+        long[][] rows = [[2, 5, 6, 7, 9, 3], [2, 8, 3], [2, 11, 12, 3]];
+        long[] Padded(long[] row, long pad) => [.. row, .. Enumerable.Repeat(pad, 6 - row.Length)];
+        using var ids = Ids(rows.Select(r => Padded(r, 0)).ToArray());
+        using var mask = Ids(rows.Select(r => Padded(r.Select(_ => 1L).ToArray(), 0)).ToArray());
+        using var batched = model.forward(ids, mask);
+        using var realLogits = batched.Logits * mask.unsqueeze(-1); // padded positions carry no loss
+        realLogits.sum().backward();
+        var batchedGradients = model.parameters().Select(p => p.grad!.clone()).ToList();
+        model.zero_grad();
+
+        for (var i = 0; i < rows.Length; i++)
+        {
+            using var alone = model.forward(Ids(rows[i]), Ids(rows[i].Select(_ => 1L).ToArray()));
+            Assert.True(alone.Logits[0].allclose(batched.Logits[i].narrow(0, 0, rows[i].Length), rtol: 1e-4, atol: 1e-5), $"sequence {i}");
+            alone.Logits.sum().backward(); // gradients add up over the three sequences
+        }
+        var separateGradients = model.parameters().Select(p => p.grad!).ToList();
+        for (var i = 0; i < separateGradients.Count; i++)
+        {
+            Assert.True(batchedGradients[i].allclose(separateGradients[i], rtol: 1e-4, atol: 1e-5), $"gradient {i}");
+        }
+    }
+
+    [Fact]
     public void Heads_return_logits_of_the_documented_shapes_and_a_loss_with_labels()
     {
         manual_seed(1);

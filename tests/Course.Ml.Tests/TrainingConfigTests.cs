@@ -51,12 +51,30 @@ public sealed class TrainingConfigTests : IDisposable
     [InlineData("max_seq_length: 64", "max_seq_length: 4096", "max_seq_length must be 8–512", 5)]
     [InlineData("lr_scheduler_type: cosine", "lr_scheduler_type: exponential", "lr_scheduler_type must be linear, cosine or constant_with_warmup", 9)]
     [InlineData("task: text-classification", "task: summarization", "task must be one of", 1)]
+    [InlineData("max_seq_length: 64", "max_seq_length: 64\nmlm_probability: 0.3", "mlm_probability applies to task fill-mask only", 6)]
     public void Out_of_range_values_name_the_key_the_allowed_range_and_the_line(string from, string to, string message, int line)
     {
         var error = Assert.Throws<TrainingConfigException>(() => TrainingConfig.Load(Write(Valid.Replace(from, to)))).Errors.Single();
 
         Assert.Contains(message, error.Message);
         Assert.Equal(line, error.Line);
+    }
+
+    [Theory]
+    [InlineData("0.3", null)]
+    [InlineData("1.5", "mlm_probability must be in (0, 1), not 1.5")]
+    [InlineData("0", "mlm_probability must be in (0, 1), not 0")]
+    public void Fill_mask_takes_run_mlms_mlm_probability(string value, string? message)
+    {
+        var yaml = Valid.Replace("task: text-classification", "task: fill-mask").Replace("max_seq_length: 64", $"max_seq_length: 64\nmlm_probability: {value}");
+        if (message is null)
+        {
+            Assert.Equal(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture), TrainingConfig.Load(Write(yaml)).MlmProbability);
+            return;
+        }
+        var error = Assert.Throws<TrainingConfigException>(() => TrainingConfig.Load(Write(yaml))).Errors.Single();
+        Assert.Contains(message, error.Message);
+        Assert.Equal(6, error.Line);
     }
 
     [Theory]

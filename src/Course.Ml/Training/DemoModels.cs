@@ -10,7 +10,11 @@ namespace Course.Ml.Training;
 /// (<c>content/datasets</c>) by <c>./course models build-demos</c> or, in the background, by the site.
 /// </summary>
 public sealed record DemoModel(string Id, string Task, string Dataset, int MaxSeqLength, TrainingArgumentsFile Args, string Description,
-    IReadOnlyList<(string Text, string? Context)> Examples);
+    IReadOnlyList<(string Text, string? Context)> Examples)
+{
+    /// <summary>fill-mask only: the share of tokens masked (null: HF's 0.15).</summary>
+    public double? MlmProbability { get; init; }
+}
 
 /// <summary>Progress of a demo build: which model, and the Trainer's step within it.</summary>
 public sealed record DemoBuildProgress(string Id, int Index, int Count, TrainerProgress? Step, string? Message);
@@ -66,7 +70,7 @@ public static class DemoModels
             }
             var config = new TrainingConfig
             {
-                Task = demo.Task, ModelNameOrPath = BaseModel, MaxSeqLength = demo.MaxSeqLength, TrainingArgs = demo.Args,
+                Task = demo.Task, ModelNameOrPath = BaseModel, MaxSeqLength = demo.MaxSeqLength, TrainingArgs = demo.Args, MlmProbability = demo.MlmProbability,
             };
             if (demo.Task == "fill-mask")
             {

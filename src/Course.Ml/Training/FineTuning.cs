@@ -243,7 +243,7 @@ public static class FineTuning
             null, cancellationToken, model, model.Config, output, "question-answering");
     }
 
-    /// <summary>Masked-language-model training on plain text (15 % masking, 80/10/10); reports loss and perplexity.</summary>
+    /// <summary>Masked-language-model training on plain text (<c>mlm_probability</c> of the tokens masked, 80/10/10); reports loss and perplexity.</summary>
     private static IReadOnlyDictionary<string, double> FillMask(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
@@ -264,7 +264,7 @@ public static class FineTuning
             model.InitializeBiasFromUnigrams(trainFeatures.SelectMany(f => f.InputIds).Where(id => !tokenizer.IsSpecial(id)));
         }
         var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels), args,
-            trainFeatures, Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, seed: args.Seed), progress: progress,
+            trainFeatures, Featurize(validation), new DataCollatorForLanguageModeling(tokenizer, config.MlmProbability ?? 0.15, args.Seed), progress: progress,
             saveModel: output.Saver(model, model.Config, "fill-mask"), outputDir: output.Directory);
         static void Perplexities(Dictionary<string, double> metrics)
         {

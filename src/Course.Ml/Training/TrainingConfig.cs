@@ -17,6 +17,9 @@ public sealed class TrainingConfig
     public string? TextColumnName { get; set; }
     public string? LabelColumnName { get; set; }
     public int MaxSeqLength { get; set; } = 128;
+
+    /// <summary>run_mlm's <c>--mlm_probability</c>: the share of tokens the fill-mask collator masks (HF default 0.15).</summary>
+    public double? MlmProbability { get; set; }
     public TrainingArgumentsFile TrainingArgs { get; set; } = new();
 
     public static readonly string[] Tasks = ["text-classification", "token-classification", "question-answering", "fill-mask"];
@@ -69,6 +72,8 @@ public sealed class TrainingConfig
         Check(!string.IsNullOrWhiteSpace(TrainFile), "train_file is required");
         Check(!string.IsNullOrWhiteSpace(ValidationFile), "validation_file is required");
         Check(MaxSeqLength is >= 8 and <= 512, $"max_seq_length must be 8–512, not {MaxSeqLength}");
+        Check(MlmProbability is null || Task == "fill-mask", "mlm_probability applies to task fill-mask only");
+        Check(MlmProbability is null or > 0 and < 1, $"mlm_probability must be in (0, 1), not {MlmProbability}");
         Check(a.LearningRate is > 0 and <= 1, $"learning_rate must be in (0, 1], not {a.LearningRate}");
         Check(a.PerDeviceTrainBatchSize is >= 1 and <= 1024, $"per_device_train_batch_size must be 1–1024, not {a.PerDeviceTrainBatchSize}");
         Check(a.PerDeviceEvalBatchSize is >= 1 and <= 1024, $"per_device_eval_batch_size must be 1–1024, not {a.PerDeviceEvalBatchSize}");

@@ -16,9 +16,9 @@ public sealed class BertAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor? attentionBias)
+    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
     {
-        using var attended = @self.forward(hidden, attentionBias);
+        using var attended = @self.forward(hidden, attentionBias, unpadded);
         return output.forward(attended, hidden);
     }
 }

@@ -28,11 +28,11 @@ public sealed class BertEmbeddings : nn.Module
 
     /// <param name="inputIds">(B, T) token ids.</param>
     /// <param name="tokenTypeIds">(B, T) segment ids.</param>
-    /// <returns>(B, T, H)</returns>
-    public Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
+    /// <param name="positionIds">Each token's position, shaped as the ids; null: 0…T−1 in every row.</param>
+    /// <returns>(B, T, H), or (N, H) for (N,) ids.</returns>
+    public Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor? positionIds = null)
     {
-        var length = inputIds.shape[1];
-        using var positions = arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0); // (1, T)
+        using var positions = positionIds?.alias() ?? arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0); // (1, T)
         using var words = word_embeddings.forward(inputIds);
         using var positional = position_embeddings.forward(positions);
         using var types = token_type_embeddings.forward(tokenTypeIds);

@@ -15,12 +15,13 @@ public sealed class BertEncoder : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor? attentionBias)
+    /// <param name="hidden">(B, T, H), or (N, H) with <paramref name="unpadded"/>.</param>
+    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
     {
         var current = hidden.alias();
         foreach (var block in layer)
         {
-            var next = block.forward(current, attentionBias);
+            var next = block.forward(current, attentionBias, unpadded);
             current.Dispose();
             current = next;
         }

@@ -18,9 +18,9 @@ public sealed class BertLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor? attentionBias)
+    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
     {
-        using var attended = attention.forward(hidden, attentionBias);
+        using var attended = attention.forward(hidden, attentionBias, unpadded);
         using var expanded = intermediate.forward(attended);
         return output.forward(expanded, attended);
     }

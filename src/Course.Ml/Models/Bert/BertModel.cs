@@ -45,8 +45,18 @@ public sealed class BertModel : nn.Module
         var bias = attentionMask is null
             ? null
             : ((1.0f - attentionMask.to_type(ScalarType.Float32)).unsqueeze(1).unsqueeze(2) * finfo(ScalarType.Float32).min).to_type(ScalarType.Float32);
-        var hidden = encoder.forward(embeddings.forward(inputIds, types), bias); // (B, T, H)
+        using var unpadded = training && attentionMask is not null ? UnpaddedBatch.Of(attentionMask) : null;
+        var hidden = unpadded is null
+            ? encoder.forward(embeddings.forward(inputIds, types), bias) // (B, T, H)
+            : unpadded.Pad(encoder.forward(Embed(unpadded, inputIds, types), bias, unpadded)); // (N, H) → (B, T, H)
         var pooled = pooler?.forward(hidden);
         return new BertModelOutput(hidden.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The real tokens' embeddings, (N, H), with the positions they have in their rows.</summary>
+    private Tensor Embed(UnpaddedBatch unpadded, Tensor inputIds, Tensor tokenTypeIds)
+    {
+        var positions = arange(unpadded.Length, dtype: ScalarType.Int64, device: inputIds.device).expand(unpadded.Batch, unpadded.Length);
+        return embeddings.forward(unpadded.Unpad(inputIds), unpadded.Unpad(tokenTypeIds), unpadded.Unpad(positions));
     }
 }

@@ -33,11 +33,13 @@ public sealed class BertSelfAttention : nn.Module, IHasInferenceWeights
 
     /// <param name="hidden">(B, T, H)</param>
     /// <param name="attentionBias">(B, 1, 1, T): 0 where attended, a large negative number at padding; null without padding.</param>
-    /// <returns>(B, T, H)</returns>
-    public Tensor forward(Tensor hidden, Tensor? attentionBias)
+    /// <param name="unpadded">Training on real tokens only: <paramref name="hidden"/> is (N, H), and only the
+    /// attention itself sees the padded layout.</param>
+    /// <returns>(B, T, H), or (N, H) with <paramref name="unpadded"/>.</returns>
+    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
     {
         using var scope = NewDisposeScope();
-        long batch = hidden.shape[0], length = hidden.shape[1];
+        var (batch, length) = unpadded is null ? (hidden.shape[0], hidden.shape[1]) : (unpadded.Batch, unpadded.Length);
         if (!training && !Autocast.IsEnabled)
         {
             // One GEMM for Q, K and V, then libtorch's fused attention kernel (scale, mask, softmax and the
@@ -50,8 +52,11 @@ public sealed class BertSelfAttention : nn.Module, IHasInferenceWeights
                 .MoveToOuterDisposeScope();
         }
         _stacked.Invalidate();
-        Tensor Heads(Linear projection) =>
-            Autocast.Linear(projection, hidden).view(batch, length, _heads, _headDim).transpose(1, 2); // (B, heads, T, D)
+        Tensor Heads(Linear projection)
+        {
+            var projected = Autocast.Linear(projection, hidden);
+            return (unpadded?.Pad(projected) ?? projected).view(batch, length, _heads, _headDim).transpose(1, 2); // (B, heads, T, D)
+        }
         var scores = Autocast.Matmul(Heads(query), Heads(key).transpose(-1, -2)) / Math.Sqrt(_headDim); // (B, heads, T, T)
         if (attentionBias is not null)
         {
@@ -64,7 +69,7 @@ public sealed class BertSelfAttention : nn.Module, IHasInferenceWeights
         }
         var context = Autocast.Matmul(probabilities, Heads(value)) // (B, heads, T, D)
             .transpose(1, 2).reshape(batch, length, _heads * _headDim); // (B, T, H)
-        return context.MoveToOuterDisposeScope();
+        return (unpadded?.Unpad(context) ?? context).MoveToOuterDisposeScope();
     }
 
     public void InvalidateInferenceWeights() => _stacked.Invalidate();
