@@ -64,6 +64,33 @@ public sealed class FusedAdamWTests
     }
 
     [Fact]
+    public void A_sparse_embedding_gradient_updates_every_row_as_its_dense_form_does()
+    {
+        // Rows 1 and 4 repeat (one entry per token, uncoalesced); rows without gradient still decay and move
+        // with their moments, as under the dense update. Widths of 40 cross the vector width; 2 rows × 3 steps.
+        manual_seed(5);
+        var initial = randn(7, 40);
+        var sparse = new Parameter(initial.clone());
+        var dense = new Parameter(initial.clone());
+        using var ours = new FusedAdamW([(sparse, 0.01)], 1e-2);
+        using var reference = new FusedAdamW([(dense, 0.01)], 1e-2);
+        long[][] touched = [[1, 4, 1], [0, 4], [6, 4, 4, 2]];
+        foreach (var rows in touched)
+        {
+            using var indices = tensor(rows, [1, rows.Length]);
+            using var values = randn(rows.Length, 40) * 5;
+            sparse.grad = sparse_coo_tensor(indices, values, [7, 40]);
+            dense.grad = sparse.grad.to_dense();
+            Assert.True(sparse.grad.is_sparse);
+            var (normSparse, normDense) = (ours.Step(maxGradNorm: 1.0), reference.Step(maxGradNorm: 1.0));
+            Assert.InRange(Math.Abs(normSparse - normDense), 0, 1e-5 * normDense);
+        }
+
+        Assert.True(sparse.detach().allclose(dense.detach(), rtol: 0, atol: 1e-6));
+        Assert.False(sparse.detach()[3].eq(initial[3]).any().item<bool>()); // never touched: weight decay still applies
+    }
+
+    [Fact]
     public void Steps_leave_no_live_tensors_behind()
     {
         var parameter = new Parameter(ones(8, 8));

@@ -67,6 +67,10 @@ public sealed class FusedAdamW : IDisposable
     {
         if (_fallback is not null)
         {
+            foreach (var parameter in _parameters.Where(p => p.grad is { is_sparse: true }))
+            {
+                parameter.grad = parameter.grad!.to_dense(); // torch's AdamW takes dense gradients only
+            }
             var norm = maxGradNorm > 0
                 ? nn.utils.clip_grad_norm_(_parameters, maxGradNorm)
                 : double.NaN;
@@ -74,7 +78,7 @@ public sealed class FusedAdamW : IDisposable
             return norm;
         }
         var (beta1, beta2, eps) = ((float)_beta1, (float)_beta2, (float)_eps);
-        var gradients = _groups.Select(g => ContiguousGradient(g.Parameter)).ToArray();
+        var gradients = _groups.Select(g => StepGradient.Of(g.Parameter)).ToArray();
         for (var i = 0; i < _groups.Length; i++)
         {
             _groups[i].Steps += gradients[i] is null ? 0 : 1; // as PyTorch: each parameter counts its own steps
@@ -95,8 +99,14 @@ public sealed class FusedAdamW : IDisposable
                 var decay = (float)(1 - LearningRate * group.WeightDecay);
                 var stepSize = (float)(LearningRate / (1 - Math.Pow(_beta1, group.Steps)));
                 var correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(_beta2, group.Steps));
-                Update(MemoryMarshal.Cast<byte, float>(group.Parameter.bytes)[start..end], MemoryMarshal.Cast<byte, float>(gradient.bytes)[start..end],
-                    group.M.AsSpan(start..end), group.V.AsSpan(start..end), clip, decay, beta1, beta2, stepSize, correction2Sqrt, eps);
+                var weights = MemoryMarshal.Cast<byte, float>(group.Parameter.bytes);
+                var values = gradient.Values;
+                for (var at = start; at < end;)
+                {
+                    var segment = gradient.Segment(values, at, end, out var next);
+                    Update(weights[at..next], segment, group.M.AsSpan(at..next), group.V.AsSpan(at..next), clip, decay, beta1, beta2, stepSize, correction2Sqrt, eps);
+                    at = next;
+                }
             });
             return totalNorm;
         }
@@ -114,15 +124,22 @@ public sealed class FusedAdamW : IDisposable
     /// the thread count (one read of each gradient, where clip_grad_norm_ reads it once per tensor norm and
     /// twice more to scale it).
     /// </summary>
-    private double TotalNorm(Tensor?[] gradients, ParallelOptions parallel)
+    private double TotalNorm(StepGradient?[] gradients, ParallelOptions parallel)
     {
         var partial = new double[_work.Length];
         Parallel.For(0, _work.Length, parallel, w =>
         {
             var (index, start, end) = _work[w];
-            if (gradients[index] is { } gradient)
+            if (gradients[index] is not { } gradient)
             {
-                partial[w] = SumOfSquares(MemoryMarshal.Cast<byte, float>(gradient.bytes)[start..end]);
+                return;
+            }
+            var values = gradient.Values;
+            for (var at = start; at < end;)
+            {
+                var segment = gradient.Segment(values, at, end, out var next);
+                partial[w] += SumOfSquares(segment);
+                at = next;
             }
         });
         return Math.Sqrt(partial.Sum());
@@ -142,18 +159,6 @@ public sealed class FusedAdamW : IDisposable
             sum += value * value;
         }
         return sum;
-    }
-
-    /// <summary>The gradient as one contiguous block (a handle of our own, disposed after the step), or null.</summary>
-    private static Tensor? ContiguousGradient(Parameter parameter)
-    {
-        var grad = parameter.grad;
-        var contiguous = grad?.contiguous();
-        if (!ReferenceEquals(contiguous, grad))
-        {
-            grad?.Dispose();
-        }
-        return contiguous;
     }
 
     /// <summary>
@@ -204,6 +209,95 @@ public sealed class FusedAdamW : IDisposable
     }
 
     public void Dispose() => _fallback?.Dispose();
+
+    /// <summary>
+    /// A parameter's gradient for one step, read as flat memory: dense (a contiguous copy when needed), or an
+    /// embedding's sparse gradient summed into the rows it touches, the other rows reading as zeros: the update
+    /// is the same as with the dense gradient, without allocating, zero-filling and reading (vocab, hidden).
+    /// </summary>
+    private sealed class StepGradient : IDisposable
+    {
+        private readonly Tensor? _dense;
+        private readonly float[]? _rows; // sparse: the touched rows' summed gradients, one after another
+        private readonly int[]? _slotOfRow; // sparse: row → its place in _rows, or −1
+        private readonly float[]? _zeros;
+        private readonly int _width;
+
+        private StepGradient(Tensor dense) => _dense = dense;
+
+        private StepGradient(float[] rows, int[] slotOfRow, int width) =>
+            (_rows, _slotOfRow, _width, _zeros) = (rows, slotOfRow, width, new float[width]);
+
+        /// <summary>The gradient of <paramref name="parameter"/>, or null when it has none this step.</summary>
+        public static StepGradient? Of(Parameter parameter)
+        {
+            var grad = parameter.grad;
+            if (grad is null)
+            {
+                return null;
+            }
+            if (!grad.is_sparse)
+            {
+                var contiguous = grad.contiguous();
+                if (!ReferenceEquals(contiguous, grad))
+                {
+                    grad.Dispose();
+                }
+                return new StepGradient(contiguous);
+            }
+            // TorchSharp has no coalesce(): the indices may repeat (one entry per token), so sum them here.
+            using (grad)
+            using (var indices = grad.SparseIndices)
+            using (var values = grad.SparseValues.contiguous())
+            {
+                var width = checked((int)(parameter.numel() / parameter.shape[0]));
+                var slotOfRow = new int[parameter.shape[0]];
+                Array.Fill(slotOfRow, -1);
+                var rows = indices.data<long>().ToArray();
+                var summed = new float[rows.Distinct().Count() * width];
+                var source = MemoryMarshal.Cast<byte, float>(values.bytes);
+                var used = 0;
+                for (var k = 0; k < rows.Length; k++)
+                {
+                    ref var slot = ref slotOfRow[rows[k]];
+                    if (slot < 0)
+                    {
+                        slot = used++;
+                    }
+                    var target = summed.AsSpan(slot * width, width);
+                    AddInto(target, source.Slice(k * width, width));
+                }
+                return new StepGradient(summed, slotOfRow, width);
+            }
+        }
+
+        private static void AddInto(Span<float> target, ReadOnlySpan<float> addend)
+        {
+            for (var i = 0; i < target.Length; i++)
+            {
+                target[i] += addend[i];
+            }
+        }
+
+        /// <summary>Dense: the gradient's memory (read once per work item: each read crosses into libtorch).</summary>
+        public ReadOnlySpan<float> Values => _dense is null ? _rows : MemoryMarshal.Cast<byte, float>(_dense.bytes);
+
+        /// <summary>The gradient of elements [at, <paramref name="next"/>): all of [at, end) when dense, else up to the row's end.</summary>
+        public ReadOnlySpan<float> Segment(ReadOnlySpan<float> values, int at, int end, out int next)
+        {
+            if (_slotOfRow is null)
+            {
+                next = end;
+                return values[at..end];
+            }
+            var row = at / _width;
+            next = Math.Min(end, (row + 1) * _width);
+            var slot = _slotOfRow[row];
+            return slot < 0 ? _zeros!.AsSpan(0, next - at) : values.Slice(slot * _width + at - row * _width, next - at);
+        }
+
+        public void Dispose() => _dense?.Dispose();
+    }
 
     private sealed record Group(Parameter Parameter, double WeightDecay, float[] M, float[] V)
     {

@@ -15,7 +15,9 @@ public sealed class BertEmbeddings : nn.Module
 
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
-        word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
+        // Sparse gradient: a batch touches a few hundred of the 30k rows, and a dense (vocab, hidden) gradient
+        // would be allocated, zero-filled and read in full on every training step (FusedAdamW reads the sparse one).
+        word_embeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId, sparse: true);
         position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm([config.HiddenSize], config.LayerNormEps);
