@@ -164,7 +164,7 @@ internal static class TrainingBenchmark
             ("mm 32×1536 · 1536×384 (pre-transposed)", [32, 1536], [1536, 384], (x, w) => x.mm(w)),
         })
         {
-            Console.WriteLine($"{name}: fp32 {Gflops(ScalarType.Float32, a, b, op):0} GFLOP/s, bf16 {Gflops(ScalarType.BFloat16, a, b, op):0} GFLOP/s");
+            Console.WriteLine($"{name}: fp32 {Gflops(ScalarType.Float32, a, b, op):0} GFLOP/s, bf16 {Gflops(ScalarType.BFloat16, a, b, op):0} GFLOP/s, fp16 {Gflops(ScalarType.Float16, a, b, op):0} GFLOP/s");
         }
     }
 

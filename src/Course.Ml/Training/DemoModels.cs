@@ -44,9 +44,9 @@ public static class DemoModels
             [("Where do corals get their colour?", "Most reef-building corals live in partnership with microscopic algae that grow inside their tissues. The algae provide the coral with sugars and give reefs their bright colours."),
              ("How long do I have to return an item?", "You can return any item within 30 days of delivery for a full refund. Items must be unused and in their original packaging.")]),
         new("course/minilm-fill-mask", "fill-mask", "*", 64,
-            new() { LearningRate = 5e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 20, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true, FreezeLayers = ["embeddings", "2"] },
+            new() { LearningRate = 5e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 10, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true, FreezeLayers = ["embeddings", "2"] },
             "Masked language model: the MLM head trained on the course's text.",
-            [("I drink a cup of [MASK] every morning.", null), ("The screen is bright and the sound is [MASK].", null)]),
+            [("I drink a cup of [MASK] every morning.", null), ("The screen is bright and the sound is [MASK].", null)]) { MlmProbability = 0.3 },
     ];
 
     public static DemoModel? Find(string id) => All.FirstOrDefault(d => d.Id == id);
