@@ -78,7 +78,7 @@ public sealed class FusedAdamW : IDisposable
             return norm;
         }
         var (beta1, beta2, eps) = ((float)_beta1, (float)_beta2, (float)_eps);
-        var gradients = _groups.Select(g => StepGradient.Of(g.Parameter)).ToArray();
+        var gradients = _groups.Select(StepGradient.Of).ToArray();
         for (var i = 0; i < _groups.Length; i++)
         {
             _groups[i].Steps += gradients[i] is null ? 0 : 1; // as PyTorch: each parameter counts its own steps
@@ -103,8 +103,15 @@ public sealed class FusedAdamW : IDisposable
                 var values = gradient.Values;
                 for (var at = start; at < end;)
                 {
-                    var segment = gradient.Segment(values, at, end, out var next);
-                    Update(weights[at..next], segment, group.M.AsSpan(at..next), group.V.AsSpan(at..next), clip, decay, beta1, beta2, stepSize, correction2Sqrt, eps);
+                    var segment = gradient.Segment(values, at, end, out var next, out var neverTouched);
+                    if (neverTouched)
+                    {
+                        Decay(weights[at..next], decay); // m = v = 0, so AdamW's update is exactly w·(1 − lr·λ)
+                    }
+                    else
+                    {
+                        Update(weights[at..next], segment, group.M.AsSpan(at..next), group.V.AsSpan(at..next), clip, decay, beta1, beta2, stepSize, correction2Sqrt, eps);
+                    }
                     at = next;
                 }
             });
@@ -137,7 +144,7 @@ public sealed class FusedAdamW : IDisposable
             var values = gradient.Values;
             for (var at = start; at < end;)
             {
-                var segment = gradient.Segment(values, at, end, out var next);
+                var segment = gradient.Segment(values, at, end, out var next, out _);
                 partial[w] += SumOfSquares(segment);
                 at = next;
             }
@@ -175,6 +182,19 @@ public sealed class FusedAdamW : IDisposable
         foreach (var group in _groups)
         {
             group.Parameter.grad = null;
+        }
+    }
+
+    private static void Decay(Span<float> w, float decay)
+    {
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(w);
+        for (var k = 0; k < vectors.Length; k++)
+        {
+            vectors[k] *= decay;
+        }
+        for (var i = vectors.Length * Vector<float>.Count; i < w.Length; i++)
+        {
+            w[i] *= decay;
         }
     }
 
@@ -220,17 +240,19 @@ public sealed class FusedAdamW : IDisposable
         private readonly Tensor? _dense;
         private readonly float[]? _rows; // sparse: the touched rows' summed gradients, one after another
         private readonly int[]? _slotOfRow; // sparse: row → its place in _rows, or −1
+        private readonly bool[]? _touched; // sparse: rows that ever had a gradient (the others have m = v = 0)
         private readonly float[]? _zeros;
         private readonly int _width;
 
         private StepGradient(Tensor dense) => _dense = dense;
 
-        private StepGradient(float[] rows, int[] slotOfRow, int width) =>
-            (_rows, _slotOfRow, _width, _zeros) = (rows, slotOfRow, width, new float[width]);
+        private StepGradient(float[] rows, int[] slotOfRow, bool[] touched, int width) =>
+            (_rows, _slotOfRow, _touched, _width, _zeros) = (rows, slotOfRow, touched, width, new float[width]);
 
-        /// <summary>The gradient of <paramref name="parameter"/>, or null when it has none this step.</summary>
-        public static StepGradient? Of(Parameter parameter)
+        /// <summary>The gradient of the group's parameter, or null when it has none this step.</summary>
+        public static StepGradient? Of(Group group)
         {
+            var parameter = group.Parameter;
             var grad = parameter.grad;
             if (grad is null)
             {
@@ -253,6 +275,7 @@ public sealed class FusedAdamW : IDisposable
                 var width = checked((int)(parameter.numel() / parameter.shape[0]));
                 var slotOfRow = new int[parameter.shape[0]];
                 Array.Fill(slotOfRow, -1);
+                group.Touched ??= new bool[parameter.shape[0]];
                 var rows = indices.data<long>().ToArray();
                 var summed = new float[rows.Distinct().Count() * width];
                 var source = MemoryMarshal.Cast<byte, float>(values.bytes);
@@ -263,11 +286,12 @@ public sealed class FusedAdamW : IDisposable
                     if (slot < 0)
                     {
                         slot = used++;
+                        group.Touched[rows[k]] = true;
                     }
                     var target = summed.AsSpan(slot * width, width);
                     AddInto(target, source.Slice(k * width, width));
                 }
-                return new StepGradient(summed, slotOfRow, width);
+                return new StepGradient(summed, slotOfRow, group.Touched, width);
             }
         }
 
@@ -282,16 +306,20 @@ public sealed class FusedAdamW : IDisposable
         /// <summary>Dense: the gradient's memory (read once per work item: each read crosses into libtorch).</summary>
         public ReadOnlySpan<float> Values => _dense is null ? _rows : MemoryMarshal.Cast<byte, float>(_dense.bytes);
 
-        /// <summary>The gradient of elements [at, <paramref name="next"/>): all of [at, end) when dense, else up to the row's end.</summary>
-        public ReadOnlySpan<float> Segment(ReadOnlySpan<float> values, int at, int end, out int next)
+        /// <summary>
+        /// The gradient of elements [at, <paramref name="next"/>): all of [at, end) when dense, else up to the row's
+        /// end; <paramref name="neverTouched"/> when that row has never had a gradient.
+        /// </summary>
+        public ReadOnlySpan<float> Segment(ReadOnlySpan<float> values, int at, int end, out int next, out bool neverTouched)
         {
             if (_slotOfRow is null)
             {
-                next = end;
+                (next, neverTouched) = (end, false);
                 return values[at..end];
             }
             var row = at / _width;
             next = Math.Min(end, (row + 1) * _width);
+            neverTouched = !_touched![row];
             var slot = _slotOfRow[row];
             return slot < 0 ? _zeros!.AsSpan(0, next - at) : values.Slice(slot * _width + at - row * _width, next - at);
         }
@@ -302,5 +330,8 @@ public sealed class FusedAdamW : IDisposable
     private sealed record Group(Parameter Parameter, double WeightDecay, float[] M, float[] V)
     {
         public int Steps { get; set; }
+
+        /// <summary>Sparse gradients only: the rows that have had one.</summary>
+        public bool[]? Touched { get; set; }
     }
 }
