@@ -120,10 +120,7 @@ internal static class TrainingBenchmark
                 var t2 = watch.Elapsed.TotalMilliseconds;
                 if (torchAdamW is not null)
                 {
-                    foreach (var parameter in parameters.Where(p => p.grad is { is_sparse: true }))
-                    {
-                        parameter.grad = parameter.grad!.to_dense(); // torch's AdamW takes dense gradients only
-                    }
+                    FusedAdamW.DensifyGradients(parameters);
                     nn.utils.clip_grad_norm_(parameters, 1.0);
                 }
                 var t3 = watch.Elapsed.TotalMilliseconds;

@@ -91,6 +91,25 @@ public sealed class FusedAdamWTests
     }
 
     [Fact]
+    public void Sparse_gradients_are_made_dense_for_torchs_optimizers_without_leaking_handles()
+    {
+        var parameter = new Parameter(zeros(4, 3));
+        using var indices = tensor(new long[] { 2, 0, 2 }, [1, 3]);
+        using var values = ones(3, 3);
+        using (var sparse = sparse_coo_tensor(indices, values, [4, 3]))
+        {
+            parameter.grad = sparse;
+        }
+        var before = Tensor.TotalCount;
+        FusedAdamW.DensifyGradients([parameter]);
+
+        Assert.Equal(before, Tensor.TotalCount);
+        using var grad = parameter.grad!;
+        Assert.False(grad.is_sparse);
+        Assert.Equal([1f, 1f, 1f, 0f, 0f, 0f, 2f, 2f, 2f, 0f, 0f, 0f], grad.data<float>().ToArray()); // repeated rows add up
+    }
+
+    [Fact]
     public void Steps_leave_no_live_tensors_behind()
     {
         var parameter = new Parameter(ones(8, 8));

@@ -67,10 +67,7 @@ public sealed class FusedAdamW : IDisposable
     {
         if (_fallback is not null)
         {
-            foreach (var parameter in _parameters.Where(p => p.grad is { is_sparse: true }))
-            {
-                parameter.grad = parameter.grad!.to_dense(); // torch's AdamW takes dense gradients only
-            }
+            DensifyGradients(_parameters);
             var norm = maxGradNorm > 0
                 ? nn.utils.clip_grad_norm_(_parameters, maxGradNorm)
                 : double.NaN;
@@ -122,6 +119,23 @@ public sealed class FusedAdamW : IDisposable
             foreach (var gradient in gradients)
             {
                 gradient?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces sparse gradients (the word embeddings') by their dense form, for <c>torch.optim.AdamW</c> and
+    /// <c>clip_grad_norm_</c>, which take dense gradients only.
+    /// </summary>
+    public static void DensifyGradients(IEnumerable<Parameter> parameters)
+    {
+        foreach (var parameter in parameters)
+        {
+            using var grad = parameter.grad; // each read is a new handle: disposed here, the gradient stays
+            if (grad is { is_sparse: true })
+            {
+                using var dense = grad.to_dense();
+                parameter.grad = dense;
             }
         }
     }
@@ -270,7 +284,8 @@ public sealed class FusedAdamW : IDisposable
             // TorchSharp has no coalesce(): the indices may repeat (one entry per token), so sum them here.
             using (grad)
             using (var indices = grad.SparseIndices)
-            using (var values = grad.SparseValues.contiguous())
+            using (var stored = grad.SparseValues)
+            using (var values = stored.contiguous())
             {
                 var width = checked((int)(parameter.numel() / parameter.shape[0]));
                 var slotOfRow = new int[parameter.shape[0]];
