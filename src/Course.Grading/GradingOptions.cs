@@ -19,6 +19,16 @@ public sealed class GradingOptions
 
     public int HeartbeatSeconds { get; set; } = 3;
 
+    /// <summary>
+    /// Folder of running jobs' checkpoints (<c>submission-ID/checkpoint-N</c>), relative to the repository root;
+    /// null: <c>checkpoints/</c> in the <c>Data:Path</c> folder. Every worker that may take over a job must see it
+    /// (a shared disk for workers on other machines).
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Wall time between a job's checkpoints: a re-queued job resumes from its last one and loses at most this much work.</summary>
+    public double CheckpointSeconds { get; set; } = 180;
+
     /// <summary>Training speed on this machine, for the pre-flight estimate shown before submitting.</summary>
     public double ExamplesPerSecond { get; set; } = 20;
 }

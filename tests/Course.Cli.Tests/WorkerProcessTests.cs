@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Course.Core.Content;
 using Course.Core.Data;
+using Course.Grading;
 using Course.Grading.Queue;
 using Course.Grading.Workers;
 using Course.Tests.Shared;
@@ -9,48 +11,42 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Course.Cli.Tests;
 
-/// <summary>Real `course worker` processes on a shared SQLite database: one killed with SIGKILL mid-training, another finishing the job.</summary>
+/// <summary>
+/// Real `course worker` processes on a shared SQLite database: one killed with SIGKILL mid-training, another
+/// resuming the job from its checkpoint and ending with the numbers of a run never interrupted.
+/// </summary>
 [Collection(CliCollection.Name)]
-public sealed class WorkerProcessTests : IDisposable
+public sealed partial class WorkerProcessTests : IDisposable
 {
+    private const double Epochs = 8; // 200 steps: long enough to kill mid-run, short enough for a busy machine
+
     private readonly TinyGradingSetup _setup = new();
     private string Database => Path.Combine(_setup.Root, "course.db");
+    private string Checkpoints => Path.Combine(_setup.Root, "checkpoints");
 
     private readonly IDbContextFactory<CourseDbContext> _databases;
 
     public WorkerProcessTests() => _databases = new PooledDbContextFactory<CourseDbContext>(
         new DbContextOptionsBuilder<CourseDbContext>().UseSqlite($"Data Source={Database}").Options);
 
-    /// <summary>Short leases and heartbeats, so a dead worker's job comes back within seconds.</summary>
+    /// <summary>Short leases and heartbeats, so a dead worker's job comes back within seconds, and a checkpoint every second.</summary>
     private Process StartWorker() => _setup.StartWorker(Database, new Dictionary<string, string>
     {
         ["Grading__LeaseSeconds"] = "3",
         ["Grading__HeartbeatSeconds"] = "1",
+        ["Grading__CheckpointSeconds"] = "1",
+        ["Grading__CheckpointPath"] = Checkpoints,
     });
 
-    private async Task<Submission> WaitForAsync(long id, Func<Submission, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            await using (var db = await _databases.CreateDbContextAsync())
-            {
-                var submission = await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == id);
-                if (condition(submission))
-                {
-                    return submission;
-                }
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"submission {id} is {submission.Status} after {timeout}: {submission.Error} {submission.Log}");
-                }
-            }
-            await Task.Delay(200);
-        }
-    }
+    /// <summary>Every metric but the run's timing.</summary>
+    private static Dictionary<string, double> Numbers(IReadOnlyDictionary<string, double> metrics) =>
+        metrics.Where(m => !m.Key.StartsWith("train_", StringComparison.Ordinal) || m.Key == "train_loss").ToDictionary();
+
+    [GeneratedRegex(@"resumed from checkpoint-(\d+) \(step \1 of 200\)")]
+    private static partial Regex Resumed();
 
     [Fact]
-    public async Task A_worker_killed_mid_training_loses_nothing_and_the_next_worker_finishes_the_job_once()
+    public async Task A_worker_killed_mid_training_leaves_a_job_the_next_worker_resumes_from_its_checkpoint_with_the_uninterrupted_numbers()
     {
         await using (var db = await _databases.CreateDbContextAsync())
         {
@@ -59,31 +55,39 @@ public sealed class WorkerProcessTests : IDisposable
             await db.SaveChangesAsync();
         }
         var assignment = ContentLoader.Load(_setup.Content, new ContentLoadOptions(HiddenDataPath: _setup.Hidden)).FindAssignment("reviews")!;
+        var uninterrupted = GradingRun.Execute(assignment, TinyGradingSetup.Config(Epochs), _setup.DatasetsFolder, _setup.Hidden, _setup.Hub);
         var job = await new SubmissionQueue(_databases, TimeProvider.System)
-            .SubmitAsync("ann", assignment, TinyGradingSetup.Config(50), "once", _setup.DatasetsFolder);
+            .SubmitAsync("ann", assignment, TinyGradingSetup.Config(Epochs), "once", _setup.DatasetsFolder);
 
         using var first = StartWorker();
-        await WaitForAsync(job.Id, s => GradingProgress.FromJson(s.ProgressJson) is { Step: > 0 }, TimeSpan.FromSeconds(90));
+        await new JobWatch(_databases, first).UntilAsync(job.Id,
+            s => GradingProgress.FromJson(s.ProgressJson) is { CheckpointStep: > 0 } p && p.Step > p.CheckpointStep || s.Status != SubmissionStatus.Running && s.Status != SubmissionStatus.Queued);
         first.Kill(); // SIGKILL: no chance to hand the job back
         await first.WaitForExitAsync();
-        var orphaned = await WaitForAsync(job.Id, _ => true, TimeSpan.Zero);
+        var orphaned = await new JobWatch(_databases).UntilAsync(job.Id, _ => true);
         Assert.Equal((SubmissionStatus.Running, 1), (orphaned.Status, orphaned.Attempts));
 
         using var second = StartWorker();
         try
         {
-            var done = await WaitForAsync(job.Id, s => s.Status is not (SubmissionStatus.Queued or SubmissionStatus.Running), TimeSpan.FromSeconds(180));
+            var done = await new JobWatch(_databases, second).UntilAsync(job.Id, s => s.Status is not (SubmissionStatus.Queued or SubmissionStatus.Running));
             Assert.Equal(SubmissionStatus.Succeeded, done.Status);
             Assert.Equal(2, done.Attempts);
-            Assert.NotNull(done.ResultJson);
             Assert.Contains("attempt 2", done.Log);
+            var resumedAt = int.Parse(Resumed().Match(done.Log).Groups[1].Value);
+            Assert.InRange(resumedAt, 1, GradingProgress.FromJson(orphaned.ProgressJson)!.Step); // the kill lost at most the steps since it
+
+            var result = GradingResult.FromJson(done.ResultJson)!;
+            Assert.Equal(Numbers(uninterrupted.Metrics), Numbers(result.Metrics));
+            Assert.Equal((uninterrupted.PublicScore, uninterrupted.PrivateScore, uninterrupted.Grade), (result.PublicScore, result.PrivateScore, result.Grade));
+            Assert.False(Directory.Exists(Path.Combine(Checkpoints, $"submission-{job.Id}"))); // a finished job's checkpoints are gone
             await using var db = await _databases.CreateDbContextAsync();
             Assert.Equal(1, await db.Submissions.CountAsync());
         }
         finally
         {
             using (var term = Process.Start("kill", ["-TERM", second.Id.ToString()])) { await term.WaitForExitAsync(); }
-            await second.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+            await second.WaitForExitAsync();
         }
         Assert.Equal(0, second.ExitCode);
     }

@@ -12,9 +12,6 @@ public class AuthoringJourneyTests(SiteFixture site)
 {
     private const string Password = "Transformers-2026!";
 
-    /// <summary>A check loads the whole module; on a busy 2-core machine beside Chromium that can take seconds.</summary>
-    private static readonly LocatorAssertionsToContainTextOptions Checked = new() { Timeout = 30_000 };
-
     private ContentRepository Content => site.Services.GetRequiredService<ContentRepository>();
 
     [Fact]
@@ -29,7 +26,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         await instructor.GoToAsync($"/instructor/editor?file={Uri.EscapeDataString(lesson.SourcePath)}");
         var editor = instructor.Page.GetByTestId("editor-text");
         await Expect(editor).ToBeEnabledAsync();
-        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors", Checked);
+        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors");
         var original = await editor.InputValueAsync();
         var edited = System.Text.RegularExpressions.Regex.Replace(original, "(?m)^title: .*$", $"title: \"{lesson.Title} (revised)\"")
             .Replace("\n## ", "\nA sentence added in the browser.\n\n## ");
@@ -37,11 +34,11 @@ public class AuthoringJourneyTests(SiteFixture site)
         await editor.FillAsync(edited);
 
         var preview = instructor.Page.GetByTestId("content-preview");
-        await Expect(preview.Locator("h2").First).ToHaveTextAsync($"{lesson.Title} (revised)", new() { Timeout = 30_000 });
+        await Expect(preview.Locator("h2").First).ToHaveTextAsync($"{lesson.Title} (revised)");
         await Expect(preview).ToContainTextAsync("A sentence added in the browser.");
-        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors", Checked);
+        await Expect(instructor.Page.GetByTestId("editor-status")).ToContainTextAsync("No errors");
         await instructor.Page.GetByTestId("editor-save").ClickAsync();
-        await Expect(instructor.Page.GetByTestId("editor-saved")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Expect(instructor.Page.GetByTestId("editor-saved")).ToBeVisibleAsync();
 
         Assert.Equal(edited, File.ReadAllText(Path.Combine(site.ContentPath, lesson.SourcePath)));
         await Expect(student.Page.Locator("h1")).ToHaveTextAsync($"{lesson.Title} (revised)");
@@ -67,7 +64,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         await instructor.Page.GetByTestId("editor-text").FillAsync(string.Join('\n', lines));
 
         var errors = instructor.Page.GetByTestId("editor-errors");
-        await Expect(errors).ToContainTextAsync($"line {firstItem + 1}: unknown item type 'essay'", Checked);
+        await Expect(errors).ToContainTextAsync($"line {firstItem + 1}: unknown item type 'essay'");
         await instructor.Page.GetByTestId("editor-save").ClickAsync();
         await Expect(errors).ToContainTextAsync($"line {firstItem + 1}");
         await Expect(instructor.Page.GetByTestId("editor-saved")).ToHaveCountAsync(0);

@@ -10,7 +10,7 @@ public sealed class BrowserSession(SiteFixture site, IBrowserContext context, IP
     public static async Task<BrowserSession> OpenAsync(SiteFixture site)
     {
         var context = await site.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = site.BaseUrl });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(60_000); // a page on a busy machine, not a training run: those are followed in the database
         return new BrowserSession(site, context, await context.NewPageAsync());
     }
 

@@ -317,13 +317,13 @@ public sealed class BertHeadTests : IDisposable
         }
 
         Step();
-        var before = Tensor.TotalCount;
+        var before = LiveTensors.OnThisThread;
         for (var i = 0; i < 50; i++)
         {
             Step();
         }
 
-        Assert.Equal(before, Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread);
     }
 
     public void Dispose() => Directory.Delete(_hub.Root, recursive: true);

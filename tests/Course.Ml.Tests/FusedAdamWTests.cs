@@ -100,10 +100,10 @@ public sealed class FusedAdamWTests
         {
             parameter.grad = sparse;
         }
-        var before = Tensor.TotalCount;
+        var before = LiveTensors.OnThisThread;
         FusedAdamW.DensifyGradients([parameter]);
 
-        Assert.Equal(before, Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread);
         using var grad = parameter.grad!;
         Assert.False(grad.is_sparse);
         Assert.Equal([1f, 1f, 1f, 0f, 0f, 0f, 2f, 2f, 2f, 0f, 0f, 0f], grad.data<float>().ToArray()); // repeated rows add up
@@ -121,7 +121,7 @@ public sealed class FusedAdamWTests
         }
         Backward();
         optimizer.Step(maxGradNorm: 1.0);
-        var before = Tensor.TotalCount;
+        var before = LiveTensors.OnThisThread;
         for (var i = 0; i < 20; i++)
         {
             Backward();
@@ -129,7 +129,7 @@ public sealed class FusedAdamWTests
             optimizer.ZeroGrad();
         }
 
-        Assert.Equal(before, Tensor.TotalCount);
+        Assert.Equal(before, LiveTensors.OnThisThread);
     }
 
     [Fact]

@@ -17,8 +17,10 @@ namespace Course.Grading;
 public static class GradingRun
 {
     /// <param name="keepAs">A hub id to keep the fine-tuned model under (an instructor asked); null drops the weights.</param>
+    /// <param name="checkpoints">Where the run checkpoints and resumes from (a worker's job); null for a run that is not resumed.</param>
     public static GradingResult Execute(Assignment assignment, string yaml, string datasetsFolder, string hiddenRoot, ModelHub hub,
-        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default, string? keepAs = null)
+        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default, string? keepAs = null,
+        CheckpointSchedule? checkpoints = null)
     {
         var (config, errors) = SubmissionRules.Check(assignment, yaml, "submission.yaml", datasetsFolder, Path.GetDirectoryName(assignment.StarterPath)!);
         if (config is null)
@@ -36,7 +38,7 @@ public static class GradingRun
         {
             config.TrainFile = CappedCopy(config.TrainFile!, assignment.Rules.Limits.MaxTrainExamples, scratch, log);
             var watch = Stopwatch.StartNew();
-            var metrics = FineTuning.Run(config, hub, keepAs, progress, log, cancellationToken);
+            var metrics = FineTuning.Run(config, hub, keepAs, progress, log, cancellationToken, checkpoints);
             watch.Stop();
             var metric = assignment.Rules.Metric!;
             var testMetric = "test_" + metric["eval_".Length..];

@@ -143,6 +143,22 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         return finished == 1;
     }
 
+    /// <summary>Records a cancellation asked for while this worker ran the job; false when it is not this worker's running job or no cancellation was asked.</summary>
+    public async Task<bool> FinishCancelledAsync(long id, string worker, string log, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        return await db.Submissions.Where(s => s.Id == id && s.LeaseOwner == worker && s.Status == SubmissionStatus.Running && s.CancelRequested)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Status, SubmissionStatus.Cancelled)
+                .SetProperty(s => s.FinishedAt, now)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseExpiresAt, (DateTimeOffset?)null)
+                .SetProperty(s => s.Error, "Cancelled.")
+                .SetProperty(s => s.CountsAgainstQuota, false)
+                .SetProperty(s => s.Log, log), cancellationToken) == 1;
+    }
+
     /// <summary>Re-queues running jobs whose lease expired (their worker died); after <see cref="MaxAttempts"/> starts they fail, uncharged.</summary>
     public async Task<int> ReapAsync(CancellationToken cancellationToken = default)
     {

@@ -15,6 +15,14 @@ public sealed record WorkerSettings(string ContentRoot, string HiddenRoot, Model
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(3);
     public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where jobs' checkpoints go (<c>submission-ID/</c> inside); a job resumes from the one there.</summary>
+    public string CheckpointRoot { get; init; } = Path.Combine(Path.GetTempPath(), "course-checkpoints");
+
+    public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The longest wait between retries of a failed database call (the wait doubles from one second up to this).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The progress a worker writes to the database: the latest step and the curves the site draws.</summary>
@@ -29,6 +37,9 @@ public sealed class GradingProgress
     public List<double[]> LossCurve { get; set; } = [];
     public List<double[]> EvalCurve { get; set; } = [];
 
+    /// <summary>The step of the job's newest checkpoint (0: none yet); a re-queued job resumes from there.</summary>
+    public int CheckpointStep { get; set; }
+
     public static GradingProgress? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize<GradingProgress>(json);
 }
 
@@ -42,12 +53,15 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
     public async Task RunAsync(CancellationToken stop)
     {
         logger.LogInformation("Grading worker {Worker} started", settings.WorkerId);
+        var failures = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
                 await queue.ReapAsync(stop);
-                if (await queue.ClaimAsync(settings.WorkerId, settings.Lease, stop) is { } job)
+                var job = await queue.ClaimAsync(settings.WorkerId, settings.Lease, stop);
+                failures = 0;
+                if (job is not null)
                 {
                     await RunJobAsync(job, stop);
                 }
@@ -60,9 +74,32 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
             {
                 break;
             }
+            catch (Exception ex) when (IsDatabaseFailure(ex))
+            {
+                // The database restarting or unreachable: a worker waits it out rather than dying.
+                var wait = Backoff(++failures);
+                logger.LogWarning("Grading worker {Worker}: the database failed ({Error}); retrying in {Seconds} s", settings.WorkerId, ex.Message, wait.TotalSeconds);
+                try
+                {
+                    await Task.Delay(wait, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
         }
         logger.LogInformation("Grading worker {Worker} stopped", settings.WorkerId);
     }
+
+    /// <summary>Failures of the database (or of the connection to it), as opposed to bugs, which still stop the worker.</summary>
+    private static bool IsDatabaseFailure(Exception ex) =>
+        ex is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException or IOException
+        || ex.InnerException is { } inner && IsDatabaseFailure(inner)
+        || ex is InvalidOperationException && ex.Message.Contains("transient", StringComparison.OrdinalIgnoreCase);
+
+    private TimeSpan Backoff(int failures) =>
+        TimeSpan.FromSeconds(Math.Min(settings.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures - 1, 16))));
 
     /// <summary>Runs one claimed job to its end (or until the lease is lost or the worker stops).</summary>
     public async Task RunJobAsync(Submission job, CancellationToken stop)
@@ -109,41 +146,142 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
             }
         });
 
+        var checkpoints = new CheckpointSchedule(Path.Combine(settings.CheckpointRoot, $"submission-{job.Id}"), settings.CheckpointEvery, (step, line) =>
+        {
+            Log(line);
+            lock (progress) progress.CheckpointStep = step;
+        });
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var timeLimit = new CancellationTokenSource(TimeSpan.FromMinutes(assignment.Rules.Limits.TimeLimitMinutes));
         using var anyStop = CancellationTokenSource.CreateLinkedTokenSource(run.Token, timeLimit.Token);
         var leaseLost = false;
-        var heartbeat = Task.Run(async () =>
+        var heartbeat = Task.Run(() => HeartbeatAsync(job, anyStop.Token, ProgressJson, LogText, Log, async () =>
         {
-            while (!anyStop.IsCancellationRequested)
-            {
-                await Task.Delay(settings.Heartbeat, CancellationToken.None);
-                if (!await queue.HeartbeatAsync(job.Id, settings.WorkerId, settings.Lease, ProgressJson(), LogText(), CancellationToken.None))
-                {
-                    leaseLost = true;
-                    await run.CancelAsync();
-                }
-            }
-        }, CancellationToken.None);
+            leaseLost = true;
+            await run.CancelAsync(); // the job is no longer ours, or was cancelled: stop training at once
+        }), CancellationToken.None);
 
         // Training is synchronous and thread-bound (dispose scopes): a thread of its own, not the pool.
         var grading = Task.Factory.StartNew(() => GradingRun.Execute(assignment, job.ConfigYaml, Path.Combine(settings.ContentRoot, "datasets"),
-            settings.HiddenRoot, settings.Hub, reporter, new Reporter<string>(Log), anyStop.Token, job.KeepWeights ? $"submissions/submission-{job.Id}" : null),
+            settings.HiddenRoot, settings.Hub, reporter, new Reporter<string>(Log), anyStop.Token, job.KeepWeights ? $"submissions/submission-{job.Id}" : null, checkpoints),
             anyStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var (status, result, error, counts) = await Outcome(grading, () => leaseLost, stop, timeLimit.Token, assignment.Rules.Limits.TimeLimitMinutes);
         await anyStop.CancelAsync();
-        await heartbeat;
+        var cancelled = await heartbeat;
+        if (cancelled)
+        {
+            DeleteCheckpoints(checkpoints.Folder);
+            return;
+        }
         if (status is null)
         {
             if (stop.IsCancellationRequested)
             {
-                await queue.ReleaseAsync(job.Id, settings.WorkerId, CancellationToken.None); // stopping: the next worker takes it
+                await queue.ReleaseAsync(job.Id, settings.WorkerId, CancellationToken.None); // stopping: the next worker takes it, from the checkpoint
             }
-            return; // otherwise the job is no longer ours (the reaper gave it away)
+            return; // otherwise the job is no longer ours (the reaper gave it away), and its checkpoint is the next worker's
         }
         Log($"finished: {status}{(error is null ? "" : $" — {error}")}");
-        var recorded = await queue.FinishAsync(job.Id, settings.WorkerId, status.Value, result, error, counts, LogText(), CancellationToken.None);
+        var recorded = await FinishWithRetriesAsync(job.Id, status.Value, result, error, counts, LogText(), stop);
+        if (recorded)
+        {
+            DeleteCheckpoints(checkpoints.Folder);
+        }
         logger.LogInformation("Submission {Id}: {Status}{Recorded}", job.Id, status, recorded ? "" : " (not recorded: lease lost)");
+    }
+
+    /// <summary>
+    /// Renews the lease every heartbeat and writes progress. A failed database call is retried with backoff;
+    /// once no heartbeat has succeeded for a whole lease, the reaper may already have given the job away, so the
+    /// run stops. A refused renewal means the job is someone else's or was cancelled; a cancellation is recorded
+    /// here and now, so Cancel takes effect within one heartbeat whatever the run is doing.
+    /// </summary>
+    /// <returns>True when it recorded a cancellation.</returns>
+    private async Task<bool> HeartbeatAsync(Submission job, CancellationToken end, Func<string> progressJson, Func<string> logText, Action<string> log, Func<Task> lost)
+    {
+        var lastRenewal = DateTimeOffset.UtcNow;
+        var failures = 0;
+        while (!end.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(failures == 0 ? settings.Heartbeat : Min(Backoff(failures), settings.Heartbeat), end);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            try
+            {
+                if (await queue.HeartbeatAsync(job.Id, settings.WorkerId, settings.Lease, progressJson(), logText(), CancellationToken.None))
+                {
+                    (lastRenewal, failures) = (DateTimeOffset.UtcNow, 0);
+                    continue;
+                }
+                await lost();
+                log("the lease was refused: cancelled, or given to another worker");
+                var cancelled = await queue.FinishCancelledAsync(job.Id, settings.WorkerId, logText(), CancellationToken.None);
+                if (cancelled)
+                {
+                    logger.LogInformation("Submission {Id}: cancelled", job.Id);
+                }
+                return cancelled;
+            }
+            catch (Exception ex) when (IsDatabaseFailure(ex))
+            {
+                failures++;
+                log($"heartbeat failed ({ex.GetType().Name}: {ex.Message}); retrying");
+                logger.LogWarning("Submission {Id}: heartbeat failed ({Error})", job.Id, ex.Message);
+                if (DateTimeOffset.UtcNow - lastRenewal >= settings.Lease)
+                {
+                    log("no heartbeat for a whole lease: the job may be another worker's now; stopping");
+                    await lost();
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>Records the outcome, retrying while the database is down: the result of a whole run is not given up for one failed call.</summary>
+    private async Task<bool> FinishWithRetriesAsync(long id, SubmissionStatus status, GradingResult? result, string? error, bool counts, string log, CancellationToken stop)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                return await queue.FinishAsync(id, settings.WorkerId, status, result, error, counts, log, CancellationToken.None);
+            }
+            catch (Exception ex) when (IsDatabaseFailure(ex) && !stop.IsCancellationRequested)
+            {
+                logger.LogWarning("Submission {Id}: recording the result failed ({Error}); retrying", id, ex.Message);
+                try
+                {
+                    await Task.Delay(Backoff(failures), stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false; // stopping: the lease runs out and the job is resumed from its checkpoint elsewhere
+                }
+            }
+        }
+    }
+
+    private void DeleteCheckpoints(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning("Could not delete the checkpoints in {Folder}: {Error}", folder, ex.Message);
+        }
     }
 
     private static async Task<(SubmissionStatus? Status, GradingResult? Result, string? Error, bool CountsAgainstQuota)> Outcome(

@@ -28,14 +28,18 @@ public static class WorkerProcess
             .BuildServiceProvider();
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await databases.MigrateAsync(stop);
+        var grading = configuration.GetSection(GradingOptions.Section).Get<GradingOptions>() ?? new GradingOptions();
         var settings = new WorkerSettings(
             environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content"),
-            environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath),
+            environment.Resolve(grading.HiddenDataPath),
             new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath)),
             $"{Environment.MachineName}:{Environment.ProcessId}")
         {
-            Lease = TimeSpan.FromSeconds(configuration.GetValue($"{GradingOptions.Section}:LeaseSeconds", new GradingOptions().LeaseSeconds)),
-            Heartbeat = TimeSpan.FromSeconds(configuration.GetValue($"{GradingOptions.Section}:HeartbeatSeconds", new GradingOptions().HeartbeatSeconds)),
+            Lease = TimeSpan.FromSeconds(grading.LeaseSeconds),
+            Heartbeat = TimeSpan.FromSeconds(grading.HeartbeatSeconds),
+            CheckpointRoot = environment.Resolve(grading.CheckpointPath
+                ?? Path.Combine(configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path, "checkpoints")),
+            CheckpointEvery = TimeSpan.FromSeconds(grading.CheckpointSeconds),
         };
         var worker = new GradingWorker(services.GetRequiredService<SubmissionQueue>(), settings, services.GetRequiredService<ILogger<GradingWorker>>());
         await worker.RunAsync(stop);

@@ -45,6 +45,18 @@ public class DataCollatorWithPadding(PreTrainedTokenizer tokenizer)
             examples[0].EndPosition is null ? null : tensor(examples.Select(e => (long)e.EndPosition!.Value).ToArray()));
     }
 
+    /// <summary>How many random numbers this collator has drawn; a checkpoint stores it so a resumed run draws on from there.</summary>
+    public virtual long RandomDraws => 0;
+
+    /// <summary>Puts the collator's random generator where it was after <paramref name="draws"/> draws (a resumed run).</summary>
+    public virtual void ResumeRandom(long draws)
+    {
+        if (draws != 0)
+        {
+            throw new InvalidDataException($"{GetType().Name} draws no random numbers, but the checkpoint says {draws} were drawn.");
+        }
+    }
+
     protected virtual Tensor? PaddedLabels(IReadOnlyList<Features> examples, int length) =>
         examples[0].Label is null ? null : tensor(examples.Select(e => e.Label!.Value).ToArray());
 
@@ -90,12 +102,23 @@ public sealed class DataCollatorForTokenClassification(PreTrainedTokenizer token
 public sealed class DataCollatorForLanguageModeling(PreTrainedTokenizer tokenizer, double mlmProbability = 0.15, int seed = 42)
     : DataCollatorWithPadding(tokenizer)
 {
-    private readonly Random _random = new(seed);
+    private CountingRandom _random = new(seed);
     private readonly int _maskId = tokenizer.SpecialTokens.MaskToken is { } mask && tokenizer.TokenToId(mask) is { } id
         ? id
         : throw new InvalidOperationException($"{tokenizer.NameOrPath} has no mask token, so it cannot be used for masked language modelling.");
 
     public override Batch Collate(IReadOnlyList<Features> examples)
+    {
+        var (inputs, labels, length) = Mask(examples);
+        var batch = base.Collate(inputs);
+        return batch with { Labels = tensor(labels, [examples.Count, length]) };
+    }
+
+    public override long RandomDraws => _random.Draws;
+
+    public override void ResumeRandom(long draws) => _random = CountingRandom.After(seed, draws);
+
+    private (List<Features> Inputs, long[] Labels, int Length) Mask(IReadOnlyList<Features> examples)
     {
         var length = examples.Max(e => e.InputIds.Length);
         var inputs = new List<Features>();
@@ -116,9 +139,34 @@ public sealed class DataCollatorForLanguageModeling(PreTrainedTokenizer tokenize
             }
             inputs.Add(examples[row] with { InputIds = ids });
         }
-        var batch = base.Collate(inputs);
-        return batch with { Labels = tensor(labels, [examples.Count, length]) };
+        return (inputs, labels, length);
     }
 
     protected override Tensor? PaddedLabels(IReadOnlyList<Features> examples, int length) => null;
+}
+
+/// <summary>
+/// <see cref="Random"/> with a seed, counting its draws. Each of <c>NextDouble()</c> and <c>Next(n)</c> takes one
+/// sample from the seeded generator, so the count alone says where it is: replaying that many samples from the
+/// same seed puts a fresh generator in the same place, with the same numbers as the original would give next.
+/// </summary>
+public sealed class CountingRandom(int seed) : Random(seed)
+{
+    public long Draws { get; private set; }
+
+    protected override double Sample()
+    {
+        Draws++;
+        return base.Sample();
+    }
+
+    public static CountingRandom After(int seed, long draws)
+    {
+        var random = new CountingRandom(seed);
+        for (var i = 0L; i < draws; i++)
+        {
+            random.Sample();
+        }
+        return random;
+    }
 }

@@ -17,8 +17,10 @@ namespace Course.Ml.Training;
 /// </summary>
 public static class FineTuning
 {
+    /// <param name="checkpoints">Time-based checkpoints to resume from and write (a grading job that may be killed).</param>
     public static IReadOnlyDictionary<string, double> Run(TrainingConfig config, ModelHub hub, string? outputId = null,
-        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default,
+        CheckpointSchedule? checkpoints = null)
     {
         var tokenizer = AutoTokenizer.FromPretrained(config.ModelNameOrPath!, hub, log);
         var train = Load(config.TrainFile!);
@@ -30,7 +32,8 @@ public static class FineTuning
         manual_seed(args.Seed);
         // Checkpoints go into the model's hub folder (HF: output_dir/checkpoint-N); without --output nothing is kept.
         var output = new Output(config, hub, outputId,
-            outputId is not null ? hub.PathOf(outputId) : args.SaveStrategy != "no" ? Path.Combine(Path.GetTempPath(), $"course-train-{Guid.NewGuid():N}") : null);
+            outputId is not null ? hub.PathOf(outputId) : args.SaveStrategy != "no" ? Path.Combine(Path.GetTempPath(), $"course-train-{Guid.NewGuid():N}") : null,
+            checkpoints);
         try
         {
             return config.Task switch
@@ -52,7 +55,7 @@ public static class FineTuning
     }
 
     /// <summary>Where a run writes (its checkpoints and, with an id, the final model) and how it saves a model there.</summary>
-    private sealed record Output(TrainingConfig Config, ModelHub Hub, string? Id, string? Directory)
+    private sealed record Output(TrainingConfig Config, ModelHub Hub, string? Id, string? Directory, CheckpointSchedule? Checkpoints)
     {
         public Action<string> Saver(nn.Module model, Models.Bert.BertConfig modelConfig, string task) =>
             folder => Save(model, modelConfig, Config, Hub, folder, Id ?? Path.GetFileName(folder), task, new Dictionary<string, double>());
@@ -307,7 +310,7 @@ public static class FineTuning
         Action<Dictionary<string, double>>? derive, CancellationToken cancellationToken,
         nn.Module model, Models.Bert.BertConfig modelConfig, Output output, string task)
     {
-        var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken));
+        var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken, output.Checkpoints));
         foreach (var (name, value) in trainer.Evaluate().Concat(evaluateTest?.Invoke() ?? new Dictionary<string, double>()))
         {
             metrics[name] = value;

@@ -242,6 +242,126 @@ public sealed class FusedAdamW : IDisposable
         }
     }
 
+    /// <summary>
+    /// torch's <c>optimizer.state_dict()</c> state, flat: <c>state.{i}.exp_avg</c>, <c>state.{i}.exp_avg_sq</c> and
+    /// <c>state.{i}.step</c> for the i-th parameter (the order given to the constructor), as a checkpoint needs
+    /// to resume a run exactly. A parameter that never had a gradient has no entry, as in PyTorch.
+    /// </summary>
+    public IReadOnlyList<Hub.NamedTensor> StateDict()
+    {
+        if (_fallback is not null)
+        {
+            return FallbackStateDict();
+        }
+        return _groups.SelectMany((g, i) => g.Steps == 0 ? [] : new[]
+        {
+            new Hub.NamedTensor($"state.{i}.exp_avg", g.Parameter.shape, (float[])g.M.Clone()),
+            new Hub.NamedTensor($"state.{i}.exp_avg_sq", g.Parameter.shape, (float[])g.V.Clone()),
+            new Hub.NamedTensor($"state.{i}.step", [], [g.Steps]),
+        }).ToList();
+    }
+
+    /// <summary>Restores what <see cref="StateDict"/> returned for the same parameters; anything else is refused.</summary>
+    public void LoadStateDict(IReadOnlyList<Hub.NamedTensor> state)
+    {
+        var byName = state.ToDictionary(t => t.Name);
+        if (_fallback is not null)
+        {
+            LoadFallbackStateDict(byName);
+            return;
+        }
+        var expected = StateNames(_groups.Length).Where(byName.ContainsKey).Count();
+        if (expected != byName.Count)
+        {
+            throw new InvalidDataException($"The optimizer state has {byName.Count} tensors for {_groups.Length} parameters; it belongs to another model.");
+        }
+        for (var i = 0; i < _groups.Length; i++)
+        {
+            var group = _groups[i];
+            if (!byName.TryGetValue($"state.{i}.step", out var step))
+            {
+                group.Steps = 0;
+                Array.Clear(group.M);
+                Array.Clear(group.V);
+                continue;
+            }
+            var (m, v) = (byName[$"state.{i}.exp_avg"], byName[$"state.{i}.exp_avg_sq"]);
+            if (m.Data.Length != group.M.Length || v.Data.Length != group.V.Length)
+            {
+                throw new InvalidDataException($"state.{i}: {m.Data.Length} values for a parameter of {group.M.Length}; the optimizer state belongs to another model.");
+            }
+            m.Data.CopyTo(group.M, 0);
+            v.Data.CopyTo(group.V, 0);
+            group.Steps = checked((int)step.Data[0]);
+            group.Touched = group.Parameter.dim() == 2 ? TouchedRows(group) : null;
+        }
+    }
+
+    /// <summary>
+    /// The rows of a sparse-gradient parameter that have had a gradient, recovered from the moments: a row whose
+    /// m and v are all zero gets exactly the decay-only update either way (w·(1 − lr·λ) − step·0/(0 + ε)), so
+    /// treating it as untouched gives the same numbers as the run that was checkpointed.
+    /// </summary>
+    private static bool[] TouchedRows(Group group)
+    {
+        var rows = (int)group.Parameter.shape[0];
+        var width = group.M.Length / rows;
+        var touched = new bool[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            var span = (row * width)..((row + 1) * width);
+            touched[row] = group.M.AsSpan(span).ContainsAnyExcept(0f) || group.V.AsSpan(span).ContainsAnyExcept(0f);
+        }
+        return touched;
+    }
+
+    private static IEnumerable<string> StateNames(int count) =>
+        Enumerable.Range(0, count).SelectMany(i => new[] { $"state.{i}.exp_avg", $"state.{i}.exp_avg_sq", $"state.{i}.step" });
+
+    /// <summary>torch.optim.AdamW's own moments (a CUDA or non-float32 deployment), copied to float32 on the CPU.</summary>
+    private List<Hub.NamedTensor> FallbackStateDict()
+    {
+        var list = new List<Hub.NamedTensor>();
+        var states = _fallback!.state_dict().State;
+        for (var i = 0; i < states.Count; i++)
+        {
+            if (states[i] is not AdamW.State state || state.step == 0)
+            {
+                continue;
+            }
+            list.Add(Flat($"state.{i}.exp_avg", state.exp_avg));
+            list.Add(Flat($"state.{i}.exp_avg_sq", state.exp_avg_sq));
+            list.Add(new Hub.NamedTensor($"state.{i}.step", [], [state.step]));
+        }
+        return list;
+
+        static Hub.NamedTensor Flat(string name, Tensor tensor)
+        {
+            using var cpu = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
+            return new Hub.NamedTensor(name, cpu.shape, cpu.data<float>().ToArray());
+        }
+    }
+
+    private void LoadFallbackStateDict(IReadOnlyDictionary<string, Hub.NamedTensor> byName)
+    {
+        var states = _fallback!.state_dict().State;
+        using var noGrad = no_grad();
+        for (var i = 0; i < states.Count; i++)
+        {
+            if (states[i] is not AdamW.State state || !byName.TryGetValue($"state.{i}.step", out var step))
+            {
+                continue;
+            }
+            state.step = (long)step.Data[0];
+            foreach (var (name, target) in new[] { ("exp_avg", state.exp_avg), ("exp_avg_sq", state.exp_avg_sq) })
+            {
+                var saved = byName[$"state.{i}.{name}"];
+                using var source = tensor(saved.Data, saved.Shape);
+                target.copy_(source);
+            }
+        }
+    }
+
     public void Dispose() => _fallback?.Dispose();
 
     /// <summary>

@@ -42,17 +42,21 @@ public sealed class Trainer(
     string? outputDir = null)
 {
     private Dictionary<string, Tensor>? _bestWeights;
-    private int _evaluationsWithoutImprovement;
     private readonly List<string> _checkpoints = [];
+    private TrainerState _state = new();
 
-    public List<IReadOnlyDictionary<string, double>> LogHistory { get; } = [];
+    public List<Dictionary<string, double>> LogHistory => _state.LogHistory;
 
     /// <summary>The best value of <c>metric_for_best_model</c> seen so far, and the step it was reached at.</summary>
-    public (double Value, int Step)? Best { get; private set; }
+    public (double Value, int Step)? Best => _state is { BestMetric: { } value, BestGlobalStep: { } step } ? (value, step) : null;
 
-    public string? BestCheckpoint { get; private set; }
+    public string? BestCheckpoint => _state.BestModelCheckpoint;
 
-    public IReadOnlyDictionary<string, double> Train(CancellationToken cancellationToken = default)
+    /// <summary>The step of the checkpoint this run resumed from (<see cref="CheckpointSchedule"/>), or null when it started afresh.</summary>
+    public int? ResumedFromStep { get; private set; }
+
+    /// <param name="checkpoints">Time-based checkpoints to resume from and write (a grading job's); null writes none.</param>
+    public IReadOnlyDictionary<string, double> Train(CancellationToken cancellationToken = default, CheckpointSchedule? checkpoints = null)
     {
         if (trainDataset.Count == 0)
         {
@@ -77,32 +81,36 @@ public sealed class Trainer(
         static bool NoDecay(string name) => name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("LayerNorm.", StringComparison.Ordinal);
         using var optimizer = new FusedAdamW(parameters.Select(p => (p.parameter, NoDecay(p.name) ? 0 : args.WeightDecay)), args.LearningRate);
 
+        var state = _state = new TrainerState { MaxSteps = totalSteps, RunSignature = Signature(parameters.Count) };
+        if (checkpoints is not null && TrainerCheckpoint.Latest(checkpoints.Folder) is { } latest)
+        {
+            state = _state = Resume(latest, optimizer, checkpoints);
+        }
         var stopwatch = Stopwatch.StartNew();
-        var (step, micro, seen, epoch) = (0, 0, 0, 0);
-        var runningLoss = 0.0;
-        var lossCount = 0;
-        var (totalLoss, totalLossCount) = (0.0, 0);
+        var sinceCheckpoint = Stopwatch.StartNew();
+        double Runtime() => state.TrainRuntime + stopwatch.Elapsed.TotalSeconds;
+        double Epoch() => (double)state.SamplesSeen / trainDataset.Count;
         var stop = false;
         var lr = args.LearningRate;
         TrainerProgress Snapshot(IReadOnlyDictionary<string, double>? eval = null)
         {
-            var elapsed = stopwatch.Elapsed.TotalSeconds;
-            return new TrainerProgress(step, totalSteps, (double)seen / trainDataset.Count, lossCount == 0 ? double.NaN : runningLoss / lossCount, lr,
-                seen / elapsed, TimeSpan.FromSeconds(elapsed / Math.Max(1, step) * (totalSteps - step)), eval);
+            var (elapsed, step) = (stopwatch.Elapsed.TotalSeconds, state.GlobalStep - (ResumedFromStep ?? 0));
+            return new TrainerProgress(state.GlobalStep, totalSteps, Epoch(), state.RunningLossCount == 0 ? double.NaN : state.RunningLoss / state.RunningLossCount, lr,
+                (state.SamplesSeen - (ResumedFromSamples ?? 0)) / elapsed, TimeSpan.FromSeconds(elapsed / Math.Max(1, step) * (totalSteps - state.GlobalStep)), eval);
         }
         void EvaluateNow()
         {
-            var metrics = new Dictionary<string, double>(Evaluate()) { ["epoch"] = (double)seen / trainDataset.Count, ["step"] = step };
+            var metrics = new Dictionary<string, double>(Evaluate()) { ["epoch"] = Epoch(), ["step"] = state.GlobalStep };
             LogHistory.Add(metrics);
-            stop = Track(metrics, step);
+            stop = Track(metrics, state.GlobalStep);
             progress?.Report(Snapshot(metrics));
             model.train();
         }
 
         model.train();
-        while (step < totalSteps && !stop)
+        while (state.GlobalStep < totalSteps && !stop)
         {
-            foreach (var chunk in EpochOrder(epoch).Chunk(args.PerDeviceTrainBatchSize))
+            foreach (var chunk in EpochOrder(state.EpochIndex).Chunk(args.PerDeviceTrainBatchSize).Skip(state.BatchesInEpoch))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using (var scope = NewDisposeScope())
@@ -113,27 +121,29 @@ public sealed class Trainer(
                     var loss = output.Loss ?? throw new InvalidOperationException("The model returned no loss: are labels missing?");
                     (loss / args.GradientAccumulationSteps).backward();
                     var value = loss.item<float>();
-                    (runningLoss, lossCount) = (runningLoss + value, lossCount + 1);
-                    (totalLoss, totalLossCount) = (totalLoss + value, totalLossCount + 1);
+                    (state.RunningLoss, state.RunningLossCount) = (state.RunningLoss + value, state.RunningLossCount + 1);
+                    (state.TotalLoss, state.TotalLossCount) = (state.TotalLoss + value, state.TotalLossCount + 1);
                 }
-                seen += chunk.Length;
-                if (++micro % args.GradientAccumulationSteps != 0)
+                state.SamplesSeen += chunk.Length;
+                state.BatchesInEpoch++;
+                if (++state.MicroBatches % args.GradientAccumulationSteps != 0)
                 {
                     continue;
                 }
 
-                lr = args.LearningRate * LearningRateSchedule.Factor(args.LrSchedulerType, step, warmup, totalSteps);
+                lr = args.LearningRate * LearningRateSchedule.Factor(args.LrSchedulerType, state.GlobalStep, warmup, totalSteps);
                 optimizer.LearningRate = lr;
                 optimizer.Step(args.MaxGradNorm); // clipping included
                 optimizer.ZeroGrad();
-                step++;
+                var step = ++state.GlobalStep;
+                state.Epoch = Epoch();
 
                 if (step % args.LoggingSteps == 0 || step == totalSteps)
                 {
                     var snapshot = Snapshot();
                     LogHistory.Add(new Dictionary<string, double> { ["loss"] = snapshot.Loss, ["learning_rate"] = lr, ["epoch"] = snapshot.Epoch, ["step"] = step });
                     progress?.Report(snapshot);
-                    (runningLoss, lossCount) = (0, 0);
+                    (state.RunningLoss, state.RunningLossCount) = (0, 0);
                 }
                 if (evaluates && args.EvalStrategy == "steps" && step % args.EvalSteps == 0)
                 {
@@ -141,25 +151,30 @@ public sealed class Trainer(
                 }
                 if (args.SaveStrategy == "steps" && step % args.SaveSteps == 0)
                 {
-                    SaveCheckpoint(step, (double)seen / trainDataset.Count);
+                    SaveCheckpoint(optimizer, Runtime());
                 }
                 if (step >= totalSteps || stop)
                 {
                     break;
                 }
+                if (checkpoints is not null && sinceCheckpoint.Elapsed >= checkpoints.Every)
+                {
+                    SaveResumable(checkpoints, optimizer, Runtime());
+                    sinceCheckpoint.Restart();
+                }
             }
-            epoch++;
+            (state.EpochIndex, state.BatchesInEpoch) = (state.EpochIndex + 1, 0);
             if (!stop && evaluates && args.EvalStrategy == "epoch")
             {
                 EvaluateNow();
             }
             if (args.SaveStrategy == "epoch")
             {
-                SaveCheckpoint(step, (double)seen / trainDataset.Count);
+                SaveCheckpoint(optimizer, Runtime());
             }
         }
         model.eval();
-        var runtime = stopwatch.Elapsed.TotalSeconds;
+        var runtime = Runtime();
         if (args.LoadBestModelAtEnd && _bestWeights is not null)
         {
             RestoreBest();
@@ -167,11 +182,33 @@ public sealed class Trainer(
         return new Dictionary<string, double>
         {
             ["train_runtime"] = runtime,
-            ["train_samples_per_second"] = seen / runtime,
-            ["train_steps_per_second"] = step / runtime,
-            ["train_loss"] = totalLoss / Math.Max(1, totalLossCount),
-            ["epoch"] = (double)seen / trainDataset.Count,
+            ["train_samples_per_second"] = state.SamplesSeen / runtime,
+            ["train_steps_per_second"] = state.GlobalStep / runtime,
+            ["train_loss"] = state.TotalLoss / Math.Max(1, state.TotalLossCount),
+            ["epoch"] = Epoch(),
         };
+    }
+
+    private int? ResumedFromSamples { get; set; }
+
+    /// <summary>What a checkpoint must match to be resumed by this run: the arguments, the data and the model's parameters.</summary>
+    private string Signature(int trainableParameters) =>
+        $"{args with { ClassWeights = null }}|{string.Join(',', args.ClassWeights ?? [])}|{trainDataset.Count}|{evalDataset?.Count}|{trainableParameters}";
+
+    private TrainerState Resume(string checkpoint, FusedAdamW optimizer, CheckpointSchedule checkpoints)
+    {
+        var saved = TrainerCheckpoint.ReadState(checkpoint);
+        if (saved.RunSignature != _state.RunSignature)
+        {
+            throw new InvalidDataException($"{checkpoint} belongs to another run (its arguments, data or model differ); it cannot be resumed.");
+        }
+        DisposeBest();
+        _bestWeights = TrainerCheckpoint.Restore(checkpoint, model, optimizer);
+        collator.ResumeRandom(saved.CollatorRandomDraws);
+        ResumedFromStep = saved.GlobalStep;
+        ResumedFromSamples = saved.SamplesSeen;
+        checkpoints.Saved?.Invoke(saved.GlobalStep, $"resumed from {Path.GetFileName(checkpoint)} (step {saved.GlobalStep} of {saved.MaxSteps})");
+        return saved;
     }
 
     /// <summary>The parameters the optimizer updates: all but the frozen embeddings and first encoder layers.</summary>
@@ -227,11 +264,11 @@ public sealed class Trainer(
         var improved = Best is not { } best || (args.IsGreaterBetter ? value > best.Value : value < best.Value);
         if (!improved)
         {
-            _evaluationsWithoutImprovement++;
-            return args.EarlyStoppingPatience > 0 && _evaluationsWithoutImprovement >= args.EarlyStoppingPatience;
+            _state.EvaluationsWithoutImprovement++;
+            return args.EarlyStoppingPatience > 0 && _state.EvaluationsWithoutImprovement >= args.EarlyStoppingPatience;
         }
-        Best = (value, step);
-        _evaluationsWithoutImprovement = 0;
+        (_state.BestMetric, _state.BestGlobalStep) = (value, step);
+        _state.EvaluationsWithoutImprovement = 0;
         if (args.LoadBestModelAtEnd)
         {
             DisposeBest();
@@ -263,25 +300,15 @@ public sealed class Trainer(
         _bestWeights = null;
     }
 
-    /// <summary>HF's <c>checkpoint-N</c>: the model in the hub layout plus <c>trainer_state.json</c>; old ones rotated out.</summary>
-    private void SaveCheckpoint(int step, double epoch)
+    /// <summary>HF's <c>checkpoint-N</c> in the output directory, the model in the hub layout; old ones rotated out, the best kept.</summary>
+    private void SaveCheckpoint(FusedAdamW optimizer, double runtime)
     {
-        var folder = Path.Combine(outputDir!, $"checkpoint-{step}");
-        saveModel!(folder);
-        if (Best is { } best && best.Step == step)
+        var folder = Path.Combine(outputDir!, $"{TrainerCheckpoint.Prefix}{_state.GlobalStep}");
+        if (Best is { } best && best.Step == _state.GlobalStep)
         {
-            BestCheckpoint = folder;
+            _state.BestModelCheckpoint = folder;
         }
-        var state = new JsonObject
-        {
-            ["global_step"] = step,
-            ["epoch"] = epoch,
-            ["best_metric"] = Best?.Value,
-            ["best_model_checkpoint"] = BestCheckpoint,
-            ["log_history"] = new JsonArray(LogHistory.Select(entry => (JsonNode)new JsonObject(entry.Select(kv =>
-                KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))))).ToArray()),
-        };
-        File.WriteAllText(Path.Combine(folder, "trainer_state.json"), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        WriteCheckpoint(folder, optimizer, runtime, saveModel);
         _checkpoints.Remove(folder);
         _checkpoints.Add(folder);
         while (args.SaveTotalLimit > 0 && _checkpoints.Count > args.SaveTotalLimit)
@@ -290,6 +317,22 @@ public sealed class Trainer(
             Directory.Delete(oldest, recursive: true);
             _checkpoints.Remove(oldest);
         }
+    }
+
+    /// <summary>A checkpoint of a run that may be killed: only the newest is kept.</summary>
+    private void SaveResumable(CheckpointSchedule checkpoints, FusedAdamW optimizer, double runtime)
+    {
+        var folder = Path.Combine(checkpoints.Folder, $"{TrainerCheckpoint.Prefix}{_state.GlobalStep}");
+        WriteCheckpoint(folder, optimizer, runtime, null);
+        TrainerCheckpoint.DeleteOthers(checkpoints.Folder, folder);
+        checkpoints.Saved?.Invoke(_state.GlobalStep, $"checkpoint at step {_state.GlobalStep} of {_state.MaxSteps}");
+    }
+
+    private void WriteCheckpoint(string folder, FusedAdamW optimizer, double runtime, Action<string>? hubLayout)
+    {
+        _state.TrainRuntime = runtime;
+        _state.CollatorRandomDraws = collator.RandomDraws;
+        TrainerCheckpoint.Write(folder, model, optimizer, _state, _bestWeights, hubLayout);
     }
 
     /// <summary>Loss and <c>compute_metrics</c> on the evaluation set, names prefixed <c>eval_</c>.</summary>

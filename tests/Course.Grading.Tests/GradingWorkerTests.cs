@@ -1,0 +1,183 @@
+using System.Data.Common;
+using Course.Core.Content;
+using Course.Core.Data;
+using Course.Grading.Queue;
+using Course.Grading.Workers;
+using Course.Tests.Shared;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Course.Grading.Tests;
+
+/// <summary>
+/// A database that refuses the next N commands, as one restarting does: the worker's own connection goes
+/// through it, while the test reads the queue through a connection of its own.
+/// </summary>
+public sealed class DatabaseOutage : DbCommandInterceptor
+{
+    private readonly Lock _lock = new();
+    private int _remaining;
+
+    public int Refused { get; private set; }
+
+    public void RefuseNext(int commands)
+    {
+        lock (_lock) _remaining = commands;
+    }
+
+    private void Check()
+    {
+        lock (_lock)
+        {
+            if (_remaining == 0)
+            {
+                return;
+            }
+            (_remaining, Refused) = (_remaining - 1, Refused + 1);
+        }
+        throw new SqliteException("simulated outage: the database is restarting", 10);
+    }
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        Check();
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return ValueTask.FromResult(result);
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return ValueTask.FromResult(result);
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        Check();
+        return ValueTask.FromResult(result);
+    }
+}
+
+/// <summary>An in-process grading worker on a SQLite file: database outages, cancellation and a lost lease.</summary>
+public sealed class GradingWorkerTests : IAsyncLifetime
+{
+    private readonly TinyGradingSetup _setup = new();
+    private readonly DatabaseOutage _outage = new();
+    private IDbContextFactory<CourseDbContext> _databases = default!;
+    private SubmissionQueue _queue = default!;
+
+    private string Connection => $"Data Source={Path.Combine(_setup.Root, "course.db")}";
+    private string Checkpoints => Path.Combine(_setup.Root, "checkpoints");
+
+    public async Task InitializeAsync()
+    {
+        _databases = new PooledDbContextFactory<CourseDbContext>(new DbContextOptionsBuilder<CourseDbContext>().UseSqlite(Connection).Options);
+        await using var db = await _databases.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+        db.Users.Add(new CourseUser { Id = "ann", UserName = "ann", Email = "ann@example.com" });
+        await db.SaveChangesAsync();
+        _queue = new SubmissionQueue(_databases, TimeProvider.System);
+    }
+
+    private Task<Submission> SubmitAsync(double epochs) => _queue.SubmitAsync("ann",
+        ContentLoader.Load(_setup.Content, new ContentLoadOptions(HiddenDataPath: _setup.Hidden)).FindAssignment("reviews")!,
+        TinyGradingSetup.Config(epochs), Guid.NewGuid().ToString("N"), _setup.DatasetsFolder);
+
+    /// <summary>A worker whose database calls go through <see cref="_outage"/>; fast heartbeats and backoff, and a lease long enough to ride out an outage.</summary>
+    private (Task Run, CancellationTokenSource Stop) StartWorker(string id = "w1")
+    {
+        var databases = new PooledDbContextFactory<CourseDbContext>(new DbContextOptionsBuilder<CourseDbContext>().UseSqlite(Connection).AddInterceptors(_outage).Options);
+        var settings = new WorkerSettings(_setup.Content, _setup.Hidden, _setup.Hub, id)
+        {
+            Lease = TimeSpan.FromSeconds(60), Heartbeat = TimeSpan.FromMilliseconds(200), Poll = TimeSpan.FromMilliseconds(100),
+            MaxBackoff = TimeSpan.FromMilliseconds(200), CheckpointRoot = Checkpoints, CheckpointEvery = TimeSpan.FromSeconds(1),
+        };
+        var stop = new CancellationTokenSource();
+        var worker = new GradingWorker(new SubmissionQueue(databases, TimeProvider.System), settings, NullLogger<GradingWorker>.Instance);
+        return (Task.Run(() => worker.RunAsync(stop.Token)), stop);
+    }
+
+    private static bool Ended(Submission s) => s.Status is not (SubmissionStatus.Queued or SubmissionStatus.Running);
+
+    [Fact]
+    public async Task A_worker_rides_out_database_outages_while_claiming_and_while_training_and_grades_the_job_once()
+    {
+        var job = await SubmitAsync(epochs: 4);
+        _outage.RefuseNext(3); // the first reap/claim calls fail: the worker waits and tries again
+        var (run, stop) = StartWorker();
+        var watch = new JobWatch(_databases);
+        await watch.UntilAsync(job.Id, s => GradingProgress.FromJson(s.ProgressJson) is { Step: > 0 } || Ended(s));
+        _outage.RefuseNext(4); // heartbeats fail mid-run; the lease outlives the outage
+
+        var done = await watch.UntilAsync(job.Id, Ended);
+        await stop.CancelAsync();
+        await run; // the worker stops cleanly: no database failure escaped it
+
+        Assert.Equal((SubmissionStatus.Succeeded, 1), (done.Status, done.Attempts));
+        Assert.Equal(7, _outage.Refused);
+        Assert.Contains("heartbeat failed (SqliteException", done.Log);
+        Assert.NotNull(done.ResultJson);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_a_running_job_at_the_next_heartbeat_uncharged_and_the_worker_takes_the_next_job()
+    {
+        var job = await SubmitAsync(epochs: 50);
+        var (run, stop) = StartWorker();
+        var watch = new JobWatch(_databases);
+        await watch.UntilAsync(job.Id, s => GradingProgress.FromJson(s.ProgressJson) is { CheckpointStep: > 0 } || Ended(s));
+
+        await _queue.CancelAsync(job.Id, "ann");
+        var cancelled = await watch.UntilAsync(job.Id, Ended);
+        var next = await SubmitAsync(epochs: 1);
+        var finished = await watch.UntilAsync(next.Id, Ended); // only once the cancelled run has stopped is the worker free
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal((SubmissionStatus.Cancelled, false, "Cancelled."), (cancelled.Status, cancelled.CountsAgainstQuota, cancelled.Error));
+        Assert.True(GradingProgress.FromJson(cancelled.ProgressJson)!.Step < 1250, "the run went on to its end");
+        Assert.Equal(SubmissionStatus.Succeeded, finished.Status);
+        Assert.False(Directory.Exists(Path.Combine(Checkpoints, $"submission-{job.Id}")));
+    }
+
+    [Fact]
+    public async Task A_worker_whose_lease_was_given_away_stops_training_records_nothing_and_keeps_the_checkpoint_for_the_new_owner()
+    {
+        var job = await SubmitAsync(epochs: 50);
+        var (run, stop) = StartWorker();
+        var watch = new JobWatch(_databases);
+        await watch.UntilAsync(job.Id, s => GradingProgress.FromJson(s.ProgressJson) is { CheckpointStep: > 0 } || Ended(s));
+
+        await using (var db = await _databases.CreateDbContextAsync())
+        {
+            await db.Submissions.Where(s => s.Id == job.Id).ExecuteUpdateAsync(u => u.SetProperty(s => s.LeaseOwner, "w2"));
+        }
+        var next = await SubmitAsync(epochs: 1);
+        var finished = await watch.UntilAsync(next.Id, Ended); // the first run stopped, so the worker took the next job
+        await stop.CancelAsync();
+        await run;
+
+        var taken = await watch.UntilAsync(job.Id, _ => true);
+        Assert.Equal((SubmissionStatus.Running, "w2", null), (taken.Status, taken.LeaseOwner, taken.ResultJson));
+        Assert.Equal(SubmissionStatus.Succeeded, finished.Status);
+        Assert.Single(Directory.GetDirectories(Path.Combine(Checkpoints, $"submission-{job.Id}")));
+    }
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        _setup.Dispose();
+        return Task.CompletedTask;
+    }
+}
