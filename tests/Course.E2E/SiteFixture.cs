@@ -40,6 +40,12 @@ public sealed class SiteFixture : IAsyncLifetime
         }
         // The authoring tests edit content in the browser: the site serves a copy, never the repository's files.
         CopyFolder(Course.Core.Configuration.CourseEnvironment.Discover().Resolve("content"), ContentPath);
+        // The grading journey trains the real starters on the real model, on a slice of each train split: a job
+        // small enough to finish quickly while the machine is busy with other suites.
+        foreach (var brief in Directory.EnumerateFiles(Path.Combine(ContentPath, "assignments"), "assignment.md", SearchOption.AllDirectories))
+        {
+            File.WriteAllText(brief, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(brief), @"(?m)^(  max_train_examples:) \d+", "$1 64"));
+        }
         // Playground tests run on tiny random models under the demo ids, not the full demo build.
         Course.Tests.Shared.TinyDemoModels.WriteTo(new Course.Ml.Hub.ModelHub(Path.Combine(DataPath, "hub")));
         StartSite();
