@@ -50,7 +50,7 @@ public static partial class AssignmentLoader
             errors.Add(new ContentError(source, 1, "assignment.md starts with YAML front matter (id, task, dataset, metric, rubric, …)"));
             return new AssignmentFile(source, null, errors);
         }
-        var rules = YamlFrontMatter.Read<AssignmentFrontMatter>(rendered.FrontMatter, source, rendered.FrontMatterLine, errors);
+        var rules = YamlReader.Read<AssignmentFrontMatter>(rendered.FrontMatter, source, rendered.FrontMatterLine, errors);
         if (rules is null)
         {
             return new AssignmentFile(source, null, errors);

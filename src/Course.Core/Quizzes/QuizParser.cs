@@ -98,7 +98,7 @@ public static partial class QuizParser
             errors.Add(new ContentError(file, 1, "a quiz starts with YAML front matter between two '---' lines (id, title, topic, attempts, grading)"));
             return null;
         }
-        var front = YamlFrontMatter.Read<QuizFrontMatter>(string.Join('\n', lines[1..end]), file, 2, errors);
+        var front = YamlReader.Read<QuizFrontMatter>(string.Join('\n', lines[1..end]), file, 2, errors);
         if (front is null)
         {
             return null;
