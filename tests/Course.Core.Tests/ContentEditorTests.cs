@@ -120,6 +120,9 @@ public sealed class ContentEditorTests : IDisposable
     [InlineData("datasets/product-reviews/train.jsonl")]
     [InlineData("/etc/passwd")]
     [InlineData("README.md")]
+    [InlineData("quizzes/a.md\n")]            // ?file=quizzes%2Fa.md%0A: "$" matched before the newline
+    [InlineData("module.yaml\n")]
+    [InlineData("assignments/a/starter.yaml\n")]
     public void Only_module_files_can_be_opened_or_saved(string path)
     {
         Assert.Null(ContentEditor.KindOf(path));

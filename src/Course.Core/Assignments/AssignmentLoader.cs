@@ -14,7 +14,7 @@ public static partial class AssignmentLoader
 {
     public static readonly IReadOnlyList<string> Tasks = ["text-classification", "token-classification", "question-answering"];
 
-    [GeneratedRegex(@"^eval_[a-z0-9_]+$")]
+    [GeneratedRegex(@"^eval_[a-z0-9_]+\z", RegexOptions.NonBacktracking)]
     private static partial Regex MetricName();
 
     /// <param name="hiddenRoot">Where hidden splits live (<c>Grading:HiddenDataPath</c>); null skips that check.</param>

@@ -48,19 +48,20 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
         (StarterPattern(), ContentFileKind.Starter),
     ];
 
-    [GeneratedRegex(@"^module\.yaml$")]
+    // \z, not $: "$" also matches before a final newline, so "quizzes/a.md\n" (?file=quizzes%2Fa.md%0A) would pass.
+    [GeneratedRegex(@"^module\.yaml\z", RegexOptions.NonBacktracking)]
     private static partial Regex ModulePattern();
 
-    [GeneratedRegex(@"^topics/[A-Za-z0-9][A-Za-z0-9._-]*/[a-z0-9][a-z0-9._-]*\.md$")]
+    [GeneratedRegex(@"^topics/[A-Za-z0-9][A-Za-z0-9._-]*/[a-z0-9][a-z0-9._-]*\.md\z", RegexOptions.NonBacktracking)]
     private static partial Regex LessonPattern();
 
-    [GeneratedRegex(@"^quizzes/[a-z0-9][a-z0-9._-]*\.md$")]
+    [GeneratedRegex(@"^quizzes/[a-z0-9][a-z0-9._-]*\.md\z", RegexOptions.NonBacktracking)]
     private static partial Regex QuizPattern();
 
-    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/assignment\.md$")]
+    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/assignment\.md\z", RegexOptions.NonBacktracking)]
     private static partial Regex AssignmentPattern();
 
-    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/starter\.yaml$")]
+    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/starter\.yaml\z", RegexOptions.NonBacktracking)]
     private static partial Regex StarterPattern();
 
     private string HistoryRoot => Path.Combine(environment.Resolve(data.Value.Path), "content-history");
@@ -246,7 +247,7 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
 
     private static string QuizIdFor(string path) => QuizIdCharacters().Replace(Path.GetFileNameWithoutExtension(path), "-").Trim('-');
 
-    [GeneratedRegex("[^a-z0-9-]+")]
+    [GeneratedRegex("[^a-z0-9-]+", RegexOptions.NonBacktracking)]
     private static partial Regex QuizIdCharacters();
 
     private static ContentFileKind Require(string path) => KindOf(path)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
@@ -78,16 +79,19 @@ public static class YamlReader
     {
         if (yaml.Length > MaxCharacters)
         {
-            errors.Add(new ContentError(file, firstLine, $"the YAML is {yaml.Length:N0} characters; at most {MaxCharacters:N0} are read"));
+            errors.Add(new ContentError(file, firstLine,
+                string.Create(CultureInfo.InvariantCulture, $"the YAML is {yaml.Length:N0} characters; at most {MaxCharacters:N0} are read")));
             return false;
         }
+        var before = errors.Count;
         var parser = new Parser(new StringReader(yaml));
         // One frame per open mapping or sequence; a mapping's frame holds the keys seen and whether a key comes next.
         var open = new Stack<(HashSet<string>? Keys, bool KeyNext)>();
-        while (parser.MoveNext())
+        var line = firstLine;
+        while (MoveNext(parser, file, line, errors))
         {
             var current = parser.Current!;
-            var line = firstLine + (int)current.Start.Line - 1;
+            line = firstLine + (int)current.Start.Line - 1;
             string? error = current switch
             {
                 AnchorAlias alias => $"aliases (*{alias.Value}) are not allowed: write the value out",
@@ -125,7 +129,25 @@ public static class YamlReader
                 return false;
             }
         }
-        return true;
+        return errors.Count == before;
+    }
+
+    /// <summary>
+    /// YamlDotNet's scanner throws <see cref="InvalidOperationException"/>, not a <see cref="YamlException"/>, on some
+    /// malformed text (e.g. a flow sequence left open at the end); that is the document's fault, reported after the
+    /// last event read.
+    /// </summary>
+    private static bool MoveNext(Parser parser, string file, int line, List<ContentError> errors)
+    {
+        try
+        {
+            return parser.MoveNext();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(new ContentError(file, line, "invalid YAML: the text cannot be read after this line (an unclosed [ or {?)"));
+            return false;
+        }
     }
 
     private static int LineOf(YamlException ex, int firstLine) => firstLine + (int)Math.Max(ex.Start.Line, 1) - 1;
