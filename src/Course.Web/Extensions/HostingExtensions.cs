@@ -158,7 +158,9 @@ public static class HostingExtensions
 
     public static void UseCoursePipeline(this WebApplication app)
     {
+        // Behind a proxy the scheme comes from X-Forwarded-Proto, so the https checks come after it.
         app.UseForwardedHeaders();
+        app.UseCourseSecurity();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);

@@ -149,5 +149,17 @@ public sealed class AssignmentService(
         return csv.ToString();
     }
 
-    private static string Escape(string value) => value.Contains(',') || value.Contains('"') ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    /// <summary>
+    /// One text cell, quoted as RFC 4180 says when it holds a comma, quote or line break. A cell a spreadsheet would
+    /// take for a formula (starting with =, +, -, @, tab or CR; a student chooses their e-mail address) gets a
+    /// leading single quote, as OWASP's CSV-injection advice says, so "=HYPERLINK(…)" opens as text.
+    /// </summary>
+    private static string Escape(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    }
 }
