@@ -156,6 +156,18 @@ public class SubmissionRulesTests
         Assert.Equal(new ContentError("submission.yaml", line, message), Assert.Single(errors));
     }
 
+    [Fact]
+    public void A_configuration_over_the_size_limit_is_refused_before_it_is_parsed()
+    {
+        using var folder = new AssignmentFolder();
+        var padded = Valid + "\n# " + new string('x', 131_072);
+
+        var (config, errors) = Check(folder, padded);
+
+        Assert.Null(config);
+        Assert.Equal(new ContentError("submission.yaml", 1, $"the YAML is {padded.Length:N0} characters; at most 131,072 are read"), Assert.Single(errors));
+    }
+
     [Theory]
     [InlineData("  num_train_epochs: 2", "  num_train_epochs: 2\n  weight_decay: 0.1", 7, "training_args.weight_decay cannot be changed in this assignment")]
     [InlineData("  learning_rate: 3.0e-5", "  learning_rate: 0.01", 5, "training_args.learning_rate must be within [1E-06, 0.001] in this assignment, not 0.01")]

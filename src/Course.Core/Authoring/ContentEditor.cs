@@ -97,6 +97,10 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
     public EditCheck Check(string path, string text)
     {
         Require(path);
+        if (TextLimits.Check(text, TextLimits.ContentFile, "the file") is { } tooLong)
+        {
+            return new EditCheck([new ContentError(path, 1, tooLong)], null);
+        }
         ContentSnapshot snapshot;
         try
         {
@@ -200,6 +204,7 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
         {
             throw new ArgumentException($"import into a new quiz file: '{path}' {(KindOf(path) == ContentFileKind.Quiz ? "already exists" : "is not quizzes/<name>.md")}");
         }
+        TextLimits.Require(gift, TextLimits.ContentFile, "the GIFT text");
         return GiftImporter.Import(gift, QuizIdFor(path));
     }
 

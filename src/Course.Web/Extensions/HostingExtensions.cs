@@ -69,6 +69,7 @@ public static class HostingExtensions
                 options.Lockout.AllowedForNewUsers = true;
             })
             .AddRoles<IdentityRole>()
+            .AddPasswordValidator<PasswordLengthValidator>()
             .AddEntityFrameworkStores<CourseDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();

@@ -60,6 +60,7 @@ public sealed class AssignmentService(
     /// <summary>A later due date for one student (an instructor action, in the audit trail).</summary>
     public async Task GrantExtensionAsync(string actorId, string userId, string assignmentId, DateTimeOffset due, string? reason)
     {
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         await using var db = await databases.CreateDbContextAsync();
         var now = clock.GetUtcNow();
         db.AssignmentExtensions.Add(new AssignmentExtension { UserId = userId, AssignmentId = assignmentId, Due = due, GrantedByUserId = actorId, GrantedAt = now });
@@ -69,6 +70,7 @@ public sealed class AssignmentService(
 
     public async Task<int> ResetQuotaAsync(string actorId, string userId, string assignmentId, string? reason)
     {
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         var reset = await queue.ResetQuotaAsync(userId, assignmentId);
         await AuditAsync(actorId, "assignment.quota-reset", userId, $"{assignmentId}: {reset} of today's submissions given back{AuditEntry.Because(reason)}");
         return reset;
@@ -81,6 +83,7 @@ public sealed class AssignmentService(
         {
             throw new ArgumentOutOfRangeException(nameof(points), "Points are between 0 and 100.");
         }
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         await using var db = await databases.CreateDbContextAsync();
         var submission = await db.Submissions.SingleAsync(s => s.Id == submissionId);
         var before = submission.GradeOverride ?? submission.Grade;
