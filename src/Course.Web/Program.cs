@@ -17,6 +17,7 @@ builder.Configuration.AddCourseConfiguration(course, builder.Environment.Environ
 builder.WebHost.UseStaticWebAssets();
 
 builder.AddCourseOptions(course);
+builder.AddCourseSecurity();
 builder.AddCourseDatabase(course);
 builder.AddCourseIdentity();
 builder.AddCourseContent();

@@ -114,12 +114,33 @@ public sealed class ContentEditorTests : IDisposable
         Assert.Equal("Intro", _repository.Current.FindLesson("4.2", "intro")!.Title);
     }
 
+    [Fact]
+    public void A_file_or_gift_text_over_the_size_limit_is_refused_and_nothing_is_written()
+    {
+        var huge = TempContent.Lesson("4.1", 1, "First", new string('x', 512 * 1024));
+        var version = _editor.Open("topics/4.1-first/01-a.md").Version;
+
+        var check = _editor.Check("topics/4.1-first/01-a.md", huge);
+        var save = _editor.Save("topics/4.1-first/01-a.md", huge, version);
+        var gift = Assert.Throws<ArgumentException>(() => _editor.ImportGift(new string('x', 512 * 1024 + 1), "quizzes/new.md"));
+
+        var expected = new ContentError("topics/4.1-first/01-a.md", 1, $"the file is {huge.Length:N0} characters long; at most 524,288 are accepted");
+        Assert.Equal([expected], check.Errors);
+        Assert.False(save.Saved);
+        Assert.Equal([expected], save.Errors);
+        Assert.Equal(version, _editor.Open("topics/4.1-first/01-a.md").Version);
+        Assert.Equal("the GIFT text is 524,289 characters long; at most 524,288 are accepted", gift.Message);
+    }
+
     [Theory]
     [InlineData("../secrets.md")]
     [InlineData("topics/../../etc/passwd.md")]
     [InlineData("datasets/product-reviews/train.jsonl")]
     [InlineData("/etc/passwd")]
     [InlineData("README.md")]
+    [InlineData("quizzes/a.md\n")]            // ?file=quizzes%2Fa.md%0A: "$" matched before the newline
+    [InlineData("module.yaml\n")]
+    [InlineData("assignments/a/starter.yaml\n")]
     public void Only_module_files_can_be_opened_or_saved(string path)
     {
         Assert.Null(ContentEditor.KindOf(path));

@@ -2,10 +2,29 @@ using Microsoft.Playwright;
 
 namespace Course.E2E;
 
-/// <summary>One browser context (cookie jar) acting as one person.</summary>
-public sealed class BrowserSession(SiteFixture site, IBrowserContext context, IPage page) : IAsyncDisposable
+/// <summary>
+/// One browser context (cookie jar) acting as one person. Whatever the journey, every page it opened must have run
+/// under the site's Content-Security-Policy without a violation (Chromium reports each on the console).
+/// </summary>
+public sealed class BrowserSession : IAsyncDisposable
 {
-    public IPage Page { get; } = page;
+    private readonly SiteFixture site;
+    private readonly IBrowserContext context;
+    private readonly List<string> cspViolations = [];
+
+    private BrowserSession(SiteFixture site, IBrowserContext context, IPage page)
+    {
+        (this.site, this.context, Page) = (site, context, page);
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                lock (cspViolations) cspViolations.Add(message.Text);
+            }
+        };
+    }
+
+    public IPage Page { get; }
 
     public static async Task<BrowserSession> OpenAsync(SiteFixture site)
     {
@@ -43,5 +62,9 @@ public sealed class BrowserSession(SiteFixture site, IBrowserContext context, IP
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Last.ClickAsync();
     }
 
-    public async ValueTask DisposeAsync() => await context.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await context.DisposeAsync();
+        Assert.Empty(cspViolations);
+    }
 }

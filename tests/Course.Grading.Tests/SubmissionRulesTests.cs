@@ -140,6 +140,35 @@ public class SubmissionRulesTests
     }
 
     [Theory]
+    // A repeated key used to throw ArgumentException out of YamlDotNet (the circuit died, `./course submit` exited 134).
+    [InlineData("  num_train_epochs: 2", "  num_train_epochs: 2\n  learning_rate: 1.0e-4", 7, "duplicate key 'learning_rate'")]
+    [InlineData("max_seq_length: 64", "max_seq_length: 64\ntask: text-classification", 4, "duplicate key 'task'")]
+    // An empty training_args: is a null mapping, which used to end in a NullReferenceException.
+    [InlineData("training_args:\n  learning_rate: 3.0e-5\n  num_train_epochs: 2", "training_args:", 4,
+        "training_args is empty: give it arguments (e.g. learning_rate: 5.0e-5) or leave the key out")]
+    [InlineData("max_seq_length: 64", "max_seq_length: &n 64\nseed: *n", 3, "anchors (&n) are not allowed: write the value out")]
+    public void Duplicate_keys_empty_training_args_and_anchors_are_errors_at_their_line(string from, string to, int line, string message)
+    {
+        using var folder = new AssignmentFolder();
+        var (config, errors) = Check(folder, Valid.Replace(from, to));
+
+        Assert.Null(config);
+        Assert.Equal(new ContentError("submission.yaml", line, message), Assert.Single(errors));
+    }
+
+    [Fact]
+    public void A_configuration_over_the_size_limit_is_refused_before_it_is_parsed()
+    {
+        using var folder = new AssignmentFolder();
+        var padded = Valid + "\n# " + new string('x', 131_072);
+
+        var (config, errors) = Check(folder, padded);
+
+        Assert.Null(config);
+        Assert.Equal(new ContentError("submission.yaml", 1, $"the YAML is {padded.Length:N0} characters; at most 131,072 are read"), Assert.Single(errors));
+    }
+
+    [Theory]
     [InlineData("  num_train_epochs: 2", "  num_train_epochs: 2\n  weight_decay: 0.1", 7, "training_args.weight_decay cannot be changed in this assignment")]
     [InlineData("  learning_rate: 3.0e-5", "  learning_rate: 0.01", 5, "training_args.learning_rate must be within [1E-06, 0.001] in this assignment, not 0.01")]
     [InlineData("  num_train_epochs: 2", "  num_train_epochs: 4", 6, "num_train_epochs may be at most 3")]

@@ -35,4 +35,25 @@ public class ConfigurationFieldsTests
 
         Assert.EndsWith("training_args:\n  seed: 1\n", ConfigurationFields.Set("task: text-classification\n", "seed", "1"));
     }
+
+    [Fact]
+    public void A_hundred_thousand_spaces_after_a_key_are_read_in_one_pass()
+    {
+        // The former pattern backtracked over the run once per character: minutes for this input, on every render.
+        var spaces = new string(' ', 100_000);
+        var yaml = $"training_args:\n  learning_rate:{spaces}x{spaces}\n  seed: 7\n";
+
+        Assert.Equal("x", ConfigurationFields.Get(yaml, "learning_rate"));
+        Assert.Equal("7", ConfigurationFields.Get(yaml, "seed"));
+        Assert.Equal("training_args:\n  learning_rate: 1e-4\n  seed: 7\n", ConfigurationFields.Set(yaml, "learning_rate", "1e-4"));
+        Assert.Equal("  weight_decay: 0.1", ConfigurationFields.Set($"  weight_decay:{spaces}", "weight_decay", "0.1"));
+    }
+
+    [Theory]
+    [InlineData("a: 1\ntraining_args:   # tuned\n  seed: 1\n", "seed", "2", "a: 1\ntraining_args:   # tuned\n  seed: 2\n")]
+    [InlineData("training_args:   # tuned\n  seed: 1\n", "warmup_ratio", "0.1", "training_args:   # tuned\n  warmup_ratio: 0.1\n  seed: 1\n")]
+    [InlineData("task: x\r\nseed: 1   # one\r\n", "seed", "3", "task: x\r\nseed: 3   # one\r\n")]
+    [InlineData("  training_args:\n", "seed", "1", "  training_args:\ntraining_args:\n  seed: 1\n")]
+    public void Values_are_replaced_in_place_and_new_arguments_go_under_a_top_level_training_args(string yaml, string key, string value, string expected) =>
+        Assert.Equal(expected, ConfigurationFields.Set(yaml, key, value));
 }

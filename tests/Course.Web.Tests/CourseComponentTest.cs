@@ -38,6 +38,9 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<Features.Quizzes.QuizAttemptService>();
         Services.AddScoped<Features.Quizzes.ProgressDashboardService>();
         Services.AddScoped<Features.Statistics.CourseStatisticsService>();
+        Services.AddSingleton(Options.Create(new Grading.GradingOptions()));
+        Services.AddSingleton<Grading.Queue.SubmissionQueue>();
+        Services.AddScoped<Features.Assignments.AssignmentService>();
         Authorization = AddAuthorization();
         // Last: touching the renderer freezes the service collection.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
@@ -45,8 +48,8 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
 
     protected string ContentRoot { get; }
 
-    /// <summary>The site's clock, moved by tests that need time limits to pass.</summary>
-    protected Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
+    /// <summary>The site's clock, moved by tests that need time limits to pass; it counts the timers pages make.</summary>
+    protected TestClock Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
 
     /// <summary>A quiz in content/quizzes/ (reloaded into the repository).</summary>
     protected void WriteQuiz(string fileName, string text)

@@ -14,7 +14,7 @@ public static partial class AssignmentLoader
 {
     public static readonly IReadOnlyList<string> Tasks = ["text-classification", "token-classification", "question-answering"];
 
-    [GeneratedRegex(@"^eval_[a-z0-9_]+$")]
+    [GeneratedRegex(@"^eval_[a-z0-9_]+\z", RegexOptions.NonBacktracking)]
     private static partial Regex MetricName();
 
     /// <param name="hiddenRoot">Where hidden splits live (<c>Grading:HiddenDataPath</c>); null skips that check.</param>
@@ -50,7 +50,7 @@ public static partial class AssignmentLoader
             errors.Add(new ContentError(source, 1, "assignment.md starts with YAML front matter (id, task, dataset, metric, rubric, …)"));
             return new AssignmentFile(source, null, errors);
         }
-        var rules = YamlFrontMatter.Read<AssignmentFrontMatter>(rendered.FrontMatter, source, rendered.FrontMatterLine, errors);
+        var rules = YamlReader.Read<AssignmentFrontMatter>(rendered.FrontMatter, source, rendered.FrontMatterLine, errors);
         if (rules is null)
         {
             return new AssignmentFile(source, null, errors);

@@ -48,19 +48,20 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
         (StarterPattern(), ContentFileKind.Starter),
     ];
 
-    [GeneratedRegex(@"^module\.yaml$")]
+    // \z, not $: "$" also matches before a final newline, so "quizzes/a.md\n" (?file=quizzes%2Fa.md%0A) would pass.
+    [GeneratedRegex(@"^module\.yaml\z", RegexOptions.NonBacktracking)]
     private static partial Regex ModulePattern();
 
-    [GeneratedRegex(@"^topics/[A-Za-z0-9][A-Za-z0-9._-]*/[a-z0-9][a-z0-9._-]*\.md$")]
+    [GeneratedRegex(@"^topics/[A-Za-z0-9][A-Za-z0-9._-]*/[a-z0-9][a-z0-9._-]*\.md\z", RegexOptions.NonBacktracking)]
     private static partial Regex LessonPattern();
 
-    [GeneratedRegex(@"^quizzes/[a-z0-9][a-z0-9._-]*\.md$")]
+    [GeneratedRegex(@"^quizzes/[a-z0-9][a-z0-9._-]*\.md\z", RegexOptions.NonBacktracking)]
     private static partial Regex QuizPattern();
 
-    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/assignment\.md$")]
+    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/assignment\.md\z", RegexOptions.NonBacktracking)]
     private static partial Regex AssignmentPattern();
 
-    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/starter\.yaml$")]
+    [GeneratedRegex(@"^assignments/[a-z0-9][a-z0-9_-]*/starter\.yaml\z", RegexOptions.NonBacktracking)]
     private static partial Regex StarterPattern();
 
     private string HistoryRoot => Path.Combine(environment.Resolve(data.Value.Path), "content-history");
@@ -96,6 +97,10 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
     public EditCheck Check(string path, string text)
     {
         Require(path);
+        if (TextLimits.Check(text, TextLimits.ContentFile, "the file") is { } tooLong)
+        {
+            return new EditCheck([new ContentError(path, 1, tooLong)], null);
+        }
         ContentSnapshot snapshot;
         try
         {
@@ -199,6 +204,7 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
         {
             throw new ArgumentException($"import into a new quiz file: '{path}' {(KindOf(path) == ContentFileKind.Quiz ? "already exists" : "is not quizzes/<name>.md")}");
         }
+        TextLimits.Require(gift, TextLimits.ContentFile, "the GIFT text");
         return GiftImporter.Import(gift, QuizIdFor(path));
     }
 
@@ -246,7 +252,7 @@ public sealed partial class ContentEditor(ContentRepository content, CourseEnvir
 
     private static string QuizIdFor(string path) => QuizIdCharacters().Replace(Path.GetFileNameWithoutExtension(path), "-").Trim('-');
 
-    [GeneratedRegex("[^a-z0-9-]+")]
+    [GeneratedRegex("[^a-z0-9-]+", RegexOptions.NonBacktracking)]
     private static partial Regex QuizIdCharacters();
 
     private static ContentFileKind Require(string path) => KindOf(path)

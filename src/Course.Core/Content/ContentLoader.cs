@@ -167,7 +167,7 @@ public static class ContentLoader
             return new LessonFile(sourcePath, null, errors);
         }
 
-        var front = YamlFrontMatter.Read<LessonFrontMatter>(rendered.FrontMatter, sourcePath, rendered.FrontMatterLine, errors);
+        var front = YamlReader.Read<LessonFrontMatter>(rendered.FrontMatter, sourcePath, rendered.FrontMatterLine, errors);
         if (front is null)
         {
             return new LessonFile(sourcePath, null, errors);
@@ -199,7 +199,7 @@ public static class ContentLoader
             throw new ContentException([new ContentError(ModuleFileName, 1, $"not found in {content.Root}")]);
         }
         var errors = new List<ContentError>();
-        var file = YamlFrontMatter.Read<ModuleFile>(content.ReadAllText(ModuleFileName), ModuleFileName, 1, errors);
+        var file = YamlReader.Read<ModuleFile>(content.ReadAllText(ModuleFileName), ModuleFileName, 1, errors);
         if (file is not null)
         {
             if (string.IsNullOrWhiteSpace(file.Title)) errors.Add(new(ModuleFileName, 1, "needs 'title'"));

@@ -34,7 +34,9 @@ public static partial class DirectiveSyntax
     private static DirectiveDefinition Callout(string name) =>
         new(name, CalloutKind, new HashSet<string> { "title" }, new HashSet<string>());
 
-    [GeneratedRegex("""\G\s*([a-z][a-z0-9_-]*)="((?:[^"\\]|\\.)*)"\s*""")]
+    // \G (one match continuing the last) rules out NonBacktracking; the alternatives consume distinct characters,
+    // so the match is linear, and the timeout only guards that reasoning.
+    [GeneratedRegex("""\G\s*([a-z][a-z0-9_-]*)="((?:[^"\\]|\\.)*)"\s*""", RegexOptions.None, matchTimeoutMilliseconds: 1000)]
     private static partial Regex AttributePattern();
 
     /// <summary>Parses <c>name</c> and the rest of the opening line; returns an error message or null.</summary>

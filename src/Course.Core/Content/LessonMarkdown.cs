@@ -2,6 +2,7 @@ using System.Text;
 using ColorCode;
 using Markdig;
 using Markdig.Extensions.CustomContainers;
+using Markdig.Extensions.GenericAttributes;
 using Markdig.Extensions.Yaml;
 using Markdig.Renderers;
 using Markdig.Renderers.Html;
@@ -23,15 +24,26 @@ public sealed record RenderedMarkdown(
 /// The one Markdown pipeline of the course: students' pages, the validator and (later) the authoring
 /// preview all go through it, so what an instructor previews is what a student sees.
 /// Markdig's advanced extensions, raw HTML disabled, heading anchors, server-side highlighting and
-/// the <c>:::</c> directive grammar.
+/// the <c>:::</c> directive grammar. Every source of Markdown the site shows (lessons, quiz text and options,
+/// assignment briefs, dataset and model cards, GIFT imports, the editor's preview) is rendered here, so this is
+/// where rendered HTML is made safe: no raw HTML, no attributes written by the author, and only the link and
+/// image targets <see cref="SafeUrl"/> allows.
 /// </summary>
 public static class LessonMarkdown
 {
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
-        .UseYamlFrontMatter()
-        .UseAdvancedExtensions()
-        .DisableHtml()
-        .Build();
+    private static readonly MarkdownPipeline Pipeline = BuildPipeline();
+
+    private static MarkdownPipeline BuildPipeline()
+    {
+        var builder = new MarkdownPipelineBuilder()
+            .UseYamlFrontMatter()
+            .UseAdvancedExtensions()
+            .DisableHtml();
+        // Generic attributes ({onclick=...} after a heading or link) would let Markdown write event handlers,
+        // styles and a second href; no course content uses them.
+        builder.Extensions.TryRemove<GenericAttributesExtension>();
+        return builder.Build();
+    }
 
     /// <summary>
     /// Renders <paramref name="markdown"/> read from <paramref name="file"/> (content-relative, '/' separators).
@@ -49,9 +61,19 @@ public static class LessonMarkdown
         {
             CheckDirective(container, file, errors, checkWidget);
         }
-        foreach (var link in document.Descendants<LinkInline>())
+        foreach (var link in document.Descendants<LinkInline>().ToList())
         {
+            if (!SafeUrl.IsAllowed(link.Url ?? ""))
+            {
+                Refuse(link, link.Url!, link.IsImage ? "image" : "link", InlineText(link), file, errors);
+                continue;
+            }
             RewriteLink(link, file, resolveLesson, errors);
+        }
+        // <scheme:…> autolinks are a second way to write a link; an e-mail autolink gets its mailto: from Markdig.
+        foreach (var autolink in document.Descendants<AutolinkInline>().Where(a => !a.IsEmail && !SafeUrl.IsAllowed(a.Url)).ToList())
+        {
+            Refuse(autolink, autolink.Url, "link", autolink.Url, file, errors);
         }
         var toc = document.Descendants<HeadingBlock>()
             .Where(h => h.Level is 2 or 3 && h.GetAttributes().Id is not null)
@@ -102,6 +124,13 @@ public static class LessonMarkdown
             errors.Add(new ContentError(file, line, missing));
         }
         container.SetData(typeof(Directive), directive!);
+    }
+
+    /// <summary>A refused link or image stays as inert text (its label or alt text), and the author is told where.</summary>
+    private static void Refuse(Inline inline, string url, string kind, string text, string file, List<ContentError> errors)
+    {
+        errors.Add(new ContentError(file, inline.Line + 1, $"{kind} '{url}': only http, https, mailto and relative targets are allowed"));
+        inline.ReplaceBy(new LiteralInline(text), copyChildren: false);
     }
 
     private static void RewriteLink(LinkInline link, string file, Func<string, string?> resolveLesson, List<ContentError> errors)

@@ -12,10 +12,10 @@ public sealed record LessonSegment(string Html, Directive? Widget);
 /// </summary>
 public static partial class LessonSegments
 {
-    [GeneratedRegex("""<figure class="widget widget-[a-z]+" data-widget="(?<name>[a-z]+)"(?<attrs>[^>]*)>.*?</figure>""", RegexOptions.Singleline)]
+    [GeneratedRegex("""<figure class="widget widget-[a-z]+" data-widget="(?<name>[a-z]+)"(?<attrs>[^>]*)>.*?</figure>""", RegexOptions.Singleline | RegexOptions.NonBacktracking)]
     private static partial Regex WidgetFigure();
 
-    [GeneratedRegex("""\sdata-(?<key>[a-z-]+)="(?<value>[^"]*)" """, RegexOptions.IgnorePatternWhitespace)]
+    [GeneratedRegex("""\sdata-(?<key>[a-z-]+)="(?<value>[^"]*)" """, RegexOptions.IgnorePatternWhitespace | RegexOptions.NonBacktracking)]
     private static partial Regex DataAttribute();
 
     public static IReadOnlyList<LessonSegment> Split(string html)

@@ -37,22 +37,22 @@ public static partial class QuizParser
 
     public static readonly IReadOnlyList<string> ComputeFunctions = ["token_count", "input_ids_length", "token_id", "vocab_size"];
 
-    [GeneratedRegex(@"^##\s+([A-Za-z-]+)\s*:\s*(.*)$")]
+    [GeneratedRegex(@"^##\s+([A-Za-z-]+)\s*:\s*(.*)\z", RegexOptions.NonBacktracking)]
     private static partial Regex ItemHeading();
 
-    [GeneratedRegex(@"^- \[([ xX])\]\s+(.+)$")]
+    [GeneratedRegex(@"^- \[([ xX])\]\s+(.+)\z", RegexOptions.NonBacktracking)]
     private static partial Regex OptionLine();
 
-    [GeneratedRegex(@"^\s{2,}>\s?(.*)$")]
+    [GeneratedRegex(@"^\s{2,}>\s?(.*)\z", RegexOptions.NonBacktracking)]
     private static partial Regex FeedbackLine();
 
-    [GeneratedRegex(@"^\d+\.\s+(.+)$")]
+    [GeneratedRegex(@"^\d+\.\s+(.+)\z", RegexOptions.NonBacktracking)]
     private static partial Regex StepLine();
 
-    [GeneratedRegex(@"^([a-z_]+):(?:\s+(.*))?$")]
+    [GeneratedRegex(@"^([a-z_]+):(?:\s+(.*))?\z", RegexOptions.NonBacktracking)]
     private static partial Regex KeyLine();
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]*$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]*\z", RegexOptions.NonBacktracking)]
     private static partial Regex IdPattern();
 
     /// <param name="computeKey">Resolves a computed item's key (tokenizers); null leaves computed keys unresolved.</param>
@@ -98,7 +98,7 @@ public static partial class QuizParser
             errors.Add(new ContentError(file, 1, "a quiz starts with YAML front matter between two '---' lines (id, title, topic, attempts, grading)"));
             return null;
         }
-        var front = YamlFrontMatter.Read<QuizFrontMatter>(string.Join('\n', lines[1..end]), file, 2, errors);
+        var front = YamlReader.Read<QuizFrontMatter>(string.Join('\n', lines[1..end]), file, 2, errors);
         if (front is null)
         {
             return null;

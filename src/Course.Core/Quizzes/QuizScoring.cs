@@ -65,6 +65,6 @@ public static class QuizScoring
         var comparison = item.CaseSensitive ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         var options = item.CaseSensitive ? RegexOptions.None : RegexOptions.IgnoreCase;
         return item.Accept.Any(a => string.Equals(a, answer, comparison))
-            || item.Patterns.Any(p => Regex.IsMatch(answer, $"^(?:{p})$", options | RegexOptions.CultureInvariant, PatternTimeout));
+            || item.Patterns.Any(p => Regex.IsMatch(answer, $"^(?:{p})\\z", options | RegexOptions.CultureInvariant, PatternTimeout));
     }
 }

@@ -32,7 +32,8 @@ public static class SubmissionRules
             return (null, ex.Errors);
         }
         var errors = new List<ContentError>();
-        var root = (YamlMappingNode)ParseYaml(yaml).Documents[0].RootNode;
+        // The same text TrainingConfig.Parse accepted, so a mapping with plain keys; read again for each key's line.
+        var root = (YamlMappingNode)YamlReader.ReadNode(yaml, name, 1, errors)!;
         void Error(YamlNode node, string message) => errors.Add(new ContentError(name, (int)node.Start.Line, message));
 
         foreach (var (key, value) in root.Children.Select(c => (((YamlScalarNode)c.Key).Value!, c.Value)))
@@ -76,12 +77,5 @@ public static class SubmissionRules
         Limit(config.ValidationFile is null || config.ValidationFile == validation, Key("validation_file"),
             $"validation_file must be the assignment's public validation split (datasets/{rules.Dataset}/validation.jsonl) or left out");
         return errors.Count > 0 ? (null, errors) : (config, errors);
-    }
-
-    private static YamlStream ParseYaml(string yaml)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
-        return stream;
     }
 }

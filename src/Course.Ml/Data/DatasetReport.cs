@@ -25,7 +25,7 @@ public sealed record SplitReport(
 /// </summary>
 public sealed partial record DatasetReport(string Name, IReadOnlyDictionary<string, SplitReport> Splits, int DuplicatesAcrossSplits)
 {
-    [GeneratedRegex(@"[\p{L}\p{N}]+")]
+    [GeneratedRegex(@"[\p{L}\p{N}]+", RegexOptions.NonBacktracking)]
     private static partial Regex Word();
 
     public static DatasetReport Create(string name, IReadOnlyDictionary<string, Dataset> splits)

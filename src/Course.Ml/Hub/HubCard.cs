@@ -1,5 +1,4 @@
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
+using Course.Core.Content;
 
 namespace Course.Ml.Hub;
 
@@ -9,8 +8,6 @@ namespace Course.Ml.Hub;
 /// </summary>
 public sealed record HubCard(IReadOnlyDictionary<string, object?> Metadata, string Body)
 {
-    private static readonly IDeserializer Yaml = new DeserializerBuilder().Build();
-
     public static HubCard Empty { get; } = new(new Dictionary<string, object?>(), "");
 
     public string? Value(string key) => Metadata.GetValueOrDefault(key) switch
@@ -46,16 +43,15 @@ public sealed record HubCard(IReadOnlyDictionary<string, object?> Metadata, stri
         {
             throw new InvalidDataException($"{file}:1: front matter is not closed with '---'");
         }
-        Dictionary<object, object?>? raw;
-        try
+        var yaml = text[4..end];
+        var errors = new List<ContentError>();
+        // An empty front matter is a card without metadata, not an error.
+        var raw = string.IsNullOrWhiteSpace(yaml) ? [] : YamlReader.Read<Dictionary<object, object?>>(yaml, file, 2, errors);
+        if (raw is null)
         {
-            raw = Yaml.Deserialize<Dictionary<object, object?>>(text[4..end]);
+            throw new InvalidDataException(string.Join(Environment.NewLine, errors));
         }
-        catch (YamlException ex)
-        {
-            throw new InvalidDataException($"{file}:{ex.Start.Line + 1}: invalid YAML in the card: {ex.Message}", ex);
-        }
-        var metadata = (raw ?? []).ToDictionary(kv => kv.Key.ToString()!, kv => Normalize(kv.Value));
+        var metadata = raw.ToDictionary(kv => kv.Key.ToString()!, kv => Normalize(kv.Value));
         var bodyStart = text.IndexOf('\n', end + 1);
         return new HubCard(metadata, bodyStart < 0 ? "" : text[(bodyStart + 1)..].TrimStart('\n'));
     }

@@ -34,7 +34,7 @@ public sealed partial class ModelHub(string root)
 
     public string Root { get; } = System.IO.Path.GetFullPath(root);
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*\z", RegexOptions.NonBacktracking)]
     private static partial Regex IdPattern();
 
     /// <summary>The folder of <paramref name="id"/> ("org/name"); rejects anything that is not a hub id.</summary>

@@ -9,7 +9,7 @@ namespace Course.Ml.Metrics;
 /// </summary>
 public static partial class SquadMetrics
 {
-    [GeneratedRegex(@"\b(a|an|the)\b")]
+    [GeneratedRegex(@"\b(a|an|the)\b", RegexOptions.NonBacktracking)]
     private static partial Regex Articles();
 
     public static string NormalizeAnswer(string text)

@@ -59,6 +59,9 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
     public static ByteLevelBpeTokenizer Cl100kBase() => new("cl100k_base", TiktokenTokenizer.CreateForEncoding("cl100k_base"),
         "Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern(), "<|endoftext|>", 8192);
 
+    // GPT-2's and tiktoken's pre-tokenizer patterns, verbatim so the splits match theirs. Their lookahead rules out
+    // NonBacktracking; they are linear all the same: each alternative is one run of a character class, and
+    // \s+(?!\S) gives back at most one character.
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
     private static partial Regex Gpt2Pattern();
 

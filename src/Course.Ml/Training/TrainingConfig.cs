@@ -42,10 +42,16 @@ public sealed class TrainingConfig
     public static TrainingConfig Parse(string yaml, string name, string folder, string? defaultTrainFile = null, string? defaultValidationFile = null)
     {
         var errors = new List<ContentError>();
-        var config = YamlFrontMatter.Read<TrainingConfig>(yaml, name, 1, errors);
+        var config = YamlReader.Read<TrainingConfig>(yaml, name, 1, errors);
         if (config is null)
         {
             throw new TrainingConfigException(errors.Count > 0 ? errors : [new ContentError(name, 1, "the configuration is empty")]);
+        }
+        if (config.TrainingArgs is null)
+        {
+            // "training_args:" with nothing under it is a null mapping, which the checks below would trip over.
+            throw new TrainingConfigException([new ContentError(name, LineOf(yaml.Replace("\r\n", "\n").Split('\n'), "training_args"),
+                "training_args is empty: give it arguments (e.g. learning_rate: 5.0e-5) or leave the key out")]);
         }
         config.TrainFile ??= defaultTrainFile;
         config.ValidationFile ??= defaultValidationFile;

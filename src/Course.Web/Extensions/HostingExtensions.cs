@@ -69,6 +69,7 @@ public static class HostingExtensions
                 options.Lockout.AllowedForNewUsers = true;
             })
             .AddRoles<IdentityRole>()
+            .AddPasswordValidator<PasswordLengthValidator>()
             .AddEntityFrameworkStores<CourseDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
@@ -158,7 +159,9 @@ public static class HostingExtensions
 
     public static void UseCoursePipeline(this WebApplication app)
     {
+        // Behind a proxy the scheme comes from X-Forwarded-Proto, so the https checks come after it.
         app.UseForwardedHeaders();
+        app.UseCourseSecurity();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);

@@ -13,14 +13,14 @@ namespace Course.Core.Quizzes.Gift;
 /// </summary>
 public static partial class GiftImporter
 {
-    [GeneratedRegex(@"^\s*\[(html|moodle|plain|markdown)\]")]
+    [GeneratedRegex(@"^\s*\[(html|moodle|plain|markdown)\]", RegexOptions.NonBacktracking)]
     private static partial Regex FormatTag();
 
-    [GeneratedRegex(@"\n[ \t]*\n")]
+    [GeneratedRegex(@"\n[ \t]*\n", RegexOptions.NonBacktracking)]
     private static partial Regex BlankLine();
 
     // Markdown that cannot sit in a one-line '## type: prompt' heading: fences, lists, headings, quotes, tables, indented code.
-    [GeneratedRegex(@"^(```|~~~|[-*+] |#|>|\||\d+[.)] |    )")]
+    [GeneratedRegex(@"^(```|~~~|[-*+] |#|>|\||\d+[.)] |    )", RegexOptions.NonBacktracking)]
     private static partial Regex BlockStart();
 
     /// <param name="id">The quiz id; wins over a <c>// course: id=</c> comment. Without either, "imported-quiz" (reported).</param>

@@ -20,7 +20,7 @@ public static partial class OnnxBertImporter
 {
     private const string Bias = ".bias";
 
-    [GeneratedRegex(@"^encoder\.layer\.(\d+)\.")]
+    [GeneratedRegex(@"^encoder\.layer\.(\d+)\.", RegexOptions.NonBacktracking)]
     private static partial Regex LayerIndex();
 
     public static ImportedBert Import(ModelProto model)

@@ -39,6 +39,15 @@ public sealed class RegistrationService(
 
     public async Task<(CourseUser? User, IReadOnlyList<string> Errors)> RegisterStudentAsync(string email, string? displayName, string password, string? invitationCode)
     {
+        string?[] tooLong =
+        [
+            TextLimits.Check(email, TextLimits.Email, "The email address"),
+            TextLimits.Check(displayName, TextLimits.DisplayName, "The display name"),
+        ];
+        if (tooLong.OfType<string>().ToList() is { Count: > 0 } errors)
+        {
+            return (null, errors.Select(e => e + ".").ToList());
+        }
         if (await CheckInvitationAsync(invitationCode) is { } invitationError)
         {
             return (null, [invitationError]);

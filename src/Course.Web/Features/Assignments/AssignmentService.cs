@@ -60,6 +60,7 @@ public sealed class AssignmentService(
     /// <summary>A later due date for one student (an instructor action, in the audit trail).</summary>
     public async Task GrantExtensionAsync(string actorId, string userId, string assignmentId, DateTimeOffset due, string? reason)
     {
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         await using var db = await databases.CreateDbContextAsync();
         var now = clock.GetUtcNow();
         db.AssignmentExtensions.Add(new AssignmentExtension { UserId = userId, AssignmentId = assignmentId, Due = due, GrantedByUserId = actorId, GrantedAt = now });
@@ -69,6 +70,7 @@ public sealed class AssignmentService(
 
     public async Task<int> ResetQuotaAsync(string actorId, string userId, string assignmentId, string? reason)
     {
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         var reset = await queue.ResetQuotaAsync(userId, assignmentId);
         await AuditAsync(actorId, "assignment.quota-reset", userId, $"{assignmentId}: {reset} of today's submissions given back{AuditEntry.Because(reason)}");
         return reset;
@@ -81,6 +83,7 @@ public sealed class AssignmentService(
         {
             throw new ArgumentOutOfRangeException(nameof(points), "Points are between 0 and 100.");
         }
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         await using var db = await databases.CreateDbContextAsync();
         var submission = await db.Submissions.SingleAsync(s => s.Id == submissionId);
         var before = submission.GradeOverride ?? submission.Grade;
@@ -149,5 +152,17 @@ public sealed class AssignmentService(
         return csv.ToString();
     }
 
-    private static string Escape(string value) => value.Contains(',') || value.Contains('"') ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    /// <summary>
+    /// One text cell, quoted as RFC 4180 says when it holds a comma, quote or line break. A cell a spreadsheet would
+    /// take for a formula (starting with =, +, -, @, tab or CR; a student chooses their e-mail address) gets a
+    /// leading single quote, as OWASP's CSV-injection advice says, so "=HYPERLINK(…)" opens as text.
+    /// </summary>
+    private static string Escape(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    }
 }

@@ -1,3 +1,4 @@
+using Course.Core.Configuration;
 using System.Text.Json;
 using Course.Core.Content;
 using Course.Core.Data;
@@ -122,6 +123,10 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
         {
             throw new QuizAttemptException($"This quiz has no item {itemNumber}.");
         }
+        if (TextLimits.Check(response.Text, TextLimits.QuizAnswer, "The answer") is { } tooLong)
+        {
+            throw new QuizAttemptException(tooLong + ".");
+        }
         var answers = Answers(attempt).ToDictionary();
         answers[itemNumber] = response;
         attempt.AnswersJson = JsonSerializer.Serialize(answers, Json);
@@ -144,6 +149,7 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
         {
             throw new QuizAttemptException("Grant between 1 and 20 extra attempts.");
         }
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
         db.QuizAttemptGrants.Add(new QuizAttemptGrant { UserId = userId, QuizId = quizId, ExtraAttempts = extra, GrantedByUserId = actorId, GrantedAt = now, Reason = reason });
@@ -154,6 +160,7 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
     /// <summary>Discards an attempt: it no longer counts against the limit nor in the grade (kept for the record).</summary>
     public async Task ResetAttemptAsync(string actorId, long attemptId, string? reason, CancellationToken cancellationToken = default)
     {
+        TextLimits.Require(reason, TextLimits.Reason, "The reason");
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var attempt = await db.QuizAttempts.SingleOrDefaultAsync(a => a.Id == attemptId, cancellationToken)
             ?? throw new QuizAttemptException("No such attempt.");
