@@ -52,6 +52,9 @@ public sealed class Submission
 
     /// <summary>Keep the fine-tuned weights in the hub (as <c>submissions/submission-ID</c>) instead of dropping them after scoring.</summary>
     public bool KeepWeights { get; set; }
+
+    /// <summary>An instructor made the kept model public: listed in /hub and usable in the playgrounds. Private otherwise.</summary>
+    public bool ModelPublished { get; set; }
 }
 
 /// <summary>A later due date for one student on one assignment.</summary>
