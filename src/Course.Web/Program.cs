@@ -19,6 +19,7 @@ builder.WebHost.UseStaticWebAssets();
 builder.AddCourseOptions(course);
 builder.AddCourseDatabase(course);
 builder.AddCourseIdentity();
+builder.AddCourseRateLimits();
 builder.AddCourseContent();
 builder.AddCourseMl();
 builder.AddCourseGrading();
