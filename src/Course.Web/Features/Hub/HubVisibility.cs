@@ -6,11 +6,7 @@ namespace Course.Web.Features.Hub;
 /// <summary>What one viewer may see of the hub: everything for instructors; for others, all but unpublished submission models.</summary>
 public sealed record HubAccess(bool Everything, IReadOnlySet<string> Published)
 {
-    public bool CanSee(string modelId) =>
-        Everything
-        // Case-insensitively: on a case-insensitive file system "Submissions/…" would open the same folder.
-        || !modelId.StartsWith(Submission.KeptModelOrganisation + "/", StringComparison.OrdinalIgnoreCase)
-        || Published.Contains(modelId);
+    public bool CanSee(string modelId) => Everything || !HubVisibility.IsPrivate(modelId) || Published.Contains(modelId);
 
     /// <summary>The answer for a model this viewer may not see, the same as for one that does not exist.</summary>
     public static string NotFound(string modelId) => $"There is no model '{modelId}' in the local hub.";
@@ -23,6 +19,13 @@ public sealed record HubAccess(bool Everything, IReadOnlySet<string> Published)
 /// </summary>
 public sealed class HubVisibility(IDbContextFactory<CourseDbContext> databases)
 {
+    /// <summary>A kept submission model; case-insensitively, as a case-insensitive file system opens "Submissions/…" alike.</summary>
+    public static bool IsPrivate(string modelId) => modelId.StartsWith(Submission.KeptModelOrganisation + "/", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>One model: asks the database only about a submission model, so a playground run of a public one costs nothing.</summary>
+    public async Task<bool> CanSeeAsync(string modelId, bool isInstructor, CancellationToken cancellationToken = default) =>
+        !IsPrivate(modelId) || (await ForAsync(isInstructor, cancellationToken)).CanSee(modelId);
+
     public async Task<HubAccess> ForAsync(bool isInstructor, CancellationToken cancellationToken = default)
     {
         if (isInstructor)

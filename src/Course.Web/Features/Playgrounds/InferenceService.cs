@@ -66,7 +66,7 @@ public sealed class InferenceService(
         {
             return InferenceResult.Failed(problem);
         }
-        if (!(await visibility.ForAsync(requester.IsInstructor, cancellationToken)).CanSee(request.Model))
+        if (!await visibility.CanSeeAsync(request.Model, requester.IsInstructor, cancellationToken))
         {
             return InferenceResult.Failed(HubAccess.NotFound(request.Model));
         }
