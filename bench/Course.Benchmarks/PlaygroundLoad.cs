@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
+using Course.Web.Features.Hub;
 using Course.Web.Features.Models;
 using Course.Web.Features.Playgrounds;
+using Course.Web.Features.Security;
 using Microsoft.Extensions.Options;
 
 namespace Course.Benchmarks;
@@ -26,10 +28,15 @@ internal static class PlaygroundLoad
     public static async Task RunAsync(int users, int requestsPerUser, int slots)
     {
         var hub = new ModelHub(Path.Combine(BenchData.RepoRootPath, "data", "hub"));
-        using var service = new InferenceService(hub, new DemoBuildStatus(), Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }));
+        // The pool alone: no rate limits, no refusals for a long line, and only public demo models (no database asked).
+        var unlimited = new RateLimitOptions { Inference = new RateLimitRule { PerUser = 0, PerAddress = 0 } };
+        using var limiter = new RequestLimiter(Options.Create(unlimited), TimeProvider.System);
+        using var service = new InferenceService(hub, new DemoBuildStatus(), new HubVisibility(databases: null!), limiter,
+            Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots, MaxWaitingInferences = users }));
+        var requester = new Requester(null, "127.0.0.1", IsInstructor: false);
         foreach (var request in Mix)
         {
-            var warm = await service.RunAsync(request); // load each pipeline once, untimed
+            var warm = await service.RunAsync(request, requester); // load each pipeline once, untimed
             if (warm.Error is not null)
             {
                 throw new InvalidOperationException($"{request.Model}: {warm.Error} (build the demo models first: ./course models build-demos)");
@@ -43,7 +50,7 @@ internal static class PlaygroundLoad
             {
                 var request = Mix[(user + i) % Mix.Length];
                 var watch = Stopwatch.StartNew();
-                var result = await service.RunAsync(request);
+                var result = await service.RunAsync(request, requester);
                 watch.Stop();
                 if (result.Error is not null) throw new InvalidOperationException(result.Error);
                 lock (latencies) latencies.Add((request.Task, watch.Elapsed.TotalMilliseconds));

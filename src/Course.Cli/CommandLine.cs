@@ -98,6 +98,12 @@ public static class CommandLine
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug, not the input: one line that says so, never a crash dump (the runtime would abort with 134).
+            Console.Error.WriteLine($"error: the command failed unexpectedly ({ex.GetType().Name}: {ex.Message}); please report it");
+            return 70; // EX_SOFTWARE
+        }
     }
 
     private static GradingCommands Grading()

@@ -114,7 +114,9 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
             throw new UsageException("submissions show ID (a number)");
         }
         await using var services = Services();
-        await using var db = await services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
+        await databases.MigrateAsync(); // a fresh checkout has no database yet: then there is no such submission either
+        await using var db = await databases.CreateDbContextAsync();
         var submission = await db.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == number)
             ?? throw new UsageException($"no submission {number}");
         var result = GradingResult.FromJson(submission.ResultJson);

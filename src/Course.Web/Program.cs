@@ -20,6 +20,7 @@ builder.AddCourseOptions(course);
 builder.AddCourseSecurity();
 builder.AddCourseDatabase(course);
 builder.AddCourseIdentity();
+builder.AddCourseRateLimits();
 builder.AddCourseContent();
 builder.AddCourseMl();
 builder.AddCourseGrading();

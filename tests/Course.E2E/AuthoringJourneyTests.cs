@@ -22,7 +22,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         await student.GoToAsync(lesson.Url);
         await Expect(student.Page.Locator("h1")).ToHaveTextAsync(lesson.Title);
 
-        await using var instructor = await SignInInstructorAsync();
+        await using var instructor = await site.SignInInstructorAsync();
         await instructor.GoToAsync($"/instructor/editor?file={Uri.EscapeDataString(lesson.SourcePath)}");
         var editor = instructor.Page.GetByTestId("editor-text");
         await Expect(editor).ToBeEnabledAsync();
@@ -52,7 +52,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         var quiz = Content.Current.Quizzes[0];
         var path = Path.Combine(site.ContentPath, quiz.SourcePath);
         var onDisk = File.ReadAllText(path);
-        await using var instructor = await SignInInstructorAsync();
+        await using var instructor = await site.SignInInstructorAsync();
         await instructor.GoToAsync($"/instructor/editor?file={Uri.EscapeDataString(quiz.SourcePath)}");
         await Expect(instructor.Page.GetByTestId("quiz-preview").Locator("h2")).ToHaveTextAsync(quiz.Title);
         await Expect(instructor.Page.GetByTestId("editor-text")).ToBeEnabledAsync();
@@ -81,7 +81,7 @@ public class AuthoringJourneyTests(SiteFixture site)
     public async Task The_quiz_preview_can_be_answered_and_the_quiz_downloaded_as_gift()
     {
         var quiz = Content.Current.Quizzes.First(q => q.Items[0].Type == Course.Core.Quizzes.QuizItemType.Single);
-        await using var instructor = await SignInInstructorAsync();
+        await using var instructor = await site.SignInInstructorAsync();
         await instructor.GoToAsync($"/instructor/editor?file={Uri.EscapeDataString(quiz.SourcePath)}");
         await Expect(instructor.Page.GetByTestId("editor-text")).ToBeEnabledAsync();
         var preview = instructor.Page.GetByTestId("quiz-preview");
@@ -102,7 +102,7 @@ public class AuthoringJourneyTests(SiteFixture site)
     {
         await using var student = await BrowserSession.OpenAsync(site);
         await student.RegisterAsync($"stat-{Guid.NewGuid():N}@example.com", Password);
-        await using var instructor = await SignInInstructorAsync();
+        await using var instructor = await site.SignInInstructorAsync();
         await instructor.GoToAsync("/instructor/statistics");
 
         await Expect(instructor.Page.Locator("h1")).ToHaveTextAsync("Course statistics");
@@ -133,13 +133,5 @@ public class AuthoringJourneyTests(SiteFixture site)
         }
         await student.GoToAsync("/instructor/editor", interactive: false);
         await Expect(student.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Access denied");
-    }
-
-    private async Task<BrowserSession> SignInInstructorAsync()
-    {
-        var (email, password) = site.InitialInstructor();
-        var instructor = await BrowserSession.OpenAsync(site);
-        await instructor.SignInAsync(email, password);
-        return instructor;
     }
 }

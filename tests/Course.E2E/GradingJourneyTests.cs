@@ -58,9 +58,7 @@ public class GradingJourneyTests(SiteFixture site)
         }
         await Expect(student.Page.GetByTestId("confusion-matrix")).ToBeVisibleAsync(); // ticket-urgency: counts on the hidden split
 
-        var (instructorEmail, instructorPassword) = site.InitialInstructor();
-        await using var instructor = await BrowserSession.OpenAsync(site);
-        await instructor.SignInAsync(instructorEmail, instructorPassword);
+        await using var instructor = await site.SignInInstructorAsync();
         await instructor.GoToAsync("/instructor/grading");
         await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Gradebook" }).ClickAsync();
         var row = instructor.Page.GetByTestId("gradebook").Locator("tr", new() { HasText = email });

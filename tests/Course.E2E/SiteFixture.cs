@@ -75,6 +75,9 @@ public sealed class SiteFixture : IAsyncLifetime
                 // Tokenizers for computed quiz keys install into a hub of this run; no demo models are built.
                 ["Ml:HubPath"] = Path.Combine(DataPath, "hub"),
                 ["Ml:BuildDemoModels"] = "false",
+                // Every browser here comes from 127.0.0.1: the per-address limits would count the whole suite as one visitor.
+                ["RateLimits:SignIn:PerAddress"] = "0",
+                ["RateLimits:Registration:PerAddress"] = "0",
             })));
         _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
@@ -94,11 +97,39 @@ public sealed class SiteFixture : IAsyncLifetime
     /// <summary>The first published lesson of the repository's content, whatever it is called today.</summary>
     public Lesson FirstLesson => Services.GetRequiredService<ContentRepository>().Current.Lessons[0];
 
-    /// <summary>Credentials printed on first start, read from the file written beside them.</summary>
-    public (string Email, string Password) InitialInstructor()
+    /// <summary>The generated instructor's password once the first sign-in has replaced it.</summary>
+    public const string InstructorPassword = "Instructor-chosen-2026";
+
+    private bool _instructorPasswordChanged;
+
+    public string InstructorEmail => Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Course.Core.Configuration.AccountOptions>>().Value.InitialInstructorEmail;
+
+    /// <summary>
+    /// The generated instructor, signed in. The first call signs in with the generated password from
+    /// data/initial-instructor.txt, is held on the change-password page and chooses <see cref="InstructorPassword"/>,
+    /// after which the file is gone; later calls sign in with that password.
+    /// </summary>
+    public async Task<BrowserSession> SignInInstructorAsync()
     {
-        var lines = File.ReadAllLines(Path.Combine(DataPath, "initial-instructor.txt"));
-        return (lines[0]["email: ".Length..], lines[1]["password: ".Length..]);
+        var session = await BrowserSession.OpenAsync(this);
+        if (_instructorPasswordChanged)
+        {
+            await session.SignInAsync(InstructorEmail, InstructorPassword);
+            return session;
+        }
+        var file = Path.Combine(DataPath, "initial-instructor.txt");
+        var lines = File.ReadAllLines(file);
+        Assert.Equal($"email: {InstructorEmail}", lines[0]);
+        var generated = lines[1]["password: ".Length..];
+        await session.SignInAsync(InstructorEmail, generated);
+        await Assertions.Expect(session.Page.GetByTestId("must-change-password")).ToBeVisibleAsync();
+        await session.ChangePasswordAsync(generated, InstructorPassword);
+        if (File.Exists(file))
+        {
+            throw new InvalidOperationException($"{file} is still there after the first password change.");
+        }
+        _instructorPasswordChanged = true;
+        return session;
     }
 
     public async Task DisposeAsync()

@@ -4,6 +4,7 @@ using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Web.Features.Lessons;
+using Course.Web.Features.Security;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,10 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<TimeProvider>(Clock);
         _connection.Open();
         Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection));
+        Services.AddSingleton(Options.Create(RateLimits));
+        Services.AddSingleton<RequestLimiter>();
+        Services.AddScoped<ClientConnection>();
+        Services.AddSingleton<Features.Hub.HubVisibility>();
         Services.AddScoped<LessonProgressService>();
         Services.AddScoped<Features.Quizzes.QuizAttemptService>();
         Services.AddScoped<Features.Quizzes.ProgressDashboardService>();
@@ -47,6 +52,9 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
     }
 
     protected string ContentRoot { get; }
+
+    /// <summary>The site's rate limits; a test changes them before the first limited call.</summary>
+    protected RateLimitOptions RateLimits { get; } = new();
 
     /// <summary>The site's clock, moved by tests that need time limits to pass; it counts the timers pages make.</summary>
     protected TestClock Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));

@@ -6,7 +6,10 @@ using Course.Tests.Shared;
 using Course.Web.Components.Playgrounds;
 using Course.Web.Features.Models;
 using Course.Web.Features.Playgrounds;
+using Course.Web.Features.Hub;
+using Course.Web.Features.Security;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Course.Web.Tests;
 
@@ -56,9 +59,18 @@ public class TokenizerPlaygroundServiceTests(TinyHub tiny) : IClassFixture<TinyH
     }
 }
 
-public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>
+public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisposable
 {
-    private InferenceService Service(int slots = 2) => new(tiny.Hub, new DemoBuildStatus(), Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }));
+    private static readonly Requester Visitor = new(null, "203.0.113.7", false);
+
+    private readonly TestDatabase _database = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
+
+    private InferenceService Service(int slots = 2, RateLimitOptions? limits = null, DemoBuildStatus? demos = null) =>
+        new(tiny.Hub, demos ?? new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(limits ?? new RateLimitOptions()), _clock),
+            Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }));
+
+    public void Dispose() => _database.Dispose();
 
     [Theory]
     [InlineData(Pipeline.TextClassification, "Great phone.", null, typeof(ClassificationResult))]
@@ -68,7 +80,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>
     public async Task Each_pipeline_answers_with_its_typed_output_json_and_time(string task, string text, string? context, Type output)
     {
         using var service = Service();
-        var result = await service.RunAsync(new InferenceRequest(task, InferenceService.DemoModelFor[task], text, context));
+        var result = await service.RunAsync(new InferenceRequest(task, InferenceService.DemoModelFor[task], text, context), Visitor);
 
         Assert.Null(result.Error);
         Assert.IsAssignableFrom(output, result.Output);
@@ -81,11 +93,11 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>
     {
         using var service = Service();
 
-        Assert.Contains("at most 2,000 characters", (await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", new string('x', 2_001)))).Error);
-        Assert.Contains("needs a context", (await service.RunAsync(new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Where?"))).Error);
-        Assert.Contains("exactly one [MASK]", (await service.RunAsync(new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", "no mask"))).Error);
-        Assert.Contains("Unknown model 'course/nope'", (await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/nope", "Hi"))).Error);
-        Assert.Null((await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Hi"))).Error);
+        Assert.Contains("at most 2,000 characters", (await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", new string('x', 2_001)), Visitor)).Error);
+        Assert.Contains("needs a context", (await service.RunAsync(new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Where?"), Visitor)).Error);
+        Assert.Contains("exactly one [MASK]", (await service.RunAsync(new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", "no mask"), Visitor)).Error);
+        Assert.Contains("Unknown model 'course/nope'", (await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/nope", "Hi"), Visitor)).Error);
+        Assert.Null((await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Hi"), Visitor)).Error);
     }
 
     [Fact]
@@ -95,7 +107,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>
         var positions = new List<int>();
         var requests = Enumerable.Range(0, 6).Select(i => service.RunAsync(
             new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", $"Request {i} is [MASK]."),
-            new SynchronousProgress(p => { lock (positions) positions.Add(p); }))).ToList();
+            Visitor, new SynchronousProgress(p => { lock (positions) positions.Add(p); }))).ToList();
 
         var results = await Task.WhenAll(requests);
 
@@ -110,11 +122,65 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>
         var status = new DemoBuildStatus();
         typeof(DemoBuildStatus).GetMethod("Start", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
             .Invoke(status, [new List<string> { "course/minilm-qa" }]);
-        using var service = new InferenceService(tiny.Hub, status, Options.Create(new PlaygroundOptions()));
+        using var service = Service(demos: status);
 
-        var result = await service.RunAsync(new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Who?", "Ada."));
+        var result = await service.RunAsync(new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Who?", "Ada."), Visitor);
 
         Assert.Contains("course/minilm-qa is still being built", result.Error);
+    }
+
+    [Fact]
+    public async Task A_visitor_past_the_inference_limit_is_told_to_wait_and_runs_again_after_the_window()
+    {
+        using var service = Service(limits: new RateLimitOptions { Inference = new RateLimitRule { PerUser = 5, PerAddress = 2, WindowSeconds = 60 } });
+        var request = new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Hi");
+
+        Assert.Null((await service.RunAsync(request, Visitor)).Error);
+        Assert.Null((await service.RunAsync(request, Visitor)).Error);
+        var refused = await service.RunAsync(request, Visitor);
+        var otherAddress = await service.RunAsync(request, Visitor with { Address = "198.51.100.1" });
+        _clock.Advance(TimeSpan.FromSeconds(60));
+        var later = await service.RunAsync(request, Visitor);
+
+        Assert.Equal("Too many playground runs; try again in 60 s.", refused.Error);
+        Assert.Null(refused.Output);
+        Assert.Null(otherAddress.Error);
+        Assert.Null(later.Error);
+    }
+
+    [Fact]
+    public async Task A_kept_submission_model_runs_for_instructors_and_once_published_for_everyone()
+    {
+        const string id = "submissions/submission-7";
+        CopyFolder(tiny.Hub.PathOf("course/minilm-sentiment"), tiny.Hub.PathOf(id));
+        using var service = Service();
+        var request = new InferenceRequest(Pipeline.TextClassification, id, "Great phone.");
+
+        var hidden = await service.RunAsync(request, Visitor);
+        var forInstructor = await service.RunAsync(request, new Requester("teacher", "203.0.113.7", true));
+        await using (var db = await _database.Factory.CreateDbContextAsync())
+        {
+            db.Users.Add(new Course.Core.Data.CourseUser { Id = "s1", UserName = "s1" });
+            db.Submissions.Add(new Course.Core.Data.Submission
+            {
+                Id = 7, UserId = "s1", AssignmentId = "sentiment", ConfigYaml = "", IdempotencyKey = "k", KeepWeights = true, ModelPublished = true,
+            });
+            await db.SaveChangesAsync();
+        }
+        var published = await service.RunAsync(request, Visitor);
+
+        Assert.Equal("There is no model 'submissions/submission-7' in the local hub.", hidden.Error);
+        Assert.Null(forInstructor.Error);
+        Assert.Null(published.Error);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
     }
 
     private sealed class SynchronousProgress(Action<int> report) : IProgress<int>

@@ -291,3 +291,25 @@ public class QuizComponentTests : QuizTest
         Assert.Equal(1.0, (await db.QuizAttempts.SingleAsync()).Points);
     }
 }
+
+public class QuizAnswerRateLimitTests : QuizTest
+{
+    [Fact]
+    public async Task Answers_saved_past_the_limit_are_refused_with_a_message_and_accepted_after_the_window()
+    {
+        RateLimits.QuizAnswer = new Course.Web.Features.Security.RateLimitRule { PerUser = 2, PerAddress = 100, WindowSeconds = 30 };
+        var userId = await StudentAsync();
+        var attempt = await Service.StartAsync(userId, Quiz);
+
+        await Service.SaveAnswerAsync(userId, attempt, 1, QuizResponse.Choose("a"));
+        await Service.SaveAnswerAsync(userId, attempt, 1, QuizResponse.Choose("b"));
+        var refused = await Assert.ThrowsAsync<QuizAttemptException>(() => Service.SaveAnswerAsync(userId, attempt, 2, QuizResponse.Choose("a")));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        await Service.SaveAnswerAsync(userId, attempt, 2, QuizResponse.Choose("a", "c"));
+
+        Assert.Equal("Too many answers saved; try again in 30 s.", refused.Message);
+        var answers = (await Service.GetAttemptAsync(userId, attempt)).Answers;
+        Assert.Equal([1, 2], answers.Keys.Order());
+        Assert.Equal(["b"], answers[1].Options);
+    }
+}

@@ -45,6 +45,6 @@ public sealed class AccountOptions
     /// <summary>E-mail of the instructor account created on first start (its password is generated).</summary>
     public string InitialInstructorEmail { get; set; } = "instructor@course.local";
 
-    /// <summary>How long password-reset and invitation links stay valid.</summary>
-    public int LinkLifetimeHours { get; set; } = 72;
+    /// <summary>How long password-reset and invitation links stay valid; a day, so a leaked link is not good for long.</summary>
+    public int LinkLifetimeHours { get; set; } = 24;
 }

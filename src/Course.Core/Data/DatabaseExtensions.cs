@@ -30,7 +30,9 @@ public static class DatabaseExtensions
         if (builder.DataSource is { Length: > 0 } source && source != ":memory:" && !source.StartsWith("file:", StringComparison.Ordinal))
         {
             builder.DataSource = environment.Resolve(source);
-            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+            // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+            OwnerOnly.CreateFolder(Path.GetDirectoryName(builder.DataSource)!);
+            OwnerOnly.CreateFile(builder.DataSource);
         }
         return builder.ToString();
     }

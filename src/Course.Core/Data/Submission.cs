@@ -50,8 +50,17 @@ public sealed class Submission
     /// <summary>An instructor's "verify rerun": this job re-grades that submission; the two results are compared.</summary>
     public long? VerifiesId { get; set; }
 
-    /// <summary>Keep the fine-tuned weights in the hub (as <c>submissions/submission-ID</c>) instead of dropping them after scoring.</summary>
+    /// <summary>Keep the fine-tuned weights in the hub (as <see cref="KeptModelId"/>) instead of dropping them after scoring.</summary>
     public bool KeepWeights { get; set; }
+
+    /// <summary>The hub organisation of kept submission models, private to instructors unless published.</summary>
+    public const string KeptModelOrganisation = "submissions";
+
+    /// <summary>Where the hub keeps this submission's weights when asked to.</summary>
+    public static string KeptModelId(long submissionId) => $"{KeptModelOrganisation}/submission-{submissionId}";
+
+    /// <summary>An instructor made the kept model public: listed in /hub and usable in the playgrounds. Private otherwise.</summary>
+    public bool ModelPublished { get; set; }
 }
 
 /// <summary>A later due date for one student on one assignment.</summary>

@@ -163,7 +163,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
 
         // Training is synchronous and thread-bound (dispose scopes): a thread of its own, not the pool.
         var grading = Task.Factory.StartNew(() => GradingRun.Execute(assignment, job.ConfigYaml, Path.Combine(settings.ContentRoot, "datasets"),
-            settings.HiddenRoot, settings.Hub, reporter, new Reporter<string>(Log), anyStop.Token, job.KeepWeights ? $"submissions/submission-{job.Id}" : null, checkpoints),
+            settings.HiddenRoot, settings.Hub, reporter, new Reporter<string>(Log), anyStop.Token, job.KeepWeights ? Submission.KeptModelId(job.Id) : null, checkpoints),
             anyStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var (status, result, error, counts) = await Outcome(grading, () => leaseLost, stop, timeLimit.Token, assignment.Rules.Limits.TimeLimitMinutes);
         await anyStop.CancelAsync();

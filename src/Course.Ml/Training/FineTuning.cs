@@ -323,6 +323,9 @@ public static class FineTuning
         return metrics;
     }
 
+    /// <summary>The dataset's folder name: a card is shown on the site, so it never carries a path of the server.</summary>
+    private static string? DatasetName(string? file) => Path.GetFileName(Path.GetDirectoryName(file));
+
     private static void Save(nn.Module model, Models.Bert.BertConfig modelConfig, TrainingConfig config, ModelHub hub, string folder, string outputId,
         string task, IReadOnlyDictionary<string, double> metrics)
     {
@@ -345,7 +348,7 @@ public static class FineTuning
             license: apache-2.0
             base_model: {config.ModelNameOrPath}
             datasets:
-              - {Path.GetFileName(Path.GetDirectoryName(config.TrainFile))}
+              - {DatasetName(config.TrainFile)}
             metrics:
             {string.Join("\n", metrics.Keys.Where(k => k.StartsWith("eval_", StringComparison.Ordinal) && k != "eval_loss" && IsHeadline(k)).Select(k => $"  - {k[5..]}"))}
             ---
@@ -360,7 +363,7 @@ public static class FineTuning
 
             ## Training data
 
-            Train: `{Path.GetFileName(config.TrainFile)}`; validation: `{Path.GetFileName(config.ValidationFile)}` (from {Path.GetDirectoryName(config.TrainFile)}).
+            Train: `{Path.GetFileName(config.TrainFile)}`; validation: `{Path.GetFileName(config.ValidationFile)}` of the dataset `{DatasetName(config.TrainFile)}`.
 
             ## Training procedure
 

@@ -9,7 +9,8 @@ namespace Course.Web.Extensions;
 
 /// <summary>
 /// Before the site listens: applies migrations, creates the roles and, on the very first start, an
-/// instructor account with a generated password that is shown once (never committed anywhere).
+/// instructor account with a generated password, written to an owner-only file (never printed, never
+/// committed) and to be changed at its first sign-in.
 /// </summary>
 public sealed class DatabaseInitializer(
     IDbContextFactory<CourseDbContext> databases,
@@ -41,22 +42,24 @@ public sealed class DatabaseInitializer(
 
         var email = accounts.Value.InitialInstructorEmail;
         var password = GeneratePassword();
-        var instructor = new CourseUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Instructor" };
+        var instructor = new CourseUser
+        {
+            UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Instructor",
+            // The password sits in a file on the server until it is changed; the site asks for nothing else first.
+            MustChangePassword = true,
+        };
         Check(await users.CreateAsync(instructor, password));
         Check(await users.AddToRoleAsync(instructor, CourseRoles.Instructor));
 
-        var file = Path.Combine(course.Resolve(data.Value.Path), "initial-instructor.txt");
-        await File.WriteAllTextAsync(file, $"email: {email}\npassword: {password}\n", cancellationToken);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        var file = InitialInstructorFile(course, data.Value);
+        OwnerOnly.CreateFolder(Path.GetDirectoryName(file)!);
+        await OwnerOnly.WriteAllTextAsync(file, $"email: {email}\npassword: {password}\n", cancellationToken);
+        // Only the path: a password printed to stdout ends up in terminal scroll-back, journald and CI logs.
         Console.WriteLine($"""
 
-            First start: an instructor account was created.
-              email:    {email}
-              password: {password}
-            (also in {file}; change it under "My account" after signing in)
+            First start: an instructor account was created ({email}).
+            Its password is in {file} (readable by this account only).
+            Sign in with it and choose a new password; the file is deleted then.
 
             """);
         logger.LogInformation("Created the initial instructor account {Email}", email);
@@ -64,13 +67,13 @@ public sealed class DatabaseInitializer(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>16 random characters that satisfy Identity's default rules (upper, lower, digit, symbol).</summary>
-    private static string GeneratePassword()
-    {
-        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
-        var core = RandomNumberGenerator.GetString(alphabet, 12);
-        return $"{core}-A{RandomNumberGenerator.GetInt32(10)}a";
-    }
+    /// <summary>Where the generated instructor's credentials wait until the first sign-in changes the password.</summary>
+    public static string InitialInstructorFile(CourseEnvironment course, DataOptions data) =>
+        Path.Combine(course.Resolve(data.Path), "initial-instructor.txt");
+
+    /// <summary>20 random characters without look-alikes (about 115 bits): over the 12-character minimum and in no common list.</summary>
+    private static string GeneratePassword() =>
+        RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789", 20);
 
     private static void Check(IdentityResult result)
     {

@@ -13,12 +13,13 @@ using Course.Web.Features.Assignments;
 using Course.Web.Features.Authoring;
 using Course.Grading;
 using Course.Grading.Queue;
+using Course.Web.Features.Hub;
 using Course.Web.Features.Playgrounds;
+using Course.Web.Features.Security;
 using Course.Ml;
 using Course.Ml.Hub;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -65,14 +66,27 @@ public static class HostingExtensions
             {
                 options.SignIn.RequireConfirmedAccount = false;
                 options.User.RequireUniqueEmail = true;
-                options.Password.RequiredLength = 8;
+                // Length and a common-password list rather than composition rules (ASVS 2.1.1, 2.1.7, 2.1.9).
+                options.Password.RequiredLength = 12;
+                options.Password.RequiredUniqueChars = 5;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
                 options.Lockout.AllowedForNewUsers = true;
+                options.Tokens.PasswordResetTokenProvider = ResetLinkTokenProvider.Name;
             })
             .AddRoles<IdentityRole>()
             .AddPasswordValidator<PasswordLengthValidator>()
             .AddEntityFrameworkStores<CourseDbContext>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<ResetLinkTokenProvider>(ResetLinkTokenProvider.Name)
+            .AddPasswordValidator<CommonPasswordValidator>()
+            .AddClaimsPrincipalFactory<CourseClaimsPrincipalFactory>();
+        // Every request checks the cookie's security stamp against the database, so signing out (which replaces
+        // the stamp) ends copies of the cookie at once rather than after Identity's default 30 minutes.
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
         services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((identity, accounts) =>
         {
             identity.Lockout.MaxFailedAccessAttempts = accounts.Value.MaxFailedAccessAttempts;
@@ -88,19 +102,27 @@ public static class HostingExtensions
             return Task.CompletedTask;
         });
 
-        // Keys on disk under data/, so sign-in cookies survive a restart of the site.
+        // Keys on disk under data/, so sign-in cookies survive a restart of the site; readable by the site's account only.
         services.AddDataProtection();
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(options =>
         {
             var course = provider.GetRequiredService<CourseEnvironment>();
             var data = provider.GetRequiredService<IOptions<DataOptions>>().Value;
-            options.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(Path.Combine(course.Resolve(data.Path), "keys")), provider.GetRequiredService<ILoggerFactory>());
+            options.XmlRepository = new OwnerOnlyXmlRepository(Path.Combine(course.Resolve(data.Path), "keys"), provider.GetRequiredService<ILoggerFactory>());
         }));
 
+        services.AddScoped<AccountService>();
         services.AddScoped<PeopleService>();
         services.AddScoped<PersonalDataService>();
         services.AddScoped<RegistrationService>();
+    }
+
+    /// <summary>The rate limits the services apply themselves (<see cref="RequestLimiter"/>) and the client address they count by.</summary>
+    public static void AddCourseRateLimits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        builder.Services.AddSingleton<RequestLimiter>();
+        builder.Services.AddScoped<ClientConnection>();
     }
 
     public static void AddCourseContent(this WebApplicationBuilder builder)
@@ -121,6 +143,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(services => new ModelHub(
             services.GetRequiredService<CourseEnvironment>().Resolve(services.GetRequiredService<IOptions<MlOptions>>().Value.HubPath)));
         builder.Services.AddSingleton<DemoBuildStatus>();
+        builder.Services.AddSingleton<HubVisibility>();
         builder.Services.AddHostedService<DemoModelBuilder>();
         builder.Services.AddOptions<PlaygroundOptions>().BindConfiguration(PlaygroundOptions.Section);
         builder.Services.AddSingleton<TokenizerPlaygroundService>();
@@ -169,6 +192,7 @@ public static class HostingExtensions
         app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
         // Explicitly after the status pages, so a 403 from authorization is re-executed into its explanation.
         app.UseAuthentication();
+        app.UseFirstPasswordChange();
         app.UseAuthorization();
         app.UseAntiforgery();
     }

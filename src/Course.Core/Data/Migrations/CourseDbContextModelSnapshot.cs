@@ -111,6 +111,9 @@ namespace Course.Core.Data.Migrations
                     b.Property<long?>("LockoutEnd")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("MustChangePassword")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("NormalizedEmail")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -120,6 +123,9 @@ namespace Course.Core.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PasswordHash")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PasswordResetStamp")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PhoneNumber")
@@ -372,6 +378,9 @@ namespace Course.Core.Data.Migrations
                     b.Property<string>("Log")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("ModelPublished")
+                        .HasColumnType("INTEGER");
 
                     b.Property<double?>("PrivateScore")
                         .HasColumnType("REAL");

@@ -1,13 +1,18 @@
 using System.Reflection;
 using System.Text.Json;
 using Course.Core.Data;
+using Course.Ml.Hub;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace Course.Web.Features.Account;
 
-/// <summary>A student's own data: everything stored about them, as JSON, and its deletion.</summary>
-public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> databases)
+/// <summary>
+/// A student's own data: everything stored about them, as JSON (profile, roles, lesson progress, quiz attempts
+/// with their answers, assignment submissions with configurations and results), and its deletion, which also
+/// removes the weights the hub kept of their submissions.
+/// </summary>
+public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> databases, UserManager<CourseUser> users, ModelHub hub, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -25,13 +30,51 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
         var roles = await db.UserRoles.Where(r => r.UserId == user.Id)
             .Join(db.Roles, ur => ur.RoleId, r => r.Id, (_, r) => r.Name)
             .ToListAsync();
+        var attempts = await db.QuizAttempts.AsNoTracking().Where(a => a.UserId == user.Id).OrderBy(a => a.Id).ToListAsync();
+        var submissions = await db.Submissions.AsNoTracking().Where(s => s.UserId == user.Id).OrderBy(s => s.Id).ToListAsync();
 
         return JsonSerializer.SerializeToUtf8Bytes(new
         {
-            exported_at = DateTimeOffset.UtcNow,
+            exported_at = clock.GetUtcNow(),
             profile,
             roles,
             lesson_completions = completions,
+            quiz_attempts = attempts.Select(a => new
+            {
+                quiz = a.QuizId, number = a.Number, state = a.State.ToString(), started_at = a.StartedAt, submitted_at = a.SubmittedAt,
+                points = a.Points, max_points = a.MaxPoints, discarded = a.Discarded,
+                // Stored as JSON text; exported as JSON, not as a string of it.
+                answers = JsonDocument.Parse(a.AnswersJson).RootElement,
+            }),
+            submissions = submissions.Select(s => new
+            {
+                id = s.Id, assignment = s.AssignmentId, status = s.Status.ToString(), created_at = s.CreatedAt, finished_at = s.FinishedAt,
+                config = s.ConfigYaml, public_score = s.PublicScore, private_score = s.PrivateScore, grade = s.GradeOverride ?? s.Grade,
+                result = s.ResultJson is null ? (JsonElement?)null : JsonDocument.Parse(s.ResultJson).RootElement, error = s.Error,
+                kept_model = s.KeepWeights ? Submission.KeptModelId(s.Id) : null,
+            }),
         }, Json);
+    }
+
+    /// <summary>
+    /// Deletes the account; its progress, attempts, grants, extensions and submissions go with it (cascading
+    /// foreign keys), then any weights the hub kept of those submissions. The audit trail of what instructors
+    /// did is kept.
+    /// </summary>
+    public async Task<IdentityResult> DeleteAsync(CourseUser user)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        var submissionIds = await db.Submissions.Where(s => s.UserId == user.Id).Select(s => s.Id).ToListAsync();
+        var result = await users.DeleteAsync(user);
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+        // Every submission, not only those still marked: an instructor may have unmarked one after its weights were kept.
+        foreach (var folder in submissionIds.Select(id => hub.PathOf(Submission.KeptModelId(id))).Where(Directory.Exists))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        return result;
     }
 }

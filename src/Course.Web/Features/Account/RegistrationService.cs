@@ -1,18 +1,25 @@
 using Course.Core.Configuration;
 using Course.Core.Data;
+using Course.Web.Features.Security;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Course.Web.Features.Account;
 
-/// <summary>Creates student accounts, enforcing invite-only registration when configured.</summary>
+/// <summary>Creates student accounts, enforcing invite-only registration when configured and the registration rate limit.</summary>
 public sealed class RegistrationService(
     UserManager<CourseUser> users,
     IDbContextFactory<CourseDbContext> databases,
     IOptions<AccountOptions> accounts,
+    RequestLimiter limiter,
+    ClientConnection connection,
     TimeProvider clock)
 {
+    /// <summary>What the page says after a registration, whether the address was new or already had an account.</summary>
+    public static string Registered(string email) =>
+        $"Thank you. If {email} did not have an account yet, it has one now: sign in with it and your new password.";
+
     public bool IsInviteOnly => accounts.Value.Registration == RegistrationMode.InviteOnly;
 
     /// <summary>Null when the invitation can be used, else why not.</summary>
@@ -37,27 +44,38 @@ public sealed class RegistrationService(
         };
     }
 
-    public async Task<(CourseUser? User, IReadOnlyList<string> Errors)> RegisterStudentAsync(string email, string? displayName, string password, string? invitationCode)
+    /// <summary>
+    /// Creates the account; returns what to fix (password, invitation, too many attempts), or nothing. Nothing is
+    /// also the answer for an e-mail address that already has an account, which is left as it is: the page says
+    /// the same either way and the person signs in next, so registration cannot be used to learn who studies here.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RegisterStudentAsync(string email, string? displayName, string password, string? invitationCode)
     {
         string?[] tooLong =
         [
             TextLimits.Check(email, TextLimits.Email, "The email address"),
             TextLimits.Check(displayName, TextLimits.DisplayName, "The display name"),
         ];
-        if (tooLong.OfType<string>().ToList() is { Count: > 0 } errors)
+        if (tooLong.OfType<string>().ToList() is { Count: > 0 } fieldErrors)
         {
-            return (null, errors.Select(e => e + ".").ToList());
+            return fieldErrors.Select(e => e + ".").ToList();
+        }
+        if (limiter.Check(LimitedAction.Registration, email, connection.Address) is { } refusal)
+        {
+            return [refusal];
         }
         if (await CheckInvitationAsync(invitationCode) is { } invitationError)
         {
-            return (null, [invitationError]);
+            return [invitationError];
         }
 
         var user = new CourseUser { UserName = email, Email = email, DisplayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim() };
+        // Identity checks the password before looking for a duplicate, so its rules are reported alike for both.
         var created = await users.CreateAsync(user, password);
         if (!created.Succeeded)
         {
-            return (null, created.Errors.Select(e => e.Description).ToList());
+            var errors = created.Errors.Where(e => e.Code is not (nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName)));
+            return errors.Select(e => e.Description).ToList();
         }
         await users.AddToRoleAsync(user, CourseRoles.Student);
 
@@ -71,9 +89,9 @@ public sealed class RegistrationService(
             if (claimed == 0)
             {
                 await users.DeleteAsync(user);
-                return (null, ["This invitation link has already been used."]);
+                return ["This invitation link has already been used."];
             }
         }
-        return (user, []);
+        return [];
     }
 }

@@ -8,6 +8,7 @@ using Course.Core.Data;
 using Course.Grading;
 using Course.Grading.Queue;
 using Course.Web.Features.Quizzes;
+using Course.Web.Features.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -24,7 +25,7 @@ public sealed record GradebookRow(string UserId, string Email, IReadOnlyDictiona
 /// </summary>
 public sealed class AssignmentService(
     IDbContextFactory<CourseDbContext> databases, SubmissionQueue queue, ContentRepository content, CourseEnvironment environment,
-    IOptions<ContentOptions> contentOptions, IOptions<GradingOptions> grading, TimeProvider clock)
+    IOptions<ContentOptions> contentOptions, IOptions<GradingOptions> grading, RequestLimiter limiter, ClientConnection connection, TimeProvider clock)
 {
     public string DatasetsFolder => environment.Resolve(Path.Combine(contentOptions.Value.Path, "datasets"));
 
@@ -32,8 +33,15 @@ public sealed class AssignmentService(
 
     public IReadOnlyList<Assignment> All => content.Current.Assignments;
 
-    public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey) =>
-        queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder);
+    /// <summary>Queues a submission; refused with a message when the student (or their address) submits too often.</summary>
+    public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey)
+    {
+        if (limiter.Check(LimitedAction.Submission, userId, connection.Address) is { } refusal)
+        {
+            throw new SubmissionRefusedException(refusal);
+        }
+        return queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder);
+    }
 
     /// <summary>Rows of the assignment's public train split (read once per page, not per render).</summary>
     public int TrainRows(Assignment assignment) =>
@@ -92,6 +100,20 @@ public sealed class AssignmentService(
         {
             At = clock.GetUtcNow(), ActorUserId = actorId, Action = "assignment.grade-override", SubjectUserId = submission.UserId,
             Details = $"{submission.AssignmentId} #{submissionId}: {before?.ToString("0.#") ?? "–"} → {points?.ToString("0.#") ?? "computed grade"}{AuditEntry.Because(reason)}",
+        });
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Lists a kept submission model in the hub for everyone (or makes it private again); audited, as it shows a student's work.</summary>
+    public async Task SetModelPublishedAsync(string actorId, long submissionId, bool published)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        var submission = await db.Submissions.SingleAsync(s => s.Id == submissionId);
+        submission.ModelPublished = published;
+        db.AuditEntries.Add(new AuditEntry
+        {
+            At = clock.GetUtcNow(), ActorUserId = actorId, Action = published ? "hub.publish-model" : "hub.unpublish-model", SubjectUserId = submission.UserId,
+            Details = Submission.KeptModelId(submissionId),
         });
         await db.SaveChangesAsync();
     }

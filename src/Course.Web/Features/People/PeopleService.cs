@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Course.Core.Configuration;
 using Course.Core.Data;
+using Course.Web.Features.Account;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +15,7 @@ public sealed record PersonRow(string Id, string Email, string? DisplayName, boo
 /// <summary>
 /// What instructors do with accounts: roles, password-reset links (there is no e-mail server: the
 /// instructor hands the link over), unlocking, and invitation links for invite-only registration.
+/// Role changes, unlocks and reset links are written to the audit trail of the person concerned.
 /// Each operation runs in its own DI scope so its UserManager and database context live only that long.
 /// </summary>
 public sealed class PeopleService(IServiceScopeFactory scopes, IDbContextFactory<CourseDbContext> databases, IOptions<AccountOptions> accounts, TimeProvider clock)
@@ -57,15 +59,22 @@ public sealed class PeopleService(IServiceScopeFactory scopes, IDbContextFactory
         }
         // Signs the person out of other sessions so the new role applies at once.
         Check(await users.UpdateSecurityStampAsync(user));
+        await AuditAsync(actingUserId, "account.role", userId, instructor ? "made an instructor" : "made a student");
     }
 
-    /// <summary>A one-time link to /Account/ResetPassword valid for Accounts:LinkLifetimeHours.</summary>
-    public async Task<string> CreatePasswordResetLinkAsync(string userId, Uri siteBase)
+    /// <summary>
+    /// A one-time link to /Account/ResetPassword valid for Accounts:LinkLifetimeHours; it replaces any link issued
+    /// before (<see cref="ResetLinkTokenProvider"/>).
+    /// </summary>
+    public async Task<string> CreatePasswordResetLinkAsync(string actingUserId, string userId, Uri siteBase)
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<CourseUser>>();
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("No such user.");
+        user.PasswordResetStamp = ResetLinkTokenProvider.NewStamp();
+        Check(await users.UpdateAsync(user));
         var token = await users.GeneratePasswordResetTokenAsync(user);
+        await AuditAsync(actingUserId, "account.reset-link", userId, $"password-reset link issued, valid {accounts.Value.LinkLifetimeHours} h");
         var code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
         return new Uri(siteBase, QueryHelpers.AddQueryString("Account/ResetPassword", new Dictionary<string, string?>
         {
@@ -74,13 +83,14 @@ public sealed class PeopleService(IServiceScopeFactory scopes, IDbContextFactory
         })).ToString();
     }
 
-    public async Task UnlockAsync(string userId)
+    public async Task UnlockAsync(string actingUserId, string userId)
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<CourseUser>>();
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("No such user.");
         Check(await users.SetLockoutEndDateAsync(user, null));
         Check(await users.ResetAccessFailedCountAsync(user));
+        await AuditAsync(actingUserId, "account.unlock", userId, "unlocked");
     }
 
     public async Task<string> CreateInvitationLinkAsync(string instructorUserId, Uri siteBase)
@@ -97,6 +107,13 @@ public sealed class PeopleService(IServiceScopeFactory scopes, IDbContextFactory
         db.Invitations.Add(invitation);
         await db.SaveChangesAsync();
         return new Uri(siteBase, QueryHelpers.AddQueryString("Account/Register", "invite", invitation.Code)).ToString();
+    }
+
+    private async Task AuditAsync(string actorId, string action, string subjectId, string details)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        db.AuditEntries.Add(new AuditEntry { At = clock.GetUtcNow(), ActorUserId = actorId, Action = action, SubjectUserId = subjectId, Details = details });
+        await db.SaveChangesAsync();
     }
 
     private static void Check(IdentityResult result)

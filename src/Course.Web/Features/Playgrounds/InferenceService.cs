@@ -4,7 +4,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
+using Course.Web.Features.Hub;
 using Course.Web.Features.Models;
+using Course.Web.Features.Security;
 using Microsoft.Extensions.Options;
 
 namespace Course.Web.Features.Playgrounds;
@@ -19,6 +21,9 @@ public sealed class PlaygroundOptions
 
     /// <summary>Longest text (and QA context) a playground request may send.</summary>
     public int MaxInputCharacters { get; set; } = 2_000;
+
+    /// <summary>Requests that may wait for a slot; beyond it a request is refused, so the line cannot grow without bound.</summary>
+    public int MaxWaitingInferences { get; set; } = 20;
 }
 
 public sealed record InferenceRequest(string Task, string Model, string Text, string? Context = null,
@@ -32,10 +37,13 @@ public sealed record InferenceResult(object? Output, string Json, TimeSpan Elaps
 
 /// <summary>
 /// Runs playground requests on a bounded pool: at most <see cref="PlaygroundOptions.MaxConcurrentInferences"/>
-/// pipelines at once, the rest queued with their position reported. Pipelines are loaded once per model and
-/// reused. A failing request returns its error and never takes the caller (a Blazor circuit) down.
+/// pipelines at once, the rest queued with their position reported, up to <see cref="PlaygroundOptions.MaxWaitingInferences"/>;
+/// each requester is rate-limited (<see cref="LimitedAction.Inference"/>), since the playgrounds need no sign-in.
+/// Pipelines are loaded once per model and reused. A failing or refused request returns its error and never
+/// takes the caller (a Blazor circuit) down.
 /// </summary>
-public sealed class InferenceService(ModelHub hub, DemoBuildStatus demos, IOptions<PlaygroundOptions> options) : IDisposable
+public sealed class InferenceService(
+    ModelHub hub, DemoBuildStatus demos, HubVisibility visibility, RequestLimiter limiter, IOptions<PlaygroundOptions> options) : IDisposable
 {
     /// <summary>The model each task uses unless a lesson or the student picks another.</summary>
     public static IReadOnlyDictionary<string, string> DemoModelFor => WidgetReferences.DemoModelFor;
@@ -52,11 +60,23 @@ public sealed class InferenceService(ModelHub hub, DemoBuildStatus demos, IOptio
     public int MaxInputCharacters => options.Value.MaxInputCharacters;
 
     /// <param name="queuePosition">Told the caller's place in line (1 = next) while it waits; 0 once it runs.</param>
-    public async Task<InferenceResult> RunAsync(InferenceRequest request, IProgress<int>? queuePosition = null, CancellationToken cancellationToken = default)
+    public async Task<InferenceResult> RunAsync(InferenceRequest request, Requester requester, IProgress<int>? queuePosition = null, CancellationToken cancellationToken = default)
     {
         if (Validate(request) is { } problem)
         {
             return InferenceResult.Failed(problem);
+        }
+        if (!await visibility.CanSeeAsync(request.Model, requester.IsInstructor, cancellationToken))
+        {
+            return InferenceResult.Failed(HubAccess.NotFound(request.Model));
+        }
+        if (_slots.CurrentCount == 0 && Waiting >= options.Value.MaxWaitingInferences)
+        {
+            return InferenceResult.Failed($"The playground is busy ({Waiting} requests waiting); try again in a few seconds.");
+        }
+        if (limiter.Check(LimitedAction.Inference, requester.UserId, requester.Address) is { } refusal)
+        {
+            return InferenceResult.Failed(refusal);
         }
         var position = Interlocked.Increment(ref _waiting);
         var entered = false;

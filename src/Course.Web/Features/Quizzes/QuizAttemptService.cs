@@ -3,6 +3,7 @@ using System.Text.Json;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Core.Quizzes;
+using Course.Web.Features.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Course.Web.Features.Quizzes;
@@ -34,7 +35,8 @@ public sealed class QuizAttemptException(string message) : Exception(message);
 /// limit is enforced here, not in the browser. Attempts pin the quiz they started with. Instructors grant
 /// extra attempts, reset an attempt or re-score on purpose, each written to the audit trail.
 /// </summary>
-public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databases, ContentRepository content, TimeProvider clock)
+public sealed class QuizAttemptService(
+    IDbContextFactory<CourseDbContext> databases, ContentRepository content, RequestLimiter limiter, ClientConnection connection, TimeProvider clock)
 {
     /// <summary>Network slack after the deadline: a submit that left the browser in time is still accepted.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
@@ -113,9 +115,13 @@ public sealed class QuizAttemptService(IDbContextFactory<CourseDbContext> databa
         return View(attempt);
     }
 
-    /// <summary>Saves one answer; refused once the attempt is closed or its time is up.</summary>
+    /// <summary>Saves one answer; refused once the attempt is closed or its time is up, or when answers come too fast.</summary>
     public async Task SaveAnswerAsync(string userId, long attemptId, int itemNumber, QuizResponse response, CancellationToken cancellationToken = default)
     {
+        if (limiter.Check(LimitedAction.QuizAnswer, userId, connection.Address) is { } refusal)
+        {
+            throw new QuizAttemptException(refusal);
+        }
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var attempt = await OpenAttemptAsync(db, userId, attemptId, cancellationToken);
         var quiz = PinnedQuiz(attempt);
