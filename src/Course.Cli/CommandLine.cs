@@ -216,7 +216,7 @@ public static class CommandLine
     private static int Fail(string message)
     {
         Console.Error.WriteLine($"error: {message}");
-        Console.Error.WriteLine(Usage);
+        Console.Error.WriteLine("(./course help lists the verbs and their options)");
         return 2;
     }
 }

@@ -123,14 +123,15 @@ internal static class EvaluateCommand
         Dictionary<string, string> predictions;
         try
         {
-            using var references = JsonDocument.Parse(File.ReadAllText(referencesPath));
+            using var references = ParseJson(referencesPath);
             gold = references.RootElement.GetProperty("data").EnumerateArray()
                 .SelectMany(article => article.GetProperty("paragraphs").EnumerateArray())
                 .SelectMany(paragraph => paragraph.GetProperty("qas").EnumerateArray())
                 .ToDictionary(
                     qa => qa.GetProperty("id").GetString()!,
                     qa => (IReadOnlyList<string>)qa.GetProperty("answers").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToList());
-            predictions = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(predictionsPath))
+            using var predicted = ParseJson(predictionsPath);
+            predictions = predicted.RootElement.Deserialize<Dictionary<string, string>>()
                 ?? throw new UsageException($"{predictionsPath} is empty");
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
@@ -139,5 +140,18 @@ internal static class EvaluateCommand
         }
         var (exact, f1) = SquadMetrics.Compute(gold, predictions);
         return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
+    }
+
+    /// <summary>A JSON file, or an error at the file's line where the JSON breaks.</summary>
+    private static JsonDocument ParseJson(string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException ex)
+        {
+            throw new UsageException($"{path}:{(ex.LineNumber ?? 0) + 1}: not valid JSON ({ex.Message.Split(" LineNumber:")[0]})");
+        }
     }
 }

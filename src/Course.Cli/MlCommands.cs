@@ -31,6 +31,7 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         var (options, positional) = Options.ParseMixed(args, ["model", "pair", "max-length", "truncation", "padding", "stride"], ["no-special-tokens", "return-overflowing-tokens"]);
         var model = options.Get("model") ?? throw new UsageException("tokenize needs --model ID (a hub id, gpt2, cl100k_base or course/sentencepiece-unigram)");
         var text = positional.Count == 1 ? positional[0] : throw new UsageException("tokenize needs exactly one TEXT argument (quote it)");
+        CheckLength(text, "TEXT");
         CheckText(text, "TEXT");
         var pair = options.Get("pair");
         if (pair is not null)
@@ -112,6 +113,8 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         }
         var model = options.Get("model") ?? throw new UsageException("predict needs --model ID");
         var text = positional.Count == 1 ? positional[0] : throw new UsageException("predict needs exactly one TEXT argument (the question for question-answering)");
+        CheckLength(text, "TEXT");
+        CheckLength(options.Get("context"), "--context");
         var topK = options.GetInt("top-k", 1, 1000);
         var context = options.Get("context");
         if ((task == Pipeline.QuestionAnswering) != (context is not null))
@@ -167,7 +170,8 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         }
         catch (TrainingConfigException ex)
         {
-            throw new UsageException(ex.Message);
+            Console.Error.WriteLine(ex.Message); // file:line: message, one a line, as `content validate` prints them
+            return 1;
         }
         var output = options.Get("output");
         if (output is not null)
@@ -273,4 +277,15 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         size_bytes = m.SizeBytes,
         card_sections = m.Card.Sections,
     };
+
+    /// <summary>The most characters one TEXT may have: a book fits, an accidental multi-megabyte paste is refused.</summary>
+    public const int MaxTextCharacters = 1_000_000;
+
+    private static void CheckLength(string? text, string what)
+    {
+        if (text is { Length: > MaxTextCharacters })
+        {
+            throw new UsageException($"{what} is {text.Length:N0} characters; at most {MaxTextCharacters:N0} are read at once (split it)");
+        }
+    }
 }

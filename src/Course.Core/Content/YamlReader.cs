@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -15,7 +16,7 @@ namespace Course.Core.Content;
 /// "billion laughs" expansion) and duplicate keys are refused before anything is built. Every error is a
 /// <see cref="ContentError"/> at its line in the original file, never an exception.
 /// </summary>
-public static class YamlReader
+public static partial class YamlReader
 {
     public const int MaxCharacters = 128 * 1024;
     public const int MaxDepth = 32;
@@ -164,8 +165,23 @@ public static class YamlReader
         // YamlDotNet prefixes "(Line: 3, Col: 1, Idx: 20) - (…): " — the line is already ours.
         var cut = message.IndexOf("): ", StringComparison.Ordinal);
         message = message.StartsWith('(') && cut > 0 ? message[(cut + 3)..] : message;
-        return message.Contains("not found on type", StringComparison.Ordinal)
-            ? "unknown key: " + message
+        // YamlDotNet names .NET types in its messages; say what the author can act on instead.
+        if (UnknownProperty().Match(message) is { Success: true } unknown)
+        {
+            return $"unknown key '{unknown.Groups[1].Value}'";
+        }
+        if (NotInFormat().Match(message) is { Success: true } format)
+        {
+            return $"'{format.Groups[1].Value}' is not a value this key takes (a whole number is written without a decimal point or exponent)";
+        }
+        return message.StartsWith("No node deserializer", StringComparison.Ordinal) || message.StartsWith("Expected '", StringComparison.Ordinal)
+            ? "this value has the wrong shape (a list or a mapping where a single value is expected, or the other way round)"
             : "invalid YAML: " + message;
     }
+
+    [GeneratedRegex(@"Property '([^']*)' not found on type")]
+    private static partial Regex UnknownProperty();
+
+    [GeneratedRegex(@"The input string '([^']*)' was not in a correct format")]
+    private static partial Regex NotInFormat();
 }

@@ -7,7 +7,7 @@ namespace Course.Ml.Training;
 /// The training configuration (one schema; the grading service narrows it per assignment): YAML with the
 /// names of HF's example scripts. Relative file paths resolve against the configuration file's folder.
 /// </summary>
-public sealed class TrainingConfig
+public sealed partial class TrainingConfig
 {
     public string? Task { get; set; }
     public string? ModelNameOrPath { get; set; }
@@ -29,7 +29,12 @@ public sealed class TrainingConfig
     {
         if (!File.Exists(path))
         {
-            throw new TrainingConfigException([new ContentError(path, 1, "file not found")]);
+            throw new TrainingConfigException([new ContentError(path, 1, Directory.Exists(path) ? "a folder, not a configuration file" : "file not found")]);
+        }
+        if (new FileInfo(path).Length > YamlReader.MaxCharacters * 4L)
+        {
+            // Read no further than the YAML reader would: it refuses anything over its size anyway.
+            throw new TrainingConfigException([new ContentError(path, 1, $"the file is {new FileInfo(path).Length:N0} bytes; a configuration has at most {YamlReader.MaxCharacters:N0} characters")]);
         }
         return Parse(File.ReadAllText(path), path, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
@@ -42,7 +47,11 @@ public sealed class TrainingConfig
     public static TrainingConfig Parse(string yaml, string name, string folder, string? defaultTrainFile = null, string? defaultValidationFile = null)
     {
         var errors = new List<ContentError>();
-        var config = YamlReader.Read<TrainingConfig>(yaml, name, 1, errors);
+        if (YamlReader.ReadNode(yaml, name, 1, errors) is { } root)
+        {
+            CheckNumberNotation(root, name, errors);
+        }
+        var config = errors.Count > 0 ? null : YamlReader.Read<TrainingConfig>(yaml, name, 1, errors);
         if (config is null)
         {
             throw new TrainingConfigException(errors.Count > 0 ? errors : [new ContentError(name, 1, "the configuration is empty")]);
@@ -64,6 +73,45 @@ public sealed class TrainingConfig
         string? Resolve(string? file) => file is null ? null : Path.GetFullPath(Path.Combine(folder, file));
         (config.TrainFile, config.ValidationFile, config.TestFile) = (Resolve(config.TrainFile), Resolve(config.ValidationFile), Resolve(config.TestFile));
         return config;
+    }
+
+    /// <summary>Plain decimal and scientific notation: 8, -1, 0.5, 5e-5, 3.0E+2 (a lone 0 may lead; no other leading zero).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[-+]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][-+]?[0-9]+)?\z|^[-+]?\.[0-9]+([eE][-+]?[0-9]+)?\z")]
+    private static partial System.Text.RegularExpressions.Regex PlainNumber();
+
+    /// <summary>
+    /// Refuses numbers in any notation but plain decimal and scientific. YAML 1.1 reads 0x400, 0o20, 020, 1_024
+    /// and 17:04 (base 60) as numbers, and .inf and .nan as floats; a checker that parses only decimal text would
+    /// let them past its ranges, and a reader would not guess what the author meant. Quoted values are text.
+    /// </summary>
+    private static void CheckNumberNotation(YamlDotNet.RepresentationModel.YamlNode node, string name, List<ContentError> errors)
+    {
+        switch (node)
+        {
+            case YamlDotNet.RepresentationModel.YamlMappingNode mapping:
+                foreach (var (key, value) in mapping.Children)
+                {
+                    CheckNumberNotation(value, name, errors);
+                }
+                break;
+            case YamlDotNet.RepresentationModel.YamlSequenceNode sequence:
+                foreach (var item in sequence.Children)
+                {
+                    CheckNumberNotation(item, name, errors);
+                }
+                break;
+            case YamlDotNet.RepresentationModel.YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: { Length: > 0 } text } scalar
+                when LooksNumeric(text) && !PlainNumber().IsMatch(text):
+                errors.Add(new ContentError(name, (int)scalar.Start.Line,
+                    $"'{text}' is not a plain decimal number: write numbers in decimal or scientific notation (such as 1024, 0.5 or 5.0e-5)"));
+                break;
+        }
+
+        static bool LooksNumeric(string text)
+        {
+            var rest = text.TrimStart('+', '-');
+            return rest.Length > 0 && (char.IsAsciiDigit(rest[0]) || rest[0] == '.' && (rest.Length == 1 || char.IsAsciiDigit(rest[1]) || rest[1..].ToLowerInvariant() is "inf" or "nan"));
+        }
     }
 
     private void Validate(string path, string[] lines, List<ContentError> errors)
