@@ -50,6 +50,8 @@ public sealed class SiteFixture : IAsyncLifetime
         Course.Tests.Shared.TinyDemoModels.WriteTo(new Course.Ml.Hub.ModelHub(Path.Combine(DataPath, "hub")));
         StartSite();
         _playwright = await Playwright.CreateAsync();
+        // Expect(…) waits 5 s by default, independently of the page's timeout: the same 60 s for a busy machine.
+        Assertions.SetDefaultExpectTimeout(60_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
