@@ -12,6 +12,13 @@ if (args is ["load", .. var load])
     await PlaygroundLoad.RunAsync(Arg(0, 20), Arg(1, 10), Arg(2, 2));
     return;
 }
+// dotnet run -c Release --project bench/Course.Benchmarks -- soak [STUDENTS] [PLAYGROUND] [MINUTES]  (real circuits in Chromium)
+if (args is ["soak", .. var soak])
+{
+    await CircuitSoak.RunAsync(soak.Length > 0 ? int.Parse(soak[0]) : 100, soak.Length > 1 ? int.Parse(soak[1]) : 20,
+        soak.Length > 2 ? double.Parse(soak[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
+    return;
+}
 // dotnet run -c Release --project bench/Course.Benchmarks -- grading [SUBMISSIONS] [WORKERS]  (queue burst, worker processes)
 if (args is ["grading", .. var grading])
 {
