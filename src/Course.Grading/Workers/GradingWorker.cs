@@ -95,8 +95,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
     /// <summary>Failures of the database (or of the connection to it), as opposed to bugs, which still stop the worker.</summary>
     private static bool IsDatabaseFailure(Exception ex) =>
         ex is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException or IOException
-        || ex.InnerException is { } inner && IsDatabaseFailure(inner)
-        || ex is InvalidOperationException && ex.Message.Contains("transient", StringComparison.OrdinalIgnoreCase);
+        || ex.InnerException is { } inner && IsDatabaseFailure(inner);
 
     private TimeSpan Backoff(int failures) =>
         TimeSpan.FromSeconds(Math.Min(settings.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures - 1, 16))));
