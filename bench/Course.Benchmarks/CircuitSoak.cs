@@ -54,7 +54,7 @@ internal static class CircuitSoak
             async Task<IPage> OpenAsync()
             {
                 var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl });
-                context.SetDefaultTimeout(120_000);
+                context.SetDefaultTimeout(300_000); // a soak reports slow answers as latency; only no answer at all is an error
                 var page = await context.NewPageAsync();
                 page.Console += (_, message) =>
                 {

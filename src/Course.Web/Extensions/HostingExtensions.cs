@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Connections;
 using Course.Core.Authoring;
 using Course.Core.Configuration;
 using Course.Core.Content;
@@ -174,6 +175,9 @@ public static class HostingExtensions
         // The content editor sends a whole file per input event; SignalR's 32 KB default would drop the circuit on a long lesson.
         builder.Services.AddRazorComponents().AddInteractiveServerComponents()
             .AddHubOptions(options => options.MaximumReceiveMessageSize = 1024 * 1024);
+        // SignalR drops a negotiated connection whose socket has not arrived within DisconnectTimeout (15 s by default)
+        // and the browser's WebSocket then gets a 404; on a busy server the page's scripts can take longer than that.
+        builder.Services.Configure<ConnectionOptions>(options => options.DisconnectTimeout = TimeSpan.FromSeconds(90));
         builder.Services.AddMudServices();
         // Behind a reverse proxy on the same host (see README), X-Forwarded-For/Proto are trusted from loopback only.
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
