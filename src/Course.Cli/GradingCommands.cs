@@ -49,7 +49,13 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         var assignment = FindAssignment(options.Get("assignment"));
         var path = options.Get("config") ?? throw new UsageException("--config FILE is required");
         var log = new Progress<string>(m => Console.Error.WriteLine(m));
-        var bar = new Progress<TrainerProgress>(p => Console.Error.WriteLine($"step {p.Step}/{p.TotalSteps}  loss {p.Loss:0.0000}"));
+        var bar = new Progress<TrainerProgress>(p =>
+        {
+            if (p.Event == TrainerEvent.Log)
+            {
+                Console.Error.WriteLine($"step {p.Step}/{p.TotalSteps}  loss {p.Loss:0.0000}");
+            }
+        });
         GradingResult result;
         try
         {

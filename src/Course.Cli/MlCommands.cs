@@ -18,9 +18,17 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
 
     private static readonly IProgress<string> Progress = new Progress<string>(m => Console.Error.WriteLine(m));
 
-    private static readonly IProgress<TrainerProgress> TrainingBar = new Progress<TrainerProgress>(p => Console.Error.WriteLine(p.EvalMetrics is { } eval
-        ? $"step {p.Step}/{p.TotalSteps}  evaluation: {string.Join("  ", eval.Where(m => m.Key.StartsWith("eval_")).Select(m => $"{m.Key} {m.Value:0.0000}"))}"
-        : $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}"));
+    /// <summary>One line per log and evaluation, as HF's Trainer prints them (not per step).</summary>
+    private static readonly IProgress<TrainerProgress> TrainingBar = new Progress<TrainerProgress>(p =>
+    {
+        if (p.Event == TrainerEvent.StepEnd)
+        {
+            return;
+        }
+        Console.Error.WriteLine(p.EvalMetrics is { } eval
+            ? $"step {p.Step}/{p.TotalSteps}  evaluation: {string.Join("  ", eval.Where(m => m.Key.StartsWith("eval_")).Select(m => $"{m.Key} {m.Value:0.0000}"))}"
+            : $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}");
+    });
 
     private string DatasetsFolder => environment.Resolve(Path.Combine(configuration[$"{ContentOptions.Section}:Path"] ?? "content", "datasets"));
 

@@ -215,11 +215,15 @@ public class GradingRunTests
         Assert.Equal(result.Metrics["eval_accuracy"], result.PublicScore);
         Assert.Equal(result.Metrics["test_accuracy"], result.PrivateScore);
         Assert.Equal(assignment.PointsFor(result.PrivateScore), result.Grade);
-        Assert.Equal(["negative", "positive"], result.PerClass().Select(c => c.Label).Order());
-        Assert.Equal(40, result.Confusion()!.Value.Counts.Cast<double>().Sum());
+        Assert.Equal(["negative", "positive"], GradingResult.PerClass(result.Metrics, "test").Select(c => c.Label).Order());
+        Assert.Equal(40, GradingResult.Confusion(result.Metrics, "test")!.Value.Counts.Cast<double>().Sum());
         Assert.Equal(7, result.Receipt.Seed);
         Assert.Equal(TinyGradingSetup.Model, result.Receipt.BaseModel);
         Assert.Equal(64, result.Receipt.DatasetSha256["hidden_test"].Length);
+        // The hidden split's headline metric carries its bootstrap interval around the point score.
+        Assert.True(result.Metrics["test_accuracy_ci95_low"] <= result.PrivateScore && result.PrivateScore <= result.Metrics["test_accuracy_ci95_high"],
+            $"{result.Metrics["test_accuracy_ci95_low"]} ≤ {result.PrivateScore} ≤ {result.Metrics["test_accuracy_ci95_high"]}");
+        Assert.DoesNotContain(result.Metrics.Keys, k => k.StartsWith("eval_", StringComparison.Ordinal) && k.Contains("_ci95_"));
         Assert.DoesNotContain(Directory.GetDirectories(setup.Hub.Root, "*", SearchOption.AllDirectories), d => d.Contains("checkpoint")); // weights dropped
     }
 }

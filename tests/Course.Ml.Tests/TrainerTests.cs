@@ -89,6 +89,35 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Every_step_reports_its_own_loss_and_logs_and_evaluations_come_as_hugging_face_schedules_them()
+    {
+        manual_seed(3);
+        using var model = new BertForSequenceClassification(Tiny);
+        var events = new List<TrainerProgress>();
+        // 40 examples, batch 8, accumulation 2: 5 micro-batches an epoch, floor(5 / 2) = 2 steps an epoch as the Trainer counts them, 4 in all.
+        var trainer = new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels),
+            new TrainingArguments { NumTrainEpochs = 2, PerDeviceTrainBatchSize = 8, GradientAccumulationSteps = 2, LoggingSteps = 3, EvalStrategy = "epoch", Seed = 3 },
+            Examples(40, 4), Examples(10, 5), new DataCollatorWithPadding(Tokenizers.Bert), Accuracy, new Reporter(events.Add));
+
+        trainer.Train();
+
+        var steps = events.Where(e => e.Event == TrainerEvent.StepEnd).ToList();
+        Assert.Equal(Enumerable.Range(1, steps[0].TotalSteps), steps.Select(e => e.Step));
+        Assert.All(steps, e => Assert.False(double.IsNaN(e.Loss)));
+        Assert.Equal(4, steps[0].TotalSteps);
+        Assert.Equal([3, 4], events.Where(e => e.Event == TrainerEvent.Log).Select(e => e.Step));
+        Assert.Equal(2, events.Count(e => e.Event == TrainerEvent.Evaluate && e.EvalMetrics!.ContainsKey("eval_accuracy")));
+        // A log's loss is the mean of the steps' micro-batch losses since the previous log, which the step losses show.
+        var firstLog = events.First(e => e.Event == TrainerEvent.Log);
+        Assert.Equal(steps.Take(3).Average(e => e.Loss), firstLog.Loss, 5);
+    }
+
+    private sealed class Reporter(Action<TrainerProgress> report) : IProgress<TrainerProgress>
+    {
+        public void Report(TrainerProgress value) => report(value);
+    }
+
+    [Fact]
     public void Cancellation_stops_training_between_steps()
     {
         using var model = new BertForSequenceClassification(Tiny);

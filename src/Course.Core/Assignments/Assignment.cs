@@ -29,6 +29,9 @@ public sealed class AssignmentFrontMatter
     public DateTimeOffset? Opens { get; set; }
     public DateTimeOffset? Due { get; set; }
     public int MaxSubmissionsPerDay { get; set; } = 5;
+
+    /// <summary>How many graded submissions a student may mark as final (Kaggle's "final submissions").</summary>
+    public int FinalSubmissions { get; set; } = 1;
     public AssignmentLimits Limits { get; set; } = new();
     public List<string> AllowedModels { get; set; } = [];
     public List<string> AllowedTrainingArgs { get; set; } = [];

@@ -75,6 +75,7 @@ public static partial class AssignmentLoader
         Check(marks.Count == 0 || (rules.PassPoints > marks[0].Points && rules.PassPoints < 100), "pass_points", $"pass_points must lie between the rubric's lowest points and 100, not {rules.PassPoints}");
         Check(rules.Opens is not null && rules.Due is not null && rules.Opens < rules.Due, "due", "opens and due are UTC times with opens before due");
         Check(rules.MaxSubmissionsPerDay is >= 1 and <= 100, "max_submissions_per_day", $"max_submissions_per_day must be 1–100, not {rules.MaxSubmissionsPerDay}");
+        Check(rules.FinalSubmissions is >= 1 and <= 10, "final_submissions", $"final_submissions must be 1–10, not {rules.FinalSubmissions}");
         Check(rules.Limits.MaxEpochs is > 0 and <= 50, "max_epochs", $"limits.max_epochs must be in (0, 50], not {rules.Limits.MaxEpochs}");
         Check(rules.Limits.MaxSeqLength is >= 8 and <= 512, "max_seq_length", $"limits.max_seq_length must be 8–512, not {rules.Limits.MaxSeqLength}");
         Check(rules.Limits.TimeLimitMinutes is >= 1 and <= 240, "time_limit_minutes", $"limits.time_limit_minutes must be 1–240, not {rules.Limits.TimeLimitMinutes}");

@@ -41,6 +41,12 @@ public sealed class Submission
     public double? PrivateScore { get; set; }
     public double? Grade { get; set; }
 
+    /// <summary>
+    /// Marked by the student as one of the assignment's final submissions: after the due date the grade is the rubric
+    /// on the best private score among them (with none marked, the best public scores stand in).
+    /// </summary>
+    public bool MarkedFinal { get; set; }
+
     /// <summary>Instructor override of <see cref="Grade"/>, with its reason in the audit trail.</summary>
     public double? GradeOverride { get; set; }
 

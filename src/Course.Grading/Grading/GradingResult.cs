@@ -15,10 +15,10 @@ public sealed record Receipt(
     [property: JsonPropertyName("wall_time_seconds")] double WallTimeSeconds);
 
 /// <summary>
-/// A graded submission: every metric (<c>eval_*</c> on the public validation split, <c>test_*</c> on the hidden
-/// split), the public and private scores on the metric's own scale, points out of 100 from the rubric (on the
-/// private score), per-class results and the confusion matrix of the hidden split (counts only: no example or
-/// label is revealed), and the receipt.
+/// A graded submission as stored: every metric (<c>eval_*</c> on the public validation split, <c>test_*</c> on the
+/// hidden split, with the headline metrics' 95 % bootstrap intervals), the public and private scores on the metric's
+/// own scale, points out of 100 from the rubric (on the private score), and the receipt. Viewers read it through
+/// <see cref="SubmissionScores"/>, which holds back the hidden split's figures until they are released.
 /// </summary>
 public sealed record GradingResult(
     [property: JsonPropertyName("metrics")] IReadOnlyDictionary<string, double> Metrics,
@@ -33,30 +33,32 @@ public sealed record GradingResult(
 
     public static GradingResult? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize<GradingResult>(json, Json);
 
-    /// <summary>Per class (or entity type) on the hidden split: precision, recall, F1, support.</summary>
-    public IReadOnlyList<(string Label, double Precision, double Recall, double F1, double Support)> PerClass(string prefix = "test") =>
-        Metrics.Keys.Where(k => k.StartsWith($"{prefix}_", StringComparison.Ordinal) && k.EndsWith("_f1", StringComparison.Ordinal) && k != $"{prefix}_f1")
+    /// <summary>The receipt's key for the hidden split's hash (shown only once hidden figures are released).</summary>
+    public const string HiddenSplitKey = "hidden_test";
+
+    /// <summary>Per class (or entity type) of one split (<c>eval</c>: validation, <c>test</c>: hidden): precision, recall, F1, support.</summary>
+    public static IReadOnlyList<(string Label, double Precision, double Recall, double F1, double Support)> PerClass(IReadOnlyDictionary<string, double> metrics, string prefix) =>
+        metrics.Keys.Where(k => k.StartsWith($"{prefix}_", StringComparison.Ordinal) && k.EndsWith("_f1", StringComparison.Ordinal) && k != $"{prefix}_f1")
             .Select(k => k[(prefix.Length + 1)..^3])
-            .Select(label => (label, Metrics[$"{prefix}_{label}_precision"], Metrics[$"{prefix}_{label}_recall"], Metrics[$"{prefix}_{label}_f1"],
-                Metrics.GetValueOrDefault($"{prefix}_{label}_number")))
+            .Select(label => (label, metrics[$"{prefix}_{label}_precision"], metrics[$"{prefix}_{label}_recall"], metrics[$"{prefix}_{label}_f1"],
+                metrics.GetValueOrDefault($"{prefix}_{label}_number")))
             .ToList();
 
-    /// <summary>The confusion matrix of the hidden split (rows = true label, columns = predicted), when the task has one.</summary>
-    public (IReadOnlyList<string> Labels, double[,] Counts)? Confusion(string prefix = "test")
+    /// <summary>The confusion matrix of one split (rows = true label, columns = predicted), when the task has one.</summary>
+    public static (IReadOnlyList<string> Labels, double[,] Counts)? Confusion(IReadOnlyDictionary<string, double> metrics, string prefix)
     {
         var marker = $"{prefix}_confusion_";
-        var cells = Metrics.Where(m => m.Key.StartsWith(marker, StringComparison.Ordinal)).ToList();
-        if (cells.Count == 0)
+        if (!metrics.Keys.Any(k => k.StartsWith(marker, StringComparison.Ordinal)))
         {
             return null;
         }
-        var labels = PerClass(prefix).Select(c => c.Label).ToList();
+        var labels = PerClass(metrics, prefix).Select(c => c.Label).ToList();
         var counts = new double[labels.Count, labels.Count];
         for (var gold = 0; gold < labels.Count; gold++)
         {
             for (var guess = 0; guess < labels.Count; guess++)
             {
-                counts[gold, guess] = Metrics.GetValueOrDefault($"{marker}{labels[gold]}_{labels[guess]}");
+                counts[gold, guess] = metrics.GetValueOrDefault($"{marker}{labels[gold]}_{labels[guess]}");
             }
         }
         return (labels, counts);

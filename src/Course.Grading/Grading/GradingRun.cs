@@ -46,7 +46,7 @@ public static class GradingRun
             var receipt = new Receipt(config.TrainingArgs.Seed, torch.get_num_threads(), config.ModelNameOrPath!,
                 new Dictionary<string, string>
                 {
-                    ["train"] = Sha256(config.TrainFile!), ["validation"] = Sha256(config.ValidationFile!), ["hidden_test"] = Sha256(hidden),
+                    ["train"] = Sha256(config.TrainFile!), ["validation"] = Sha256(config.ValidationFile!), [GradingResult.HiddenSplitKey] = Sha256(hidden),
                 },
                 Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(yaml))),
                 new Dictionary<string, string>

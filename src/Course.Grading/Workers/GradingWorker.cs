@@ -131,16 +131,20 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
             lock (progress)
             {
                 (progress.Step, progress.TotalSteps, progress.Epoch, progress.EtaSeconds) = (p.Step, p.TotalSteps, p.Epoch, p.Eta.TotalSeconds);
-                if (p.EvalMetrics is { } eval && eval.TryGetValue(assignment.Rules.Metric!, out var score))
+                switch (p.Event)
                 {
-                    progress.EvalCurve.Add([p.Step, score]);
-                    Log($"step {p.Step}: {assignment.Rules.Metric} {score:0.0000}");
-                }
-                else if (!double.IsNaN(p.Loss))
-                {
-                    (progress.Loss, progress.ExamplesPerSecond) = (p.Loss, p.ExamplesPerSecond);
-                    progress.LossCurve.Add([p.Step, p.Loss]);
-                    Log($"step {p.Step}/{p.TotalSteps} loss {p.Loss:0.0000}");
+                    case TrainerEvent.StepEnd:
+                        // Every step's loss for the chart, whatever logging_steps says: a 54-step run logged every 50 steps drew two points.
+                        (progress.Loss, progress.ExamplesPerSecond) = (p.Loss, p.ExamplesPerSecond);
+                        progress.LossCurve.Add([p.Step, Math.Round(p.Loss, 4)]);
+                        break;
+                    case TrainerEvent.Log:
+                        Log($"step {p.Step}/{p.TotalSteps} loss {p.Loss:0.0000}");
+                        break;
+                    case TrainerEvent.Evaluate when p.EvalMetrics!.TryGetValue(assignment.Rules.Metric!, out var score):
+                        progress.EvalCurve.Add([p.Step, score]);
+                        Log($"step {p.Step}: {assignment.Rules.Metric} {score:0.0000}");
+                        break;
                 }
             }
         });

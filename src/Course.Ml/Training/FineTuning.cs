@@ -107,7 +107,7 @@ public static class FineTuning
                 : ClassWeighting.Weighted(model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.Labels!, weights), args,
             trainFeatures, Featurize(validation), new DataCollatorWithPadding(tokenizer), Metrics, progress,
             output.Saver(model, model.Config, "text-classification"), output.Directory);
-        return Finish(trainer, test is null || !test.ColumnNames.Contains(labelColumn) ? null : () => trainer.Evaluate(Featurize(test), "test"),
+        return Finish(trainer, test is null || !test.ColumnNames.Contains(labelColumn) ? null : () => trainer.Evaluate(Featurize(test), "test", IsBootstrapped),
             null, cancellationToken, model, model.Config, output, "text-classification");
     }
 
@@ -157,7 +157,7 @@ public static class FineTuning
                 : ClassWeighting.Weighted(model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.Labels!, weights), args,
             trainFeatures, Featurize(validation), new DataCollatorForTokenClassification(tokenizer), Metrics, progress,
             output.Saver(model, model.Config, "token-classification"), output.Directory);
-        return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : () => trainer.Evaluate(Featurize(test), "test"),
+        return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : () => trainer.Evaluate(Featurize(test), "test", IsBootstrapped),
             null, cancellationToken, model, model.Config, output, "token-classification");
     }
 
@@ -276,7 +276,7 @@ public static class FineTuning
                 metrics[$"{split}_perplexity"] = ClassificationMetrics.Perplexity(metrics[$"{split}_loss"]);
             }
         }
-        return Finish(trainer, test is null ? null : () => trainer.Evaluate(Featurize(test), "test"),
+        return Finish(trainer, test is null ? null : () => trainer.Evaluate(Featurize(test), "test", IsBootstrapped),
             Perplexities, cancellationToken, model, model.Config, output, "fill-mask");
     }
 
@@ -294,6 +294,12 @@ public static class FineTuning
             (metrics[$"{label}_precision"], metrics[$"{label}_recall"], metrics[$"{label}_f1"], metrics[$"{label}_number"]) = (precision, recall, f1, number);
         }
     }
+
+    /// <summary>
+    /// The hidden split's headline metrics get bootstrap intervals; per-class figures and confusion cells do not,
+    /// and neither do question-answering windows (a row there is a window, not an example).
+    /// </summary>
+    private static bool IsBootstrapped(string metric) => IsHeadline("test_" + metric);
 
     /// <summary>An overall metric (eval_f1, eval_exact_match), not a per-class or confusion entry.</summary>
     private static bool IsHeadline(string key) => key[5..] is "exact_match" or "perplexity" || !key[5..].Contains('_');

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Course.Ml.Data;
+using Course.Ml.Metrics;
 using Course.Ml.Models;
 using Course.Ml.Models.Heads;
 using TorchSharp;
@@ -10,12 +11,22 @@ using static TorchSharp.torch;
 
 namespace Course.Ml.Training;
 
-/// <summary>
-/// What the progress callback receives after each logged step (drives the CLI bar and the site's chart);
-/// after an evaluation <see cref="EvalMetrics"/> holds its metrics.
-/// </summary>
+/// <summary>When the Trainer reports, named after HF's <c>TrainerCallback</c> events.</summary>
+public enum TrainerEvent
+{
+    /// <summary>After every optimizer step; <see cref="TrainerProgress.Loss"/> is that step's loss (charts, whatever <c>logging_steps</c> says).</summary>
+    StepEnd,
+
+    /// <summary>Every <c>logging_steps</c>; the loss is the mean since the previous log, as HF logs it.</summary>
+    Log,
+
+    /// <summary>After an evaluation; <see cref="TrainerProgress.EvalMetrics"/> holds its metrics.</summary>
+    Evaluate,
+}
+
+/// <summary>What the progress callback receives (drives the CLI bar and the site's progress and charts).</summary>
 public sealed record TrainerProgress(int Step, int TotalSteps, double Epoch, double Loss, double LearningRate, double ExamplesPerSecond, TimeSpan Eta,
-    IReadOnlyDictionary<string, double>? EvalMetrics = null);
+    IReadOnlyDictionary<string, double>? EvalMetrics = null, TrainerEvent Event = TrainerEvent.Log);
 
 /// <summary>Logits and labels of an evaluation pass, for <c>compute_metrics</c>.</summary>
 public sealed record EvalPrediction(float[][] Predictions, long[][] LabelIds);
@@ -92,18 +103,19 @@ public sealed class Trainer(
         double Epoch() => (double)state.SamplesSeen / trainDataset.Count;
         var stop = false;
         var lr = args.LearningRate;
-        TrainerProgress Snapshot(IReadOnlyDictionary<string, double>? eval = null)
+        var (stepLoss, stepBatches) = (0.0, 0); // the micro-batches of the optimizer step under way
+        TrainerProgress Snapshot(TrainerEvent kind, IReadOnlyDictionary<string, double>? eval = null, double? loss = null)
         {
             var (elapsed, step) = (stopwatch.Elapsed.TotalSeconds, state.GlobalStep - (ResumedFromStep ?? 0));
-            return new TrainerProgress(state.GlobalStep, totalSteps, Epoch(), state.RunningLossCount == 0 ? double.NaN : state.RunningLoss / state.RunningLossCount, lr,
-                (state.SamplesSeen - (ResumedFromSamples ?? 0)) / elapsed, TimeSpan.FromSeconds(elapsed / Math.Max(1, step) * (totalSteps - state.GlobalStep)), eval);
+            return new TrainerProgress(state.GlobalStep, totalSteps, Epoch(), loss ?? (state.RunningLossCount == 0 ? double.NaN : state.RunningLoss / state.RunningLossCount), lr,
+                (state.SamplesSeen - (ResumedFromSamples ?? 0)) / elapsed, TimeSpan.FromSeconds(elapsed / Math.Max(1, step) * (totalSteps - state.GlobalStep)), eval, kind);
         }
         void EvaluateNow()
         {
             var metrics = new Dictionary<string, double>(Evaluate()) { ["epoch"] = Epoch(), ["step"] = state.GlobalStep };
             LogHistory.Add(metrics);
             stop = Track(metrics, state.GlobalStep);
-            progress?.Report(Snapshot(metrics));
+            progress?.Report(Snapshot(TrainerEvent.Evaluate, metrics));
             model.train();
         }
 
@@ -122,6 +134,7 @@ public sealed class Trainer(
                     (loss / args.GradientAccumulationSteps).backward();
                     var value = loss.item<float>();
                     (state.RunningLoss, state.RunningLossCount) = (state.RunningLoss + value, state.RunningLossCount + 1);
+                    (stepLoss, stepBatches) = (stepLoss + value, stepBatches + 1);
                     (state.TotalLoss, state.TotalLossCount) = (state.TotalLoss + value, state.TotalLossCount + 1);
                 }
                 state.SamplesSeen += chunk.Length;
@@ -137,10 +150,12 @@ public sealed class Trainer(
                 optimizer.ZeroGrad();
                 var step = ++state.GlobalStep;
                 state.Epoch = Epoch();
+                progress?.Report(Snapshot(TrainerEvent.StepEnd, loss: stepLoss / stepBatches));
+                (stepLoss, stepBatches) = (0, 0);
 
                 if (step % args.LoggingSteps == 0 || step == totalSteps)
                 {
-                    var snapshot = Snapshot();
+                    var snapshot = Snapshot(TrainerEvent.Log);
                     LogHistory.Add(new Dictionary<string, double> { ["loss"] = snapshot.Loss, ["learning_rate"] = lr, ["epoch"] = snapshot.Epoch, ["step"] = step });
                     progress?.Report(snapshot);
                     (state.RunningLoss, state.RunningLossCount) = (0, 0);
@@ -336,13 +351,26 @@ public sealed class Trainer(
     }
 
     /// <summary>Loss and <c>compute_metrics</c> on the evaluation set, names prefixed <c>eval_</c>.</summary>
-    public IReadOnlyDictionary<string, double> Evaluate(IReadOnlyList<Features>? dataset = null, string prefix = "eval")
+    /// <param name="bootstrap">Metrics (of <c>compute_metrics</c>) that also get a 95 % bootstrap interval over the rows,
+    /// as <c>{prefix}_{name}_ci95_low</c> and <c>_high</c>; only for data sets whose rows are whole examples.</param>
+    public IReadOnlyDictionary<string, double> Evaluate(IReadOnlyList<Features>? dataset = null, string prefix = "eval", Func<string, bool>? bootstrap = null)
     {
         var (predictions, labels, loss) = PredictLogits(dataset ?? evalDataset ?? throw new InvalidOperationException("No evaluation dataset."));
         var metrics = new Dictionary<string, double> { [$"{prefix}_loss"] = loss };
-        foreach (var (name, value) in computeMetrics?.Invoke(new EvalPrediction(predictions, labels)) ?? new Dictionary<string, double>())
+        var computed = computeMetrics?.Invoke(new EvalPrediction(predictions, labels)) ?? new Dictionary<string, double>();
+        foreach (var (name, value) in computed)
         {
             metrics[$"{prefix}_{name}"] = value;
+        }
+        if (bootstrap is not null && computeMetrics is not null)
+        {
+            var intervals = Bootstrap.Intervals(predictions.Length,
+                rows => computeMetrics(new EvalPrediction(rows.Select(r => predictions[r]).ToArray(), rows.Select(r => labels[r]).ToArray())),
+                computed.Keys.Where(bootstrap).ToList());
+            foreach (var (name, (low, high)) in intervals)
+            {
+                (metrics[$"{prefix}_{name}_ci95_low"], metrics[$"{prefix}_{name}_ci95_high"]) = (low, high);
+            }
         }
         return metrics;
     }

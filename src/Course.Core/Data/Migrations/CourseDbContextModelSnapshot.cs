@@ -379,6 +379,9 @@ namespace Course.Core.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("MarkedFinal")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("ModelPublished")
                         .HasColumnType("INTEGER");
 

@@ -1,6 +1,9 @@
 using System.Reflection;
 using System.Text.Json;
+using Course.Core.Content;
 using Course.Core.Data;
+using Course.Grading;
+using Course.Grading.Queue;
 using Course.Ml.Hub;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -10,9 +13,11 @@ namespace Course.Web.Features.Account;
 /// <summary>
 /// A student's own data: everything stored about them, as JSON (profile, roles, lesson progress, quiz attempts
 /// with their answers, assignment submissions with configurations and results), and its deletion, which also
-/// removes the weights the hub kept of their submissions.
+/// removes the weights the hub kept of their submissions. Results hold back the hidden split's figures until the
+/// student's due date, as the site does: an export is not a way round it.
 /// </summary>
-public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> databases, UserManager<CourseUser> users, ModelHub hub, TimeProvider clock)
+public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> databases, UserManager<CourseUser> users, ModelHub hub, ContentRepository content,
+    TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -32,6 +37,14 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
             .ToListAsync();
         var attempts = await db.QuizAttempts.AsNoTracking().Where(a => a.UserId == user.Id).OrderBy(a => a.Id).ToListAsync();
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.UserId == user.Id).OrderBy(s => s.Id).ToListAsync();
+        var released = new Dictionary<string, bool>();
+        foreach (var assignment in content.Current.Assignments)
+        {
+            released[assignment.Id] = AssignmentGrades.HiddenReleased(await SubmissionQueue.DueForAsync(db, user.Id, assignment, CancellationToken.None), clock.GetUtcNow());
+        }
+        SubmissionScores? ScoresOf(Submission s) =>
+            GradingResult.FromJson(s.ResultJson) is { } result && content.Current.FindAssignment(s.AssignmentId) is { } assignment
+                ? SubmissionScores.For(result, assignment, s.GradeOverride, released[assignment.Id]) : null;
 
         return JsonSerializer.SerializeToUtf8Bytes(new
         {
@@ -46,12 +59,13 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
                 // Stored as JSON text; exported as JSON, not as a string of it.
                 answers = JsonDocument.Parse(a.AnswersJson).RootElement,
             }),
-            submissions = submissions.Select(s => new
+            submissions = submissions.Select(s => (Row: s, Scores: ScoresOf(s))).Select(x => new
             {
-                id = s.Id, assignment = s.AssignmentId, status = s.Status.ToString(), created_at = s.CreatedAt, finished_at = s.FinishedAt,
-                config = s.ConfigYaml, public_score = s.PublicScore, private_score = s.PrivateScore, grade = s.GradeOverride ?? s.Grade,
-                result = s.ResultJson is null ? (JsonElement?)null : JsonDocument.Parse(s.ResultJson).RootElement, error = s.Error,
-                kept_model = s.KeepWeights ? Submission.KeptModelId(s.Id) : null,
+                id = x.Row.Id, assignment = x.Row.AssignmentId, status = x.Row.Status.ToString(), created_at = x.Row.CreatedAt, finished_at = x.Row.FinishedAt,
+                config = x.Row.ConfigYaml, marked_final = x.Row.MarkedFinal, public_score = x.Scores?.PublicScore, private_score = x.Scores?.PrivateScore,
+                private_score_ci95 = x.Scores?.PrivateInterval, grade = x.Scores?.Points ?? x.Row.GradeOverride,
+                metrics = x.Scores?.Metrics, receipt = x.Scores?.Receipt, error = SubmissionScores.ErrorFor(x.Row, instructor: false),
+                kept_model = x.Row.KeepWeights ? Submission.KeptModelId(x.Row.Id) : null,
             }),
         }, Json);
     }

@@ -16,12 +16,25 @@ namespace Course.Web.Features.Assignments;
 
 public sealed record LeaderboardRow(int Rank, string Name, double Score, DateTimeOffset At, bool IsYou);
 
+/// <summary>One of a student's submissions as that student may see it (scores held back until released).</summary>
+public sealed record SubmissionRow(Submission Submission, SubmissionScores? Scores, bool InFinalSelection, string? Error);
+
+/// <summary>
+/// A student's standing on one assignment: their own due date (extensions included), whether the hidden split's
+/// figures are released to them, their submissions newest first, and the grade once released.
+/// </summary>
+public sealed record StudentStanding(DateTimeOffset Due, bool HiddenReleased, int FinalSubmissions, IReadOnlyList<SubmissionRow> Submissions, double? Grade)
+{
+    public int MarkedFinal => Submissions.Count(r => r.Submission.MarkedFinal);
+}
+
 public sealed record GradebookRow(string UserId, string Email, IReadOnlyDictionary<string, double?> Quizzes, IReadOnlyDictionary<string, double?> Assignments);
 
 /// <summary>
-/// Submissions from the browser and what students and instructors read back: history, the leaderboard
-/// (public scores until <c>due</c>, private scores after, Kaggle-style, under pseudonyms), and the gradebook.
-/// An assignment's grade is the best graded submission's points (an instructor override wins).
+/// Submissions from the browser and what students and instructors read back: a student's standing (validation
+/// figures until their due date, hidden-split figures after), final selection, the leaderboard (public scores until
+/// every due date has passed, private scores after, Kaggle-style, under pseudonyms), and the gradebook. The grade
+/// rules are <see cref="AssignmentGrades"/>'.
 /// </summary>
 public sealed class AssignmentService(
     IDbContextFactory<CourseDbContext> databases, SubmissionQueue queue, ContentRepository content, CourseEnvironment environment,
@@ -54,11 +67,55 @@ public sealed class AssignmentService(
         return TimeSpan.FromSeconds(examples / grading.Value.ExamplesPerSecond + 20);
     }
 
-    public async Task<IReadOnlyList<Submission>> HistoryAsync(string userId, string assignmentId)
+    /// <summary>What the student may see of their own submissions on <paramref name="assignment"/> now.</summary>
+    public async Task<StudentStanding> StandingAsync(string userId, Assignment assignment)
     {
         await using var db = await databases.CreateDbContextAsync();
-        var rows = await db.Submissions.AsNoTracking().Where(s => s.UserId == userId && s.AssignmentId == assignmentId).ToListAsync();
-        return rows.OrderByDescending(s => s.Id).ToList();
+        var rows = await db.Submissions.AsNoTracking().Where(s => s.UserId == userId && s.AssignmentId == assignment.Id).ToListAsync();
+        var due = await SubmissionQueue.DueForAsync(db, userId, assignment, CancellationToken.None);
+        var released = AssignmentGrades.HiddenReleased(due, clock.GetUtcNow());
+        var selection = AssignmentGrades.FinalSelection(rows, assignment.Rules.FinalSubmissions).Select(s => s.Id).ToHashSet();
+        var submissions = rows.OrderByDescending(s => s.Id).Select(s => new SubmissionRow(s,
+            GradingResult.FromJson(s.ResultJson) is { } result ? SubmissionScores.For(result, assignment, s.GradeOverride, released) : null,
+            selection.Contains(s.Id), SubmissionScores.ErrorFor(s, instructor: false))).ToList();
+        return new StudentStanding(due, released, assignment.Rules.FinalSubmissions, submissions,
+            released ? AssignmentGrades.GradeOf(rows, assignment) : null);
+    }
+
+    /// <summary>
+    /// Marks (or unmarks) one of the student's graded submissions as final, before their due date and within the
+    /// assignment's <c>final_submissions</c>. Two tabs marking at once could both pass the count, so the count is
+    /// checked again after the write and a mark that overshoots is taken back.
+    /// </summary>
+    public async Task MarkFinalAsync(string userId, Assignment assignment, long submissionId, bool final)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        var due = await SubmissionQueue.DueForAsync(db, userId, assignment, CancellationToken.None);
+        if (clock.GetUtcNow() > due)
+        {
+            throw new SubmissionRefusedException($"{assignment.Title} was due at {due:yyyy-MM-dd HH:mm} UTC; the final selection is closed.");
+        }
+        var mine = db.Submissions.Where(s => s.Id == submissionId && s.UserId == userId && s.AssignmentId == assignment.Id);
+        if (!final)
+        {
+            await mine.ExecuteUpdateAsync(u => u.SetProperty(s => s.MarkedFinal, false));
+            return;
+        }
+        var limit = assignment.Rules.FinalSubmissions;
+        var marked = db.Submissions.Where(s => s.UserId == userId && s.AssignmentId == assignment.Id && s.MarkedFinal);
+        if (await marked.CountAsync() >= limit)
+        {
+            throw new SubmissionRefusedException($"You have marked {limit} final submission{(limit == 1 ? "" : "s")} already; unmark one first.");
+        }
+        if (await mine.Where(s => s.Status == SubmissionStatus.Succeeded).ExecuteUpdateAsync(u => u.SetProperty(s => s.MarkedFinal, true)) == 0)
+        {
+            throw new SubmissionRefusedException($"Only your own graded submissions of {assignment.Title} can be marked final.");
+        }
+        if (await marked.CountAsync() > limit)
+        {
+            await mine.ExecuteUpdateAsync(u => u.SetProperty(s => s.MarkedFinal, false));
+            throw new SubmissionRefusedException($"You have marked {limit} final submission{(limit == 1 ? "" : "s")} already; unmark one first.");
+        }
     }
 
     public Task<int?> PositionAsync(long id) => queue.PositionAsync(id);
@@ -125,24 +182,37 @@ public sealed class AssignmentService(
         await db.SaveChangesAsync();
     }
 
+    /// <summary>Whether the leaderboard shows private scores: once every student's due date has passed.</summary>
+    public async Task<bool> LeaderboardPrivateAsync(Assignment assignment)
+    {
+        await using var db = await databases.CreateDbContextAsync();
+        var extensions = await db.AssignmentExtensions.Where(e => e.AssignmentId == assignment.Id).Select(e => e.Due).ToListAsync();
+        return AssignmentGrades.LeaderboardPrivate(assignment, extensions, clock.GetUtcNow());
+    }
+
+    /// <summary>
+    /// One row per student: the best public score while the leaderboard is public; once private, the best private
+    /// score of the student's final selection (what the grade is computed from).
+    /// </summary>
     public async Task<IReadOnlyList<LeaderboardRow>> LeaderboardAsync(Assignment assignment, string viewerId)
     {
-        var afterDue = clock.GetUtcNow() > assignment.Rules.Due;
+        var isPrivate = await LeaderboardPrivateAsync(assignment);
         await using var db = await databases.CreateDbContextAsync();
-        var graded = await db.Submissions.AsNoTracking()
-            .Where(s => s.AssignmentId == assignment.Id && s.Status == SubmissionStatus.Succeeded)
-            .Select(s => new { s.UserId, s.PublicScore, s.PrivateScore, s.FinishedAt }).ToListAsync();
+        var graded = await db.Submissions.AsNoTracking().Where(s => s.AssignmentId == assignment.Id && s.Status == SubmissionStatus.Succeeded).ToListAsync();
         return graded.GroupBy(s => s.UserId)
-            .Select(g => g.MaxBy(s => afterDue ? s.PrivateScore : s.PublicScore)!)
-            .OrderByDescending(s => afterDue ? s.PrivateScore : s.PublicScore)
-            .Select((s, i) => new LeaderboardRow(i + 1, Pseudonym(s.UserId), (afterDue ? s.PrivateScore : s.PublicScore) ?? 0, s.FinishedAt ?? default, s.UserId == viewerId))
+            .Select(g => isPrivate
+                ? AssignmentGrades.FinalSelection(g, assignment.Rules.FinalSubmissions).MaxBy(s => s.PrivateScore)!
+                : g.MaxBy(s => s.PublicScore)!)
+            .Select(s => (s.UserId, Score: (isPrivate ? s.PrivateScore : s.PublicScore) ?? 0, s.FinishedAt))
+            .OrderByDescending(s => s.Score)
+            .Select((s, i) => new LeaderboardRow(i + 1, Pseudonym(s.UserId), s.Score, s.FinishedAt ?? default, s.UserId == viewerId))
             .ToList();
     }
 
     /// <summary>A stable name that reveals no one ("Learner 3f9a1c").</summary>
     public static string Pseudonym(string userId) => "Learner " + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..6];
 
-    /// <summary>Every student × every quiz (by its policy) and assignment (best graded submission, or the override).</summary>
+    /// <summary>Every student × every quiz (by its policy) and assignment (the rubric on the final selection; for instructors, before the due date too).</summary>
     public async Task<IReadOnlyList<GradebookRow>> GradebookAsync()
     {
         var snapshot = content.Current;
@@ -152,13 +222,8 @@ public sealed class AssignmentService(
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.Status == SubmissionStatus.Succeeded || s.GradeOverride != null).ToListAsync();
         return students.Select(u => new GradebookRow(u.Id, u.Email ?? u.Id,
             snapshot.Quizzes.ToDictionary(q => q.Id, q => QuizAttemptService.GradeOf(q, attempts.Where(a => a.UserId == u.Id && a.QuizId == q.Id)) * 100),
-            snapshot.Assignments.ToDictionary(a => a.Id, a => GradeOf(submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id))))).ToList();
+            snapshot.Assignments.ToDictionary(a => a.Id, a => AssignmentGrades.GradeOf(submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id), a)))).ToList();
     }
-
-    /// <summary>The assignment grade from one student's submissions: the best graded one's points, an override winning (null before any).</summary>
-    public static double? GradeOf(IEnumerable<Submission> submissions) => submissions
-        .Where(s => s.Status == SubmissionStatus.Succeeded || s.GradeOverride != null)
-        .Select(s => s.GradeOverride ?? s.Grade).Max();
 
     public async Task<string> GradebookCsvAsync()
     {

@@ -1,6 +1,8 @@
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Core.Quizzes;
+using Course.Grading;
+using Course.Grading.Queue;
 using Microsoft.EntityFrameworkCore;
 
 namespace Course.Web.Features.Quizzes;
@@ -18,8 +20,11 @@ public sealed record StudentProgress(
     IReadOnlyList<AssignmentStanding> Assignments,
     Lesson? ContinueWith);
 
-/// <summary>Builds the progress dashboard; instructors get the same view for any student.</summary>
-public sealed class ProgressDashboardService(IDbContextFactory<CourseDbContext> databases, ContentRepository content)
+/// <summary>
+/// Builds the progress dashboard; instructors get the same view for any student, the student's view: an
+/// assignment shows its grade only once the student's due date has passed (it comes from the hidden split).
+/// </summary>
+public sealed class ProgressDashboardService(IDbContextFactory<CourseDbContext> databases, ContentRepository content, TimeProvider clock)
 {
     public async Task<StudentProgress> GetAsync(string userId, CancellationToken cancellationToken = default)
     {
@@ -39,15 +44,19 @@ public sealed class ProgressDashboardService(IDbContextFactory<CourseDbContext> 
                 mine.Any(a => a.State == AttemptState.InProgress && !a.Discarded));
         }).ToList();
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.UserId == userId).ToListAsync(cancellationToken);
-        var assignments = snapshot.Assignments.Select(a =>
+        var assignments = new List<AssignmentStanding>();
+        foreach (var a in snapshot.Assignments)
         {
             var mine = submissions.Where(s => s.AssignmentId == a.Id).ToList();
-            var best = mine.Select(s => s.GradeOverride ?? s.Grade).Max();
-            var status = best is { } points ? $"{points:0.#} / 100 points"
+            var due = await SubmissionQueue.DueForAsync(db, userId, a, cancellationToken);
+            var grade = AssignmentGrades.HiddenReleased(due, clock.GetUtcNow()) ? AssignmentGrades.GradeOf(mine, a) : null;
+            var bestPublic = mine.Where(s => s.Status == SubmissionStatus.Succeeded).Max(s => s.PublicScore);
+            var status = grade is { } points ? $"{points:0.#} / 100 points"
+                : bestPublic is { } score ? $"best validation {a.Rules.Metric} {score:0.###}; graded after the due date"
                 : mine.Count == 0 ? "not submitted"
                 : mine.MaxBy(s => s.Id)!.Status.ToString().ToLowerInvariant();
-            return new AssignmentStanding(a.Id, a.Title, a.Rules.Due, status);
-        }).ToList();
+            assignments.Add(new AssignmentStanding(a.Id, a.Title, due, status));
+        }
         return new StudentProgress(topics, quizzes, assignments, snapshot.Lessons.FirstOrDefault(l => !completed.Contains(l.Id)));
     }
 }

@@ -2,7 +2,7 @@ using Course.Core.Assignments;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Core.Quizzes;
-using Course.Web.Features.Assignments;
+using Course.Grading;
 using Course.Web.Features.Quizzes;
 using Microsoft.EntityFrameworkCore;
 
@@ -62,7 +62,7 @@ public sealed class CourseStatisticsService(IDbContextFactory<CourseDbContext> d
             snapshot.Assignments.Select(a =>
             {
                 var grades = submissions.Where(s => s.AssignmentId == a.Id).GroupBy(s => s.UserId)
-                    .Select(AssignmentService.GradeOf).OfType<double>().ToList();
+                    .Select(g => AssignmentGrades.GradeOf(g, a)).OfType<double>().ToList();
                 return new AssignmentDistribution(a, grades.Count, ScoreDistribution.Histogram(grades));
             }).ToList());
     }
