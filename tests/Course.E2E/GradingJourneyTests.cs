@@ -18,6 +18,11 @@ public class GradingJourneyTests(SiteFixture site)
     {
         var email = $"gina-{Guid.NewGuid():N}@example.com";
         await using var student = await BrowserSession.OpenAsync(site);
+        var frames = new List<byte[]>(); // everything the site's circuits send this browser
+        student.Page.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>
+        {
+            lock (frames) frames.Add(frame.Binary ?? System.Text.Encoding.UTF8.GetBytes(frame.Text ?? ""));
+        };
         await student.RegisterAsync(email, Password);
         string[] assignments = ["sentiment", "ner", "ticket-urgency"];
 
@@ -53,10 +58,57 @@ public class GradingJourneyTests(SiteFixture site)
             Assert.Equal(SubmissionStatus.Succeeded, done.Status);
             await student.GoToAsync($"/assignments/{id}");
             await student.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
-            await Expect(student.Page.GetByTestId("submission-grade")).ToContainTextAsync("points");
+            await Expect(student.Page.GetByTestId("submission-grade")).ToContainTextAsync("Validation");
             await Expect(student.Page.Locator("[data-testid=submission][data-status=Succeeded]")).ToHaveCountAsync(1);
+            await Expect(student.Page.GetByTestId("hidden-pending")).ToBeVisibleAsync();
         }
-        await Expect(student.Page.GetByTestId("confusion-matrix")).ToBeVisibleAsync(); // ticket-urgency: counts on the hidden split
+        await Expect(student.Page.GetByTestId("confusion-matrix-eval")).ToBeVisibleAsync(); // ticket-urgency: counts on the validation split
+
+        // Before the due date nothing computed on the hidden split reached the browser: not in a page, not in a frame.
+        List<Submission> graded;
+        await using (var db = await databases.CreateDbContextAsync())
+        {
+            graded = await db.Submissions.AsNoTracking().Where(s => jobs.Values.Contains(s.Id)).ToListAsync();
+        }
+        string received;
+        lock (frames) received = string.Concat(frames.Select(f => System.Text.Encoding.UTF8.GetString(f)));
+        var seen = received + await student.Page.ContentAsync();
+        Assert.DoesNotMatch(@"test_(accuracy|f1|precision|recall|loss|confusion)", seen); // no hidden metric by name (test_file is in the starter's comment)
+        Assert.DoesNotContain("private-score", seen);
+        foreach (var submission in graded)
+        {
+            var result = Course.Grading.GradingResult.FromJson(submission.ResultJson)!;
+            Assert.DoesNotContain(result.Receipt.DatasetSha256[Course.Grading.GradingResult.HiddenSplitKey], seen);
+            // The private score as the page would print it, unless a validation figure prints the same (a collapsed model can score alike on both).
+            var hidden = submission.PrivateScore!.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+            if (!result.Metrics.Where(m => m.Key.StartsWith("eval_", StringComparison.Ordinal)).Any(m => m.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) == hidden))
+            {
+                Assert.DoesNotContain($">{hidden}<", seen);
+            }
+        }
+
+        // After the due date (the site's clock moved past it) the private score, its interval and the grade appear.
+        var content = site.Services.GetRequiredService<Course.Core.Content.ContentRepository>().Current;
+        site.Clock.Offset = assignments.Max(id => content.FindAssignment(id)!.Rules.Due!.Value) - DateTimeOffset.UtcNow + TimeSpan.FromDays(1);
+        try
+        {
+            await using var later = await BrowserSession.OpenAsync(site);
+            await later.SignInAsync(email, Password);
+            foreach (var submission in graded)
+            {
+                var assignment = content.FindAssignment(submission.AssignmentId)!;
+                await later.GoToAsync($"/assignments/{assignment.Id}");
+                await later.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+                await Expect(later.Page.GetByTestId("private-score")).ToHaveTextAsync(submission.PrivateScore!.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture));
+                await Expect(later.Page.GetByTestId("submission-grade")).ToContainTextAsync("95 % interval");
+                var grade = Course.Grading.AssignmentGrades.GradeOf(graded.Where(s => s.AssignmentId == assignment.Id), assignment)!.Value;
+                await Expect(later.Page.GetByTestId("assignment-grade")).ToContainTextAsync($"{grade:0.#} / 100 points");
+            }
+        }
+        finally
+        {
+            site.Clock.Offset = TimeSpan.Zero;
+        }
 
         await using var instructor = await site.SignInInstructorAsync();
         await instructor.GoToAsync("/instructor/grading");

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -31,6 +32,9 @@ public sealed class SiteFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = default!;
 
     public IServiceProvider Services => _factory!.Services;
+
+    /// <summary>The site's clock: the system's, moved forward by a test that needs a due date behind it (and back after).</summary>
+    public ShiftedClock Clock { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -80,7 +84,8 @@ public sealed class SiteFixture : IAsyncLifetime
                 // Every browser here comes from 127.0.0.1: the per-address limits would count the whole suite as one visitor.
                 ["RateLimits:SignIn:PerAddress"] = "0",
                 ["RateLimits:Registration:PerAddress"] = "0",
-            })));
+            }))
+            .ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock)));
         _factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -150,4 +155,12 @@ public sealed class SiteFixture : IAsyncLifetime
 public sealed class SiteCollection : ICollectionFixture<SiteFixture>
 {
     public const string Name = "site";
+}
+
+/// <summary>The system clock plus an offset a test sets; timers run on real time.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
 }
