@@ -59,7 +59,8 @@ public class StatisticsTests : QuizTest
     private static Submission Graded(string user, double? grade, SubmissionStatus status = SubmissionStatus.Succeeded, double? overridden = null) => new()
     {
         UserId = user, AssignmentId = "sentiment", ConfigYaml = "", IdempotencyKey = Guid.NewGuid().ToString(), Status = status,
-        Grade = grade, GradeOverride = overridden,
+        // A graded run's public score ranks like its grade here, so each student's final selection is their best run.
+        Grade = grade, PublicScore = status == SubmissionStatus.Succeeded ? grade / 100 : null, GradeOverride = overridden,
     };
 
     private void WriteAssignment()
