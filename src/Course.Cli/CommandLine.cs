@@ -53,6 +53,9 @@ public static class CommandLine
           models build-demos [--force]
                                       fine-tune the demo models (course/minilm-sentiment, -ner, -qa, -fill-mask) that are missing
           assignments list            [{id, title, metric, starter_config}]
+          assignments calibrate ID [--write]
+                                      grade the unchanged starter on validation and the sample hidden split; --write records it
+                                      as the assignment's calibration (exit 1 when the starter reaches the pass mark)
           grade --assignment ID --config FILE
                                       grade offline: {metrics, public_score, private_score, grade, receipt}
           submit --assignment ID --config FILE --user EMAIL
@@ -81,6 +84,7 @@ public static class CommandLine
                 ["models", .. var rest] => Ml().Models(rest),
                 ["datasets", .. var rest] => Ml().Datasets(rest),
                 ["assignments", "list"] => Grading().List(),
+                ["assignments", "calibrate", .. var rest] => Grading().Calibrate(rest),
                 ["grade", .. var rest] => Grading().Grade(rest),
                 ["submit", .. var rest] => await Grading().SubmitAsync(rest),
                 ["submissions", "show", var id] => await Grading().ShowAsync(id),

@@ -42,6 +42,46 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         return 0;
     }
 
+    /// <summary>
+    /// Grades the unchanged starter on validation and the sample hidden split, so a rubric's pass mark can be set
+    /// above it (content validate refuses one that is not); <c>--write</c> records the figures in the front matter.
+    /// </summary>
+    public int Calibrate(string[] args)
+    {
+        var (options, positional) = Options.ParseMixed(args, [], ["write"]);
+        var assignment = FindAssignment(positional.SingleOrDefault() ?? throw new UsageException("assignments calibrate needs an assignment ID"));
+        var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenRoot, Hub,
+            log: new Progress<string>(m => Console.Error.WriteLine(m)));
+        var calibration = new StarterCalibration
+        {
+            StarterValidation = Math.Round(result.PublicScore, 4), StarterHiddenSample = Math.Round(result.PrivateScore, 4),
+            Measured = DateTime.UtcNow.ToString("yyyy-MM-dd"),
+        };
+        var passes = Math.Max(calibration.StarterValidation, calibration.StarterHiddenSample) >= assignment.PassMark;
+        if (options.Has("write"))
+        {
+            AssignmentCalibration.Write(Path.Combine(ContentRoot, assignment.SourcePath), calibration);
+            Console.Error.WriteLine($"calibration written to {Path.Combine(ContentRoot, assignment.SourcePath)}");
+        }
+        if (passes)
+        {
+            Console.Error.WriteLine($"the unchanged starter reaches the pass mark ({assignment.Rules.Metric} {assignment.PassMark:0.###}): raise the rubric");
+        }
+        CommandLine.WriteResult(new
+        {
+            assignment = assignment.Id,
+            metric = assignment.Rules.Metric,
+            starter_validation = calibration.StarterValidation,
+            starter_hidden_sample = calibration.StarterHiddenSample,
+            starter_points_validation = assignment.PointsFor(result.Metrics, "eval"),
+            starter_points_hidden_sample = result.Grade,
+            pass_mark = Math.Round(assignment.PassMark, 4),
+            starter_passes = passes,
+            train_runtime = result.Receipt.WallTimeSeconds,
+        });
+        return passes ? 1 : 0;
+    }
+
     /// <summary>Grades a configuration here and now, without the queue (an instructor checking a rubric, or CI).</summary>
     public int Grade(string[] args)
     {

@@ -7,6 +7,26 @@ public sealed class RubricMark
     public double Points { get; set; }
 }
 
+/// <summary>
+/// A condition for passing beside the headline metric: while <see cref="Metric"/> (an <c>eval_</c> name, read on the
+/// split being scored) is below <see cref="AtLeast"/>, points stop at <see cref="MaxPoints"/> (default: just under
+/// the pass mark). The ticket assignment cannot be passed without finding urgent tickets.
+/// </summary>
+public sealed class RubricGate
+{
+    public string? Metric { get; set; }
+    public double AtLeast { get; set; }
+    public double? MaxPoints { get; set; }
+}
+
+/// <summary>What the unchanged starter scored when last measured (<c>./course assignments calibrate ID</c>): the pass mark lies above both.</summary>
+public sealed class StarterCalibration
+{
+    public double StarterValidation { get; set; }
+    public double StarterHiddenSample { get; set; }
+    public string? Measured { get; set; }
+}
+
 public sealed class AssignmentLimits
 {
     public double MaxEpochs { get; set; } = 5;
@@ -25,7 +45,9 @@ public sealed class AssignmentFrontMatter
     public string? HiddenSplit { get; set; }
     public string? Metric { get; set; }
     public List<RubricMark> Rubric { get; set; } = [];
+    public List<RubricGate> Gates { get; set; } = [];
     public double PassPoints { get; set; } = 50;
+    public StarterCalibration? Calibration { get; set; }
     public DateTimeOffset? Opens { get; set; }
     public DateTimeOffset? Due { get; set; }
     public int MaxSubmissionsPerDay { get; set; } = 5;
@@ -59,6 +81,26 @@ public sealed record Assignment(AssignmentFrontMatter Rules, string BriefHtml, s
         }
         return marks[^1].Points;
     }
+
+    /// <summary>
+    /// Points for one split's metrics (<paramref name="split"/> <c>eval</c> or <c>test</c>): the rubric on the
+    /// headline metric, held under each gate whose metric falls short.
+    /// </summary>
+    public double PointsFor(IReadOnlyDictionary<string, double> metrics, string split)
+    {
+        var points = PointsFor(metrics[OnSplit(Rules.Metric!, split)]);
+        foreach (var gate in Rules.Gates.Where(g => metrics.GetValueOrDefault(OnSplit(g.Metric!, split)) < g.AtLeast))
+        {
+            points = Math.Min(points, GateCap(gate));
+        }
+        return points;
+    }
+
+    /// <summary>The highest points a failed gate leaves: its own, or just under the pass mark.</summary>
+    public double GateCap(RubricGate gate) => gate.MaxPoints ?? Math.Max(0, Rules.PassPoints - 1);
+
+    /// <summary>An <c>eval_</c> metric name on another split: <c>eval_f1</c> → <c>test_f1</c>.</summary>
+    public static string OnSplit(string evalMetric, string split) => $"{split}_{evalMetric["eval_".Length..]}";
 
     /// <summary>The metric value at which the rubric reaches <see cref="AssignmentFrontMatter.PassPoints"/>.</summary>
     public double PassMark => InverseOf(Rules.PassPoints);

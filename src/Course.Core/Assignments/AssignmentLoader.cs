@@ -73,6 +73,20 @@ public static partial class AssignmentLoader
             "rubric marks rise: each 'at' above the previous one, points never lower");
         Check(marks.Count == 0 || (marks[0].Points >= 0 && marks[^1].Points == 100), "rubric", "rubric points run from ≥ 0 up to 100 at the top mark");
         Check(marks.Count == 0 || (rules.PassPoints > marks[0].Points && rules.PassPoints < 100), "pass_points", $"pass_points must lie between the rubric's lowest points and 100, not {rules.PassPoints}");
+        foreach (var gate in rules.Gates)
+        {
+            Check(gate.Metric is not null && MetricName().IsMatch(gate.Metric), "gates", $"gates: metric is an evaluation metric name such as eval_urgent_recall, not '{gate.Metric}'");
+            Check(gate.MaxPoints is null || (gate.MaxPoints >= 0 && gate.MaxPoints < rules.PassPoints), "gates",
+                $"gates: max_points must be under pass_points ({rules.PassPoints}), or the gate cannot stop anyone passing");
+        }
+        if (rules.Calibration is { } calibrated && marks.Count >= 2 && rules.PassPoints < 100)
+        {
+            var passMark = new Assignment(rules, "", source, "").PassMark;
+            var starterScore = Math.Max(calibrated.StarterValidation, calibrated.StarterHiddenSample);
+            Check(passMark > starterScore, "calibration",
+                $"the pass mark ({rules.Metric} {passMark:0.###}) must lie above what the unchanged starter scores ({starterScore:0.###}); " +
+                $"raise the rubric, or re-measure with ./course assignments calibrate {rules.Id}");
+        }
         Check(rules.Opens is not null && rules.Due is not null && rules.Opens < rules.Due, "due", "opens and due are UTC times with opens before due");
         Check(rules.MaxSubmissionsPerDay is >= 1 and <= 100, "max_submissions_per_day", $"max_submissions_per_day must be 1–100, not {rules.MaxSubmissionsPerDay}");
         Check(rules.FinalSubmissions is >= 1 and <= 10, "final_submissions", $"final_submissions must be 1–10, not {rules.FinalSubmissions}");

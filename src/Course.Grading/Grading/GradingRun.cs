@@ -41,8 +41,7 @@ public static class GradingRun
             var metrics = FineTuning.Run(config, hub, keepAs, progress, log, cancellationToken, checkpoints);
             watch.Stop();
             var metric = assignment.Rules.Metric!;
-            var testMetric = "test_" + metric["eval_".Length..];
-            var (publicScore, privateScore) = (Required(metrics, metric), Required(metrics, testMetric));
+            var (publicScore, privateScore) = (Required(metrics, metric), Required(metrics, Assignment.OnSplit(metric, "test")));
             var receipt = new Receipt(config.TrainingArgs.Seed, torch.get_num_threads(), config.ModelNameOrPath!,
                 new Dictionary<string, string>
                 {
@@ -56,7 +55,7 @@ public static class GradingRun
                     ["course-platform"] = typeof(GradingRun).Assembly.GetName().Version!.ToString(),
                 },
                 torch.cuda.is_available() ? "cuda" : "cpu", Math.Round(watch.Elapsed.TotalSeconds, 1));
-            return new GradingResult(metrics, publicScore, privateScore, assignment.PointsFor(privateScore), receipt);
+            return new GradingResult(metrics, publicScore, privateScore, assignment.PointsFor(metrics, "test"), receipt);
         }
         finally
         {

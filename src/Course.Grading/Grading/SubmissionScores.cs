@@ -30,17 +30,16 @@ public sealed record SubmissionScores(
 
     public static SubmissionScores For(GradingResult result, Assignment assignment, double? gradeOverride, bool released)
     {
-        var metric = assignment.Rules.Metric!;
-        var test = "test_" + metric["eval_".Length..];
+        var test = Assignment.OnSplit(assignment.Rules.Metric!, "test");
         var interval = result.Metrics.TryGetValue($"{test}_ci95_low", out var low) && result.Metrics.TryGetValue($"{test}_ci95_high", out var high)
             ? new ScoreInterval(low, high) : null;
         if (released)
         {
-            return new SubmissionScores(result.PublicScore, assignment.PointsFor(result.PublicScore), true, result.PrivateScore, interval,
+            return new SubmissionScores(result.PublicScore, assignment.PointsFor(result.Metrics, "eval"), true, result.PrivateScore, interval,
                 gradeOverride ?? result.Grade, result.Metrics, result.Receipt);
         }
         var hashes = result.Receipt.DatasetSha256.Where(h => h.Key != GradingResult.HiddenSplitKey).ToDictionary();
-        return new SubmissionScores(result.PublicScore, assignment.PointsFor(result.PublicScore), false, null, null,
+        return new SubmissionScores(result.PublicScore, assignment.PointsFor(result.Metrics, "eval"), false, null, null,
             gradeOverride, result.Metrics.Where(m => !m.Key.StartsWith("test_", StringComparison.Ordinal)).ToDictionary(),
             result.Receipt with { DatasetSha256 = hashes });
     }
