@@ -472,7 +472,7 @@ public static partial class QuizParser
                 {
                     context.Error(duplicate.ElementAt(1).Line, $"text \"{Shorten(duplicate.Key)}\" is given twice");
                 }
-                variants = [.. texts.Where(t => !string.IsNullOrEmpty(Unquote(t.Text))).Select(t => new ComputedVariant(Unquote(t.Text)!, Key(compute with { Text = Unquote(t.Text) }, t.Line)))];
+                variants = [.. texts.Where(t => !string.IsNullOrEmpty(Unquote(t.Text))).Select(t => new ComputedVariant(Unquote(t.Text)!, Key(compute with { Text = Unquote(t.Text) }, texts.Count > 1 ? t.Line : LineOf("compute"))))];
                 answer = variants[0].Key;
             }
         }
