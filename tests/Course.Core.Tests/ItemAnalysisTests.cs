@@ -32,9 +32,9 @@ public class ItemAnalysisTests
         explanation: Equal logits.
         """, "quizzes/stats.md").Quiz!;
 
-    private static IReadOnlyDictionary<int, QuizResponse> Answers(QuizResponse? one = null, QuizResponse? two = null, QuizResponse? three = null) =>
-        new Dictionary<int, QuizResponse?> { [1] = one, [2] = two, [3] = three }
-            .Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!);
+    private static AttemptAnswers Answers(QuizResponse? one = null, QuizResponse? two = null, QuizResponse? three = null) =>
+        new(new Dictionary<int, QuizResponse?> { [1] = one, [2] = two, [3] = three }
+            .Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!), Seed: 0);
 
     private static readonly QuizResponse Right1 = QuizResponse.Choose("b"), Right2 = QuizResponse.Choose("a", "c"), Right3 = QuizResponse.Answer("0.5");
 
@@ -57,7 +57,7 @@ public class ItemAnalysisTests
         // Item 3: x = 1,1,0,0, mean .5 → 50. Σd² = 1, SD = √(1/3) = .577350 → 57.74.
         //   y = 2,1.5,1,0, mean 1.125, deviations .875,.375,−.125,−1.125: Σd² = 2.1875. Σ dx·dy = .4375 + .1875 + .0625 + .5625 = 1.25;
         //   r = 1.25 / √(2.1875) = 1.25 / 1.479020 = .845154 → 84.52.
-        IReadOnlyDictionary<int, QuizResponse>[] attempts =
+        AttemptAnswers[] attempts =
         [
             Answers(Right1, Right2, Right3),
             Answers(Right1, QuizResponse.Choose("a"), Right3),
@@ -78,7 +78,7 @@ public class ItemAnalysisTests
     [Fact]
     public void Distractor_counts_list_every_option_with_its_choices_and_count_unanswered_attempts()
     {
-        IReadOnlyDictionary<int, QuizResponse>[] attempts =
+        AttemptAnswers[] attempts =
         [
             Answers(Right1, Right2, Right3),
             Answers(Right1, QuizResponse.Choose("a")),
@@ -101,7 +101,7 @@ public class ItemAnalysisTests
     [Fact]
     public void An_item_everyone_gets_right_has_no_spread_so_no_discrimination_and_is_flagged_too_easy()
     {
-        IReadOnlyDictionary<int, QuizResponse>[] attempts =
+        AttemptAnswers[] attempts =
         [
             Answers(Right1, Right2, Right3),
             Answers(Right1, QuizResponse.Choose("a"), Right3),

@@ -196,6 +196,10 @@ public class HubCardTests
         Assert.Contains(computed, i => i.Compute == new Course.Core.Quizzes.ComputeSpec("vocab_size", "gpt2", null) && i.NumericAnswer == 50257);
         Assert.Contains(computed, i => i.Compute!.Text == "[CLS]" && i.NumericAnswer == 101);
         Assert.Contains(computed, i => i.Compute!.Text == "[PAD]" && i.NumericAnswer == 0);
+        // Items with variants: each text keyed on its own (token counts as tiktoken's gpt2 and cl100k_base give them).
+        double?[] Keys(string tokenizer) => [.. computed.Single(i => i.Compute!.Tokenizer == tokenizer && i.Variants is { Count: > 1 }).Variants!.Select(v => v.Key)];
+        Assert.Equal([6, 10, 12, 11], Keys("gpt2"));
+        Assert.Equal([11, 8, 10, 12], Keys("cl100k_base"));
     }
 }
 

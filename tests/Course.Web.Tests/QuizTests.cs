@@ -62,15 +62,23 @@ public abstract class QuizTest : CourseComponentTest
         return id;
     }
 
+    /// <summary>Options named by their ids in the file (a, b, …), as the attempt's page names them: by its tokens.</summary>
+    protected async Task<QuizResponse> ChooseAsync(long attemptId, int item, params string[] ids)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        var secret = new AttemptSecret((await db.QuizAttempts.SingleAsync(a => a.Id == attemptId)).Secret);
+        return QuizResponse.Choose([.. ids.Select(id => secret.Token(item, id))]);
+    }
+
     /// <summary>Answers everything right except the items listed.</summary>
     protected async Task<AttemptView> AnswerAndSubmitAsync(string userId, params int[] wrong)
     {
         var attempt = await Service.StartAsync(userId, Quiz);
-        QuizResponse Pick(int item, QuizResponse right, QuizResponse bad) => wrong.Contains(item) ? bad : right;
-        await Service.SaveAnswerAsync(userId, attempt, 1, Pick(1, QuizResponse.Choose("b"), QuizResponse.Choose("a")));
-        await Service.SaveAnswerAsync(userId, attempt, 2, Pick(2, QuizResponse.Choose("a", "c"), QuizResponse.Choose("a", "b")));
-        await Service.SaveAnswerAsync(userId, attempt, 3, Pick(3, QuizResponse.Answer("0.505"), QuizResponse.Answer("0.7")));
-        await Service.SaveAnswerAsync(userId, attempt, 4, Pick(4, QuizResponse.Choose("a", "b", "c"), QuizResponse.Choose("c", "b", "a")));
+        async Task Answer(int item, QuizResponse right, QuizResponse bad) => await Service.SaveAnswerAsync(userId, attempt, item, wrong.Contains(item) ? bad : right);
+        await Answer(1, await ChooseAsync(attempt, 1, "b"), await ChooseAsync(attempt, 1, "a"));
+        await Answer(2, await ChooseAsync(attempt, 2, "a", "c"), await ChooseAsync(attempt, 2, "a", "b"));
+        await Answer(3, QuizResponse.Answer("0.505"), QuizResponse.Answer("0.7"));
+        await Answer(4, await ChooseAsync(attempt, 4, "a", "b", "c"), await ChooseAsync(attempt, 4, "c", "b", "a"));
         return await Service.SubmitAsync(userId, attempt);
     }
 }
@@ -87,7 +95,7 @@ public class QuizAttemptServiceTests : QuizTest
         // Multiple choice a+b: +1/2 (a) − 1/2 (b) = 0; the other three are right.
         Assert.Equal(3, result.Attempt.Points);
         Assert.Equal(AttemptState.Submitted, result.Attempt.State);
-        Assert.False(result.Scores![2].Correct);
+        Assert.False(result.ScoreOf(2)!.Correct);
         Assert.Equal(0.75, (await Service.GetOverviewAsync(user, Quiz)).Grade);
     }
 
@@ -96,14 +104,17 @@ public class QuizAttemptServiceTests : QuizTest
     {
         var user = await StudentAsync();
         var first = await Service.StartAsync(user, Quiz);
-        await Service.SaveAnswerAsync(user, first, 1, QuizResponse.Choose("b"));
+        var chosen = await ChooseAsync(first, 1, "b");
+        await Service.SaveAnswerAsync(user, first, 1, chosen);
+        var order = (await Service.GetAttemptAsync(user, first)).Items.SelectMany(i => i.Options.Select(o => o.Id)).ToList();
 
         var again = await Service.StartAsync(user, Quiz);
         var view = await Service.GetAttemptAsync(user, again);
 
         Assert.Equal(first, again);
-        Assert.Equal(["b"], view.Answers[1].Options);
-        Assert.Null(view.Scores);
+        Assert.Equal(chosen.Options, view.Answers[1].Options);
+        Assert.Equal(order, view.Items.SelectMany(i => i.Options.Select(o => o.Id)));
+        Assert.All(view.Items, i => Assert.Null(i.Score));
     }
 
     [Fact]
@@ -150,7 +161,7 @@ public class QuizAttemptServiceTests : QuizTest
     {
         var user = await StudentAsync();
         var attempt = await Service.StartAsync(user, Quiz);
-        await Service.SaveAnswerAsync(user, attempt, 1, QuizResponse.Choose("b"));
+        await Service.SaveAnswerAsync(user, attempt, 1, await ChooseAsync(attempt, 1, "b"));
         Clock.Advance(TimeSpan.FromMinutes(10) + QuizAttemptService.Grace + TimeSpan.FromSeconds(1));
 
         var late = await Assert.ThrowsAsync<QuizAttemptException>(() => Service.SaveAnswerAsync(user, attempt, 3, QuizResponse.Answer("0.5")));
@@ -184,7 +195,7 @@ public class QuizAttemptServiceTests : QuizTest
         var attempt = await Service.StartAsync(user, Quiz);
 
         await Assert.ThrowsAsync<QuizAttemptException>(() => Service.GetAttemptAsync("other", attempt));
-        await Assert.ThrowsAsync<QuizAttemptException>(() => Service.SaveAnswerAsync("other", attempt, 1, QuizResponse.Choose("a")));
+        await Assert.ThrowsAsync<QuizAttemptException>(async () => await Service.SaveAnswerAsync("other", attempt, 1, await ChooseAsync(attempt, 1, "a")));
     }
 }
 
@@ -220,7 +231,7 @@ public class QuizComponentTests : QuizTest
         Assert.Equal(["a", "c"], response.Options);
 
         var scored = Render<ChoiceItem>(p => p.Add(c => c.Item, Item(2)).Add(c => c.Options, Item(2).Options)
-            .Add(c => c.Response, QuizResponse.Choose("b")).Add(c => c.Disabled, true)
+            .Add(c => c.Response, QuizResponse.Choose("b")).Add(c => c.Disabled, true).Add(c => c.Review, ReviewOptions.All)
             .Add(c => c.Score, QuizScoring.Score(Item(2), QuizResponse.Choose("b"))));
         var options = scored.FindAll(".quiz-option");
         Assert.Contains("Correct answer", options[0].TextContent);
@@ -241,6 +252,7 @@ public class QuizComponentTests : QuizTest
         Assert.Equal("0.49", changed!.Text);
 
         var scored = Render<AnswerField>(p => p.Add(c => c.Item, Item(3)).Add(c => c.Response, QuizResponse.Answer("0.7"))
+            .Add(c => c.Disabled, true).Add(c => c.Review, ReviewOptions.All)
             .Add(c => c.Score, QuizScoring.Score(Item(3), QuizResponse.Answer("0.7"))));
         Assert.Contains("Accepted: 0.5 ± 0.01", scored.Find(".quiz-key").TextContent);
         Assert.Contains("Equal logits give equal probabilities.", scored.Find(".quiz-feedback").TextContent);
@@ -264,7 +276,7 @@ public class QuizComponentTests : QuizTest
     {
         await StudentAsync();
         string Verdict(QuizResponse response) => Render<QuizItemView>(p => p.Add(c => c.Item, Item(2)).Add(c => c.Options, Item(2).Options)
-            .Add(c => c.Response, response).Add(c => c.Disabled, true).Add(c => c.Score, QuizScoring.Score(Item(2), response)))
+            .Add(c => c.Response, response).Add(c => c.Disabled, true).Add(c => c.Review, ReviewOptions.All).Add(c => c.Score, QuizScoring.Score(Item(2), response)))
             .Find(".quiz-verdict").TextContent.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries) is var words ? string.Join(' ', words) : "";
 
         Assert.Contains("Correct", Verdict(QuizResponse.Choose("a", "c")));
@@ -272,20 +284,27 @@ public class QuizComponentTests : QuizTest
         Assert.Contains("Incorrect", Verdict(QuizResponse.Choose("b", "d")));
     }
 
+    /// <summary>The radio of the option whose text is <paramref name="text"/>, whatever the attempt calls it.</summary>
+    protected static AngleSharp.Dom.IElement Option(IRenderedComponent<QuizPage> page, int item, string text) =>
+        page.FindAll($"[data-item='{item}'] .quiz-option").Single(o => o.TextContent.Trim() == text).QuerySelector("input")!;
+
     [Fact]
-    public async Task A_student_takes_the_quiz_page_and_sees_the_saved_score_and_feedback()
+    public async Task A_student_takes_the_quiz_page_and_sees_the_saved_score_and_right_or_wrong()
     {
         var user = await StudentAsync();
         SignIn(user);
         var page = Render<QuizPage>(p => p.Add(q => q.QuizId, "quiz-eco"));
 
         page.Find("[data-testid=quiz-start]").Click();
-        page.WaitForElement("[data-item='1'] input[value=b]").Change("b");
+        page.WaitForElement("[data-item='1'] input");
+        var config = Option(page, 1, "config.json");
+        config.Change(config.GetAttribute("value"));
         page.Find("[data-item='3'] input").Change("0.9");
         page.Find("form").Submit();
 
         page.WaitForAssertion(() => Assert.Equal("1", page.Find("[data-testid=attempt-score]").TextContent));
-        Assert.Contains("Equal logits give equal probabilities.", page.Find("[data-item='3'] .quiz-feedback").TextContent);
+        Assert.Equal("Correct", page.Find("[data-item='1'] .quiz-verdict-text").TextContent);
+        Assert.Equal("Incorrect", page.Find("[data-item='3'] .quiz-verdict-text").TextContent);
         Assert.Equal("25%", page.Find("[data-testid=quiz-grade]").TextContent);
         await using var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
         Assert.Equal(1.0, (await db.QuizAttempts.SingleAsync()).Points);
@@ -301,15 +320,16 @@ public class QuizAnswerRateLimitTests : QuizTest
         var userId = await StudentAsync();
         var attempt = await Service.StartAsync(userId, Quiz);
 
-        await Service.SaveAnswerAsync(userId, attempt, 1, QuizResponse.Choose("a"));
-        await Service.SaveAnswerAsync(userId, attempt, 1, QuizResponse.Choose("b"));
-        var refused = await Assert.ThrowsAsync<QuizAttemptException>(() => Service.SaveAnswerAsync(userId, attempt, 2, QuizResponse.Choose("a")));
+        var b = await ChooseAsync(attempt, 1, "b");
+        await Service.SaveAnswerAsync(userId, attempt, 1, await ChooseAsync(attempt, 1, "a"));
+        await Service.SaveAnswerAsync(userId, attempt, 1, b);
+        var refused = await Assert.ThrowsAsync<QuizAttemptException>(async () => await Service.SaveAnswerAsync(userId, attempt, 2, await ChooseAsync(attempt, 2, "a")));
         Clock.Advance(TimeSpan.FromSeconds(30));
-        await Service.SaveAnswerAsync(userId, attempt, 2, QuizResponse.Choose("a", "c"));
+        await Service.SaveAnswerAsync(userId, attempt, 2, await ChooseAsync(attempt, 2, "a", "c"));
 
         Assert.Equal("Too many answers saved; try again in 30 s.", refused.Message);
         var answers = (await Service.GetAttemptAsync(userId, attempt)).Answers;
         Assert.Equal([1, 2], answers.Keys.Order());
-        Assert.Equal(["b"], answers[1].Options);
+        Assert.Equal(b.Options, answers[1].Options);
     }
 }

@@ -26,6 +26,9 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
 
     public Quiz? FindQuiz(string id) => Quizzes.FirstOrDefault(q => q.Id == id);
 
+    /// <summary>The quizzes the gradebook counts: all but practice quizzes.</summary>
+    public IReadOnlyList<Quiz> GradedQuizzes => Quizzes.Where(q => !q.Practice).ToList();
+
     /// <summary>Every folder under assignments/, valid or not.</summary>
     public IReadOnlyList<AssignmentFile> AssignmentFiles { get; init; } = [];
 

@@ -18,8 +18,14 @@ public sealed class QuizAttempt
     public required string QuizVersion { get; set; }
     public required string QuizJson { get; set; }
 
-    /// <summary>Shuffles items and options for this attempt only, and reproducibly (resuming shows the same order).</summary>
+    /// <summary>Chooses this attempt's variant of each computed item that has several (<see cref="Quizzes.QuizVariants"/>).</summary>
     public int Seed { get; set; }
+
+    /// <summary>
+    /// A random 256-bit key (hex) that orders this attempt's items and options and names its options in the browser
+    /// (<see cref="Quizzes.AttemptSecret"/>), reproducibly, so resuming shows the same order and tokens. Never sent out.
+    /// </summary>
+    public string Secret { get; set; } = "";
 
     public DateTimeOffset StartedAt { get; set; }
 

@@ -2,6 +2,9 @@ using Course.Core.Data;
 
 namespace Course.Core.Quizzes;
 
+/// <summary>One analysed attempt: its saved answers (item number → response) and the seed that chose its variants.</summary>
+public sealed record AttemptAnswers(IReadOnlyDictionary<int, QuizResponse> Answers, int Seed);
+
 /// <summary>How many analysed attempts chose one option of an item.</summary>
 public sealed record OptionCount(string Id, string Html, bool Correct, int Count);
 
@@ -45,7 +48,8 @@ public sealed record ItemStatistics(
 /// <summary>
 /// Item analysis as Moodle's quiz statistics report defines it. Which attempts count is decided by
 /// <see cref="FirstAttempts"/>; every item is re-scored from the saved answers with the quiz the attempts pinned,
-/// so the statistics match the points the attempts were given.
+/// so the statistics match the points the attempts were given. A computed item with variants is one item here, each
+/// attempt scored against the key of the variant it was given.
 /// </summary>
 public static class ItemAnalysis
 {
@@ -63,12 +67,12 @@ public static class ItemAnalysis
         .Select(g => g.MinBy(a => a.Number)!)
         .ToList();
 
-    /// <summary>Statistics of every item of <paramref name="quiz"/> over the answers of the analysed attempts (item number → response).</summary>
-    public static IReadOnlyList<ItemStatistics> Analyse(Quiz quiz, IReadOnlyList<IReadOnlyDictionary<int, QuizResponse>> attempts)
+    /// <summary>Statistics of every item of <paramref name="quiz"/> (as pinned, with all its variants) over the analysed attempts.</summary>
+    public static IReadOnlyList<ItemStatistics> Analyse(Quiz quiz, IReadOnlyList<AttemptAnswers> attempts)
     {
-        var responses = attempts.Select(a => quiz.Items.Select(i => a.GetValueOrDefault(i.Number) ?? QuizResponse.Empty).ToArray()).ToArray();
+        var responses = attempts.Select(a => quiz.Items.Select(i => a.Answers.GetValueOrDefault(i.Number) ?? QuizResponse.Empty).ToArray()).ToArray();
         // scores[attempt][item], in quiz.Items order.
-        var scores = responses.Select(r => quiz.Items.Select((item, j) => QuizScoring.Score(item, r[j])).ToArray()).ToArray();
+        var scores = attempts.Select((a, k) => QuizVariants.ForSeed(quiz, a.Seed).Items.Select((item, j) => QuizScoring.Score(item, responses[k][j])).ToArray()).ToArray();
         var totals = scores.Select(row => row.Sum(s => s.Points)).ToArray();
         return quiz.Items.Select((item, j) =>
         {

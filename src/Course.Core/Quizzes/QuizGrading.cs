@@ -19,25 +19,23 @@ public static class QuizGrading
     };
 
     /// <summary>
-    /// Items and their options in the order of this attempt: shuffled by the attempt's seed when the quiz says so;
-    /// true/false keeps True before False; ordering steps are always shuffled (their file order is the key).
+    /// Items and their options in the order of this attempt, every option id replaced by the attempt's token: items and
+    /// choices shuffled when the quiz says so; true/false keeps True before False; ordering steps are always shuffled
+    /// (their file order is the key) and never shown already solved. Each item's own <see cref="QuizItem.Options"/>
+    /// stay in file order, as tokens, for showing the key once the review allows it.
     /// </summary>
-    public static IReadOnlyList<(QuizItem Item, IReadOnlyList<QuizOption> Options)> Presentation(Quiz quiz, int seed)
+    public static IReadOnlyList<(QuizItem Item, IReadOnlyList<QuizOption> Options)> Presentation(Quiz quiz, AttemptSecret secret)
     {
-        var random = new Random(seed);
-        var items = quiz.Items.ToArray();
-        if (quiz.Shuffle)
-        {
-            random.Shuffle(items);
-        }
+        var items = quiz.Shuffle ? quiz.Items.OrderBy(i => secret.Rank($"item/{i.Number}")).ToList() : quiz.Items;
         return items.Select(item =>
         {
-            var options = item.Options.ToArray();
+            var tokens = item.Options.Select(o => o with { Id = secret.Token(item.Number, o.Id) }).ToList();
+            var options = tokens.ToArray();
             var shuffle = item.Type == QuizItemType.Ordering || (quiz.Shuffle && item.Type is QuizItemType.Single or QuizItemType.Multiple);
             if (shuffle)
             {
-                random.Shuffle(options);
-                if (item.Type == QuizItemType.Ordering && options.Length > 1 && options.Select(o => o.Id).SequenceEqual(item.Options.Select(o => o.Id)))
+                options = [.. tokens.OrderBy(o => secret.Rank($"option/{item.Number}/{o.Id}"))];
+                if (item.Type == QuizItemType.Ordering && options.Length > 1 && options.SequenceEqual(tokens))
                 {
                     // Never show an ordering already solved.
                     (options[0], options[1]) = (options[1], options[0]);
@@ -47,7 +45,7 @@ public static class QuizGrading
             {
                 options = [.. options.OrderBy(o => o.Html.Trim().Equals("false", StringComparison.OrdinalIgnoreCase))];
             }
-            return (item, (IReadOnlyList<QuizOption>)options);
+            return (item with { Options = tokens }, (IReadOnlyList<QuizOption>)options);
         }).ToList();
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Course.Core.Content;
+using YamlDotNet.RepresentationModel;
 
 namespace Course.Core.Quizzes;
 
@@ -20,6 +21,15 @@ public sealed class QuizFrontMatter
     public int? TimeLimit { get; set; }
 
     public bool Shuffle { get; set; } = true;
+
+    /// <summary>UTC instant after which no attempt starts or continues and the <c>after_close</c> review applies.</summary>
+    public DateTimeOffset? Closes { get; set; }
+
+    /// <summary>Ungraded: left out of the gradebook, and everything is shown after each attempt by default.</summary>
+    public bool Practice { get; set; }
+
+    /// <summary>Moment → the review options shown then; checked, with their lines, by <see cref="QuizParser"/>.</summary>
+    public Dictionary<string, List<string>>? Review { get; set; }
 }
 
 /// <summary>
@@ -66,6 +76,7 @@ public static partial class QuizParser
             return (null, errors);
         }
         var grading = CheckFrontMatter(source.Front, file, errors);
+        var review = source.Front.Review is null ? null : ReadReview(source.Front, FrontMatterLines(text), file, errors);
         var context = new Context(file, errors, computeKey, resolveLesson ?? (_ => null));
         var intro = context.Html(source.Intro, source.IntroLine, inline: false);
         var items = source.Items.Select((item, i) => Build(context, i + 1, item)).ToList();
@@ -76,7 +87,8 @@ public static partial class QuizParser
         var front = source.Front;
         var version = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
         return (new Quiz(front.Id!, front.Title!, front.Topic!, front.Attempts, grading,
-            front.TimeLimit is { } minutes ? TimeSpan.FromMinutes(minutes) : null, front.Shuffle, intro, items, file, version), errors);
+            front.TimeLimit is { } minutes ? TimeSpan.FromMinutes(minutes) : null, front.Shuffle, intro, items, file, version,
+            front.Closes, front.Practice, review), errors);
     }
 
     /// <summary>
@@ -92,7 +104,7 @@ public static partial class QuizParser
     private static QuizSource? ReadSource(string text, string file, List<ContentError> errors)
     {
         var lines = text.Replace("\r\n", "\n").Split('\n');
-        var end = lines.Length > 0 && lines[0].TrimEnd() == "---" ? Array.FindIndex(lines, 1, l => l.TrimEnd() == "---") : -1;
+        var end = FrontMatterEnd(lines);
         if (end < 0)
         {
             errors.Add(new ContentError(file, 1, "a quiz starts with YAML front matter between two '---' lines (id, title, topic, attempts, grading)"));
@@ -119,6 +131,62 @@ public static partial class QuizParser
             errors.Add(new ContentError(file, end + 2, "the quiz has no items: start each with a heading '## single: Your question?'"));
         }
         return new QuizSource(front, intro, end + 2, items);
+    }
+
+    /// <summary>The index of the line closing the front matter, or -1.</summary>
+    private static int FrontMatterEnd(string[] lines) =>
+        lines.Length > 0 && lines[0].TrimEnd() == "---" ? Array.FindIndex(lines, 1, l => l.TrimEnd() == "---") : -1;
+
+    /// <summary>The front matter's YAML of a file whose front matter has been read (it starts at line 2).</summary>
+    private static string FrontMatterLines(string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        return string.Join('\n', lines[1..FrontMatterEnd(lines)]);
+    }
+
+    /// <summary>
+    /// The <c>review:</c> section over the defaults (moments not listed keep theirs), read from the YAML nodes so that an
+    /// unknown moment or option is reported at its own line.
+    /// </summary>
+    private static QuizReview ReadReview(QuizFrontMatter front, string yaml, string file, List<ContentError> errors)
+    {
+        var review = QuizReview.Default(front.Practice);
+        var root = YamlReader.ReadNode(yaml, file, 2, errors) as YamlMappingNode;
+        if (root?.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "review" }).Value is not YamlMappingNode section)
+        {
+            errors.Add(new ContentError(file, 2, "review maps moments to lists, e.g. 'review:' then '  after_attempt: [score, right_or_wrong]'"));
+            return review;
+        }
+        int LineOf(YamlNode node) => 2 + (int)node.Start.Line - 1;
+        foreach (var (key, value) in section.Children)
+        {
+            var name = ((YamlScalarNode)key).Value ?? "";
+            if (!QuizReview.Moments.TryGetValue(name, out var moment))
+            {
+                errors.Add(new ContentError(file, LineOf(key), $"review: unknown moment '{name}' (after_attempt, after_last_attempt, after_close)"));
+                continue;
+            }
+            if (value is not YamlSequenceNode list)
+            {
+                errors.Add(new ContentError(file, LineOf(key), $"review: {name} is a list such as [score, right_or_wrong], or [] to show nothing"));
+                continue;
+            }
+            var options = ReviewOptions.None;
+            foreach (var entry in list.Children)
+            {
+                if (entry is YamlScalarNode { Value: { } option } && QuizReview.Options.TryGetValue(option, out var flag))
+                {
+                    options |= flag;
+                }
+                else
+                {
+                    errors.Add(new ContentError(file, LineOf(entry),
+                        $"review: {name}: unknown option '{(entry as YamlScalarNode)?.Value ?? entry.ToString()}' ({string.Join(", ", QuizReview.Options.Keys)})"));
+                }
+            }
+            review = review.With(moment, options);
+        }
+        return review;
     }
 
     private static GradingPolicy CheckFrontMatter(QuizFrontMatter front, string file, List<ContentError> errors)
@@ -368,19 +436,44 @@ public static partial class QuizParser
         }
 
         ComputeSpec? compute = null;
+        List<ComputedVariant>? variants = null;
         if (type == QuizItemType.Computed)
         {
-            compute = BuildCompute(context, Single("compute"), Single("tokenizer"), Single("text"), LineOf("compute"), line);
-            if (compute is not null && context.ComputeKey is not null)
+            var texts = source.Keys.GetValueOrDefault("text") ?? [];
+            compute = BuildCompute(context, Single("compute"), Single("tokenizer"), texts.Count > 0 ? texts[0].Text : null, LineOf("compute"), line);
+            double? Key(ComputeSpec spec, int keyLine)
             {
                 try
                 {
-                    answer = context.ComputeKey(compute);
+                    return context.ComputeKey?.Invoke(spec);
                 }
                 catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidOperationException or IOException)
                 {
-                    context.Error(LineOf("compute"), $"the key cannot be computed: {ex.Message}");
+                    context.Error(keyLine, $"the key cannot be computed: {ex.Message}");
+                    return null;
                 }
+            }
+            if (compute is { Text: null })
+            {
+                if (texts.Count > 0) context.Error(texts[0].Line, $"compute: {compute.Function} takes no 'text:'");
+                answer = Key(compute, LineOf("compute"));
+            }
+            else if (compute is not null)
+            {
+                if (texts.Count > 1 && !(source.Prompt + source.Stem).Contains(QuizItem.TextPlaceholder, StringComparison.Ordinal))
+                {
+                    context.Error(texts[1].Line, $"with several 'text:' lines each student gets one: write {QuizItem.TextPlaceholder} in the prompt or stem where it is shown");
+                }
+                foreach (var empty in texts.Where(t => string.IsNullOrEmpty(Unquote(t.Text))))
+                {
+                    context.Error(empty.Line, "text is empty: write the text the key is computed from, 'text: \"…\"'");
+                }
+                foreach (var duplicate in texts.GroupBy(t => Unquote(t.Text), StringComparer.Ordinal).Where(g => g.Count() > 1))
+                {
+                    context.Error(duplicate.ElementAt(1).Line, $"text \"{Shorten(duplicate.Key)}\" is given twice");
+                }
+                variants = [.. texts.Where(t => !string.IsNullOrEmpty(Unquote(t.Text))).Select(t => new ComputedVariant(Unquote(t.Text)!, Key(compute with { Text = Unquote(t.Text) }, texts.Count > 1 ? t.Line : LineOf("compute"))))];
+                answer = variants[0].Key;
             }
         }
 
@@ -389,7 +482,7 @@ public static partial class QuizParser
         var feedbackText = Single("feedback");
         return new QuizItem(number, type, promptHtml, points, options, answer, tolerance, relative, accept, patterns, caseSensitive, compute,
             feedbackText is null ? null : context.Html(feedbackText, LineOf("feedback"), inline: true),
-            context.Html(source.Explanation, Math.Max(1, source.ExplanationLine), inline: false), line);
+            context.Html(source.Explanation, Math.Max(1, source.ExplanationLine), inline: false), line, variants);
     }
 
     private static void CheckOptions(Context context, QuizItemSource source)
@@ -431,7 +524,7 @@ public static partial class QuizParser
             context.Error(line, "a computed item names its 'tokenizer:' (e.g. gpt2, sentence-transformers/all-MiniLM-L6-v2)");
             return null;
         }
-        var unquoted = text is { Length: >= 2 } && text[0] == '"' && text[^1] == '"' ? text[1..^1] : text;
+        var unquoted = Unquote(text);
         if (function != "vocab_size" && string.IsNullOrEmpty(unquoted))
         {
             context.Error(line, $"compute: {function} needs 'text: \"…\"'");
@@ -439,6 +532,8 @@ public static partial class QuizParser
         }
         return new ComputeSpec(function, tokenizer.Trim(), function == "vocab_size" ? null : unquoted);
     }
+
+    private static string? Unquote(string? text) => text is { Length: >= 2 } && text[0] == '"' && text[^1] == '"' ? text[1..^1] : text;
 
     private static string OptionId(int index) => ((char)('a' + index)).ToString();
 

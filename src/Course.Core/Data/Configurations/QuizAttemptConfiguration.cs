@@ -9,6 +9,7 @@ internal sealed class QuizAttemptConfiguration : IEntityTypeConfiguration<QuizAt
     {
         builder.Property(a => a.QuizId).HasMaxLength(100);
         builder.Property(a => a.QuizVersion).HasMaxLength(64);
+        builder.Property(a => a.Secret).HasMaxLength(64);
         builder.Property(a => a.State).HasConversion<string>().HasMaxLength(20);
         // Two tabs starting attempt N at once: the unique index lets one win.
         builder.HasIndex(a => new { a.UserId, a.QuizId, a.Number }).IsUnique();

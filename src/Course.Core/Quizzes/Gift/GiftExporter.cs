@@ -91,9 +91,10 @@ public static class GiftExporter
                 notes.Add("skipped: its key is computed by a tokenizer and none was available to compute it");
                 return null;
             case QuizItemType.Computed:
-                foreach (var key in new[] { "compute", "tokenizer", "text" }.Where(k => source.Key(k) is not null))
+                // Every text: an item with variants keeps them all (Moodle gets the first one's key).
+                foreach (var (key, value) in new[] { "compute", "tokenizer", "text" }.SelectMany(k => source.Values(k).Select(v => (k, v))))
                 {
-                    comments.Add(GiftComments.Line(key, source.Key(key)!));
+                    comments.Add(GiftComments.Line(key, value));
                 }
                 answers.Add($"{Number(item.NumericAnswer.Value)}:0");
                 answers.AddRange(WrongFeedback(source, "~#"));

@@ -453,7 +453,7 @@ public static partial class GiftImporter
             {
                 notes.Add($"'// course: {key}=' on line {line} ignored: not a course setting of a {QuizParser.TypeName(draft.Type)} question");
             }
-            else if (key == "pattern")
+            else if (key is "pattern" or "text")
             {
                 draft.Add(key, value);
             }

@@ -212,7 +212,7 @@ public sealed class AssignmentService(
     /// <summary>A stable name that reveals no one ("Learner 3f9a1c").</summary>
     public static string Pseudonym(string userId) => "Learner " + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..6];
 
-    /// <summary>Every student × every quiz (by its policy) and assignment (the rubric on the final selection; for instructors, before the due date too).</summary>
+    /// <summary>Every student × every graded quiz (by its policy) and assignment (the rubric on the final selection; for instructors, before the due date too).</summary>
     public async Task<IReadOnlyList<GradebookRow>> GradebookAsync()
     {
         var snapshot = content.Current;
@@ -221,7 +221,7 @@ public sealed class AssignmentService(
         var attempts = await db.QuizAttempts.AsNoTracking().ToListAsync();
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.Status == SubmissionStatus.Succeeded || s.GradeOverride != null).ToListAsync();
         return students.Select(u => new GradebookRow(u.Id, u.Email ?? u.Id,
-            snapshot.Quizzes.ToDictionary(q => q.Id, q => QuizAttemptService.GradeOf(q, attempts.Where(a => a.UserId == u.Id && a.QuizId == q.Id)) * 100),
+            snapshot.GradedQuizzes.ToDictionary(q => q.Id, q => QuizAttemptService.GradeOf(q, attempts.Where(a => a.UserId == u.Id && a.QuizId == q.Id)) * 100),
             snapshot.Assignments.ToDictionary(a => a.Id, a => AssignmentGrades.GradeOf(submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id), a)))).ToList();
     }
 
@@ -230,7 +230,7 @@ public sealed class AssignmentService(
         var rows = await GradebookAsync();
         var snapshot = content.Current;
         var csv = new StringBuilder();
-        csv.AppendLine(string.Join(',', new[] { "email" }.Concat(snapshot.Quizzes.Select(q => q.Id)).Concat(snapshot.Assignments.Select(a => a.Id)).Select(Escape)));
+        csv.AppendLine(string.Join(',', new[] { "email" }.Concat(snapshot.GradedQuizzes.Select(q => q.Id)).Concat(snapshot.Assignments.Select(a => a.Id)).Select(Escape)));
         foreach (var row in rows)
         {
             csv.AppendLine(string.Join(',', new[] { Escape(row.Email) }

@@ -9,30 +9,45 @@ using Microsoft.EntityFrameworkCore;
 namespace Course.Web.Features.Quizzes;
 
 /// <summary>A student's standing on one quiz.</summary>
-public sealed record QuizOverview(Quiz Quiz, IReadOnlyList<QuizAttempt> Attempts, int AttemptsAllowed, double? Grade, QuizAttempt? InProgress)
+/// <param name="Closed">The quiz's <c>closes:</c> date (and the grace after it) has passed.</param>
+public sealed record QuizOverview(Quiz Quiz, IReadOnlyList<QuizAttempt> Attempts, int AttemptsAllowed, double? Grade, QuizAttempt? InProgress, bool Closed)
 {
     public int AttemptsUsed => Attempts.Count(a => !a.Discarded);
 
     /// <summary>0 when the quiz allows unlimited attempts.</summary>
     public int AttemptsLeft => AttemptsAllowed == 0 ? int.MaxValue : Math.Max(0, AttemptsAllowed - AttemptsUsed);
 
-    public bool CanStart => InProgress is null && AttemptsLeft > 0;
+    public bool CanStart => InProgress is null && AttemptsLeft > 0 && !Closed;
+
+    public ReviewMoment Moment => ReviewPolicy.Moment(Closed, AttemptsLeft > 0, InProgress is not null);
+
+    /// <summary>What the student may see of submitted attempts now (score and grade included).</summary>
+    public ReviewOptions Review => ReviewPolicy.Shown(Quiz, Moment);
 }
 
-/// <summary>An attempt with the quiz it pinned, in its own order, with its answers and (once submitted) its scores.</summary>
+/// <summary>The attempt row without its pinned quiz, answers or secret; <paramref name="Points"/> only when the score is shown.</summary>
+public sealed record AttemptSummary(long Id, int Number, AttemptState State, DateTimeOffset? Deadline, double? Points, double MaxPoints);
+
+/// <summary>
+/// An attempt as its student may see it now: items in the attempt's order with option tokens for ids, stripped of what
+/// the review options hide (nothing but the questions while it is open), and the saved answers in tokens.
+/// </summary>
 public sealed record AttemptView(
-    QuizAttempt Attempt,
-    Quiz Quiz,
-    IReadOnlyList<(QuizItem Item, IReadOnlyList<QuizOption> Options)> Presentation,
-    IReadOnlyDictionary<int, QuizResponse> Answers,
-    IReadOnlyDictionary<int, ItemScore>? Scores);
+    AttemptSummary Attempt,
+    ReviewOptions Review,
+    IReadOnlyList<ReviewedItem> Items,
+    IReadOnlyDictionary<int, QuizResponse> Answers)
+{
+    public ItemScore? ScoreOf(int itemNumber) => Items.Single(i => i.Item.Number == itemNumber).Score;
+}
 
 /// <summary>Refused: the attempt is closed (submitted, or its time ran out) or not this student's.</summary>
 public sealed class QuizAttemptException(string message) : Exception(message);
 
 /// <summary>
 /// Quiz attempts, scored on the server: start (or resume), save each answer as it changes, submit; a time
-/// limit is enforced here, not in the browser. Attempts pin the quiz they started with. Instructors grant
+/// limit and the closing date are enforced here, not in the browser. Attempts pin the quiz they started with, and
+/// are shown as the quiz's review options allow at the time of asking (<see cref="ReviewPolicy"/>). Instructors grant
 /// extra attempts, reset an attempt or re-score on purpose, each written to the audit trail.
 /// </summary>
 public sealed class QuizAttemptService(
@@ -56,7 +71,8 @@ public sealed class QuizAttemptService(
         await db.SaveChangesAsync(cancellationToken);
         var extra = await db.QuizAttemptGrants.Where(g => g.UserId == userId && g.QuizId == quiz.Id).SumAsync(g => g.ExtraAttempts, cancellationToken);
         return new QuizOverview(quiz, attempts, quiz.Attempts == 0 ? 0 : quiz.Attempts + extra, GradeOf(quiz, attempts),
-            attempts.FirstOrDefault(a => a.State == AttemptState.InProgress && !a.Discarded));
+            attempts.FirstOrDefault(a => a.State == AttemptState.InProgress && !a.Discarded),
+            quiz.Closes is { } closes && clock.GetUtcNow() > closes + Grace);
     }
 
     /// <summary>The grade by the quiz's policy over submitted, non-discarded attempts (null before any).</summary>
@@ -72,6 +88,10 @@ public sealed class QuizAttemptService(
         {
             return open.Id;
         }
+        if (quiz.Closes is { } closes && clock.GetUtcNow() > closes)
+        {
+            throw new QuizAttemptException($"This quiz closed at {closes.UtcDateTime:yyyy-MM-dd HH:mm} UTC.");
+        }
         if (!overview.CanStart)
         {
             throw new QuizAttemptException($"No attempts left: this quiz allows {overview.AttemptsAllowed} and you have used {overview.AttemptsUsed}.");
@@ -86,8 +106,9 @@ public sealed class QuizAttemptService(
             QuizVersion = quiz.Version,
             QuizJson = JsonSerializer.Serialize(quiz, Json),
             Seed = Random.Shared.Next(),
+            Secret = AttemptSecret.Create(),
             StartedAt = now,
-            Deadline = quiz.TimeLimit is { } limit ? now + limit : null,
+            Deadline = new[] { now + quiz.TimeLimit, quiz.Closes }.Min(),
             MaxPoints = quiz.MaxPoints,
             State = AttemptState.InProgress,
         };
@@ -103,6 +124,7 @@ public sealed class QuizAttemptService(
         return attempt.Id;
     }
 
+    /// <param name="asInstructor">Any student's attempt, with everything shown.</param>
     public async Task<AttemptView> GetAttemptAsync(string userId, long attemptId, bool asInstructor = false, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
@@ -112,10 +134,13 @@ public sealed class QuizAttemptService(
             Close(attempt, AttemptState.Expired);
             await db.SaveChangesAsync(cancellationToken);
         }
-        return View(attempt);
+        return await ViewAsync(attempt, asInstructor, cancellationToken);
     }
 
-    /// <summary>Saves one answer; refused once the attempt is closed or its time is up, or when answers come too fast.</summary>
+    /// <summary>
+    /// Saves one answer, given with the attempt's option tokens (as the page shows them); refused once the attempt is
+    /// closed or its time is up, when a token is none of the item's, or when answers come too fast.
+    /// </summary>
     public async Task SaveAnswerAsync(string userId, long attemptId, int itemNumber, QuizResponse response, CancellationToken cancellationToken = default)
     {
         if (limiter.Check(LimitedAction.QuizAnswer, userId, connection.Address) is { } refusal)
@@ -124,17 +149,17 @@ public sealed class QuizAttemptService(
         }
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var attempt = await OpenAttemptAsync(db, userId, attemptId, cancellationToken);
-        var quiz = PinnedQuiz(attempt);
-        if (quiz.FindItem(itemNumber) is null)
-        {
-            throw new QuizAttemptException($"This quiz has no item {itemNumber}.");
-        }
+        var item = PinnedQuiz(attempt).FindItem(itemNumber) ?? throw new QuizAttemptException($"This quiz has no item {itemNumber}.");
         if (TextLimits.Check(response.Text, TextLimits.QuizAnswer, "The answer") is { } tooLong)
         {
             throw new QuizAttemptException(tooLong + ".");
         }
+        var secret = new AttemptSecret(attempt.Secret);
+        // Stored as the quiz's own option ids, so scoring, statistics and re-scoring never need the secret.
+        var options = response.Options.Select(token => secret.OptionId(item, token)
+            ?? throw new QuizAttemptException("That answer names an option this question does not have: reload the page.")).ToList();
         var answers = Answers(attempt).ToDictionary();
-        answers[itemNumber] = response;
+        answers[itemNumber] = new QuizResponse(options, response.Text);
         attempt.AnswersJson = JsonSerializer.Serialize(answers, Json);
         await db.SaveChangesAsync(cancellationToken);
     }
@@ -146,7 +171,7 @@ public sealed class QuizAttemptService(
         var attempt = await OpenAttemptAsync(db, userId, attemptId, cancellationToken);
         Close(attempt, AttemptState.Submitted);
         await db.SaveChangesAsync(cancellationToken);
-        return View(attempt);
+        return await ViewAsync(attempt, false, cancellationToken);
     }
 
     public async Task GrantExtraAttemptsAsync(string actorId, string userId, string quizId, int extra, string? reason, CancellationToken cancellationToken = default)
@@ -195,7 +220,7 @@ public sealed class QuizAttemptService(
             attempt.QuizJson = JsonSerializer.Serialize(quiz, Json);
             attempt.QuizVersion = quiz.Version;
             attempt.MaxPoints = quiz.MaxPoints;
-            attempt.Points = Score(quiz, Answers(attempt)).Values.Sum(s => s.Points);
+            attempt.Points = Score(QuizVariants.ForSeed(quiz, attempt.Seed), Answers(attempt)).Values.Sum(s => s.Points);
             changed += before == attempt.Points ? 0 : 1;
         }
         db.AuditEntries.Add(new AuditEntry
@@ -251,22 +276,42 @@ public sealed class QuizAttemptService(
     {
         attempt.State = state;
         attempt.SubmittedAt = state == AttemptState.Expired && attempt.Deadline is { } deadline ? deadline : clock.GetUtcNow();
-        attempt.Points = Score(PinnedQuiz(attempt), Answers(attempt)).Values.Sum(s => s.Points);
+        attempt.Points = Score(AttemptQuiz(attempt), Answers(attempt)).Values.Sum(s => s.Points);
     }
 
     private static string LateMessage(QuizAttempt attempt) =>
         $"Too late: the time limit ended at {attempt.Deadline:HH:mm:ss} UTC. The answers you saved before then were graded: {attempt.Points:0.##}/{attempt.MaxPoints:0.##}.";
 
+    /// <summary>The quiz as the attempt pinned it, every variant included.</summary>
     public static Quiz PinnedQuiz(QuizAttempt attempt) => JsonSerializer.Deserialize<Quiz>(attempt.QuizJson, Json)!;
 
+    /// <summary>The pinned quiz with this attempt's variants: what it shows and is scored against.</summary>
+    public static Quiz AttemptQuiz(QuizAttempt attempt) => QuizVariants.ForSeed(PinnedQuiz(attempt), attempt.Seed);
+
+    /// <summary>Saved answers by item number, with the quiz's own option ids.</summary>
     public static IReadOnlyDictionary<int, QuizResponse> Answers(QuizAttempt attempt) =>
         JsonSerializer.Deserialize<Dictionary<int, QuizResponse>>(attempt.AnswersJson, Json) ?? [];
 
-    private static AttemptView View(QuizAttempt attempt)
+    /// <summary>
+    /// The attempt as its student may see it now. The review options are the current quiz's (an instructor may open the
+    /// key after the close, as in Moodle), or the pinned copy's once the quiz is gone from the content.
+    /// </summary>
+    private async Task<AttemptView> ViewAsync(QuizAttempt attempt, bool asInstructor, CancellationToken cancellationToken)
     {
-        var quiz = PinnedQuiz(attempt);
+        var shown = ReviewOptions.None;
+        if (attempt.State != AttemptState.InProgress)
+        {
+            var settings = content.Current.FindQuiz(attempt.QuizId) ?? PinnedQuiz(attempt);
+            shown = asInstructor ? ReviewOptions.All : (await GetOverviewAsync(attempt.UserId, settings, cancellationToken)).Review;
+        }
+        var quiz = AttemptQuiz(attempt);
+        var secret = new AttemptSecret(attempt.Secret);
         var answers = Answers(attempt);
-        return new AttemptView(attempt, quiz, QuizGrading.Presentation(quiz, attempt.Seed), answers,
-            attempt.State == AttemptState.InProgress ? null : Score(quiz, answers));
+        var scores = attempt.State == AttemptState.InProgress ? null : Score(quiz, answers);
+        var items = QuizGrading.Presentation(quiz, secret).Select(p => ReviewPolicy.Review(p.Item, p.Options, scores?[p.Item.Number], shown)).ToList();
+        var tokens = answers.ToDictionary(a => a.Key, a => a.Value with { Options = [.. a.Value.Options.Select(id => secret.Token(a.Key, id))] });
+        var summary = new AttemptSummary(attempt.Id, attempt.Number, attempt.State, attempt.Deadline,
+            shown.HasFlag(ReviewOptions.Score) ? attempt.Points : null, attempt.MaxPoints);
+        return new AttemptView(summary, shown, items, tokens);
     }
 }

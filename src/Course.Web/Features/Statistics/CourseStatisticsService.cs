@@ -79,7 +79,7 @@ public sealed class CourseStatisticsService(IDbContextFactory<CourseDbContext> d
             .Select(g =>
             {
                 var quiz = QuizAttemptService.PinnedQuiz(g.First());
-                return new QuizVersionStatistics(quiz, g.Key == current.Version, g.Count(), ItemAnalysis.Analyse(quiz, g.Select(QuizAttemptService.Answers).ToList()));
+                return new QuizVersionStatistics(quiz, g.Key == current.Version, g.Count(), ItemAnalysis.Analyse(quiz, g.Select(a => new AttemptAnswers(QuizAttemptService.Answers(a), a.Seed)).ToList()));
             })
             .ToList();
 }
