@@ -23,11 +23,20 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
     private string HiddenRoot => environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
     private ModelHub Hub => new(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
 
-    private Assignment FindAssignment(string? id)
+    private Assignment FindAssignment(string? id, ContentLoadOptions? options = null)
     {
-        var snapshot = ContentLoader.Load(ContentRoot);
-        return snapshot.FindAssignment(id ?? throw new UsageException("--assignment ID is required"))
-            ?? throw new UsageException($"unknown assignment '{id}' (assignments: {string.Join(", ", snapshot.Assignments.Select(a => a.Id))})");
+        if (id is null)
+        {
+            throw new UsageException("--assignment ID is required");
+        }
+        var snapshot = ContentLoader.Load(ContentRoot, options);
+        if (snapshot.FindAssignment(id) is { } assignment)
+        {
+            return assignment;
+        }
+        throw snapshot.AssignmentFiles.Any(f => f.SourcePath == $"assignments/{id}/assignment.md")
+            ? (Exception)new InvalidDataException($"assignment '{id}' does not validate (./course content validate shows why)")
+            : new UsageException($"unknown assignment '{id}' (assignments: {string.Join(", ", snapshot.Assignments.Select(a => a.Id))})");
     }
 
     public int List()
@@ -49,7 +58,9 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
     public int Calibrate(string[] args)
     {
         var (options, positional) = Options.ParseMixed(args, [], ["write"]);
-        var assignment = FindAssignment(positional.SingleOrDefault() ?? throw new UsageException("assignments calibrate needs an assignment ID"));
+        // A recorded calibration the starter now passes is what this verb re-measures, so that check is off here.
+        var assignment = FindAssignment(positional.SingleOrDefault() ?? throw new UsageException("assignments calibrate needs an assignment ID"),
+            new ContentLoadOptions { CheckCalibration = false });
         var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenRoot, Hub,
             log: new Progress<string>(m => Console.Error.WriteLine(m)));
         var calibration = new StarterCalibration

@@ -140,3 +140,27 @@ public class SubmissionScoresTests
         Assert.Equal(charged.Error, SubmissionScores.ErrorFor(charged, instructor: false));
     }
 }
+
+public class RubricGateTests
+{
+    private static Assignment Tickets(double? maxPoints = null) => new(new AssignmentFrontMatter
+    {
+        Id = "tickets", Title = "Tickets", Metric = "eval_f1", PassPoints = 50,
+        Rubric = [new RubricMark { At = 0.3, Points = 0 }, new RubricMark { At = 0.8, Points = 100 }],
+        Gates = [new RubricGate { Metric = "eval_urgent_recall", AtLeast = 0.5, MaxPoints = maxPoints }],
+    }, "", "", "");
+
+    [Fact]
+    public void A_gate_below_its_floor_holds_the_points_under_the_pass_mark_on_the_split_being_scored()
+    {
+        var metrics = new Dictionary<string, double>
+        {
+            ["eval_f1"] = 0.8, ["eval_urgent_recall"] = 0.25, ["test_f1"] = 0.8, ["test_urgent_recall"] = 0.5,
+        };
+
+        Assert.Equal(49, Tickets().PointsFor(metrics, "eval"));
+        Assert.Equal(100, Tickets().PointsFor(metrics, "test")); // the floor itself is enough
+        Assert.Equal(30, Tickets(maxPoints: 30).PointsFor(metrics, "eval"));
+        Assert.Equal(20, Tickets().PointsFor(new Dictionary<string, double> { ["eval_f1"] = 0.4, ["eval_urgent_recall"] = 0 }, "eval"));
+    }
+}

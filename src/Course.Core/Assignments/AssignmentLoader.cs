@@ -20,7 +20,7 @@ public static partial class AssignmentLoader
     /// <param name="hiddenRoot">Where hidden splits live (<c>Grading:HiddenDataPath</c>); null skips that check.</param>
     /// <param name="servedRoots">Folders the site serves files from; the hidden root must lie outside all of them.</param>
     public static IReadOnlyList<AssignmentFile> LoadAll(ContentFiles content, string? hiddenRoot, IReadOnlyList<string> servedRoots,
-        Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null)
+        Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null, bool checkCalibration = true)
     {
         var folder = content.FullPath("assignments");
         if (!Directory.Exists(folder))
@@ -28,12 +28,12 @@ public static partial class AssignmentLoader
             return [];
         }
         return Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
-            .Select(d => Load(content, Path.GetFileName(d), hiddenRoot, servedRoots, resolveLesson, checkWidget))
+            .Select(d => Load(content, Path.GetFileName(d), hiddenRoot, servedRoots, resolveLesson, checkWidget, checkCalibration))
             .ToList();
     }
 
     public static AssignmentFile Load(ContentFiles content, string folderName, string? hiddenRoot, IReadOnlyList<string> servedRoots,
-        Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null)
+        Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null, bool checkCalibration = true)
     {
         var source = $"assignments/{folderName}/assignment.md";
         var contentRoot = content.Root;
@@ -79,7 +79,7 @@ public static partial class AssignmentLoader
             Check(gate.MaxPoints is null || (gate.MaxPoints >= 0 && gate.MaxPoints < rules.PassPoints), "gates",
                 $"gates: max_points must be under pass_points ({rules.PassPoints}), or the gate cannot stop anyone passing");
         }
-        if (rules.Calibration is { } calibrated && marks.Count >= 2 && rules.PassPoints < 100)
+        if (checkCalibration && rules.Calibration is { } calibrated && marks.Count >= 2 && rules.PassPoints < 100)
         {
             var passMark = new Assignment(rules, "", source, "").PassMark;
             var starterScore = Math.Max(calibrated.StarterValidation, calibrated.StarterHiddenSample);

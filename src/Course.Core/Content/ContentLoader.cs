@@ -64,6 +64,12 @@ public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFi
 /// </summary>
 public sealed record ContentLoadOptions(Func<ComputeSpec, double>? ComputeKey = null, string? HiddenDataPath = null, IReadOnlyList<string>? ServedRoots = null)
 {
+    /// <summary>
+    /// Whether a recorded starter calibration must lie below the pass mark; off only for re-measuring it
+    /// (<c>./course assignments calibrate</c> on an assignment whose rubric the starter passes).
+    /// </summary>
+    public bool CheckCalibration { get; init; } = true;
+
     /// <summary>Checks what a live widget names (models, tokenizers) exists; returns an error message or null.</summary>
     public Func<Directive, string?>? CheckWidget { get; init; }
 
@@ -113,7 +119,7 @@ public static class ContentLoader
         return new ContentSnapshot(module, files, moduleErrors)
         {
             QuizFiles = LoadQuizzes(content, module, options.ComputeKey, Resolve),
-            AssignmentFiles = AssignmentLoader.LoadAll(content, options.HiddenDataPath, options.ServedRoots ?? [], Resolve, options.CheckWidget)
+            AssignmentFiles = AssignmentLoader.LoadAll(content, options.HiddenDataPath, options.ServedRoots ?? [], Resolve, options.CheckWidget, options.CheckCalibration)
                 .Select(f => WithStarterErrors(f, content, options.CheckStarter)).ToList(),
         };
     }
