@@ -2,6 +2,7 @@ using Course.Core.Assignments;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading.Submissions;
+using Course.Grading.Workers;
 using Microsoft.EntityFrameworkCore;
 
 namespace Course.Grading.Queue;
@@ -170,7 +171,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
             .SetProperty(s => s.FinishedAt, now)
             .SetProperty(s => s.LeaseOwner, (string?)null)
             .SetProperty(s => s.CountsAgainstQuota, false)
-            .SetProperty(s => s.Error, $"The grading worker stopped {MaxAttempts} times while running this job; it does not count against your quota."), cancellationToken);
+            .SetProperty(s => s.Error, GradingWorker.NotCharged($"The grading worker stopped {MaxAttempts} times while running this job.")), cancellationToken);
         var requeued = await expired.Where(s => s.Attempts < MaxAttempts).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.Status, s => s.CancelRequested ? SubmissionStatus.Cancelled : SubmissionStatus.Queued)
             .SetProperty(s => s.LeaseOwner, (string?)null)

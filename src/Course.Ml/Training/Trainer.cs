@@ -72,9 +72,7 @@ public sealed class Trainer(
             throw new InvalidOperationException("load_best_model_at_end and early_stopping_patience need eval_strategy steps or epoch and an evaluation set.");
         }
         manual_seed(args.Seed);
-        var batchesPerEpoch = (int)Math.Ceiling(trainDataset.Count / (double)args.PerDeviceTrainBatchSize);
-        var stepsPerEpoch = Math.Max(1, batchesPerEpoch / args.GradientAccumulationSteps);
-        var totalSteps = args.MaxSteps > 0 ? args.MaxSteps : (int)Math.Ceiling(args.NumTrainEpochs * stepsPerEpoch);
+        var totalSteps = TotalSteps(args, trainDataset.Count);
         var warmup = LearningRateSchedule.WarmupStepsOf(args, totalSteps);
 
         var parameters = Trainable();
@@ -92,6 +90,7 @@ public sealed class Trainer(
         double Epoch() => (double)state.SamplesSeen / trainDataset.Count;
         var stop = false;
         var lr = args.LearningRate;
+        var stepLoss = 0.0; // the micro-batch losses of the step being accumulated
         TrainerProgress Snapshot(IReadOnlyDictionary<string, double>? eval = null)
         {
             var (elapsed, step) = (stopwatch.Elapsed.TotalSeconds, state.GlobalStep - (ResumedFromStep ?? 0));
@@ -121,6 +120,7 @@ public sealed class Trainer(
                     var loss = output.Loss ?? throw new InvalidOperationException("The model returned no loss: are labels missing?");
                     (loss / args.GradientAccumulationSteps).backward();
                     var value = loss.item<float>();
+                    stepLoss += value;
                     (state.RunningLoss, state.RunningLossCount) = (state.RunningLoss + value, state.RunningLossCount + 1);
                     (state.TotalLoss, state.TotalLossCount) = (state.TotalLoss + value, state.TotalLossCount + 1);
                 }
@@ -133,9 +133,16 @@ public sealed class Trainer(
 
                 lr = args.LearningRate * LearningRateSchedule.Factor(args.LrSchedulerType, state.GlobalStep, warmup, totalSteps);
                 optimizer.LearningRate = lr;
-                optimizer.Step(args.MaxGradNorm); // clipping included
+                var gradNorm = optimizer.Step(args.MaxGradNorm); // clipping included
                 optimizer.ZeroGrad();
                 var step = ++state.GlobalStep;
+                // Non-finite gradients have ruined the weights; without clipping there is no norm, so the loss tells.
+                // The norm is the better witness: a masked-LM batch with no masked token has a NaN loss but no gradient.
+                if (args.MaxGradNorm > 0 ? !double.IsFinite(gradNorm) : !double.IsFinite(stepLoss))
+                {
+                    throw new TrainingDivergedException(step, stepLoss / args.GradientAccumulationSteps, gradNorm);
+                }
+                stepLoss = 0;
                 state.Epoch = Epoch();
 
                 if (step % args.LoggingSteps == 0 || step == totalSteps)
@@ -190,6 +197,18 @@ public sealed class Trainer(
     }
 
     private int? ResumedFromSamples { get; set; }
+
+    /// <summary>
+    /// The optimizer steps a run takes: <c>max_steps</c> when set, else epochs × steps per epoch, where an epoch
+    /// is ⌈examples / batch⌉ batches and a step takes <c>gradient_accumulation_steps</c> of them (at least one).
+    /// The submission checks use it to refuse step intervals the run never reaches.
+    /// </summary>
+    public static int TotalSteps(TrainingArguments args, int trainExamples)
+    {
+        var batchesPerEpoch = (int)Math.Ceiling(trainExamples / (double)args.PerDeviceTrainBatchSize);
+        var stepsPerEpoch = Math.Max(1, batchesPerEpoch / args.GradientAccumulationSteps);
+        return args.MaxSteps > 0 ? args.MaxSteps : (int)Math.Ceiling(args.NumTrainEpochs * stepsPerEpoch);
+    }
 
     /// <summary>What a checkpoint must match to be resumed by this run: the arguments, the data and the model's parameters.</summary>
     private string Signature(int trainableParameters) =>
