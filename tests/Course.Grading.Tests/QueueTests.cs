@@ -209,7 +209,7 @@ public class GradingRunTests
         using var setup = new TinyGradingSetup();
         var assignment = ContentLoader.Load(setup.Content, new ContentLoadOptions(HiddenDataPath: setup.Hidden)).FindAssignment("reviews")!;
 
-        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(8), setup.DatasetsFolder, setup.Hidden, setup.Hub);
+        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(8), setup.DatasetsFolder, setup.HiddenSplits, setup.Hub);
 
         Assert.InRange(result.PublicScore, 0.8, 1.0);
         Assert.Equal(result.Metrics["eval_accuracy"], result.PublicScore);
