@@ -286,7 +286,8 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
     /// <summary>
     /// How a run ended, and whether it is charged, by the exception's type alone: the configuration's failures
     /// (<see cref="ConfigurationFailureException"/>: rules, a diverged loss, torch out of memory; .NET's own
-    /// <see cref="OutOfMemoryException"/>; the time limit) are charged, anything else is the platform's and is not.
+    /// <see cref="OutOfMemoryException"/>; the time limit) are charged, anything else (a missing hidden split, a
+    /// lost worker, a bug) is the platform's and is not.
     /// </summary>
     private static async Task<(SubmissionStatus? Status, GradingResult? Result, string? Error, bool CountsAgainstQuota)> Outcome(
         Task<GradingResult> grading, Func<bool> leaseLost, CancellationToken stop, CancellationToken timeLimit, int minutes)
@@ -304,15 +305,17 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
             // Stopping, or the job was cancelled or reaped: a cancellation is recorded, anything else left to the reaper.
             return leaseLost() && !stop.IsCancellationRequested ? (SubmissionStatus.Cancelled, null, "Cancelled.", false) : (null, null, null, false);
         }
-        catch (Exception ex) when (ex is ConfigurationFailureException or OutOfMemoryException)
-        {
-            return (SubmissionStatus.Failed, null, Charged(ex.Message), true);
-        }
         catch (Exception ex)
         {
-            return (SubmissionStatus.Failed, null, NotCharged($"The grading platform failed ({ex.GetType().Name}: {ex.Message})."), false);
+            var (error, charged) = Failure(ex);
+            return (SubmissionStatus.Failed, null, error, charged);
         }
     }
+
+    /// <summary>A failed run's error for the student, and whether it is charged: by the exception's type, never its text.</summary>
+    public static (string Error, bool Charged) Failure(Exception ex) => ex is ConfigurationFailureException or OutOfMemoryException
+        ? (Charged(ex.Message), true)
+        : (NotCharged($"The grading platform failed ({ex.GetType().Name}: {ex.Message})."), false);
 
     /// <summary>The error a student reads for a failure of their configuration.</summary>
     public static string Charged(string error) => $"{error} Charged: the configuration caused this, so it counts against today's quota.";
