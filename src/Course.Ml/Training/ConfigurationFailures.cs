@@ -10,7 +10,7 @@ public abstract class ConfigurationFailureException(string message, Exception? i
 
 /// <summary>The loss or the gradients became NaN or infinite: the weights are ruined, so training stops at once.</summary>
 public sealed class TrainingDivergedException(int step, double loss, double gradNorm) : ConfigurationFailureException(
-    $"Training diverged at step {step}: the loss was {loss} and the gradient norm {gradNorm}. Lower learning_rate, keep warmup_ratio above 0, or keep max_grad_norm at its default of 1.0.")
+    $"Training diverged at step {step}: the loss was {loss.ToString(System.Globalization.CultureInfo.InvariantCulture)} and the gradient norm {gradNorm.ToString(System.Globalization.CultureInfo.InvariantCulture)}. Lower learning_rate, keep warmup_ratio above 0, or keep max_grad_norm at its default of 1.0.")
 {
     public int Step { get; } = step;
 }
