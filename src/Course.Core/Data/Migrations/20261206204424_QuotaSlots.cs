@@ -34,9 +34,9 @@ namespace Course.Core.Data.Migrations
                 WHERE CountsAgainstQuota = 1;
                 """);
 
-            migrationBuilder.DropColumn(
-                name: "CountsAgainstQuota",
-                table: "Submissions");
+            // SQLite drops a plain column in place (3.35+); EF's DropColumn would rebuild the table, which cannot
+            // run inside the migration's transaction (and warns on every new database).
+            migrationBuilder.Sql("""ALTER TABLE "Submissions" DROP COLUMN "CountsAgainstQuota";""");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Submissions_UserId_AssignmentId_QuotaDay_QuotaSlot",
