@@ -167,6 +167,17 @@ public static class HostingExtensions
         });
         builder.Services.AddSingleton<SubmissionQueue>();
         builder.Services.AddScoped<AssignmentService>();
+        builder.Services.AddSingleton(services => HiddenSplits.Create(services.GetRequiredService<CourseEnvironment>(),
+            services.GetRequiredService<IOptions<DataOptions>>().Value.Path, services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath));
+        builder.Services.AddSingleton(services =>
+        {
+            var course = services.GetRequiredService<CourseEnvironment>();
+            var content = course.Resolve(services.GetRequiredService<IOptions<ContentOptions>>().Value.Path);
+            return new HiddenSplitUpload(services.GetRequiredService<HiddenSplits>(), Path.Combine(content, "datasets"),
+                new[] { content, services.GetRequiredService<IWebHostEnvironment>().WebRootPath, course.Resolve(Path.Combine("src", "Course.Web", "wwwroot")) }
+                    .Where(p => !string.IsNullOrEmpty(p)).ToList(),
+                services.GetRequiredService<IDbContextFactory<CourseDbContext>>(), services.GetRequiredService<TimeProvider>());
+        });
         builder.Services.AddHostedService<GradingWorkerSupervisor>();
     }
 
