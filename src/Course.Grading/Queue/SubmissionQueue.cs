@@ -4,6 +4,7 @@ using Course.Core.Data;
 using Course.Grading.Submissions;
 using Course.Grading.Workers;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace Course.Grading.Queue;
 
@@ -185,7 +186,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
                 .SetProperty(s => s.LeaseOwner, (string?)null)
                 .SetProperty(s => s.LeaseExpiresAt, (DateTimeOffset?)null)
                 .SetProperty(s => s.Error, "Cancelled.")
-                .SetProperty(s => s.QuotaSlot, (int?)null).SetProperty(s => s.QuotaDay, (DateOnly?)null)
+                .FreeQuotaSlot()
                 .SetProperty(s => s.Log, log), cancellationToken) == 1;
     }
 
@@ -199,7 +200,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
             .SetProperty(s => s.Status, SubmissionStatus.Failed)
             .SetProperty(s => s.FinishedAt, now)
             .SetProperty(s => s.LeaseOwner, (string?)null)
-            .SetProperty(s => s.QuotaSlot, (int?)null).SetProperty(s => s.QuotaDay, (DateOnly?)null)
+            .FreeQuotaSlot()
             .SetProperty(s => s.Error, GradingWorker.NotCharged($"The grading worker stopped {MaxAttempts} times while running this job.")), cancellationToken);
         var requeued = await expired.Where(s => s.Attempts < MaxAttempts).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.Status, s => s.CancelRequested ? SubmissionStatus.Cancelled : SubmissionStatus.Queued)
@@ -226,7 +227,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         var now = clock.GetUtcNow();
         // A cancelled job never charges the daily quota.
         await mine.Where(s => s.Status == SubmissionStatus.Queued).ExecuteUpdateAsync(u => u
-            .SetProperty(s => s.Status, SubmissionStatus.Cancelled).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.QuotaSlot, (int?)null).SetProperty(s => s.QuotaDay, (DateOnly?)null), cancellationToken);
+            .SetProperty(s => s.Status, SubmissionStatus.Cancelled).SetProperty(s => s.FinishedAt, now).FreeQuotaSlot(), cancellationToken);
         await mine.Where(s => s.Status == SubmissionStatus.Running).ExecuteUpdateAsync(u => u.SetProperty(s => s.CancelRequested, true), cancellationToken);
     }
 
@@ -258,7 +259,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         {
             UserId = original.UserId, AssignmentId = original.AssignmentId, ConfigYaml = original.ConfigYaml,
             IdempotencyKey = $"verify-{id}-{Guid.NewGuid():N}", Status = SubmissionStatus.Queued, CreatedAt = clock.GetUtcNow(),
-            VerifiesId = id, // holds no quota slot: uncharged KeepWeights = original.KeepWeights,
+            VerifiesId = id, KeepWeights = original.KeepWeights, // no quota slot: uncharged
         };
         db.Submissions.Add(rerun);
         await db.SaveChangesAsync(cancellationToken);
@@ -270,7 +271,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         return await HoldersOf(db, userId, assignmentId, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.QuotaSlot, (int?)null).SetProperty(s => s.QuotaDay, (DateOnly?)null), cancellationToken);
+            .ExecuteUpdateAsync(u => u.FreeQuotaSlot(), cancellationToken);
     }
 
     /// <summary>Keeps (or drops) the fine-tuned weights of a submission that has not run yet, or of its next regrade.</summary>
@@ -291,4 +292,11 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         }
         return 1 + await db.Submissions.CountAsync(s => s.Status == SubmissionStatus.Queued && (s.CreatedAt < job.CreatedAt || (s.CreatedAt == job.CreatedAt && s.Id < job.Id)), cancellationToken);
     }
+}
+
+internal static class QuotaSlotUpdates
+{
+    /// <summary>Gives the submission's slot of its day's quota back: it no longer counts against the quota.</summary>
+    public static UpdateSettersBuilder<Submission> FreeQuotaSlot(this UpdateSettersBuilder<Submission> update) =>
+        update.SetProperty(s => s.QuotaSlot, (int?)null).SetProperty(s => s.QuotaDay, (DateOnly?)null);
 }
