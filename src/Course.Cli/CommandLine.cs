@@ -56,6 +56,8 @@ public static class CommandLine
           assignments calibrate ID [--write]
                                       grade the unchanged starter on validation and the sample hidden split; --write records it
                                       as the assignment's calibration (exit 1 when the starter reaches the pass mark)
+          assignments hidden --assignment ID --file FILE
+                                      store the real hidden test split (JSONL, checked row by row): {rows, sha256, labels, …}
           grade --assignment ID --config FILE
                                       grade offline: {metrics, public_score, private_score, grade, receipt}
           submit --assignment ID --config FILE --user EMAIL
@@ -85,6 +87,7 @@ public static class CommandLine
                 ["datasets", .. var rest] => Ml().Datasets(rest),
                 ["assignments", "list"] => Grading().List(),
                 ["assignments", "calibrate", .. var rest] => Grading().Calibrate(rest),
+                ["assignments", "hidden", .. var rest] => await Grading().HiddenAsync(rest),
                 ["grade", .. var rest] => Grading().Grade(rest),
                 ["submit", .. var rest] => await Grading().SubmitAsync(rest),
                 ["submissions", "show", var id] => await Grading().ShowAsync(id),
@@ -155,9 +158,20 @@ public static class CommandLine
         {
             Console.Error.WriteLine(error);
         }
+        // Not an error (a fresh clone grades end to end), but an instructor must know the private scores mean nothing yet.
+        var environment = CourseEnvironment.Discover();
+        var configuration = new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build();
+        var hidden = HiddenSplits.Create(environment, configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path,
+            configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
+        var practice = (snapshot?.Assignments ?? []).Where(a => hidden.Resolve(a).Practice).ToList();
+        foreach (var assignment in practice)
+        {
+            Console.Error.WriteLine($"note: {assignment.SourcePath}: {HiddenSplits.PracticeNotice} (upload the real one: ./course assignments hidden --assignment {assignment.Id} --file FILE)");
+        }
         WriteResult(new
         {
             valid = errors.Count == 0,
+            practice_grading = practice.Select(a => a.Id),
             lessons = snapshot?.Lessons.Count ?? 0,
             quizzes = snapshot?.Quizzes.Count ?? 0,
             quiz_items = snapshot?.Quizzes.Sum(q => q.Items.Count) ?? 0,

@@ -20,7 +20,8 @@ namespace Course.Cli;
 internal sealed class GradingCommands(CourseEnvironment environment, IConfiguration configuration)
 {
     private string ContentRoot => environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content");
-    private string HiddenRoot => environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
+    private HiddenSplits HiddenSplits => HiddenSplits.Create(environment, configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path,
+        configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
     private ModelHub Hub => new(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
 
     private Assignment FindAssignment(string? id, ContentLoadOptions? options = null)
@@ -110,11 +111,11 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         GradingResult result;
         try
         {
-            result = GradingRun.Execute(assignment, File.ReadAllText(path), Path.Combine(ContentRoot, "datasets"), HiddenRoot, Hub, bar, log);
+            result = GradingRun.Execute(assignment, File.ReadAllText(path), Path.Combine(ContentRoot, "datasets"), HiddenSplits, Hub, bar, log);
         }
-        catch (InvalidDataException ex)
+        catch (TrainingConfigException ex)
         {
-            Console.Error.WriteLine(ex.Message.Replace("submission.yaml", path));
+            ex.Errors.ToList().ForEach(e => Console.Error.WriteLine(e.ToString().Replace("submission.yaml", path)));
             return 1;
         }
         CommandLine.WriteResult(new
@@ -127,6 +128,46 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         });
         return 0;
     }
+
+    /// <summary>
+    /// Stores an instructor's real hidden test split for an assignment (checked row by row, nothing stored on any
+    /// error); prints the report: rows, SHA-256, where it went, and the label distribution beside the public splits.
+    /// </summary>
+    public async Task<int> HiddenAsync(string[] args)
+    {
+        var options = Options.Parse(args, "assignment", "file");
+        var assignment = FindAssignment(options.Get("assignment"));
+        var path = options.Get("file") ?? throw new UsageException("--file FILE is required");
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"{path}:1: file not found");
+            return 1;
+        }
+        if (new FileInfo(path).Length > HiddenSplitUpload.MaxBytes)
+        {
+            Console.Error.WriteLine($"{path}:1: the file is {new FileInfo(path).Length:N0} bytes; a hidden split has at most {HiddenSplitUpload.MaxBytes:N0}");
+            return 1;
+        }
+        await using var services = Services();
+        var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
+        await databases.MigrateAsync();
+        var upload = new HiddenSplitUpload(HiddenSplits, Path.Combine(ContentRoot, "datasets"), [ContentRoot, WebRoot], databases, TimeProvider.System);
+        var (report, errors) = await upload.UploadAsync(assignment, await File.ReadAllTextAsync(path), path, $"cli:{Environment.UserName}");
+        if (report is null)
+        {
+            errors.ToList().ForEach(e => Console.Error.WriteLine(e));
+            return 1;
+        }
+        Console.Error.WriteLine($"{assignment.Id}: {report.Rows} rows stored at {report.StoredAt}; the next grading run uses them");
+        CommandLine.WriteResult(new
+        {
+            assignment = report.Assignment, rows = report.Rows, sha256 = report.Sha256, stored_at = report.StoredAt,
+            labels = report.Labels, public_labels = report.PublicLabels,
+        });
+        return 0;
+    }
+
+    private string WebRoot => environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"));
 
     /// <summary>Queues a configuration for a student (an instructor tool); a new account gets no password until a reset link is issued.</summary>
     public async Task<int> SubmitAsync(string[] args)

@@ -179,6 +179,8 @@ public sealed class BadInputTests : IDisposable
     [InlineData("training_args:\n  per_device_train_batch_size: 0x400\n", "'0x400' is not a plain decimal number")]
     [InlineData("training_args:\n  num_train_epochs: 50\n", "num_train_epochs may be at most 5 in this assignment, not 50")]
     [InlineData("training_args:\n  weight_decay: 0.1\n  weight_decay: 0.2\n", "duplicate")]
+    [InlineData("training_args:\n  metric_for_best_model: nope\n", "submission.yaml:4: metric_for_best_model 'nope' is not an evaluation metric of text-classification")]
+    [InlineData("training_args:\n  eval_strategy: steps\n", "submission.yaml:4: eval_steps 500 is beyond the last step, so it would never evaluate: this run has 324 steps (863 train examples, batch 8, accumulation 1, 3 epochs)")]
     public async Task Grade_refuses_what_the_assignment_does_not_allow_before_training(string change, string message)
     {
         var config = Path.Combine(_folder, "submission.yaml");

@@ -17,6 +17,9 @@ public sealed class ContentCommandTests(CliRunner cli) : IDisposable
         Assert.Equal(5, result.GetProperty("quizzes").GetInt32());
         Assert.InRange(result.GetProperty("quiz_items").GetInt32(), 40, 200);
         Assert.Equal(3, result.GetProperty("assignments").GetInt32());
+        // A fresh clone grades against the shipped samples, and says so (not an error).
+        Assert.Equal(["ner", "sentiment", "ticket-urgency"], result.GetProperty("practice_grading").EnumerateArray().Select(a => a.GetString()));
+        Assert.Contains("note: assignments/sentiment/assignment.md: practice grading: the hidden split is the public sample shipped with the code", stderr);
     }
 
     [Fact]

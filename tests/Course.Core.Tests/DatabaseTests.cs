@@ -2,6 +2,7 @@ using Course.Core.Configuration;
 using Course.Core.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -73,6 +74,33 @@ public sealed class DatabaseTests : IDisposable
         SqliteConnection.ClearAllPools();
         var again = await Assert.ThrowsAsync<IOException>(() => factory.BackupAsync(backup));
         Assert.Contains("never overwrites", again.Message);
+    }
+
+    [Fact]
+    public async Task Charged_submissions_of_an_older_database_take_the_slots_of_their_day_in_order()
+    {
+        var factory = Factory();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync("20261206173316_AccountHardening");
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO AspNetUsers (Id, AccessFailedCount, EmailConfirmed, LockoutEnabled, PhoneNumberConfirmed, TwoFactorEnabled, CreatedAt, MustChangePassword)
+                VALUES ('ann', 0, 0, 0, 0, 0, '2026-11-01 00:00:00+00:00', 0);
+                INSERT INTO Submissions (Id, UserId, AssignmentId, ConfigYaml, IdempotencyKey, Status, CreatedAt, Attempts, CancelRequested, CountsAgainstQuota, Log, KeepWeights, ModelPublished) VALUES
+                  (1, 'ann', 'sentiment', '', 'a', 'Succeeded', '2026-11-27 23:59:59.1234567+00:00', 1, 0, 1, '', 0, 0),
+                  (2, 'ann', 'sentiment', '', 'b', 'Failed',    '2026-11-28 08:00:00+00:00', 1, 0, 0, '', 0, 0),
+                  (3, 'ann', 'sentiment', '', 'c', 'Succeeded', '2026-11-28 09:00:00+00:00', 1, 0, 1, '', 0, 0),
+                  (4, 'ann', 'ner',       '', 'd', 'Queued',    '2026-11-28 09:30:00+00:00', 0, 0, 1, '', 0, 0),
+                  (5, 'ann', 'sentiment', '', 'e', 'Queued',    '2026-11-28 10:00:00.5+00:00', 0, 0, 1, '', 0, 0);
+                """);
+        }
+
+        await factory.MigrateAsync();
+
+        await using var migrated = await factory.CreateDbContextAsync();
+        var rows = await migrated.Submissions.AsNoTracking().OrderBy(s => s.Id).Select(s => new { s.QuotaDay, s.QuotaSlot }).ToListAsync();
+        var (day27, day28) = (new DateOnly(2026, 11, 27), new DateOnly(2026, 11, 28));
+        Assert.Equal([(day27, 1), (null, null), (day28, 1), (day28, 1), (day28, 2)], rows.Select(r => ((DateOnly?)r.QuotaDay, (int?)r.QuotaSlot)));
     }
 
     public void Dispose()

@@ -122,6 +122,20 @@ public class GradingJourneyTests(SiteFixture site)
     }
 
     [Fact]
+    public async Task Instructors_are_told_plainly_that_the_shipped_sample_makes_grading_practice()
+    {
+        await using var instructor = await site.SignInInstructorAsync();
+        await instructor.GoToAsync("/instructor/grading");
+        await Expect(instructor.Page.GetByTestId("practice-grading")).ToHaveCountAsync(3);
+        await Expect(instructor.Page.GetByTestId("practice-grading").First).ToContainTextAsync("practice grading: the hidden split is the public sample shipped with the code");
+
+        await instructor.GoToAsync("/assignments/sentiment");
+        await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Hidden split" }).ClickAsync();
+        await Expect(instructor.Page.GetByTestId("practice-grading")).ToContainTextAsync("practice grading: the hidden split is the public sample shipped with the code");
+        await Expect(instructor.Page.GetByTestId("hidden-split-file")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Students_cannot_download_hidden_splits()
     {
         await using var student = await BrowserSession.OpenAsync(site);

@@ -127,12 +127,13 @@ public class SubmissionScoresTests
     {
         var platform = new Submission
         {
-            UserId = "ann", AssignmentId = "reviews", ConfigYaml = "", IdempotencyKey = "k", Status = SubmissionStatus.Failed, CountsAgainstQuota = false,
+            UserId = "ann", AssignmentId = "reviews", ConfigYaml = "", IdempotencyKey = "k", Status = SubmissionStatus.Failed,
             Error = "The hidden split of reviews is missing (/srv/hidden/reviews/test.jsonl)",
         };
         var charged = new Submission
         {
             UserId = "ann", AssignmentId = "reviews", ConfigYaml = "", IdempotencyKey = "k", Status = SubmissionStatus.Failed, Error = "submission.yaml:3: bad",
+            QuotaDay = new DateOnly(2026, 12, 6), QuotaSlot = 1, // charged: it holds a slot of the day's quota
         };
 
         Assert.DoesNotContain("/srv/hidden", SubmissionScores.ErrorFor(platform, instructor: false));

@@ -98,7 +98,7 @@ public sealed class GradingWorkerTests : IAsyncLifetime
     private (Task Run, CancellationTokenSource Stop) StartWorker(string id = "w1")
     {
         var databases = new PooledDbContextFactory<CourseDbContext>(new DbContextOptionsBuilder<CourseDbContext>().UseSqlite(Connection).AddInterceptors(_outage).Options);
-        var settings = new WorkerSettings(_setup.Content, _setup.Hidden, _setup.Hub, id)
+        var settings = new WorkerSettings(_setup.Content, _setup.HiddenSplits, _setup.Hub, id)
         {
             Lease = TimeSpan.FromSeconds(60), Heartbeat = TimeSpan.FromMilliseconds(200), Poll = TimeSpan.FromMilliseconds(100),
             MaxBackoff = TimeSpan.FromMilliseconds(200), CheckpointRoot = Checkpoints, CheckpointEvery = TimeSpan.FromSeconds(1),
@@ -172,6 +172,59 @@ public sealed class GradingWorkerTests : IAsyncLifetime
         Assert.Equal((SubmissionStatus.Running, "w2", null), (taken.Status, taken.LeaseOwner, taken.ResultJson));
         Assert.Equal(SubmissionStatus.Succeeded, finished.Status);
         Assert.Single(Directory.GetDirectories(Path.Combine(Checkpoints, $"submission-{job.Id}")));
+    }
+
+    [Fact]
+    public async Task A_platform_failure_frees_the_quota_slot_and_a_configuration_failure_is_charged()
+    {
+        var platform = await SubmitAsync(epochs: 1);
+        var hidden = Path.Combine(_setup.Hidden, "reviews", "test.jsonl");
+        File.Move(hidden, hidden + ".away");
+        var watch = new JobWatch(_databases);
+        var (run, stop) = StartWorker();
+        var missing = await watch.UntilAsync(platform.Id, Ended);
+        await stop.CancelAsync();
+        await run;
+        File.Move(hidden + ".away", hidden);
+        // The assignment's rules tightened after the student submitted: the worker's own check refuses the configuration.
+        var configuration = await SubmitAsync(epochs: 1);
+        var assignment = Path.Combine(_setup.Content, "assignments", "reviews", "assignment.md");
+        File.WriteAllText(assignment, File.ReadAllText(assignment).Replace("learning_rate: [1.0e-5, 1.0e-2]", "learning_rate: [1.0e-5, 1.0e-3]"));
+        (run, stop) = StartWorker();
+        var refused = await watch.UntilAsync(configuration.Id, Ended);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal((SubmissionStatus.Failed, false, (int?)null), (missing.Status, missing.CountsAgainstQuota, missing.QuotaSlot));
+        Assert.StartsWith("The grading platform failed (IOException: The hidden split of reviews is missing", missing.Error);
+        Assert.EndsWith("Not charged: the platform failed, so it does not count against your quota.", missing.Error);
+        // Slot 1 again: the platform's failure gave it back.
+        Assert.Equal((SubmissionStatus.Failed, true, (int?)1), (refused.Status, refused.CountsAgainstQuota, refused.QuotaSlot));
+        Assert.StartsWith("submission.yaml:5: training_args.learning_rate must be within [1E-05, 0.001] in this assignment, not 3.0e-3", refused.Error);
+        Assert.EndsWith("Charged: the configuration caused this, so it counts against today's quota.", refused.Error);
+    }
+
+    public static TheoryData<Exception, bool> Failures => new()
+    {
+        { new Course.Ml.Training.TrainingConfigException([new Course.Core.Content.ContentError("submission.yaml", 3, "bad")]), true },
+        { new Course.Ml.Training.TrainingDivergedException(12, double.NaN, double.PositiveInfinity), true },
+        { new Course.Ml.Training.TrainingOutOfMemoryException(new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB")), true },
+        { new OutOfMemoryException(), true },
+        { new IOException("The hidden split of reviews is missing"), false },
+        { new InvalidDataException("test.jsonl:3: not a JSON object"), false },
+        { new KeyNotFoundException("unknown label 'meh'"), false },
+        { new InvalidOperationException("The run produced no test_f1"), false },
+        { new ArgumentException("3 tokens but 2 tags."), false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Failures))]
+    public void A_failure_is_charged_by_its_type(Exception failure, bool charged)
+    {
+        var (error, isCharged) = GradingWorker.Failure(failure);
+
+        Assert.Equal(charged, isCharged);
+        Assert.EndsWith(charged ? "counts against today's quota." : "does not count against your quota.", error);
     }
 
     public Task DisposeAsync()

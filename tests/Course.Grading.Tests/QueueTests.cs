@@ -175,10 +175,17 @@ public class InstructorQueueActionTests : QueueTest
     public async Task Verify_rerun_queues_the_same_configuration_uncharged_and_linked_to_the_original()
     {
         var original = await SubmitAsync();
+        await Queue.SetKeepWeightsAsync(original.Id, true);
         var rerun = await Queue.VerifyAsync(original.Id);
 
-        Assert.Equal((original.Id, original.ConfigYaml, false, SubmissionStatus.Queued), (rerun.VerifiesId, rerun.ConfigYaml, rerun.CountsAgainstQuota, rerun.Status));
+        Assert.Equal((original.Id, original.ConfigYaml, false, SubmissionStatus.Queued, true),
+            (rerun.VerifiesId, rerun.ConfigYaml, rerun.CountsAgainstQuota, rerun.Status, rerun.KeepWeights));
         Assert.NotEqual(original.Id, rerun.Id);
+        // Even when it succeeds, a rerun holds no slot of the student's quota.
+        Assert.Equal(original.Id, (await Queue.ClaimAsync("w1", TimeSpan.FromMinutes(1)))!.Id);
+        Assert.Equal(rerun.Id, (await Queue.ClaimAsync("w1", TimeSpan.FromMinutes(1)))!.Id);
+        Assert.True(await Queue.FinishAsync(rerun.Id, "w1", SubmissionStatus.Succeeded, null, null, true, ""));
+        Assert.Null((await ReadAsync(rerun.Id)).QuotaSlot);
     }
 
     [Fact]
@@ -209,7 +216,7 @@ public class GradingRunTests
         using var setup = new TinyGradingSetup();
         var assignment = ContentLoader.Load(setup.Content, new ContentLoadOptions(HiddenDataPath: setup.Hidden)).FindAssignment("reviews")!;
 
-        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(8), setup.DatasetsFolder, setup.Hidden, setup.Hub);
+        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(8), setup.DatasetsFolder, setup.HiddenSplits, setup.Hub);
 
         Assert.InRange(result.PublicScore, 0.8, 1.0);
         Assert.Equal(result.Metrics["eval_accuracy"], result.PublicScore);

@@ -189,3 +189,73 @@ public class SubmissionRulesTests
         Assert.Equal(line, error.Line);
     }
 }
+
+/// <summary>
+/// What only a run would show, refused at submission: 30 train rows capped at 10, batch 4, so ⌈10 / 4⌉ = 3 steps
+/// an epoch and 6 in two epochs (uncapped it would be 16).
+/// </summary>
+public class NoFreeRunsTests
+{
+    private const string Valid = """
+        task: text-classification
+        model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+        training_args:
+          learning_rate: 3.0e-5
+          num_train_epochs: 2
+          per_device_train_batch_size: 4
+        """;
+
+    private static AssignmentFolder Folder()
+    {
+        var folder = new AssignmentFolder(AssignmentFolder.Rules
+            .Replace("max_train_examples: 100", "max_train_examples: 10")
+            .Replace("allowed_training_args: [learning_rate, num_train_epochs, seed]",
+                "allowed_training_args: [learning_rate, num_train_epochs, seed, per_device_train_batch_size, gradient_accumulation_steps, eval_strategy, eval_steps, "
+                + "save_strategy, logging_steps, load_best_model_at_end, metric_for_best_model, early_stopping_patience, class_weights]"));
+        folder.Write("content/datasets/reviews/train.jsonl", string.Concat(Enumerable.Range(0, 30).Select(i =>
+            $"{{\"text\": \"review {i}\", \"label\": \"{(i % 2 == 0 ? "positive" : "negative")}\"}}\n")));
+        return folder;
+    }
+
+    private static IReadOnlyList<ContentError> Check(string yaml)
+    {
+        using var folder = Folder();
+        var assignment = folder.Load().Assignment!;
+        return SubmissionRules.Check(assignment, yaml, "submission.yaml", Path.Combine(folder.Content, "datasets"), Path.Combine(folder.Content, "assignments", "sentiment")).Errors;
+    }
+
+    [Theory]
+    [InlineData("  metric_for_best_model: nope", 7, "metric_for_best_model 'nope' is not an evaluation metric of text-classification: use accuracy, f1, loss, precision, recall or a per-class one such as negative_f1")]
+    [InlineData("  eval_strategy: steps\n  eval_steps: 7", 8, "eval_steps 7 is beyond the last step, so it would never evaluate: this run has 6 steps (10 train examples, batch 4, accumulation 1, 2 epochs)")]
+    [InlineData("  eval_strategy: steps", 7, "eval_steps 500 is beyond the last step, so it would never evaluate: this run has 6 steps")]
+    [InlineData("  gradient_accumulation_steps: 2\n  eval_strategy: steps\n  eval_steps: 3", 9, "eval_steps 3 is beyond the last step, so it would never evaluate: this run has 2 steps (10 train examples, batch 4, accumulation 2, 2 epochs)")]
+    [InlineData("  save_strategy: steps", 7, "save_steps 500 is beyond the last step, so it would never save: this run has 6 steps")]
+    [InlineData("  logging_steps: 7", 7, "logging_steps 7 is beyond the last step: this run has 6 steps")]
+    [InlineData("  class_weights: [1.0, 2.0, 3.0]", 7, "class_weights has 3 values but reviews has 2 classes: one weight each, in the order negative, positive")]
+    [InlineData("  eval_strategy: epoch\n  load_best_model_at_end: true", 8, "load_best_model_at_end needs save_strategy to match eval_strategy, as in Hugging Face: save_strategy epoch, not no")]
+    [InlineData("  eval_strategy: epoch\n  save_strategy: epoch\n  early_stopping_patience: 2", 9, "early_stopping_patience needs load_best_model_at_end: true")]
+    [InlineData("  early_stopping_patience: 2", 7, "early_stopping_patience needs eval_strategy steps or epoch")]
+    [InlineData("  seed: 0x10", 7, "'0x10' is not a plain decimal number")]
+    [InlineData("  seed: 0o17", 7, "'0o17' is not a plain decimal number")]
+    [InlineData("  seed: 017", 7, "'017' is not a plain decimal number")]
+    [InlineData("  seed: 1_000", 7, "'1_000' is not a plain decimal number")]
+    [InlineData("  seed: 1:30", 7, "'1:30' is not a plain decimal number")]
+    public void A_configuration_that_would_fail_or_do_nothing_in_training_is_refused_at_its_line(string add, int line, string message)
+    {
+        var error = Assert.Single(Check(Valid + "\n" + add));
+
+        Assert.Equal(line, error.Line);
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("  eval_strategy: steps\n  eval_steps: 6\n  logging_steps: 6")]
+    [InlineData("  metric_for_best_model: eval_positive_f1")]
+    [InlineData("  metric_for_best_model: confusion_negative_positive")]
+    [InlineData("  eval_strategy: epoch\n  save_strategy: epoch\n  load_best_model_at_end: true\n  metric_for_best_model: f1\n  early_stopping_patience: 2")]
+    [InlineData("  class_weights: [1.0, 2.0]")]
+    public void The_same_settings_within_the_run_pass(string add)
+    {
+        Assert.Empty(Check(Valid + "\n" + add));
+    }
+}

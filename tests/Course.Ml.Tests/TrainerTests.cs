@@ -130,6 +130,29 @@ public class TrainerTests
         Assert.Throws<ArgumentException>(() => new Trainer(model, b => model.forward(b.InputIds), new TrainingArguments(), [], null, new DataCollatorWithPadding(Tokenizers.Bert)).Train());
     }
 
+    [Theory]
+    [InlineData(1.0)] // clipping: the gradient norm is infinite
+    [InlineData(0.0)] // no clipping, so no norm: the loss is
+    public void A_loss_that_blows_up_stops_training_at_that_step_as_the_configurations_failure(double maxGradNorm)
+    {
+        using var model = new BertForSequenceClassification(Tiny);
+        var calls = 0;
+        ModelOutput Forward(Batch b)
+        {
+            var output = model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels);
+            // The third batch's loss (and so its gradients) becomes infinite, as a far too high learning rate makes it.
+            return ++calls == 3 ? output with { Loss = output.Loss! * float.PositiveInfinity } : output;
+        }
+        var trainer = new Trainer(model, Forward, new TrainingArguments { NumTrainEpochs = 2, PerDeviceTrainBatchSize = 4, MaxGradNorm = maxGradNorm },
+            Examples(16, 3), null, new DataCollatorWithPadding(Tokenizers.Bert));
+
+        var diverged = Assert.Throws<TrainingDivergedException>(() => trainer.Train());
+
+        Assert.Equal(3, diverged.Step);
+        Assert.IsAssignableFrom<ConfigurationFailureException>(diverged);
+        Assert.StartsWith("Training diverged at step 3: the loss was Infinity and the gradient norm ", diverged.Message);
+    }
+
     private static Func<EvalPrediction, IReadOnlyDictionary<string, double>> Accuracy => p =>
         new Dictionary<string, double> { ["accuracy"] = p.Predictions.Zip(p.LabelIds).Average(x => (x.First[1] > x.First[0] ? 1 : 0) == x.Second[0] ? 1.0 : 0.0) };
 

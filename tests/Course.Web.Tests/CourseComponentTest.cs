@@ -46,12 +46,19 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(Options.Create(new Grading.GradingOptions()));
         Services.AddSingleton<Grading.Queue.SubmissionQueue>();
         Services.AddScoped<Features.Assignments.AssignmentService>();
+        // Samples inside the "repository" (practice grading); uploads in a data folder of their own, outside the content.
+        Services.AddSingleton(new Grading.HiddenSplits(Path.Combine(DataRoot, Grading.HiddenSplits.UploadFolder), Path.Combine(ContentRoot, "hidden-sample"), ContentRoot));
+        Services.AddSingleton(services => new Grading.HiddenSplitUpload(services.GetRequiredService<Grading.HiddenSplits>(), Path.Combine(ContentRoot, "datasets"),
+            [ContentRoot], services.GetRequiredService<IDbContextFactory<CourseDbContext>>(), Clock));
         Authorization = AddAuthorization();
         // Last: touching the renderer freezes the service collection.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
     protected string ContentRoot { get; }
+
+    /// <summary>The Data:Path folder (instructors' hidden splits).</summary>
+    protected string DataRoot { get; } = Directory.CreateTempSubdirectory("course-web-data-").FullName;
 
     /// <summary>The site's rate limits; a test changes them before the first limited call.</summary>
     protected RateLimitOptions RateLimits { get; } = new();
@@ -132,5 +139,6 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         await DisposeAsync();
         await _connection.DisposeAsync();
         Directory.Delete(ContentRoot, recursive: true);
+        Directory.Delete(DataRoot, recursive: true);
     }
 }

@@ -20,6 +20,12 @@ public sealed class TinyGradingSetup : IDisposable
     public string Content => Path.Combine(Root, "content");
     public string Hidden => Path.Combine(Root, "hidden");
     public string DatasetsFolder => Path.Combine(Content, "datasets");
+
+    /// <summary>The Data:Path folder: instructors' hidden splits go to <c>hidden/</c> in it.</summary>
+    public string Data => Path.Combine(Root, "data");
+
+    /// <summary>Uploads under <see cref="Data"/> first, else the hidden split under <see cref="Hidden"/> (inside <see cref="Root"/>, so practice grading).</summary>
+    public Course.Grading.HiddenSplits HiddenSplits => new(Path.Combine(Data, Course.Grading.HiddenSplits.UploadFolder), Hidden, Root);
     public ModelHub Hub => new(Path.Combine(Root, "hub"));
 
     private static readonly string[] Positive = ["good", "great", "excellent", "lovely", "superb"];
@@ -118,6 +124,7 @@ public sealed class TinyGradingSetup : IDisposable
         start.Environment["Content__Path"] = Content;
         start.Environment["Ml__HubPath"] = Hub.Root;
         start.Environment["Grading__HiddenDataPath"] = Hidden;
+        start.Environment["Data__Path"] = Data;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -30,8 +30,18 @@ public sealed class Submission
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public bool CancelRequested { get; set; }
 
-    /// <summary>False when the platform caused the failure (lost worker, internal error): the daily quota is not charged.</summary>
-    public bool CountsAgainstQuota { get; set; } = true;
+    /// <summary>
+    /// The UTC day and the slot (1 … <c>max_submissions_per_day</c>) of that day's quota this submission holds.
+    /// A unique index over (user, assignment, day, slot) lets the database itself refuse a second holder of a slot,
+    /// so parallel tabs cannot exceed the quota. Both null for a submission that holds none: a platform failure,
+    /// a cancellation, an instructor's quota reset or a verify rerun (null slots never collide).
+    /// </summary>
+    public DateOnly? QuotaDay { get; set; }
+
+    public int? QuotaSlot { get; set; }
+
+    /// <summary>Whether this submission counts against its day's quota (charged): it holds a slot.</summary>
+    public bool CountsAgainstQuota => QuotaSlot is not null;
 
     /// <summary>Latest progress as JSON (step, total, epoch, loss, ETA) and the curve of logged points, written by the worker.</summary>
     public string? ProgressJson { get; set; }

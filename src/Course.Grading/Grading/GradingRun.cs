@@ -18,20 +18,23 @@ public static class GradingRun
 {
     /// <param name="keepAs">A hub id to keep the fine-tuned model under (an instructor asked); null drops the weights.</param>
     /// <param name="checkpoints">Where the run checkpoints and resumes from (a worker's job); null for a run that is not resumed.</param>
-    public static GradingResult Execute(Assignment assignment, string yaml, string datasetsFolder, string hiddenRoot, ModelHub hub,
+    public static GradingResult Execute(Assignment assignment, string yaml, string datasetsFolder, HiddenSplits hiddenSplits, ModelHub hub,
         IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default, string? keepAs = null,
         CheckpointSchedule? checkpoints = null)
     {
         var (config, errors) = SubmissionRules.Check(assignment, yaml, "submission.yaml", datasetsFolder, Path.GetDirectoryName(assignment.StarterPath)!);
         if (config is null)
         {
-            throw new InvalidDataException(string.Join(Environment.NewLine, errors));
+            throw new TrainingConfigException(errors);
         }
-        var hidden = Path.GetFullPath(Path.Combine(hiddenRoot, assignment.Rules.HiddenSplit!));
+        var split = hiddenSplits.Resolve(assignment);
+        var hidden = split.Path;
         if (!File.Exists(hidden))
         {
             throw new IOException($"The hidden split of {assignment.Id} is missing ({hidden}); the platform is misconfigured (Grading:HiddenDataPath).");
         }
+        log?.Report(split.Practice ? HiddenSplits.PracticeNotice
+            : $"hidden split: {(split.Uploaded ? "uploaded by an instructor" : "from Grading:HiddenDataPath")}, sha256 {Sha256(hidden)}");
         config.TestFile = hidden;
         var scratch = Directory.CreateTempSubdirectory("course-grading-").FullName;
         try

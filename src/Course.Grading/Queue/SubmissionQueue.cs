@@ -2,7 +2,9 @@ using Course.Core.Assignments;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading.Submissions;
+using Course.Grading.Workers;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace Course.Grading.Queue;
 
@@ -47,31 +49,59 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         {
             throw new SubmissionRefusedException("The configuration does not pass the assignment's rules.", errors);
         }
-        var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var used = await db.Submissions.CountAsync(s => s.UserId == userId && s.AssignmentId == assignment.Id && s.CreatedAt >= today && s.CountsAgainstQuota, cancellationToken);
-        if (used >= rules.MaxSubmissionsPerDay)
-        {
-            throw new SubmissionRefusedException(
+        return await TakeQuotaSlotAsync(userId, assignment, yaml, idempotencyKey, now, cancellationToken)
+            ?? throw new SubmissionRefusedException(
                 $"You have used today's {rules.MaxSubmissionsPerDay} submissions for {assignment.Title}; the quota resets at 00:00 UTC.");
-        }
-        var submission = new Submission
-        {
-            UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, IdempotencyKey = idempotencyKey,
-            Status = SubmissionStatus.Queued, CreatedAt = now,
-        };
-        db.Submissions.Add(submission);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // The same key raced in from a second click: that one is the submission.
-            await using var again = await databases.CreateDbContextAsync(cancellationToken);
-            return await again.Submissions.SingleAsync(s => s.UserId == userId && s.IdempotencyKey == idempotencyKey, cancellationToken);
-        }
-        return submission;
     }
+
+    /// <summary>
+    /// Inserts the submission into a free slot of today's quota, or returns null when all are taken. The unique
+    /// index over (user, assignment, day, slot) decides: of two tabs trying one slot, the second insert fails and
+    /// tries the next slot, so exactly <c>max_submissions_per_day</c> get in however many race (no count-then-insert).
+    /// </summary>
+    private async Task<Submission?> TakeQuotaSlotAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        List<int> taken;
+        await using (var db = await databases.CreateDbContextAsync(cancellationToken))
+        {
+            taken = await HoldersOf(db, userId, assignment.Id, day).Select(s => s.QuotaSlot!.Value).ToListAsync(cancellationToken);
+        }
+        foreach (var slot in Enumerable.Range(1, assignment.Rules.MaxSubmissionsPerDay).Except(taken))
+        {
+            var submission = new Submission
+            {
+                UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, IdempotencyKey = idempotencyKey,
+                Status = SubmissionStatus.Queued, CreatedAt = now, QuotaDay = day, QuotaSlot = slot,
+            };
+            await using var db = await databases.CreateDbContextAsync(cancellationToken);
+            db.Submissions.Add(submission);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return submission;
+            }
+            catch (DbUpdateException)
+            {
+                // Which unique index refused it: the same key (a second click got in first: that one is the
+                // submission), or this slot (another tab took it: try the next). Anything else is not ours to hide.
+                await using var again = await databases.CreateDbContextAsync(cancellationToken);
+                if (await again.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.UserId == userId && s.IdempotencyKey == idempotencyKey, cancellationToken) is { } first)
+                {
+                    return first;
+                }
+                if (!await HoldersOf(again, userId, assignment.Id, day).AnyAsync(s => s.QuotaSlot == slot, cancellationToken))
+                {
+                    throw;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static IQueryable<Submission> HoldersOf(CourseDbContext db, string userId, string assignmentId, DateOnly day) =>
+        db.Submissions.Where(s => s.UserId == userId && s.AssignmentId == assignmentId && s.QuotaDay == day && s.QuotaSlot != null);
 
     public static async Task<DateTimeOffset> DueForAsync(CourseDbContext db, string userId, Assignment assignment, CancellationToken cancellationToken)
     {
@@ -138,7 +168,8 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
                 .SetProperty(s => s.PrivateScore, result == null ? null : result.PrivateScore)
                 .SetProperty(s => s.Grade, result == null ? null : result.Grade)
                 .SetProperty(s => s.Error, error)
-                .SetProperty(s => s.CountsAgainstQuota, countsAgainstQuota)
+                .SetProperty(s => s.QuotaSlot, s => countsAgainstQuota ? s.QuotaSlot : null)
+                .SetProperty(s => s.QuotaDay, s => countsAgainstQuota ? s.QuotaDay : null)
                 .SetProperty(s => s.Log, log), cancellationToken);
         return finished == 1;
     }
@@ -155,7 +186,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
                 .SetProperty(s => s.LeaseOwner, (string?)null)
                 .SetProperty(s => s.LeaseExpiresAt, (DateTimeOffset?)null)
                 .SetProperty(s => s.Error, "Cancelled.")
-                .SetProperty(s => s.CountsAgainstQuota, false)
+                .FreeQuotaSlot()
                 .SetProperty(s => s.Log, log), cancellationToken) == 1;
     }
 
@@ -169,8 +200,8 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
             .SetProperty(s => s.Status, SubmissionStatus.Failed)
             .SetProperty(s => s.FinishedAt, now)
             .SetProperty(s => s.LeaseOwner, (string?)null)
-            .SetProperty(s => s.CountsAgainstQuota, false)
-            .SetProperty(s => s.Error, $"The grading worker stopped {MaxAttempts} times while running this job; it does not count against your quota."), cancellationToken);
+            .FreeQuotaSlot()
+            .SetProperty(s => s.Error, GradingWorker.NotCharged($"The grading worker stopped {MaxAttempts} times while running this job.")), cancellationToken);
         var requeued = await expired.Where(s => s.Attempts < MaxAttempts).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.Status, s => s.CancelRequested ? SubmissionStatus.Cancelled : SubmissionStatus.Queued)
             .SetProperty(s => s.LeaseOwner, (string?)null)
@@ -196,7 +227,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         var now = clock.GetUtcNow();
         // A cancelled job never charges the daily quota.
         await mine.Where(s => s.Status == SubmissionStatus.Queued).ExecuteUpdateAsync(u => u
-            .SetProperty(s => s.Status, SubmissionStatus.Cancelled).SetProperty(s => s.FinishedAt, now).SetProperty(s => s.CountsAgainstQuota, false), cancellationToken);
+            .SetProperty(s => s.Status, SubmissionStatus.Cancelled).SetProperty(s => s.FinishedAt, now).FreeQuotaSlot(), cancellationToken);
         await mine.Where(s => s.Status == SubmissionStatus.Running).ExecuteUpdateAsync(u => u.SetProperty(s => s.CancelRequested, true), cancellationToken);
     }
 
@@ -228,7 +259,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         {
             UserId = original.UserId, AssignmentId = original.AssignmentId, ConfigYaml = original.ConfigYaml,
             IdempotencyKey = $"verify-{id}-{Guid.NewGuid():N}", Status = SubmissionStatus.Queued, CreatedAt = clock.GetUtcNow(),
-            CountsAgainstQuota = false, VerifiesId = id, KeepWeights = original.KeepWeights,
+            VerifiesId = id, KeepWeights = original.KeepWeights, // no quota slot: uncharged
         };
         db.Submissions.Add(rerun);
         await db.SaveChangesAsync(cancellationToken);
@@ -239,9 +270,8 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     public async Task<int> ResetQuotaAsync(string userId, string assignmentId, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var today = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
-        return await db.Submissions.Where(s => s.UserId == userId && s.AssignmentId == assignmentId && s.CreatedAt >= today && s.CountsAgainstQuota)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.CountsAgainstQuota, false), cancellationToken);
+        return await HoldersOf(db, userId, assignmentId, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
+            .ExecuteUpdateAsync(u => u.FreeQuotaSlot(), cancellationToken);
     }
 
     /// <summary>Keeps (or drops) the fine-tuned weights of a submission that has not run yet, or of its next regrade.</summary>
@@ -262,4 +292,11 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         }
         return 1 + await db.Submissions.CountAsync(s => s.Status == SubmissionStatus.Queued && (s.CreatedAt < job.CreatedAt || (s.CreatedAt == job.CreatedAt && s.Id < job.Id)), cancellationToken);
     }
+}
+
+internal static class QuotaSlotUpdates
+{
+    /// <summary>Gives the submission's slot of its day's quota back: it no longer counts against the quota.</summary>
+    public static UpdateSettersBuilder<Submission> FreeQuotaSlot(this UpdateSettersBuilder<Submission> update) =>
+        update.SetProperty(s => s.QuotaSlot, (int?)null).SetProperty(s => s.QuotaDay, (DateOnly?)null);
 }

@@ -76,6 +76,62 @@ public static class SubmissionRules
         Limit(config.TrainFile is null || config.TrainFile == train, Key("train_file"), $"train_file must be the assignment's public train split (datasets/{rules.Dataset}/train.jsonl) or left out");
         Limit(config.ValidationFile is null || config.ValidationFile == validation, Key("validation_file"),
             $"validation_file must be the assignment's public validation split (datasets/{rules.Dataset}/validation.jsonl) or left out");
+        if (errors.Count == 0)
+        {
+            CheckTheRun(assignment, config, ArgKey, Key("task"), name, errors);
+        }
         return errors.Count > 0 ? (null, errors) : (config, errors);
+    }
+
+    /// <summary>
+    /// What would only fail (or silently do nothing) once training ran, known now from the assignment's data: a
+    /// <c>metric_for_best_model</c> the task does not report, <c>class_weights</c> of the wrong length, and step
+    /// intervals beyond the run's last step, counted exactly as the Trainer counts them on the capped train split.
+    /// Question answering trains on windows of its rows, not rows, so its step count is not known before tokenizing
+    /// and its intervals are not checked.
+    /// </summary>
+    private static void CheckTheRun(Assignment assignment, TrainingConfig config, Func<string, YamlNode?> argKey, YamlNode? taskKey, string name,
+        List<ContentError> errors)
+    {
+        var train = FineTuning.Load(config.TrainFile!);
+        var validation = FineTuning.Load(config.ValidationFile!);
+        var args = config.TrainingArgs;
+        var labels = FineTuning.LabelNames(config, train, validation);
+        // At the key, or at the strategy that brings its default into play when the key is not written.
+        void Refuse(string key, string message, string? strategy = null) =>
+            errors.Add(new ContentError(name, (int)(argKey(key) ?? (strategy is null ? null : argKey(strategy)) ?? taskKey)!.Start.Line, message));
+
+        var metric = args.MetricForBestModel.StartsWith("eval_", StringComparison.Ordinal) ? args.MetricForBestModel["eval_".Length..] : args.MetricForBestModel;
+        var metrics = FineTuning.EvaluationMetricNames(config.Task!, labels);
+        if (!metrics.Contains(metric))
+        {
+            var headline = metrics.Where(m => !m.Contains('_') || m == "exact_match").Order(StringComparer.Ordinal);
+            Refuse("metric_for_best_model", $"metric_for_best_model '{args.MetricForBestModel}' is not an evaluation metric of {config.Task}: "
+                + $"use {string.Join(", ", headline)} or a per-class one such as {metrics.Where(m => m.EndsWith("_f1", StringComparison.Ordinal)).Order(StringComparer.Ordinal).FirstOrDefault() ?? "f1"}");
+        }
+        if (args.ParseClassWeights() is { Weights: { } weights } && labels is not null && weights.Count != labels.Count)
+        {
+            Refuse("class_weights", $"class_weights has {weights.Count} values but {assignment.Rules.Dataset} has {labels.Count} classes: one weight each, in the order {string.Join(", ", labels)}");
+        }
+        if (config.Task == "question-answering")
+        {
+            return;
+        }
+        var rows = Math.Min(train.Count, assignment.Rules.Limits.MaxTrainExamples);
+        var total = Trainer.TotalSteps(args.ToArguments(), rows);
+        var run = $"this run has {total} steps ({rows} train examples, batch {args.PerDeviceTrainBatchSize}, accumulation {args.GradientAccumulationSteps}, "
+            + (args.MaxSteps > 0 ? $"max_steps {args.MaxSteps})" : $"{args.NumTrainEpochs} epochs)");
+        if (args.EvalStrategy == "steps" && args.EvalSteps > total)
+        {
+            Refuse("eval_steps", $"eval_steps {args.EvalSteps} is beyond the last step, so it would never evaluate: {run}", "eval_strategy");
+        }
+        if (args.SaveStrategy == "steps" && args.SaveSteps > total)
+        {
+            Refuse("save_steps", $"save_steps {args.SaveSteps} is beyond the last step, so it would never save: {run}", "save_strategy");
+        }
+        if (argKey("logging_steps") is not null && args.LoggingSteps > total)
+        {
+            Refuse("logging_steps", $"logging_steps {args.LoggingSteps} is beyond the last step: {run}");
+        }
     }
 }

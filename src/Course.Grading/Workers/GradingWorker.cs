@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Course.Grading.Workers;
 
 /// <summary>Where a worker finds what it grades against, and its timing.</summary>
-public sealed record WorkerSettings(string ContentRoot, string HiddenRoot, ModelHub Hub, string WorkerId)
+public sealed record WorkerSettings(string ContentRoot, HiddenSplits HiddenSplits, ModelHub Hub, string WorkerId)
 {
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(3);
@@ -117,7 +117,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
         if (assignment is null)
         {
             await queue.FinishAsync(job.Id, settings.WorkerId, SubmissionStatus.Failed, null,
-                $"Assignment '{job.AssignmentId}' no longer exists or does not validate.", countsAgainstQuota: false, LogText(), CancellationToken.None);
+                NotCharged($"Assignment '{job.AssignmentId}' no longer exists or does not validate."), countsAgainstQuota: false, LogText(), CancellationToken.None);
             return;
         }
 
@@ -166,7 +166,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
 
         // Training is synchronous and thread-bound (dispose scopes): a thread of its own, not the pool.
         var grading = Task.Factory.StartNew(() => GradingRun.Execute(assignment, job.ConfigYaml, Path.Combine(settings.ContentRoot, "datasets"),
-            settings.HiddenRoot, settings.Hub, reporter, new Reporter<string>(Log), anyStop.Token, job.KeepWeights ? Submission.KeptModelId(job.Id) : null, checkpoints),
+            settings.HiddenSplits, settings.Hub, reporter, new Reporter<string>(Log), anyStop.Token, job.KeepWeights ? Submission.KeptModelId(job.Id) : null, checkpoints),
             anyStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var (status, result, error, counts) = await Outcome(grading, () => leaseLost, stop, timeLimit.Token, assignment.Rules.Limits.TimeLimitMinutes);
         await anyStop.CancelAsync();
@@ -287,6 +287,12 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
         }
     }
 
+    /// <summary>
+    /// How a run ended, and whether it is charged, by the exception's type alone: the configuration's failures
+    /// (<see cref="ConfigurationFailureException"/>: rules, a diverged loss, torch out of memory; .NET's own
+    /// <see cref="OutOfMemoryException"/>; the time limit) are charged, anything else (a missing hidden split, a
+    /// lost worker, a bug) is the platform's and is not.
+    /// </summary>
     private static async Task<(SubmissionStatus? Status, GradingResult? Result, string? Error, bool CountsAgainstQuota)> Outcome(
         Task<GradingResult> grading, Func<bool> leaseLost, CancellationToken stop, CancellationToken timeLimit, int minutes)
     {
@@ -296,22 +302,30 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
         }
         catch (OperationCanceledException) when (timeLimit.IsCancellationRequested)
         {
-            return (SubmissionStatus.TimedOut, null, $"Training exceeded the assignment's time limit of {minutes} minutes.", true);
+            return (SubmissionStatus.TimedOut, null, Charged($"Training exceeded the assignment's time limit of {minutes} minutes."), true);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested || leaseLost())
         {
             // Stopping, or the job was cancelled or reaped: a cancellation is recorded, anything else left to the reaper.
             return leaseLost() && !stop.IsCancellationRequested ? (SubmissionStatus.Cancelled, null, "Cancelled.", false) : (null, null, null, false);
         }
-        catch (Exception ex) when (ex is InvalidDataException or TrainingConfigException or ArgumentException)
-        {
-            return (SubmissionStatus.Failed, null, ex.Message, true); // the configuration's fault
-        }
         catch (Exception ex)
         {
-            return (SubmissionStatus.Failed, null, $"The grading platform failed ({ex.GetType().Name}: {ex.Message}); this does not count against your quota.", false);
+            var (error, charged) = Failure(ex);
+            return (SubmissionStatus.Failed, null, error, charged);
         }
     }
+
+    /// <summary>A failed run's error for the student, and whether it is charged: by the exception's type, never its text.</summary>
+    public static (string Error, bool Charged) Failure(Exception ex) => ex is ConfigurationFailureException or OutOfMemoryException
+        ? (Charged(ex.Message), true)
+        : (NotCharged($"The grading platform failed ({ex.GetType().Name}: {ex.Message})."), false);
+
+    /// <summary>The error a student reads for a failure of their configuration.</summary>
+    public static string Charged(string error) => $"{error} Charged: the configuration caused this, so it counts against today's quota.";
+
+    /// <summary>The error a student reads for a failure of the platform.</summary>
+    public static string NotCharged(string error) => $"{error} Not charged: the platform failed, so it does not count against your quota.";
 
     /// <summary>Reports on the calling (training) thread: a worker has no synchronisation context to post to.</summary>
     private sealed class Reporter<T>(Action<T> report) : IProgress<T>

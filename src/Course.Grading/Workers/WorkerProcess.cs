@@ -31,7 +31,7 @@ public static class WorkerProcess
         var grading = configuration.GetSection(GradingOptions.Section).Get<GradingOptions>() ?? new GradingOptions();
         var settings = new WorkerSettings(
             environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content"),
-            environment.Resolve(grading.HiddenDataPath),
+            HiddenSplits.Create(environment, configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path, grading.HiddenDataPath),
             new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath)),
             $"{Environment.MachineName}:{Environment.ProcessId}")
         {

@@ -68,18 +68,30 @@ public sealed class Dataset(IReadOnlyList<Row> rows) : IReadOnlyList<Row>
             {
                 continue;
             }
-            JsonObject json;
             try
             {
-                json = JsonNode.Parse(line)?.AsObject() ?? throw new InvalidDataException("null");
+                rows.Add(ParseJsonLine(line));
             }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or InvalidDataException)
+            catch (InvalidDataException ex)
             {
-                throw new InvalidDataException($"{path}:{number}: not a JSON object ({ex.Message})");
+                throw new InvalidDataException($"{path}:{number}: {ex.Message}");
             }
-            rows.Add(new Row(json.ToDictionary(kv => kv.Key, kv => Value(kv.Value))));
         }
         return new Dataset(rows);
+    }
+
+    /// <summary>One JSONL line as a row; <see cref="InvalidDataException"/> when it is not a JSON object.</summary>
+    public static Row ParseJsonLine(string line)
+    {
+        try
+        {
+            var json = JsonNode.Parse(line)?.AsObject() ?? throw new InvalidDataException("null");
+            return new Row(json.ToDictionary(kv => kv.Key, kv => Value(kv.Value)));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or InvalidDataException)
+        {
+            throw new InvalidDataException($"not a JSON object ({ex.Message})");
+        }
     }
 
     /// <summary>A header row, then one example per line (comma or tab separated; double quotes as in RFC 4180).</summary>

@@ -30,7 +30,7 @@ public sealed partial record DatasetReport(string Name, IReadOnlyDictionary<stri
 
     public static DatasetReport Create(string name, IReadOnlyDictionary<string, Dataset> splits)
     {
-        var normalised = splits.ToDictionary(s => s.Key, s => s.Value.Select(r => Normalise(TextOf(r))).ToList());
+        var normalised = splits.ToDictionary(s => s.Key, s => s.Value.Select(DuplicateKey).ToList());
         var reports = splits.ToDictionary(s => s.Key, s => Split(s.Value, normalised[s.Key]));
         var seen = new Dictionary<string, string>();
         var across = 0;
@@ -67,13 +67,17 @@ public sealed partial record DatasetReport(string Name, IReadOnlyDictionary<stri
             rows.Select(Problem).OfType<string>().ToList());
     }
 
+    /// <summary>What two rows share when one duplicates the other: the row's text, case, punctuation and spacing ignored.</summary>
+    public static string DuplicateKey(Row row) => Normalise(TextOf(row));
+
     /// <summary>The row's text: classification text, NER tokens, or QA question + context.</summary>
     private static string TextOf(Row row) =>
         row.GetValueOrDefault("text") as string ?? row.GetValueOrDefault("sentence") as string
         ?? (row.GetValueOrDefault("tokens") is string[] tokens ? string.Join(' ', tokens) : null)
         ?? $"{row.GetValueOrDefault("question")} {row.GetValueOrDefault("context")}";
 
-    private static IReadOnlyDictionary<string, int> Labels(Dataset rows)
+    /// <summary>The label distribution: classes, entity types (counted at their B- tag), or QA answer presence.</summary>
+    public static IReadOnlyDictionary<string, int> Labels(IEnumerable<Row> rows)
     {
         var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         void Count(string key) => counts[key] = counts.GetValueOrDefault(key) + 1;

@@ -45,6 +45,10 @@ public static class FineTuning
                 _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}'."),
             };
         }
+        catch (Exception ex) when (TrainingOutOfMemoryException.IsTorchOutOfMemory(ex))
+        {
+            throw new TrainingOutOfMemoryException(ex);
+        }
         finally
         {
             if (outputId is null && output.Directory is not null && Directory.Exists(output.Directory))
@@ -69,15 +73,58 @@ public static class FineTuning
         var other => throw new InvalidDataException($"{path}: unsupported data file type '{other}' (jsonl, csv, tsv, conll)."),
     };
 
+    /// <summary>
+    /// The label names a classification run trains with, in id order: the classes of train ∪ validation sorted
+    /// ordinally, or the tags with <c>O</c> first (token classification); null for the other tasks.
+    /// </summary>
+    public static IReadOnlyList<string>? LabelNames(TrainingConfig config, Dataset train, Dataset validation) => config.Task switch
+    {
+        "text-classification" => train.Concat(validation).Select(r => ClassificationLabelOf(r, config.LabelColumnName ?? "label"))
+            .Distinct().Order(StringComparer.Ordinal).ToList(),
+        "token-classification" => train.Concat(validation).SelectMany(r => r.Get<string[]>(config.LabelColumnName ?? "ner_tags")).Distinct()
+            .OrderBy(t => t == "O" ? "" : t, StringComparer.Ordinal).ToList(),
+        _ => null,
+    };
+
+    private static string ClassificationLabelOf(Row row, string labelColumn) =>
+        Convert.ToString(row.GetValueOrDefault(labelColumn), CultureInfo.InvariantCulture) ?? throw new InvalidDataException($"a row has no '{labelColumn}' column");
+
+    /// <summary>
+    /// The names (without <c>eval_</c>) an evaluation of this task reports while training, so what
+    /// <c>metric_for_best_model</c> may name: the loss, the task's metrics, and per class (or entity type) its
+    /// precision, recall, F1 and support, and a classifier's confusion cells. Perplexity is derived after training only.
+    /// </summary>
+    public static IReadOnlySet<string> EvaluationMetricNames(string task, IReadOnlyList<string>? labels)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal) { "loss" };
+        string[] perClass = ["precision", "recall", "f1", "number"];
+        switch (task)
+        {
+            case "text-classification":
+                names.UnionWith(["accuracy", "f1", "precision", "recall"]);
+                names.UnionWith(labels!.SelectMany(l => perClass.Select(m => $"{l}_{m}")));
+                names.UnionWith(labels!.SelectMany(g => labels!.Select(p => $"confusion_{g}_{p}")));
+                break;
+            case "token-classification":
+                names.UnionWith(["precision", "recall", "f1", "accuracy"]);
+                var types = labels!.Where(t => t.Length > 2 && t[1] == '-').Select(t => t[2..]).Distinct();
+                names.UnionWith(types.SelectMany(t => perClass.Select(m => $"{t}_{m}")));
+                break;
+            case "question-answering":
+                names.UnionWith(["exact_match", "f1"]);
+                break;
+        }
+        return names;
+    }
+
     private static IReadOnlyDictionary<string, double> TextClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var textColumn = config.TextColumnName ?? (train.ColumnNames.Contains("sentence") ? "sentence" : "text");
         var labelColumn = config.LabelColumnName ?? "label";
-        string LabelOf(Row row) => Convert.ToString(row.GetValueOrDefault(labelColumn), CultureInfo.InvariantCulture)
-            ?? throw new InvalidDataException($"a row has no '{labelColumn}' column");
-        var labels = new ClassLabel(train.Concat(validation).Select(LabelOf).Distinct().Order(StringComparer.Ordinal).ToList());
+        string LabelOf(Row row) => ClassificationLabelOf(row, labelColumn);
+        var labels = new ClassLabel(LabelNames(config, train, validation)!);
         IReadOnlyList<Features> Featurize(Dataset data) => Cache(hub).GetOrCreate(data,
             $"text-classification|{Recipe(tokenizer, config)}|{textColumn}|{labelColumn}|{string.Join('\u001f', labels.Names)}",
             d => d.Select(row => Preprocessing.SequenceClassification(tokenizer, row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength)).ToList());
@@ -117,9 +164,7 @@ public static class FineTuning
     {
         var tokensColumn = config.TextColumnName ?? "tokens";
         var tagsColumn = config.LabelColumnName ?? "ner_tags";
-        var tags = train.Concat(validation).SelectMany(r => r.Get<string[]>(tagsColumn)).Distinct()
-            .OrderBy(t => t == "O" ? "" : t, StringComparer.Ordinal).ToList();
-        var labels = new ClassLabel(tags);
+        var labels = new ClassLabel(LabelNames(config, train, validation)!);
         IReadOnlyList<Features> Featurize(Dataset data) => Cache(hub).GetOrCreate(data,
             $"token-classification|{Recipe(tokenizer, config)}|{tokensColumn}|{tagsColumn}|{string.Join('\u001f', labels.Names)}",
             d => d.Select(row => Preprocessing.TokenClassification(tokenizer, row.Get<string[]>(tokensColumn),

@@ -83,9 +83,7 @@ public sealed class Trainer(
             throw new InvalidOperationException("load_best_model_at_end and early_stopping_patience need eval_strategy steps or epoch and an evaluation set.");
         }
         manual_seed(args.Seed);
-        var batchesPerEpoch = (int)Math.Ceiling(trainDataset.Count / (double)args.PerDeviceTrainBatchSize);
-        var stepsPerEpoch = Math.Max(1, batchesPerEpoch / args.GradientAccumulationSteps);
-        var totalSteps = args.MaxSteps > 0 ? args.MaxSteps : (int)Math.Ceiling(args.NumTrainEpochs * stepsPerEpoch);
+        var totalSteps = TotalSteps(args, trainDataset.Count);
         var warmup = LearningRateSchedule.WarmupStepsOf(args, totalSteps);
 
         var parameters = Trainable();
@@ -103,7 +101,7 @@ public sealed class Trainer(
         double Epoch() => (double)state.SamplesSeen / trainDataset.Count;
         var stop = false;
         var lr = args.LearningRate;
-        var (stepLoss, stepBatches) = (0.0, 0); // the micro-batches of the optimizer step under way
+        var (stepLoss, stepBatches) = (0.0, 0); // the micro-batch losses of the optimizer step being accumulated
         TrainerProgress Snapshot(TrainerEvent kind, IReadOnlyDictionary<string, double>? eval = null, double? loss = null)
         {
             var (elapsed, step) = (stopwatch.Elapsed.TotalSeconds, state.GlobalStep - (ResumedFromStep ?? 0));
@@ -146,9 +144,15 @@ public sealed class Trainer(
 
                 lr = args.LearningRate * LearningRateSchedule.Factor(args.LrSchedulerType, state.GlobalStep, warmup, totalSteps);
                 optimizer.LearningRate = lr;
-                optimizer.Step(args.MaxGradNorm); // clipping included
+                var gradNorm = optimizer.Step(args.MaxGradNorm); // clipping included
                 optimizer.ZeroGrad();
                 var step = ++state.GlobalStep;
+                // Non-finite gradients have ruined the weights; without clipping there is no norm, so the loss tells.
+                // The norm is the better witness: a masked-LM batch with no masked token has a NaN loss but no gradient.
+                if (args.MaxGradNorm > 0 ? !double.IsFinite(gradNorm) : !double.IsFinite(stepLoss))
+                {
+                    throw new TrainingDivergedException(step, stepLoss / stepBatches, gradNorm);
+                }
                 state.Epoch = Epoch();
                 progress?.Report(Snapshot(TrainerEvent.StepEnd, loss: stepLoss / stepBatches));
                 (stepLoss, stepBatches) = (0, 0);
@@ -205,6 +209,18 @@ public sealed class Trainer(
     }
 
     private int? ResumedFromSamples { get; set; }
+
+    /// <summary>
+    /// The optimizer steps a run takes: <c>max_steps</c> when set, else epochs × steps per epoch, where an epoch
+    /// is ⌈examples / batch⌉ batches and a step takes <c>gradient_accumulation_steps</c> of them (at least one).
+    /// The submission checks use it to refuse step intervals the run never reaches.
+    /// </summary>
+    public static int TotalSteps(TrainingArguments args, int trainExamples)
+    {
+        var batchesPerEpoch = (int)Math.Ceiling(trainExamples / (double)args.PerDeviceTrainBatchSize);
+        var stepsPerEpoch = Math.Max(1, batchesPerEpoch / args.GradientAccumulationSteps);
+        return args.MaxSteps > 0 ? args.MaxSteps : (int)Math.Ceiling(args.NumTrainEpochs * stepsPerEpoch);
+    }
 
     /// <summary>What a checkpoint must match to be resumed by this run: the arguments, the data and the model's parameters.</summary>
     private string Signature(int trainableParameters) =>

@@ -147,8 +147,16 @@ public sealed partial class TrainingConfig
         Check(a.SaveSteps >= 1, $"save_steps must be ≥ 1, not {a.SaveSteps}");
         Check(a.SaveTotalLimit >= 0, $"save_total_limit must be ≥ 0, not {a.SaveTotalLimit}");
         Check(!a.LoadBestModelAtEnd || a.EvalStrategy != "no", "load_best_model_at_end needs eval_strategy steps or epoch");
+        // HF's TrainingArguments.__post_init__: the best model is chosen among saved checkpoints, so saving follows evaluation.
+        Check(!a.LoadBestModelAtEnd || a.EvalStrategy == "no" || a.SaveStrategy == a.EvalStrategy,
+            $"load_best_model_at_end needs save_strategy to match eval_strategy, as in Hugging Face: save_strategy {a.EvalStrategy}, not {a.SaveStrategy}");
+        Check(!a.LoadBestModelAtEnd || a.EvalStrategy != "steps" || a.SaveStrategy != "steps" || a.SaveSteps % a.EvalSteps == 0,
+            $"load_best_model_at_end needs save_steps to be a round multiple of eval_steps, as in Hugging Face: {a.SaveSteps} is not a multiple of {a.EvalSteps}");
         Check(a.EarlyStoppingPatience >= 0, $"early_stopping_patience must be ≥ 0, not {a.EarlyStoppingPatience}");
         Check(a.EarlyStoppingPatience == 0 || a.EvalStrategy != "no", "early_stopping_patience needs eval_strategy steps or epoch");
+        // HF's EarlyStoppingCallback asserts it at the start of training.
+        Check(a.EarlyStoppingPatience == 0 || a.EvalStrategy == "no" || a.LoadBestModelAtEnd,
+            "early_stopping_patience needs load_best_model_at_end: true (as Hugging Face's EarlyStoppingCallback does)");
         Check(!string.IsNullOrWhiteSpace(a.MetricForBestModel), "metric_for_best_model must name an evaluation metric (e.g. f1, accuracy, loss)");
         Check(a.ClassWeights is null || Task is "text-classification" or "token-classification", "class_weights applies to text-classification and token-classification");
         if (a.ClassWeights is not null && a.ParseClassWeights() is null)
@@ -255,7 +263,8 @@ public sealed class TrainingArgumentsFile
     };
 }
 
-public sealed class TrainingConfigException(IReadOnlyList<ContentError> errors) : Exception(string.Join(Environment.NewLine, errors))
+/// <summary>A configuration that breaks the schema (or an assignment's rules), each problem at its line.</summary>
+public sealed class TrainingConfigException(IReadOnlyList<ContentError> errors) : ConfigurationFailureException(string.Join(Environment.NewLine, errors))
 {
     public IReadOnlyList<ContentError> Errors { get; } = errors;
 }

@@ -156,19 +156,34 @@ public static class HostingExtensions
     {
         builder.Services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section);
         // The content repository (and the editor through it) makes every check `./course content validate` makes.
-        // Static files are served from the build output's wwwroot and, through the manifest, from the source one.
         builder.Services.AddSingleton(services =>
         {
             var course = services.GetRequiredService<CourseEnvironment>();
             return ContentChecks.Create(services.GetRequiredService<ModelHub>(),
-                course.Resolve(services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath),
-                new[] { services.GetRequiredService<IWebHostEnvironment>().WebRootPath, course.Resolve(Path.Combine("src", "Course.Web", "wwwroot")) }
-                    .Where(p => !string.IsNullOrEmpty(p)).ToList()); // WebRootPath is null where the output has no wwwroot
+                course.Resolve(services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath), WebRoots(services));
         });
         builder.Services.AddSingleton<SubmissionQueue>();
         builder.Services.AddScoped<AssignmentService>();
+        builder.Services.AddSingleton(services => HiddenSplits.Create(services.GetRequiredService<CourseEnvironment>(),
+            services.GetRequiredService<IOptions<DataOptions>>().Value.Path, services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath));
+        builder.Services.AddSingleton(services =>
+        {
+            var course = services.GetRequiredService<CourseEnvironment>();
+            var content = course.Resolve(services.GetRequiredService<IOptions<ContentOptions>>().Value.Path);
+            return new HiddenSplitUpload(services.GetRequiredService<HiddenSplits>(), Path.Combine(content, "datasets"), [content, .. WebRoots(services)],
+                services.GetRequiredService<IDbContextFactory<CourseDbContext>>(), services.GetRequiredService<TimeProvider>());
+        });
         builder.Services.AddHostedService<GradingWorkerSupervisor>();
     }
+
+    /// <summary>
+    /// The folders static files are served from: the build output's wwwroot (null where the output has none) and,
+    /// through the manifest, the source one. Nothing hidden may lie inside them.
+    /// </summary>
+    private static List<string> WebRoots(IServiceProvider services) =>
+        new[] { services.GetRequiredService<IWebHostEnvironment>().WebRootPath,
+                services.GetRequiredService<CourseEnvironment>().Resolve(Path.Combine("src", "Course.Web", "wwwroot")) }
+            .Where(p => !string.IsNullOrEmpty(p)).ToList();
 
     public static void AddCourseUi(this WebApplicationBuilder builder)
     {

@@ -13,6 +13,9 @@ internal sealed class SubmissionConfiguration : IEntityTypeConfiguration<Submiss
         builder.Property(s => s.Status).HasConversion<string>().HasMaxLength(20);
         // One job per form submission, whatever the number of clicks.
         builder.HasIndex(s => new { s.UserId, s.IdempotencyKey }).IsUnique();
+        // The daily quota, enforced by the database: one submission per slot of a user's day on an assignment.
+        builder.HasIndex(s => new { s.UserId, s.AssignmentId, s.QuotaDay, s.QuotaSlot }).IsUnique();
+        builder.Ignore(s => s.CountsAgainstQuota);
         // The claim query: the oldest queued job.
         builder.HasIndex(s => new { s.Status, s.CreatedAt });
         builder.HasOne<CourseUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
