@@ -62,7 +62,7 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         // A recorded calibration the starter now passes is what this verb re-measures, so that check is off here.
         var assignment = FindAssignment(positional.SingleOrDefault() ?? throw new UsageException("assignments calibrate needs an assignment ID"),
             new ContentLoadOptions { CheckCalibration = false });
-        var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenRoot, Hub,
+        var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenSplits.SampleOnly(), Hub,
             log: new Progress<string>(m => Console.Error.WriteLine(m)));
         var calibration = new StarterCalibration
         {

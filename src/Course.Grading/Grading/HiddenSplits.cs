@@ -15,7 +15,8 @@ public sealed record HiddenSplit(string Path, bool Uploaded, bool Practice);
 /// <param name="uploadRoot">The folder uploads go to (never served, owner-only).</param>
 /// <param name="sampleRoot">Grading:HiddenDataPath, resolved.</param>
 /// <param name="repositoryRoot">The repository (or COURSE_ROOT) a sample ships in.</param>
-public sealed class HiddenSplits(string uploadRoot, string sampleRoot, string repositoryRoot)
+/// <param name="uploads">False to read the samples only, whatever was uploaded (calibrating a rubric against the starter).</param>
+public sealed class HiddenSplits(string uploadRoot, string sampleRoot, string repositoryRoot, bool uploads = true)
 {
     public const string PracticeNotice = "practice grading: the hidden split is the public sample shipped with the code";
 
@@ -29,10 +30,12 @@ public sealed class HiddenSplits(string uploadRoot, string sampleRoot, string re
 
     public string UploadedPath(Assignment assignment) => Path.Combine(UploadRoot, assignment.Id, "test.jsonl");
 
+    public HiddenSplits SampleOnly() => new(UploadRoot, sampleRoot, repositoryRoot, uploads: false);
+
     public HiddenSplit Resolve(Assignment assignment)
     {
         var uploaded = UploadedPath(assignment);
-        if (File.Exists(uploaded))
+        if (uploads && File.Exists(uploaded))
         {
             return new HiddenSplit(uploaded, Uploaded: true, Practice: false);
         }
