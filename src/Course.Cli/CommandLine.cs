@@ -8,11 +8,12 @@ using Course.Grading;
 using Course.Grading.Submissions;
 using Course.Ml;
 using Course.Ml.Hub;
-using Course.Ml.Quizzes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Course.Yaml;
+using Course.Grading.Content;
 
 namespace Course.Cli;
 

@@ -4,8 +4,8 @@ using Course.Core.Quizzes;
 using Course.Core.Quizzes.Gift;
 using Course.Ml;
 using Course.Ml.Hub;
-using Course.Ml.Quizzes;
 using Microsoft.Extensions.Configuration;
+using Course.Grading.Content;
 
 namespace Course.Cli;
 

@@ -5,6 +5,7 @@ using Course.Core.Content;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Course.Yaml;
 
 namespace Course.Core.Tests;
 

@@ -2,6 +2,7 @@ using Course.Core.Assignments;
 using Course.Core.Content;
 using Course.Core.Quizzes;
 using Course.Core.Quizzes.Gift;
+using Course.Yaml;
 
 namespace Course.Core.Tests;
 

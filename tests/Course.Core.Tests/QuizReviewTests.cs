@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Course.Core.Content;
 using Course.Core.Quizzes;
+using Course.Yaml;
 
 namespace Course.Core.Tests;
 

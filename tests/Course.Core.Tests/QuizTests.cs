@@ -1,5 +1,6 @@
 using Course.Core.Content;
 using Course.Core.Quizzes;
+using Course.Yaml;
 
 namespace Course.Core.Tests;
 

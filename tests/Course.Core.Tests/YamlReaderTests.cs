@@ -1,5 +1,6 @@
 using Course.Core.Content;
 using YamlDotNet.RepresentationModel;
+using Course.Yaml;
 
 namespace Course.Core.Tests;
 

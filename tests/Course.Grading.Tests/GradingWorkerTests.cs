@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using Course.Yaml;
 
 namespace Course.Grading.Tests;
 
@@ -206,7 +207,7 @@ public sealed class GradingWorkerTests : IAsyncLifetime
 
     public static TheoryData<Exception, bool> Failures => new()
     {
-        { new Course.Ml.Training.TrainingConfigException([new Course.Core.Content.ContentError("submission.yaml", 3, "bad")]), true },
+        { new Course.Ml.Training.TrainingConfigException([new Course.Yaml.ContentError("submission.yaml", 3, "bad")]), true },
         { new Course.Ml.Training.TrainingDivergedException(12, double.NaN, double.PositiveInfinity), true },
         { new Course.Ml.Training.TrainingOutOfMemoryException(new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB")), true },
         { new OutOfMemoryException(), true },

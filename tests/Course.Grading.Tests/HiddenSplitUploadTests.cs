@@ -2,6 +2,7 @@ using Course.Core.Content;
 using Course.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Course.Yaml;
 
 namespace Course.Grading.Tests;
 

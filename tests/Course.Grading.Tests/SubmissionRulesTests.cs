@@ -1,6 +1,7 @@
 using Course.Core.Assignments;
 using Course.Core.Content;
 using Course.Grading.Submissions;
+using Course.Yaml;
 
 namespace Course.Grading.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Course.Core.Content;
+using Course.Yaml;
 
 namespace Course.Core.Assignments;
 

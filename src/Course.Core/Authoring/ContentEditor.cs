@@ -6,6 +6,7 @@ using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Quizzes.Gift;
 using Microsoft.Extensions.Options;
+using Course.Yaml;
 
 namespace Course.Core.Authoring;
 

@@ -1,10 +1,6 @@
-namespace Course.Core.Content;
+using Course.Yaml;
 
-/// <summary>A problem an author can fix, located as <c>file:line: message</c> (file relative to the content root).</summary>
-public sealed record ContentError(string File, int Line, string Message)
-{
-    public override string ToString() => $"{File}:{Line}: {Message}";
-}
+namespace Course.Core.Content;
 
 /// <summary>Thrown when content cannot be used at all (e.g. module.yaml missing or malformed).</summary>
 public sealed class ContentException(IReadOnlyList<ContentError> errors)

@@ -1,5 +1,6 @@
 using Course.Core.Assignments;
 using Course.Core.Quizzes;
+using Course.Yaml;
 
 namespace Course.Core.Content;
 

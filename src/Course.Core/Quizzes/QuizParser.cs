@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Course.Core.Content;
 using YamlDotNet.RepresentationModel;
+using Course.Yaml;
 
 namespace Course.Core.Quizzes;
 

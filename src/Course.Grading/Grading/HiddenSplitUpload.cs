@@ -7,6 +7,7 @@ using Course.Core.Data;
 using Course.Ml.Data;
 using Course.Ml.Training;
 using Microsoft.EntityFrameworkCore;
+using Course.Yaml;
 
 namespace Course.Grading;
 

@@ -5,6 +5,7 @@ using Course.Grading.Submissions;
 using Course.Grading.Workers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
+using Course.Yaml;
 
 namespace Course.Grading.Queue;
 

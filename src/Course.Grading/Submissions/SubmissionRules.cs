@@ -3,6 +3,7 @@ using Course.Core.Assignments;
 using Course.Core.Content;
 using Course.Ml.Training;
 using YamlDotNet.RepresentationModel;
+using Course.Yaml;
 
 namespace Course.Grading.Submissions;
 

@@ -1,4 +1,4 @@
-using Course.Core.Content;
+using Course.Yaml;
 
 namespace Course.Ml.Hub;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Course.Core.Content;
+using Course.Yaml;
 
 namespace Course.Ml.Training;
 

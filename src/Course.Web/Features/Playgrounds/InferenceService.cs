@@ -8,6 +8,7 @@ using Course.Web.Features.Hub;
 using Course.Web.Features.Models;
 using Course.Web.Features.Security;
 using Microsoft.Extensions.Options;
+using Course.Grading.Content;
 
 namespace Course.Web.Features.Playgrounds;
 

@@ -1,6 +1,7 @@
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
 using Course.Ml.Tokenization;
+using Course.Grading.Content;
 
 namespace Course.Web.Features.Playgrounds;
 

@@ -2,7 +2,7 @@ using Course.Core.Quizzes;
 using Course.Ml.Hub;
 using Course.Ml.Tokenization;
 
-namespace Course.Ml.Quizzes;
+namespace Course.Grading.Content;
 
 /// <summary>
 /// Keys of computed quiz items, from the same tokenizers the playground shows (so a student who checks the

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
-namespace Course.Core.Content;
+namespace Course.Yaml;
 
 /// <summary>
 /// The one way YAML is read: front matter of lessons, quizzes and assignments, module.yaml, training

@@ -2,9 +2,8 @@ using Course.Core.Content;
 using Course.Grading.Submissions;
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
-using Course.Ml.Quizzes;
 
-namespace Course.Grading;
+namespace Course.Grading.Content;
 
 /// <summary>
 /// Every check content gets, in one place, so `./course content validate`, the site's loader and the authoring

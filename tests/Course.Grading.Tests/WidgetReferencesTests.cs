@@ -1,8 +1,8 @@
 using Course.Core.Content;
+using Course.Grading.Content;
 using Course.Ml.Hub;
-using Course.Ml.Pipelines;
 
-namespace Course.Ml.Tests;
+namespace Course.Grading.Tests;
 
 public sealed class WidgetReferencesTests : IDisposable
 {

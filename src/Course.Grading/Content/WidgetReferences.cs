@@ -4,7 +4,7 @@ using Course.Ml.Hub.Import;
 using Course.Ml.Tokenization;
 using Course.Ml.Training;
 
-namespace Course.Ml.Pipelines;
+namespace Course.Grading.Content;
 
 /// <summary>
 /// What the live widgets of lessons can run: the tokenizers the playground compares and, per task, the model a

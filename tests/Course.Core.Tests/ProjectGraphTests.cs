@@ -1,0 +1,55 @@
+using System.Xml.Linq;
+
+namespace Course.Core.Tests;
+
+/// <summary>The project references are the dependency graph docs/architecture.md draws; this keeps the two equal.</summary>
+public class ProjectGraphTests
+{
+    // Course.Ml depends on nothing of the course's domain: the YAML layer is all the two share.
+    private static readonly Dictionary<string, string[]> Graph = new()
+    {
+        ["Course.Yaml"] = [],
+        ["Course.Core"] = ["Course.Yaml"],
+        ["Course.Ml"] = ["Course.Yaml"],
+        ["Course.Grading"] = ["Course.Core", "Course.Ml"],
+        ["Course.Web"] = ["Course.Grading"],
+        ["Course.Cli"] = ["Course.Grading"],
+    };
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Course.sln not found.");
+    }
+
+    [Fact]
+    public void Every_source_project_references_exactly_what_the_architecture_graph_says()
+    {
+        var projects = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src"), "*.csproj", SearchOption.AllDirectories)
+            .ToDictionary(Path.GetFileNameWithoutExtension, file => XDocument.Load(file).Descendants("ProjectReference")
+                .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value.Replace('\\', '/'))).Order().ToArray());
+
+        Assert.Equal(Graph.Keys.Order(), projects.Keys.Order());
+        foreach (var (project, references) in Graph)
+        {
+            Assert.True(references.Order().SequenceEqual(projects[project]), $"{project} references {string.Join(", ", projects[project])}; the graph says {string.Join(", ", references)}");
+        }
+    }
+
+    [Fact]
+    public void The_architecture_document_draws_the_same_graph()
+    {
+        var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "architecture.md"));
+
+        foreach (var (project, references) in Graph)
+        {
+            Assert.Contains($"{project} → {(references.Length == 0 ? "(nothing)" : string.Join(", ", references))}", document);
+        }
+    }
+}
