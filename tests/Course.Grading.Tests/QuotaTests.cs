@@ -156,4 +156,42 @@ public sealed class QuotaTests : IAsyncLifetime
         _setup.Dispose();
         return Task.CompletedTask;
     }
+
+    [Fact]
+    public async Task Four_workers_claiming_at_once_on_a_file_database_take_each_queued_job_exactly_once()
+    {
+        await using (var db = await NewConnection().CreateDbContextAsync())
+        {
+            db.Submissions.AddRange(Enumerable.Range(0, 12).Select(i => new Submission
+            {
+                UserId = "ann", AssignmentId = "reviews", ConfigYaml = "", IdempotencyKey = $"job-{i}", Status = SubmissionStatus.Queued,
+                CreatedAt = _clock.GetUtcNow().AddSeconds(i),
+            }));
+            await db.SaveChangesAsync();
+        }
+        var queued = (await SubmissionsAsync()).Select(s => s.Id).ToList();
+
+        // Each worker its own connection, as separate processes have; they start together and claim until the queue is empty.
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var workers = Enumerable.Range(1, 4).Select(w => Task.Run(async () =>
+        {
+            var queue = NewQueue();
+            var mine = new List<long>();
+            await start.Task;
+            while (await queue.ClaimAsync($"worker-{w}", TimeSpan.FromMinutes(5)) is { } job)
+            {
+                mine.Add(job.Id);
+            }
+            return (Worker: $"worker-{w}", Jobs: mine);
+        })).ToList();
+        start.SetResult();
+        var claims = await Task.WhenAll(workers);
+
+        Assert.Equal(queued, claims.SelectMany(c => c.Jobs).Order());
+        var stored = (await SubmissionsAsync()).ToDictionary(s => s.Id);
+        foreach (var (worker, jobs) in claims)
+        {
+            Assert.All(jobs, id => Assert.Equal((SubmissionStatus.Running, worker, 1), (stored[id].Status, stored[id].LeaseOwner, stored[id].Attempts)));
+        }
+    }
 }
