@@ -79,6 +79,16 @@ public sealed class AttentionImplementationTests : IDisposable
             {
                 AssertClose(actual.Gradients[i], expected.Gradients[i], $"{names[i]}.grad");
             }
+            if (!train)
+            {
+                // Without autograd, sdpa's inference path: the stacked projection copy and the fused kernel.
+                using var noGrad = no_grad();
+                using var autocast = bf16 ? Autocast.Enable() : null;
+                using var inference = sdpa.forward(_ids, _mask, _types);
+                using var hidden = inference.LastHiddenState * _mask.unsqueeze(-1);
+                AssertClose(hidden, expected.Hidden, "last_hidden_state without autograd");
+                AssertClose(inference.PoolerOutput!, expected.Pooled, "pooler_output without autograd");
+            }
             Assert.True(expected.Gradients.All(g => g.abs().sum().item<float>() > 0), "every parameter gets a gradient"); // so the comparison is not vacuous
         }
     }
