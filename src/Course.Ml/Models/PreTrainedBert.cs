@@ -82,7 +82,6 @@ public static class PreTrainedBert
                 used.Add(name);
             }
         }
-        InferenceLinear.InvalidateAll(model);
         return new LoadReport(parameters.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToList(), unexpected);
     }
 

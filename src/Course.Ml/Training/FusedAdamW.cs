@@ -112,6 +112,15 @@ public sealed class FusedAdamW : IDisposable
                     at = next;
                 }
             });
+            // The update wrote the weights' memory directly, past libtorch; mark them written as an in-place
+            // step would, so caches keyed by the version (Models/InferenceLinear) see the change.
+            for (var i = 0; i < _groups.Length; i++)
+            {
+                if (gradients[i] is not null)
+                {
+                    Models.TensorVersion.Bump(_groups[i].Parameter);
+                }
+            }
             return totalNorm;
         }
         finally

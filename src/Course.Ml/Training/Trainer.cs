@@ -319,7 +319,6 @@ public sealed class Trainer(
             }
         }
         DisposeBest();
-        Models.InferenceLinear.InvalidateAll(model);
     }
 
     private void DisposeBest()

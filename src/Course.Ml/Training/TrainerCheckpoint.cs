@@ -95,7 +95,6 @@ public static class TrainerCheckpoint
         {
             CopyInto(parameters, SafeTensors.Read(Path.Combine(checkpoint, "model.safetensors")), checkpoint);
         }
-        Models.InferenceLinear.InvalidateAll(model);
         optimizer.LoadStateDict(SafeTensors.Read(Path.Combine(checkpoint, "optimizer.safetensors")));
         using (var rng = torch.tensor(File.ReadAllBytes(Path.Combine(checkpoint, "rng_state.bin"))))
         {

@@ -9,9 +9,19 @@ public sealed class BertAttention : nn.Module
     private readonly BertSelfAttention @self;
     private readonly BertOutput output;
 
+    /// <summary>The self-attention class of each <c>attn_implementation</c> (HF's <c>BERT_SELF_ATTENTION_CLASSES</c>).</summary>
+    public static readonly IReadOnlyDictionary<string, Func<BertConfig, BertSelfAttention>> SelfAttentionClasses =
+        new Dictionary<string, Func<BertConfig, BertSelfAttention>>
+        {
+            ["eager"] = config => new BertSelfAttention(config),
+            ["sdpa"] = config => new BertSdpaSelfAttention(config),
+        };
+
     public BertAttention(BertConfig config) : base(nameof(BertAttention))
     {
-        @self = new BertSelfAttention(config);
+        @self = SelfAttentionClasses.TryGetValue(config.AttentionImplementation, out var selfAttention)
+            ? selfAttention(config)
+            : throw new NotSupportedException($"attn_implementation '{config.AttentionImplementation}' is not supported; use one of {string.Join(", ", SelfAttentionClasses.Keys)}.");
         output = new BertOutput(config, config.HiddenSize);
         RegisterComponents();
     }

@@ -29,6 +29,12 @@ public sealed record BertConfig
     [JsonPropertyName("id2label")] public Dictionary<string, string>? Id2Label { get; init; }
     [JsonPropertyName("label2id")] public Dictionary<string, int>? Label2Id { get; init; }
     [JsonPropertyName("problem_type")] public string? ProblemType { get; init; }
+    /// <summary>
+    /// How self-attention is computed, as <c>from_pretrained(..., attn_implementation=...)</c>: "eager" (the steps
+    /// of <see cref="BertSelfAttention"/>) or "sdpa" (<see cref="BertSdpaSelfAttention"/>, fused kernels); null
+    /// means "sdpa", as in transformers. Both give the same results; see <see cref="AttentionImplementation"/>.
+    /// </summary>
+    [JsonPropertyName("attn_implementation")] public string? AttnImplementation { get; init; }
     [JsonPropertyName("transformers_version")] public string? TransformersVersion { get; init; }
 
     private static readonly JsonSerializerOptions Json = new()
@@ -38,6 +44,9 @@ public sealed record BertConfig
     };
 
     public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    /// <summary>The attention implementation in use (HF's <c>config._attn_implementation</c>).</summary>
+    [JsonIgnore] public string AttentionImplementation => AttnImplementation ?? "sdpa";
 
     /// <summary>Number of classes of a classification head: the size of <c>id2label</c> (HF's default is 2).</summary>
     [JsonIgnore] public int NumLabels => Id2Label?.Count ?? 2;
@@ -64,6 +73,10 @@ public sealed record BertConfig
         if (config.HiddenSize % config.NumAttentionHeads != 0)
         {
             throw new InvalidDataException($"{path}: hidden_size {config.HiddenSize} is not a multiple of num_attention_heads {config.NumAttentionHeads}.");
+        }
+        if (!BertAttention.SelfAttentionClasses.ContainsKey(config.AttentionImplementation))
+        {
+            throw new InvalidDataException($"{path}: attn_implementation '{config.AttnImplementation}' is not supported; use one of {string.Join(", ", BertAttention.SelfAttentionClasses.Keys)}.");
         }
         return config;
     }

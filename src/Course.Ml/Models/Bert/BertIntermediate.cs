@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Bert;
 
 /// <summary>The feed-forward expansion with exact (erf) GELU (HF <c>BertIntermediate</c>).</summary>
-public sealed class BertIntermediate : nn.Module, IHasInferenceWeights
+public sealed class BertIntermediate : nn.Module
 {
     private readonly Linear dense;
     private readonly InferenceLinear _inferenceDense;
@@ -17,18 +17,16 @@ public sealed class BertIntermediate : nn.Module, IHasInferenceWeights
             throw new NotSupportedException($"hidden_act '{config.HiddenAct}' is not supported; BERT checkpoints use 'gelu'.");
         }
         dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
-        _inferenceDense = InferenceLinear.Of(dense);
+        _inferenceDense = new InferenceLinear(dense);
         RegisterComponents();
     }
 
     /// <returns>(B, T, intermediate_size)</returns>
     public Tensor forward(Tensor hidden)
     {
-        using var projected = _inferenceDense.Forward(dense, hidden, training);
+        using var projected = _inferenceDense.Forward(hidden, training);
         return nn.functional.gelu(projected);
     }
-
-    public void InvalidateInferenceWeights() => _inferenceDense.Invalidate();
 
     protected override void Dispose(bool disposing)
     {

@@ -45,7 +45,8 @@ public sealed class BertModel : nn.Module
         var bias = attentionMask is null
             ? null
             : ((1.0f - attentionMask.to_type(ScalarType.Float32)).unsqueeze(1).unsqueeze(2) * finfo(ScalarType.Float32).min).to_type(ScalarType.Float32);
-        using var unpadded = training && attentionMask is not null ? UnpaddedBatch.Of(attentionMask) : null;
+        // Padding-free training needs attention that takes the real tokens (HF ties it to an attention kernel too).
+        using var unpadded = training && attentionMask is not null && Config.AttentionImplementation == "sdpa" ? UnpaddedBatch.Of(attentionMask) : null;
         var hidden = unpadded is null
             ? encoder.forward(embeddings.forward(inputIds, types), bias) // (B, T, H)
             : unpadded.Pad(encoder.forward(Embed(unpadded, inputIds, types), bias, unpadded)); // (N, H) → (B, T, H)

@@ -9,7 +9,7 @@ namespace Course.Ml.Models.Bert;
 /// after the feed-forward expansion (HF <c>BertOutput</c>, input intermediate_size). HF keeps two identical
 /// classes; their state-dict keys come from the parent's field names, so one class serves both.
 /// </summary>
-public sealed class BertOutput : nn.Module, IHasInferenceWeights
+public sealed class BertOutput : nn.Module
 {
     private readonly Linear dense;
     private readonly InferenceLinear _inferenceDense;
@@ -21,13 +21,13 @@ public sealed class BertOutput : nn.Module, IHasInferenceWeights
         dense = nn.Linear(inputSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm([config.HiddenSize], config.LayerNormEps);
         dropout = new FastDropout(config.HiddenDropoutProb);
-        _inferenceDense = InferenceLinear.Of(dense);
+        _inferenceDense = new InferenceLinear(dense);
         RegisterComponents();
     }
 
     public Tensor forward(Tensor input, Tensor residual)
     {
-        using var projected = _inferenceDense.Forward(dense, input, training);
+        using var projected = _inferenceDense.Forward(input, training);
         if (training)
         {
             using var dropped = dropout.forward(projected);
@@ -37,8 +37,6 @@ public sealed class BertOutput : nn.Module, IHasInferenceWeights
         using var sum = projected + residual;
         return LayerNorm.forward(sum);
     }
-
-    public void InvalidateInferenceWeights() => _inferenceDense.Invalidate();
 
     protected override void Dispose(bool disposing)
     {

@@ -4,82 +4,65 @@ using static TorchSharp.torch;
 
 namespace Course.Ml.Models.Bert;
 
-/// <summary>Multi-head scaled dot-product self-attention (HF <c>BertSelfAttention</c>).</summary>
-public sealed class BertSelfAttention : nn.Module, IHasInferenceWeights
+/// <summary>
+/// Multi-head scaled dot-product self-attention written out step by step (HF <c>BertSelfAttention</c>,
+/// <c>attn_implementation: "eager"</c>). <see cref="BertSdpaSelfAttention"/> computes the same with fused kernels;
+/// <see cref="BertAttention"/> picks one from the configuration, as HF's <c>BERT_SELF_ATTENTION_CLASSES</c> does.
+/// </summary>
+public class BertSelfAttention : nn.Module
 {
-    private readonly Linear query;
-    private readonly Linear key;
-    private readonly Linear value;
-    private readonly FastDropout dropout;
-    private readonly int _heads;
-    private readonly int _headDim;
-
-    // Inference only: query, key and value stacked into one (H, 3H) projection, one GEMM instead of three.
-    private readonly InferenceLinear _stacked;
+    // Protected, not private: TorchSharp registers the fields it can see on the runtime type, and a subclass
+    // sees its base's protected fields only. The names are HF's state-dict keys.
+    protected readonly Linear query;
+    protected readonly Linear key;
+    protected readonly Linear value;
+    protected readonly FastDropout dropout;
+    protected readonly int NumAttentionHeads;
+    protected readonly int AttentionHeadSize;
 
     public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
     {
-        _heads = config.NumAttentionHeads;
-        _headDim = config.HeadDim;
+        NumAttentionHeads = config.NumAttentionHeads;
+        AttentionHeadSize = config.HeadDim;
         query = nn.Linear(config.HiddenSize, config.HiddenSize);
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
         dropout = new FastDropout(config.AttentionProbsDropoutProb);
-        _stacked = new InferenceLinear(() => (
-            cat([query.weight!, key.weight!, value.weight!], 0),
-            cat([query.bias!, key.bias!, value.bias!], 0)));
         RegisterComponents();
     }
 
     /// <param name="hidden">(B, T, H)</param>
-    /// <param name="attentionBias">(B, 1, 1, T): 0 where attended, a large negative number at padding; null without padding.</param>
-    /// <param name="unpadded">Training on real tokens only: <paramref name="hidden"/> is (N, H), and only the
-    /// attention itself sees the padded layout.</param>
-    /// <returns>(B, T, H), or (N, H) with <paramref name="unpadded"/>.</returns>
-    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
+    /// <param name="attentionMask">(B, 1, 1, T), additive: 0 where attended, a large negative number at padding; null without padding.</param>
+    /// <param name="unpadded">Training on real tokens only (<paramref name="hidden"/> is then (N, H)); only
+    /// <see cref="BertSdpaSelfAttention"/> takes it, and <see cref="BertModel"/> unpads only for that one.</param>
+    /// <returns>(B, T, H)</returns>
+    public virtual Tensor forward(Tensor hidden, Tensor? attentionMask, UnpaddedBatch? unpadded = null)
     {
+        if (unpadded is not null)
+        {
+            throw new NotSupportedException("Eager attention works on the padded (B, T) layout; padding-free training uses attn_implementation 'sdpa'.");
+        }
         using var scope = NewDisposeScope();
-        var (batch, length) = unpadded is null ? (hidden.shape[0], hidden.shape[1]) : (unpadded.Batch, unpadded.Length);
-        if (!training && !Autocast.IsEnabled)
-        {
-            // One GEMM for Q, K and V, then libtorch's fused attention kernel (scale, mask, softmax and the
-            // weighted sum in one pass, no (B, heads, T, T) tensor).
-            var qkv = _stacked.Forward(hidden) // (B, T, 3H)
-                .view(batch, length, 3, _heads, _headDim).permute(2, 0, 3, 1, 4) // (3, B, heads, T, D)
-                .unbind(0);
-            return nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attentionBias) // (B, heads, T, D)
-                .transpose(1, 2).reshape(batch, length, _heads * _headDim) // (B, T, H)
-                .MoveToOuterDisposeScope();
-        }
-        _stacked.Invalidate();
-        Tensor Heads(Linear projection)
-        {
-            var projected = Autocast.Linear(projection, hidden);
-            return (unpadded?.Pad(projected) ?? projected).view(batch, length, _heads, _headDim).transpose(1, 2); // (B, heads, T, D)
-        }
-        var scores = Autocast.Matmul(Heads(query), Heads(key).transpose(-1, -2)) / Math.Sqrt(_headDim); // (B, heads, T, T)
-        if (attentionBias is not null)
-        {
-            scores = scores + attentionBias;
-        }
-        var probabilities = scores.softmax(-1);
-        if (training)
-        {
-            probabilities = dropout.forward(probabilities);
-        }
-        var context = Autocast.Matmul(probabilities, Heads(value)) // (B, heads, T, D)
-            .transpose(1, 2).reshape(batch, length, _heads * _headDim); // (B, T, H)
-        return (unpadded?.Unpad(context) ?? context).MoveToOuterDisposeScope();
+        var queryLayer = TransposeForScores(Autocast.Linear(query, hidden)); // (B, heads, T, D)
+        var keyLayer = TransposeForScores(Autocast.Linear(key, hidden)); // (B, heads, T, D)
+        var valueLayer = TransposeForScores(Autocast.Linear(value, hidden)); // (B, heads, T, D)
+        return Attend(queryLayer, keyLayer, valueLayer, attentionMask).MoveToOuterDisposeScope();
     }
 
-    public void InvalidateInferenceWeights() => _stacked.Invalidate();
+    /// <summary>(B, T, H) → (B, heads, T, D)</summary>
+    protected Tensor TransposeForScores(Tensor x) =>
+        x.view(x.shape[0], x.shape[1], NumAttentionHeads, AttentionHeadSize).transpose(1, 2);
 
-    protected override void Dispose(bool disposing)
+    /// <summary>softmax(Q·Kᵀ / √D + mask) with dropout, times V, heads merged: (B, heads, T, D) each → (B, T, H).</summary>
+    protected Tensor Attend(Tensor queryLayer, Tensor keyLayer, Tensor valueLayer, Tensor? attentionMask)
     {
-        if (disposing)
+        var attentionScores = Autocast.Matmul(queryLayer, keyLayer.transpose(-1, -2)) / Math.Sqrt(AttentionHeadSize); // (B, heads, T, T)
+        if (attentionMask is not null)
         {
-            _stacked.Dispose();
+            attentionScores = attentionScores + attentionMask;
         }
-        base.Dispose(disposing);
+        var attentionProbs = dropout.forward(attentionScores.softmax(-1)); // dropout is the identity in eval
+        var contextLayer = Autocast.Matmul(attentionProbs, valueLayer); // (B, heads, T, D)
+        return contextLayer.transpose(1, 2).reshape(contextLayer.shape[0], contextLayer.shape[2], NumAttentionHeads * AttentionHeadSize); // (B, T, H)
     }
 }
