@@ -180,7 +180,10 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
         Assert.Equal("b", attempt.GetProperty("answers").GetProperty("1").GetProperty("options")[0].GetString());
         var submission = export.GetProperty("submissions").EnumerateArray().Single();
         Assert.Equal(("num_train_epochs: 1\n", 0.75, $"submissions/submission-{submissionId}"),
-            (submission.GetProperty("config").GetString(), submission.GetProperty("result").GetProperty("eval_accuracy").GetDouble(), submission.GetProperty("kept_model").GetString()));
+            (submission.GetProperty("config").GetString(), submission.GetProperty("metrics").GetProperty("eval_f1").GetDouble(), submission.GetProperty("kept_model").GetString()));
+        // Before the due date the export holds back the hidden split's figures, as the pages do.
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, submission.GetProperty("private_score").ValueKind);
+        Assert.DoesNotContain(submission.GetProperty("metrics").EnumerateObject(), m => m.Name.StartsWith("test_", StringComparison.Ordinal));
         Assert.True(deleted.Succeeded);
         Assert.False(Directory.Exists(weights));
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
@@ -255,7 +258,10 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
         var submission = new Submission
         {
             UserId = userId, AssignmentId = "sentiment", ConfigYaml = "num_train_epochs: 1\n", IdempotencyKey = Guid.NewGuid().ToString("N"),
-            Status = SubmissionStatus.Succeeded, ResultJson = """{"eval_accuracy":0.75}""", KeepWeights = true,
+            Status = SubmissionStatus.Succeeded, KeepWeights = true, PublicScore = 0.75, PrivateScore = 0.6125, Grade = 30,
+            ResultJson = new Course.Grading.GradingResult(new Dictionary<string, double> { ["eval_f1"] = 0.75, ["test_f1"] = 0.6125 }, 0.75, 0.6125, 30,
+                new Course.Grading.Receipt(42, 2, "m", new Dictionary<string, string> { ["train"] = "a", [Course.Grading.GradingResult.HiddenSplitKey] = "b" }, "c",
+                    new Dictionary<string, string>(), "cpu", 1)).ToJson(),
         };
         db.Submissions.Add(submission);
         await db.SaveChangesAsync();

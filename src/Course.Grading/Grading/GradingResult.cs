@@ -31,7 +31,9 @@ public sealed record GradingResult(
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static GradingResult? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize<GradingResult>(json, Json);
+    /// <summary>The stored result, or null when there is none or the row holds something else (no metrics or receipt).</summary>
+    public static GradingResult? FromJson(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize<GradingResult>(json, Json) is { Metrics: not null, Receipt: not null } result ? result : null;
 
     /// <summary>The receipt's key for the hidden split's hash (shown only once hidden figures are released).</summary>
     public const string HiddenSplitKey = "hidden_test";
