@@ -10,7 +10,7 @@ public sealed class CommandLineTests(CliRunner cli)
         var (code, stdout, stderr) = await cli.RunAsync("tokenize", "--help");
 
         Assert.True(code == 0, stderr);
-        Assert.Contains("course tokenize", stdout);
+        Assert.Contains(" tokenize [<TEXT>...] [options]", stdout); // the root is named after the executable: testhost here
         Assert.Contains("--max-length <N>", stdout);
         Assert.Contains("--truncation <do_not_truncate|longest_first|only_first|only_second>", stdout);
         Assert.Equal("", stderr);
@@ -22,7 +22,7 @@ public sealed class CommandLineTests(CliRunner cli)
         var (code, stdout, _) = await cli.RunAsync("help", "grade");
 
         Assert.Equal(0, code);
-        Assert.Contains("course grade", stdout);
+        Assert.Contains(" grade [options]", stdout);
         Assert.Contains("--assignment <ID>", stdout);
     }
 
