@@ -20,7 +20,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Course.Cli;
 
-/// <summary>Dispatches the verbs of the course CLI.</summary>
+/// <summary>The course CLI's command line: its verbs as System.CommandLine commands, usage errors, exit codes.</summary>
 public static class CommandLine
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -33,12 +33,13 @@ public static class CommandLine
     public static async Task<int> RunAsync(string[] args)
     {
         // `help` and no verb at all print the verbs; `help VERB…` is that verb's --help.
-        var parse = Root().Parse(args is [] or ["help"] ? ["--help"] : args is ["help", .. var verb] ? [.. verb, "--help"] : args);
+        string[] line = args is [] or ["help"] ? ["--help"] : args is ["help", .. var verb] ? [.. verb, "--help"] : args;
+        var parse = Root().Parse(line);
         try
         {
             if (parse.Errors.Count > 0)
             {
-                return UsageErrors(parse, args);
+                return UsageErrors(parse, line);
             }
             return await parse.InvokeAsync(new InvocationConfiguration
             {
@@ -46,6 +47,8 @@ public static class CommandLine
                 Output = Console.Out,
                 Error = Console.Error,
                 EnableDefaultExceptionHandler = false,
+                // `worker` hands its job back on SIGTERM / Ctrl+C itself and exits 0: no forced exit after 2 s.
+                ProcessTerminationTimeout = null,
             });
         }
         catch (UsageException ex)
