@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Course.Tests.Shared;
 
 namespace Course.Core.Tests;
 
@@ -16,22 +17,10 @@ public class ProjectGraphTests
         ["Course.Cli"] = ["Course.Grading"],
     };
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Course.sln not found.");
-    }
-
     [Fact]
     public void Every_source_project_references_exactly_what_the_architecture_graph_says()
     {
-        var projects = Directory.GetFiles(Path.Combine(RepositoryRoot(), "src"), "*.csproj", SearchOption.AllDirectories)
+        var projects = Directory.GetFiles(Path.Combine(Repository.Root, "src"), "*.csproj", SearchOption.AllDirectories)
             .ToDictionary(Path.GetFileNameWithoutExtension, file => XDocument.Load(file).Descendants("ProjectReference")
                 .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value.Replace('\\', '/'))).Order().ToArray());
 
@@ -45,7 +34,7 @@ public class ProjectGraphTests
     [Fact]
     public void The_architecture_document_draws_the_same_graph()
     {
-        var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "architecture.md"));
+        var document = File.ReadAllText(Path.Combine(Repository.Root, "docs", "architecture.md"));
 
         foreach (var (project, references) in Graph)
         {

@@ -3,6 +3,7 @@ using Course.Core.Quizzes;
 using Course.Grading.Content;
 using Course.Ml.Hub;
 using Course.Ml.Hub.Import;
+using Course.Tests.Shared;
 
 namespace Course.Grading.Tests;
 
@@ -14,22 +15,10 @@ public sealed class TokenizerQuizKeysTests : IDisposable
 
     public void Dispose() => Directory.Delete(_hub.Root, recursive: true);
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Course.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Course.sln not found.");
-    }
-
     [Fact]
     public void The_repository_quizzes_validate_with_keys_computed_by_the_tokenizers()
     {
-                var snapshot = ContentLoader.Load(Path.Combine(RepositoryRoot(), "content"),
+                var snapshot = ContentLoader.Load(Path.Combine(Repository.Root, "content"),
             new ContentLoadOptions(new TokenizerQuizKeys(_hub).Compute));
 
         Assert.Empty(snapshot.QuizFiles.SelectMany(f => f.Errors));
