@@ -114,7 +114,9 @@ public sealed class GradingWorkerTests : IAsyncLifetime
     [Fact]
     public async Task A_worker_rides_out_database_outages_while_claiming_and_while_training_and_grades_the_job_once()
     {
-        var job = await SubmitAsync(epochs: 4);
+        // Long enough that heartbeats (every 200 ms) still run after the first step is seen: a 4-epoch run on a
+        // quiet machine ended before any, and the refused commands were the recording of the result.
+        var job = await SubmitAsync(epochs: 16);
         _outage.RefuseNext(3); // the first reap/claim calls fail: the worker waits and tries again
         var (run, stop) = StartWorker();
         var watch = new JobWatch(_databases);
