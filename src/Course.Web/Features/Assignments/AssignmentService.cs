@@ -198,7 +198,13 @@ public sealed class AssignmentService(
     {
         var isPrivate = await LeaderboardPrivateAsync(assignment);
         await using var db = await databases.CreateDbContextAsync();
-        var graded = await db.Submissions.AsNoTracking().Where(s => s.AssignmentId == assignment.Id && s.Status == SubmissionStatus.Succeeded).ToListAsync();
+        // Every open assignment page asks every 2 s: only the columns the ranking reads, not configurations, logs or results.
+        var graded = await db.Submissions.AsNoTracking().Where(s => s.AssignmentId == assignment.Id && s.Status == SubmissionStatus.Succeeded)
+            .Select(s => new Submission
+            {
+                Id = s.Id, UserId = s.UserId, AssignmentId = s.AssignmentId, ConfigYaml = "", IdempotencyKey = "", Status = s.Status,
+                PublicScore = s.PublicScore, PrivateScore = s.PrivateScore, MarkedFinal = s.MarkedFinal, FinishedAt = s.FinishedAt,
+            }).ToListAsync();
         return graded.GroupBy(s => s.UserId)
             .Select(g => isPrivate
                 ? AssignmentGrades.FinalSelection(g, assignment.Rules.FinalSubmissions).MaxBy(s => s.PrivateScore)!
