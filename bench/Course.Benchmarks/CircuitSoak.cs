@@ -72,6 +72,16 @@ internal static class CircuitSoak
                 await page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
                 Time(action, watch);
             }
+            // A student follows links, which the router handles inside the circuit they already have; a full page
+            // load per click would open a new circuit each time and leave the old one to the server's retention.
+            async Task FollowAsync(IPage page, string path, string title, string action)
+            {
+                var watch = Stopwatch.StartNew();
+                await page.EvaluateAsync("path => Blazor.navigateTo(path)", path);
+                await page.WaitForFunctionAsync("([path, title]) => location.pathname + location.search === path && document.title === title",
+                    new object[] { path, title }, new() { PollingInterval = 100 });
+                Time(action, watch);
+            }
 
             // Warm-up: every person opens a circuit (students register and sign in first).
             Console.Error.WriteLine($"soak: {students} students and {playground} playground users on {baseUrl}");
@@ -135,7 +145,7 @@ internal static class CircuitSoak
                         if (person.Student)
                         {
                             var lesson = lessons[random.Next(lessons.Count)];
-                            await GoAsync(person.Page, lesson.Url, "open lesson");
+                            await FollowAsync(person.Page, lesson.Url, lesson.Title, "open lesson");
                             if (completed.Add(lesson.Url) && await person.Page.GetByRole(AriaRole.Button, new() { Name = "Mark as complete" }).CountAsync() > 0)
                             {
                                 var watch = Stopwatch.StartNew();
@@ -143,8 +153,10 @@ internal static class CircuitSoak
                                 await person.Page.GetByTestId("lesson-completed").WaitForAsync();
                                 Time("mark complete", watch);
                             }
-                            await GoAsync(person.Page, $"/topics/{lesson.TopicId}", "open topic");
-                            await GoAsync(person.Page, $"/quizzes/{quizzes[random.Next(quizzes.Count)].Id}", "open quiz");
+                            var topic = content.Module.FindTopic(lesson.TopicId)!;
+                            await FollowAsync(person.Page, $"/topics/{topic.Id}", $"{topic.Id} {topic.Title}", "open topic");
+                            var quiz = quizzes[random.Next(quizzes.Count)];
+                            await FollowAsync(person.Page, $"/quizzes/{quiz.Id}", quiz.Title, "open quiz");
                         }
                         else
                         {
@@ -158,7 +170,8 @@ internal static class CircuitSoak
                                 var message = await person.Page.GetByTestId("inference-error").InnerTextAsync();
                                 lock (errors) errors.Add($"inference: {message}");
                             }
-                            await GoAsync(person.Page, "/playground/inference?task=text-classification", "open playground");
+                            await FollowAsync(person.Page, "/", content.Module.Title, "open home");
+                            await FollowAsync(person.Page, "/playground/inference?task=text-classification", "Inference playground", "open playground");
                         }
                         Interlocked.Increment(ref rounds);
                         await Task.Delay(TimeSpan.FromMilliseconds(500 + random.Next(1000))); // reading time

@@ -234,3 +234,63 @@ public class GradingRunTests
         Assert.DoesNotContain(Directory.GetDirectories(setup.Hub.Root, "*", SearchOption.AllDirectories), d => d.Contains("checkpoint")); // weights dropped
     }
 }
+
+public class QueueOverviewTests : QueueTest
+{
+    private static GradingResult Result(double publicScore, double privateScore, params (string Key, double Value)[] extra)
+    {
+        var metrics = extra.ToDictionary(e => e.Key, e => e.Value);
+        (metrics["eval_accuracy"], metrics["test_accuracy"]) = (publicScore, privateScore);
+        return new(metrics, publicScore, privateScore, 50,
+            new Receipt(42, 1, "test/tiny-bert", new Dictionary<string, string>(), "c", new Dictionary<string, string>(), "cpu", 1));
+    }
+
+    private static Submission Job(long id, SubmissionStatus status, double? publicScore, double? privateScore) =>
+        new() { Id = id, UserId = "ann", AssignmentId = "reviews", ConfigYaml = "", IdempotencyKey = $"k{id}", Status = status, PublicScore = publicScore, PrivateScore = privateScore };
+
+    private async Task<Submission> SucceedAsync(Submission job, GradingResult result)
+    {
+        Assert.Equal(job.Id, (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1)))!.Id);
+        Assert.True(await Queue.FinishAsync(job.Id, "w", SubmissionStatus.Succeeded, result, null, true, ""));
+        return await ReadAsync(job.Id);
+    }
+
+    [Fact]
+    public async Task Lists_the_latest_jobs_first_with_each_students_email_and_a_rerun_compared_with_its_original()
+    {
+        var original = await SucceedAsync(await SubmitAsync("ann"), Result(0.75, 0.5));
+        var rerun = await SucceedAsync(await Queue.VerifyAsync(original.Id), Result(0.75, 0.625));
+        var waiting = await SubmitAsync("bob");
+
+        var rows = await new QueueOverview(Databases).LatestAsync(_ => Assignment);
+
+        Assert.Equal([(waiting.Id, "bob@example.com", ""), (rerun.Id, "ann@example.com", $" (verifies #{original.Id}: private score differs by +0.125)"),
+            (original.Id, "ann@example.com", "")], rows.Select(r => (r.Job.Id, r.Email, r.Verification)));
+        Assert.Equal(["", "0.625", "0.5"], rows.Select(r => r.PrivateText));
+    }
+
+    [Fact]
+    public void A_rerun_reads_identical_while_its_scores_match_and_pending_while_it_has_not_succeeded()
+    {
+        var original = Job(4, SubmissionStatus.Succeeded, 0.7, 0.6);
+        var rerun = Job(9, SubmissionStatus.Succeeded, 0.7, 0.6);
+        rerun.VerifiesId = 4;
+
+        Assert.Equal(" (verifies #4: identical scores)", QueueOverview.Verification(rerun, original));
+        Assert.Equal("", QueueOverview.Verification(rerun, original: null));
+        Assert.Equal("", QueueOverview.Verification(original, original));
+        rerun.Status = SubmissionStatus.Running;
+        Assert.Equal(" (verifies #4)", QueueOverview.Verification(rerun, original));
+    }
+
+    [Fact]
+    public void The_private_score_shows_its_interval_when_the_run_has_one_and_nothing_without_a_result()
+    {
+        var job = Job(1, SubmissionStatus.Succeeded, 0.7, 0.6125);
+        job.ResultJson = Result(0.7, 0.6125, ("test_accuracy_ci95_low", 0.5), ("test_accuracy_ci95_high", 0.71)).ToJson();
+
+        Assert.Equal("0.6125 (0.5–0.71)", QueueOverview.PrivateText(job, Assignment));
+        Assert.Equal("", QueueOverview.PrivateText(job, assignment: null));
+        Assert.Equal("", QueueOverview.PrivateText(Job(2, SubmissionStatus.Failed, null, null), Assignment));
+    }
+}

@@ -164,6 +164,7 @@ public static class HostingExtensions
                 course.Resolve(services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath), WebRoots(services));
         });
         builder.Services.AddSingleton<SubmissionQueue>();
+        builder.Services.AddSingleton<QueueOverview>();
         builder.Services.AddScoped<AssignmentService>();
         builder.Services.AddSingleton(services => HiddenSplits.Create(services.GetRequiredService<CourseEnvironment>(),
             services.GetRequiredService<IOptions<DataOptions>>().Value.Path, services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath));
@@ -189,10 +190,8 @@ public static class HostingExtensions
     public static void AddCourseUi(this WebApplicationBuilder builder)
     {
         // The content editor sends a whole file per input event; SignalR's 32 KB default would drop the circuit on a long lesson.
-        // A browser pings every 15 s; on a starved machine its timers run late, and the 30 s default closed such
-        // circuits with an error (measured in the soak, docs/benchmarks.md), so the server waits 60 s.
         builder.Services.AddRazorComponents().AddInteractiveServerComponents()
-            .AddHubOptions(options => (options.MaximumReceiveMessageSize, options.ClientTimeoutInterval) = (1024 * 1024, TimeSpan.FromSeconds(60)));
+            .AddHubOptions(options => (options.MaximumReceiveMessageSize, options.ClientTimeoutInterval) = (1024 * 1024, CircuitKeepAlive.Wait));
         // SignalR drops a negotiated connection whose socket has not arrived within DisconnectTimeout (15 s by default)
         // and the browser's WebSocket then gets a 404; on a busy server the page's scripts can take longer than that.
         builder.Services.Configure<ConnectionOptions>(options => options.DisconnectTimeout = TimeSpan.FromSeconds(90));
