@@ -108,6 +108,9 @@ public static class CommandLine
         var validate = new Command("validate", "check the course content; errors as file:line: message") { path };
         validate.SetAction(parse => ValidateContent(parse.GetValue(path)));
 
+        var verify = new Command("verify", "recompute every output a lesson shows under '::: output'; differences as file:line") { path };
+        verify.SetAction(parse => VerifyContent(parse.GetValue(path)));
+
         var stats = new Command("stats", "lessons per topic, quiz items by type, assignments, dataset split sizes");
         stats.SetAction(_ => ContentStats());
 
@@ -127,7 +130,7 @@ public static class CommandLine
         };
         import.SetAction(parse => Gift().Import(parse.GetValue(gift)!, parse.GetValue(importOutput), parse.GetValue(id), parse.GetValue(topic), parse.GetValue(force)));
 
-        return new Command("content", "check, count, export and import the course content") { validate, stats, export, import };
+        return new Command("content", "check, verify, count, export and import the course content") { validate, verify, stats, export, import };
     }
 
     private static Command Tokenize()
@@ -397,6 +400,23 @@ public static class CommandLine
             errors = errors.Select(e => e.ToString()),
         });
         return errors.Count == 0 ? 0 : 1;
+    }
+
+    private static int VerifyContent(string? path)
+    {
+        var settings = CourseSettings.Load();
+        var report = new LessonOutputs(settings.Hub).Verify(path is null ? settings.ContentRoot : Path.GetFullPath(path));
+        foreach (var difference in report.Differences)
+        {
+            Console.Error.WriteLine($"{difference.File}:{difference.Line}: the output differs\n  lesson:   {difference.Expected}\n  computed: {difference.Actual}");
+        }
+        WriteResult(new
+        {
+            verified = report.Differences.Count == 0,
+            outputs = report.Checked,
+            differences = report.Differences.Select(d => new { file = d.File, line = d.Line, expected = d.Expected, actual = d.Actual }),
+        });
+        return report.Differences.Count == 0 ? 0 : 1;
     }
 
     /// <summary>The content with every check the site and the editor make (<see cref="ContentChecks"/>).</summary>

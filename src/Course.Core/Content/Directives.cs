@@ -19,6 +19,7 @@ public static partial class DirectiveSyntax
 {
     public const string CalloutKind = "callout";
     public const string WidgetKind = "widget";
+    public const string OutputKind = "output";
 
     /// <summary>Directive names content may use: callouts around Markdown, and the live widgets (empty body).</summary>
     public static readonly FrozenDictionary<string, DirectiveDefinition> Registry = new[]
@@ -27,9 +28,15 @@ public static partial class DirectiveSyntax
         new DirectiveDefinition("tokenizer", WidgetKind, new HashSet<string> { "tokenizers", "text", "pair" }, new HashSet<string>()),
         new DirectiveDefinition("pipeline", WidgetKind,
             new HashSet<string> { "task", "model", "text", "context", "aggregation_strategy", "top_k" }, new HashSet<string> { "task" }),
+        // An output the lesson shows, recomputed by `./course content verify`: its body is the expected output.
+        new DirectiveDefinition("output", OutputKind, new HashSet<string> { "check", "tokenizer", "text", "pair" }, new HashSet<string> { "check", "tokenizer" }),
     }.ToFrozenDictionary(d => d.Name);
 
     public static bool IsWidget(Directive directive) => Registry[directive.Name].Kind == WidgetKind;
+
+    public static bool IsOutput(Directive directive) => Registry[directive.Name].Kind == OutputKind;
+
+    public static bool IsCallout(Directive directive) => Registry[directive.Name].Kind == CalloutKind;
 
     private static DirectiveDefinition Callout(string name) =>
         new(name, CalloutKind, new HashSet<string> { "title" }, new HashSet<string>());

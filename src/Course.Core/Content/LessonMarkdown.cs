@@ -50,7 +50,7 @@ public static class LessonMarkdown
     /// Renders <paramref name="markdown"/> read from <paramref name="file"/> (content-relative, '/' separators).
     /// <paramref name="resolveLesson"/> maps a content-relative .md path to its lesson URL, or null when
     /// no such lesson exists (reported as a broken link). <paramref name="checkWidget"/>, when the host has one,
-    /// says whether what a live widget names exists (an error message, or null).
+    /// says whether what a live widget or a checked output names exists (an error message, or null).
     /// </summary>
     public static RenderedMarkdown Render(string markdown, string file, Func<string, string?> resolveLesson, Func<Directive, string?>? checkWidget = null)
     {
@@ -120,12 +120,32 @@ public static class LessonMarkdown
         {
             errors.Add(new ContentError(file, line, $"the '{directive!.Name}' widget takes no body: close it with ':::' on the next line"));
         }
-        if (DirectiveSyntax.IsWidget(directive!) && checkWidget?.Invoke(directive!) is { } missing)
+        if (DirectiveSyntax.IsOutput(directive!) && ExpectedOutput(container) is null)
+        {
+            errors.Add(new ContentError(file, line, "'::: output' holds the expected output as one fenced code block (``` … ```) and nothing else"));
+        }
+        if (!DirectiveSyntax.IsCallout(directive!) && checkWidget?.Invoke(directive!) is { } missing)
         {
             errors.Add(new ContentError(file, line, missing));
         }
         container.SetData(typeof(Directive), directive!);
     }
+
+    /// <summary>The text of an output directive's one fenced code block, or null when its body is anything else.</summary>
+    private static string? ExpectedOutput(CustomContainer container) =>
+        container is [FencedCodeBlock code] ? code.Lines.ToString() : null;
+
+    /// <summary>
+    /// The outputs <paramref name="markdown"/> shows under <c>::: output</c>, for <c>./course content verify</c>
+    /// to recompute: the directive, the line of its opening (1-based) and the expected text. Malformed ones are
+    /// left to <see cref="Render"/>, which reports them.
+    /// </summary>
+    public static IReadOnlyList<(Directive Output, int Line, string Expected)> Outputs(string markdown) =>
+        Markdown.Parse(markdown, Pipeline).Descendants<CustomContainer>()
+            .Select(container => (Container: container, Error: DirectiveSyntax.TryParse(container.Info, container.Arguments, out var directive), Directive: directive))
+            .Where(c => c.Error is null && DirectiveSyntax.IsOutput(c.Directive!) && ExpectedOutput(c.Container) is not null)
+            .Select(c => (c.Directive!, c.Container.Line + 1, ExpectedOutput(c.Container)!))
+            .ToList();
 
     /// <summary>A refused link or image stays as inert text (its label or alt text), and the author is told where.</summary>
     private static void Refuse(Inline inline, string url, string kind, string text, string file, List<ContentError> errors)
@@ -220,6 +240,11 @@ public static class LessonMarkdown
                 WriteWidget(renderer, directive);
                 return;
             }
+            if (DirectiveSyntax.IsOutput(directive))
+            {
+                WriteOutput(renderer, directive, container);
+                return;
+            }
             var label = char.ToUpperInvariant(directive.Name[0]) + directive.Name[1..];
             renderer.Write($"<aside class=\"callout callout-{directive.Name}\" role=\"note\">");
             renderer.Write("<p class=\"callout-title\"><strong>").WriteEscape(label).Write("</strong>");
@@ -251,6 +276,15 @@ public static class LessonMarkdown
             renderer.Write("<dt>").WriteEscape(key.Replace('_', ' ')).Write("</dt><dd>").WriteEscape(value).Write("</dd>");
         }
         renderer.WriteLine("</dl></figure>");
+    }
+
+    /// <summary>An output with what produced it, so a student knows it is real and how to reproduce it.</summary>
+    private static void WriteOutput(HtmlRenderer renderer, Directive directive, CustomContainer container)
+    {
+        renderer.Write("<figure class=\"output-checked\">");
+        renderer.WriteChildren(container);
+        renderer.Write("<figcaption>Output of the <code>").WriteEscape(directive["tokenizer"]!).Write("</code> tokenizer (")
+            .WriteEscape(directive["check"]!).WriteLine("), recomputed by the course's checks.</figcaption></figure>");
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace Course.Grading.Content;
 
 /// <summary>
 /// What the live widgets of lessons can run: the tokenizers the playground compares and, per task, the model a
-/// pipeline widget uses unless it names another. The content validator checks widget directives against it, so
-/// a lesson never ships a widget that fails in front of students.
+/// pipeline widget uses unless it names another. The content validator checks widget and output directives
+/// against it, so a lesson never ships a widget that fails in front of students.
 /// </summary>
 public sealed class WidgetReferences(ModelHub hub)
 {
@@ -34,6 +34,7 @@ public sealed class WidgetReferences(ModelHub hub)
         "pipeline" when directive["model"] is { } model && !hub.Contains(model) && DemoModels.Find(model) is null
                         && PackagedModels.All.All(p => p.Id != model) =>
             $"model '{model}' is not in the local hub (see /hub, or `./course models list`)",
+        "output" => LessonOutputs.Problem(directive),
         _ => null,
     };
 }

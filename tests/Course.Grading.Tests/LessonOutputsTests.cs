@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using Course.Core.Content;
+using Course.Grading.Content;
+using Course.Ml.Hub;
+using Course.Ml.Hub.Import;
+using Course.Tests.Shared;
+
+namespace Course.Grading.Tests;
+
+public sealed class LessonOutputsTests : IDisposable
+{
+    private const string MiniLm = "sentence-transformers/all-MiniLM-L6-v2";
+    private readonly ModelHub _hub = new(Directory.CreateTempSubdirectory("course-outputs-").FullName);
+    private readonly string _content = Directory.CreateTempSubdirectory("course-outputs-content-").FullName;
+
+    public LessonOutputsTests() => _hub.Install(PackagedModels.Find(MiniLm)!);
+
+    public void Dispose()
+    {
+        Directory.Delete(_hub.Root, recursive: true);
+        Directory.Delete(_content, recursive: true);
+    }
+
+    private static string Block(string attributes, string expected) => $"::: output {attributes}\n```text\n{expected}\n```\n:::\n";
+
+    [Fact]
+    public void Every_output_the_course_shows_is_what_the_platform_computes()
+    {
+        var root = Path.Combine(Repository.Root, "content");
+        var blocks = Directory.EnumerateFiles(root, "*.md", SearchOption.AllDirectories)
+            .Sum(f => File.ReadLines(f).Count(l => l.StartsWith("::: output ", StringComparison.Ordinal)));
+
+        var report = new LessonOutputs(_hub).Verify(root);
+
+        Assert.Empty(report.Differences);
+        Assert.Equal(blocks, report.Checked);
+    }
+
+    [Fact]
+    public void A_lesson_whose_output_differs_is_reported_at_its_line_with_both_outputs()
+    {
+        // bert-base-uncased's vocabulary (MiniLM's) has "transform" and "##er" but no "transformer"; its ids are
+        // line numbers of vocab.txt less one. gpt2's ids for "Hello world" are Hugging Face's documented example.
+        var vocabulary = File.ReadAllLines(Path.Combine(_hub.PathOf(MiniLm), "vocab.txt"));
+        var (hello, world) = (Array.IndexOf(vocabulary, "hello"), Array.IndexOf(vocabulary, "world"));
+        Directory.CreateDirectory(Path.Combine(_content, "topics", "t"));
+        File.WriteAllText(Path.Combine(_content, "topics", "t", "a.md"),
+            "# A\n\n" +
+            Block($"""check="tokens" tokenizer="{MiniLm}" text="Using a Transformer network is simple" """, "['using', 'a', 'transform', '##er', 'network', 'is', 'simple']") + "\n" +
+            Block($"""check="input_ids" tokenizer="{MiniLm}" text="Hello world" """, $"[101, {hello}, {world}, 102]") + "\n" +
+            Block("""check="input_ids" tokenizer="gpt2" text="Hello world" """, "[15496, 995]") + "\n" +
+            Block($"""check="tokens" tokenizer="{MiniLm}" text="Using a Transformer" """, "['Using', 'a', 'Trans', '##former']"));
+
+        var report = new LessonOutputs(_hub).Verify(_content);
+
+        Assert.Equal(4, report.Checked);
+        Assert.Equal([new OutputDifference("topics/t/a.md", 21, "['Using', 'a', 'Trans', '##former']", "['using', 'a', 'transform', '##er']")], report.Differences);
+    }
+
+    [Fact]
+    public void Encodings_decodes_and_word_ids_print_as_python_prints_them()
+    {
+        var outputs = new LessonOutputs(_hub);
+        var vocabulary = File.ReadAllLines(Path.Combine(_hub.PathOf(MiniLm), "vocab.txt"));
+        var (hello, world) = (Array.IndexOf(vocabulary, "hello"), Array.IndexOf(vocabulary, "world"));
+        string Compute(string attributes)
+        {
+            Assert.Null(DirectiveSyntax.TryParse("output", attributes, out var directive));
+            return outputs.Compute(directive!);
+        }
+
+        Assert.Equal($"{{'input_ids': [101, {hello}, 102, {world}, 102], 'token_type_ids': [0, 0, 0, 1, 1], 'attention_mask': [1, 1, 1, 1, 1]}}",
+            Compute($"""check="encoding" tokenizer="{MiniLm}" text="Hello" pair="world" """));
+        Assert.Equal("[CLS] hello world [SEP]", Compute($"""check="decode" tokenizer="{MiniLm}" text="Hello World" """));
+        Assert.Equal("[None, 0, 1, None]", Compute($"""check="word_ids" tokenizer="{MiniLm}" text="Hello world" """));
+        Assert.Equal("50257", Compute("""check="vocab_size" tokenizer="gpt2" """));
+    }
+
+    [Theory]
+    [InlineData("plain", "'plain'")]
+    [InlineData("it's", "\"it's\"")]
+    [InlineData("a'b\"c", "'a\\'b\"c'")]
+    [InlineData("tab\there\\", "'tab\\there\\\\'")]
+    [InlineData("Ġworld", "'Ġworld'")]
+    public void Strings_print_with_pythons_quotes_and_escapes(string value, string repr) => Assert.Equal(repr, PythonRepr.Str(value));
+
+    [Theory]
+    [InlineData("""check="logits" tokenizer="gpt2" text="x" """, "output check 'logits' is unknown")]
+    [InlineData("""check="tokens" tokenizer="bert-base-cased" text="x" """, "output tokenizer 'bert-base-cased' is not one the platform runs")]
+    [InlineData("""check="tokens" tokenizer="gpt2" """, "output check 'tokens' needs text=")]
+    [InlineData("""check="tokens" tokenizer="gpt2" text="x" pair="y" """, "only the 'encoding' check takes a pair")]
+    public void The_validator_reports_an_output_it_cannot_check_at_its_line(string attributes, string message)
+    {
+        var rendered = LessonMarkdown.Render($"# T\n\n{Block(attributes, "x")}", "topics/t/a.md", _ => null, new WidgetReferences(_hub).Check);
+
+        var error = Assert.Single(rendered.Errors);
+        Assert.Equal((3, true), (error.Line, error.Message.StartsWith(message, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void An_output_without_exactly_one_code_block_is_refused_and_a_checked_one_renders_with_its_source()
+    {
+        var refused = LessonMarkdown.Render("# T\n\n::: output check=\"vocab_size\" tokenizer=\"gpt2\"\nJust prose.\n:::\n", "topics/t/a.md", _ => null);
+        var shown = LessonMarkdown.Render($"# T\n\n{Block("""check="vocab_size" tokenizer="gpt2" """, "50257")}", "topics/t/a.md", _ => null);
+
+        Assert.Equal("topics/t/a.md:3: '::: output' holds the expected output as one fenced code block (``` … ```) and nothing else",
+            Assert.Single(refused.Errors).ToString());
+        Assert.Empty(shown.Errors);
+        Assert.Matches(new Regex("<figure class=\"output-checked\">.*50257.*<figcaption>Output of the <code>gpt2</code> tokenizer \\(vocab_size\\)", RegexOptions.Singleline), shown.Html);
+    }
+}
