@@ -13,7 +13,6 @@ using Course.Web.Features.Quizzes;
 using Course.Web.Features.Assignments;
 using Course.Web.Features.Authoring;
 using Course.Grading;
-using Course.Grading.Queue;
 using Course.Web.Features.Hub;
 using Course.Web.Features.Playgrounds;
 using Course.Web.Features.Security;
