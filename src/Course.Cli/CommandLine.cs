@@ -359,15 +359,10 @@ public static class CommandLine
     private static async Task<int> BackupAsync(string? output)
     {
         var settings = CourseSettings.Load();
-        var services = new ServiceCollection()
-            .AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace))
-            .AddCourseDatabase(settings.Configuration, settings.Environment)
-            .BuildServiceProvider();
-
         var destination = output is not null
             ? Path.GetFullPath(output)
             : Path.Combine(settings.DataRoot, "backups", $"course-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
-        var factory = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
+        var factory = settings.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await factory.BackupAsync(destination);
         Console.Error.WriteLine($"backup written to {destination}");
         WriteResult(new { path = destination, bytes = new FileInfo(destination).Length });

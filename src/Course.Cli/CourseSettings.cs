@@ -1,15 +1,19 @@
 using Course.Core.Configuration;
+using Course.Core.Data;
 using Course.Grading;
-using Course.Grading.Submissions;
-using Course.Ml;
 using Course.Ml.Hub;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Course.Cli;
 
 /// <summary>
-/// The site's options classes bound from the CLI's configuration (appsettings, environment variables), so a
-/// setting's default lives once, in its options class, and the CLI finds the folders the site uses.
+/// The CLI's composition: its configuration (appsettings, environment variables) through the same
+/// <c>AddCourse*</c> registrations and options classes the site and the worker use, so a setting's default
+/// lives once, in its options class, and the CLI finds the folders and the database the site uses.
 /// </summary>
 internal sealed class CourseSettings
 {
@@ -17,24 +21,21 @@ internal sealed class CourseSettings
     {
         Environment = environment;
         Configuration = configuration;
-        Content = Bind<ContentOptions>(ContentOptions.Section);
-        Data = Bind<DataOptions>(DataOptions.Section);
-        Grading = Bind<GradingOptions>(GradingOptions.Section);
-        Ml = Bind<MlOptions>(MlOptions.Section);
+        var services = new ServiceCollection()
+            .AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning))
+            .AddCourseServices(configuration, environment);
+        // `submit` creates the student account it submits for.
+        services.AddIdentityCore<CourseUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<CourseDbContext>();
+        Services = services.BuildServiceProvider();
     }
 
     public CourseEnvironment Environment { get; }
 
-    /// <summary>For what reads its own sections: the database connection and the grading worker.</summary>
+    /// <summary>Handed on whole to the grading worker, which composes its own process from it.</summary>
     public IConfiguration Configuration { get; }
 
-    public ContentOptions Content { get; }
-
-    public DataOptions Data { get; }
-
-    public GradingOptions Grading { get; }
-
-    public MlOptions Ml { get; }
+    /// <summary>Built once per verb; a verb that needs scoped services (Identity's stores) opens a scope.</summary>
+    public ServiceProvider Services { get; }
 
     /// <summary>Read when a verb runs (not when the command line is built), so a test's environment variables count.</summary>
     public static CourseSettings Load()
@@ -43,19 +44,19 @@ internal sealed class CourseSettings
         return new CourseSettings(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
     }
 
-    public string ContentRoot => Environment.Resolve(Content.Path);
+    public string ContentRoot => Environment.Resolve(Options<ContentOptions>().Path);
 
     public string DatasetsFolder => Path.Combine(ContentRoot, "datasets");
 
-    public string DataRoot => Environment.Resolve(Data.Path);
+    public string DataRoot => Environment.Resolve(Options<DataOptions>().Path);
 
-    public string HiddenDataPath => Environment.Resolve(Grading.HiddenDataPath);
+    public string HiddenDataPath => Environment.Resolve(Options<GradingOptions>().HiddenDataPath);
 
-    public HiddenSplits HiddenSplits => HiddenSplits.Create(Environment, Data.Path, Grading.HiddenDataPath);
+    public HiddenSplits HiddenSplits => Services.GetRequiredService<HiddenSplits>();
 
-    public ModelHub Hub => new(Environment.Resolve(Ml.HubPath));
+    public ModelHub Hub => Services.GetRequiredService<ModelHub>();
 
     public string WebRoot => Environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"));
 
-    private T Bind<T>(string section) where T : new() => Configuration.GetSection(section).Get<T>() ?? new T();
+    private T Options<T>() where T : class => Services.GetRequiredService<IOptions<T>>().Value;
 }

@@ -142,7 +142,8 @@ internal sealed class GradingCommands(CourseSettings settings)
             Console.Error.WriteLine($"{path}:1: the file is {new FileInfo(path).Length:N0} bytes; a hidden split has at most {HiddenSplitUpload.MaxBytes:N0}");
             return 1;
         }
-        await using var services = Services();
+        await using var scope = settings.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await databases.MigrateAsync();
         var upload = new HiddenSplitUpload(HiddenSplits, Path.Combine(ContentRoot, "datasets"), [ContentRoot, settings.WebRoot], databases, TimeProvider.System);
@@ -167,7 +168,8 @@ internal sealed class GradingCommands(CourseSettings settings)
         var assignment = FindAssignment(assignmentId);
         var path = config ?? throw new UsageException("--config FILE is required");
         var email = user ?? throw new UsageException("--user EMAIL is required");
-        await using var services = Services();
+        await using var scope = settings.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
         await services.GetRequiredService<IDbContextFactory<CourseDbContext>>().MigrateAsync();
         var users = services.GetRequiredService<UserManager<CourseUser>>();
         var student = await users.FindByEmailAsync(email);
@@ -198,7 +200,8 @@ internal sealed class GradingCommands(CourseSettings settings)
 
     public async Task<int> ShowAsync(long number)
     {
-        await using var services = Services();
+        await using var scope = settings.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await databases.MigrateAsync(); // a fresh checkout has no database yet: then there is no such submission either
         await using var db = await databases.CreateDbContextAsync();
@@ -222,16 +225,5 @@ internal sealed class GradingCommands(CourseSettings settings)
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         return await WorkerProcess.RunAsync(settings.Environment, settings.Configuration, stop.Token);
-    }
-
-    private ServiceProvider Services()
-    {
-        var services = new ServiceCollection()
-            .AddLogging(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning))
-            .AddCourseDatabase(settings.Configuration, settings.Environment)
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton<SubmissionQueue>();
-        services.AddIdentityCore<CourseUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<CourseDbContext>();
-        return services.BuildServiceProvider();
     }
 }

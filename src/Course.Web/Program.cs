@@ -18,7 +18,7 @@ builder.WebHost.UseStaticWebAssets();
 
 builder.AddCourseOptions(course);
 builder.AddCourseSecurity();
-builder.AddCourseDatabase(course);
+builder.AddCourseDatabase();
 builder.AddCourseIdentity();
 builder.AddCourseRateLimits();
 builder.AddCourseContent();

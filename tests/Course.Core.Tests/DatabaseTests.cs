@@ -18,7 +18,9 @@ public sealed class DatabaseTests : IDisposable
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Course"] = "Data Source=data/course.db" })
             .Build();
         return new ServiceCollection()
-            .AddCourseDatabase(configuration, new CourseEnvironment(_root))
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton(new CourseEnvironment(_root))
+            .AddCourseDatabase()
             .BuildServiceProvider()
             .GetRequiredService<IDbContextFactory<CourseDbContext>>();
     }

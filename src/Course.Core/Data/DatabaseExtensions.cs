@@ -11,14 +11,15 @@ public static class DatabaseExtensions
     public const string ConnectionStringName = "Course";
 
     /// <summary>
-    /// Registers <see cref="IDbContextFactory{CourseDbContext}"/> (and a scoped context for Identity's stores)
-    /// on the database named by <c>ConnectionStrings:Course</c>, a relative SQLite path resolved against the
-    /// repository root.
+    /// Registers <see cref="IDbContextFactory{CourseDbContext}"/> on the database named by
+    /// <c>ConnectionStrings:Course</c>, a relative SQLite path resolved against the repository root. The connection
+    /// string is read from the container's <see cref="IConfiguration"/> when a context is first made, so a host's
+    /// test overrides (set after registration) decide which file it opens.
     /// </summary>
-    public static IServiceCollection AddCourseDatabase(this IServiceCollection services, IConfiguration configuration, CourseEnvironment environment)
+    public static IServiceCollection AddCourseDatabase(this IServiceCollection services)
     {
-        var connectionString = ResolveConnectionString(configuration, environment);
-        services.AddDbContextFactory<CourseDbContext>(options => options.UseSqlite(connectionString));
+        services.AddDbContextFactory<CourseDbContext>((provider, options) => options.UseSqlite(
+            ResolveConnectionString(provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<CourseEnvironment>())));
         return services;
     }
 

@@ -1,12 +1,12 @@
 using Course.Core.Configuration;
 using Course.Core.Data;
 using Course.Grading.Queue;
-using Course.Ml;
 using Course.Ml.Hub;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Course.Grading.Workers;
 
@@ -22,23 +22,21 @@ public static class WorkerProcess
         await using var services = new ServiceCollection()
             .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning)
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace))
-            .AddCourseDatabase(configuration, environment)
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton<SubmissionQueue>()
+            .AddCourseServices(configuration, environment)
             .BuildServiceProvider();
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await databases.MigrateAsync(stop);
-        var grading = configuration.GetSection(GradingOptions.Section).Get<GradingOptions>() ?? new GradingOptions();
+        var grading = services.GetRequiredService<IOptions<GradingOptions>>().Value;
         var settings = new WorkerSettings(
-            environment.Resolve(configuration[$"{ContentOptions.Section}:Path"] ?? "content"),
-            HiddenSplits.Create(environment, configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path, grading.HiddenDataPath),
-            new ModelHub(environment.Resolve(configuration[$"{MlOptions.Section}:HubPath"] ?? new MlOptions().HubPath)),
+            environment.Resolve(services.GetRequiredService<IOptions<ContentOptions>>().Value.Path),
+            services.GetRequiredService<HiddenSplits>(),
+            services.GetRequiredService<ModelHub>(),
             $"{Environment.MachineName}:{Environment.ProcessId}")
         {
             Lease = TimeSpan.FromSeconds(grading.LeaseSeconds),
             Heartbeat = TimeSpan.FromSeconds(grading.HeartbeatSeconds),
             CheckpointRoot = environment.Resolve(grading.CheckpointPath
-                ?? Path.Combine(configuration[$"{DataOptions.Section}:Path"] ?? new DataOptions().Path, "checkpoints")),
+                ?? Path.Combine(services.GetRequiredService<IOptions<DataOptions>>().Value.Path, "checkpoints")),
             CheckpointEvery = TimeSpan.FromSeconds(grading.CheckpointSeconds),
         };
         var worker = new GradingWorker(services.GetRequiredService<SubmissionQueue>(), settings, services.GetRequiredService<ILogger<GradingWorker>>());

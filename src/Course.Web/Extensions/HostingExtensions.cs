@@ -13,7 +13,6 @@ using Course.Web.Features.Quizzes;
 using Course.Web.Features.Assignments;
 using Course.Web.Features.Authoring;
 using Course.Grading;
-using Course.Grading.Queue;
 using Course.Web.Features.Hub;
 using Course.Web.Features.Playgrounds;
 using Course.Web.Features.Security;
@@ -34,18 +33,13 @@ public static class HostingExtensions
 {
     public static void AddCourseOptions(this WebApplicationBuilder builder, CourseEnvironment course)
     {
-        builder.Services.AddSingleton(course);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<ContentOptions>().BindConfiguration(ContentOptions.Section);
-        builder.Services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section);
-        builder.Services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
+        builder.Services.AddCourseCore(course);
     }
 
-    /// <summary>SQLite through a context factory; settings are read when first used so tests can override them.</summary>
-    public static void AddCourseDatabase(this WebApplicationBuilder builder, CourseEnvironment course)
+    /// <summary>The database every process registers, migrated and seeded before the site listens.</summary>
+    public static void AddCourseDatabase(this WebApplicationBuilder builder)
     {
-        builder.Services.AddDbContextFactory<CourseDbContext>((services, options) =>
-            options.UseSqlite(DatabaseExtensions.ResolveConnectionString(services.GetRequiredService<IConfiguration>(), course)));
+        builder.Services.AddCourseDatabase();
         builder.Services.AddHostedService<DatabaseInitializer>();
     }
 
@@ -138,12 +132,10 @@ public static class HostingExtensions
         builder.Services.AddScoped<Features.Statistics.CourseStatisticsService>();
     }
 
-    /// <summary>The local hub, tokenizer-computed quiz keys, and the background build of missing demo models.</summary>
+    /// <summary>The playgrounds and the background build of missing demo models (the hub comes with grading's services).</summary>
     public static void AddCourseMl(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MlOptions>().BindConfiguration(MlOptions.Section);
-        builder.Services.AddSingleton(services => new ModelHub(
-            services.GetRequiredService<CourseEnvironment>().Resolve(services.GetRequiredService<IOptions<MlOptions>>().Value.HubPath)));
+        builder.Services.AddCourseMl();
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddSingleton<HubVisibility>();
         builder.Services.AddHostedService<DemoModelBuilder>();
@@ -155,7 +147,7 @@ public static class HostingExtensions
     /// <summary>The grading queue, the services of the assignment pages, and the worker processes beside the site.</summary>
     public static void AddCourseGrading(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section);
+        builder.Services.AddCourseGrading();
         // The content repository (and the editor through it) makes every check `./course content validate` makes.
         builder.Services.AddSingleton(services =>
         {
@@ -163,11 +155,7 @@ public static class HostingExtensions
             return ContentChecks.Create(services.GetRequiredService<ModelHub>(),
                 course.Resolve(services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath), WebRoots(services));
         });
-        builder.Services.AddSingleton<SubmissionQueue>();
-        builder.Services.AddSingleton<QueueOverview>();
         builder.Services.AddScoped<AssignmentService>();
-        builder.Services.AddSingleton(services => HiddenSplits.Create(services.GetRequiredService<CourseEnvironment>(),
-            services.GetRequiredService<IOptions<DataOptions>>().Value.Path, services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath));
         builder.Services.AddSingleton(services =>
         {
             var course = services.GetRequiredService<CourseEnvironment>();

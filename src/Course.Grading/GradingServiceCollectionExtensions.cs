@@ -1,0 +1,41 @@
+using Course.Core.Configuration;
+using Course.Core.Data;
+using Course.Grading.Queue;
+using Course.Ml;
+using Course.Ml.Hub;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Course.Grading;
+
+public static class GradingServiceCollectionExtensions
+{
+    /// <summary>
+    /// The <c>Grading</c> section bound to <see cref="GradingOptions"/>, the submission queue and its overview, the hidden splits,
+    /// and the model hub under the course root (here because only this layer knows both the root and
+    /// <see cref="MlOptions"/>; the site's pages read the same hub).
+    /// </summary>
+    public static IServiceCollection AddCourseGrading(this IServiceCollection services)
+    {
+        services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section);
+        services.AddSingleton<SubmissionQueue>();
+        services.AddSingleton<QueueOverview>();
+        services.AddSingleton(provider => HiddenSplits.Create(provider.GetRequiredService<CourseEnvironment>(),
+            provider.GetRequiredService<IOptions<DataOptions>>().Value.Path, provider.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath));
+        services.AddSingleton(provider => new ModelHub(
+            provider.GetRequiredService<CourseEnvironment>().Resolve(provider.GetRequiredService<IOptions<MlOptions>>().Value.HubPath)));
+        return services;
+    }
+
+    /// <summary>
+    /// The composition of a process without a web host (the grading worker, the CLI): the given configuration
+    /// and the same <c>AddCourse*</c> registrations the site makes, so all three read a setting the same way.
+    /// </summary>
+    public static IServiceCollection AddCourseServices(this IServiceCollection services, IConfiguration configuration, CourseEnvironment course) =>
+        services.AddSingleton(configuration)
+            .AddCourseCore(course)
+            .AddCourseDatabase()
+            .AddCourseMl()
+            .AddCourseGrading();
+}
