@@ -51,8 +51,8 @@ public static partial class YamlReader
         }
     }
 
-    /// <summary>The document's node tree, for readers that need each value's line (null after an error).</summary>
-    public static YamlNode? ReadNode(string yaml, string file, int firstLine, List<ContentError> errors)
+    /// <summary>The document's node tree (null after an error); readers use it through <see cref="YamlText"/>.</summary>
+    internal static YamlNode? ReadNode(string yaml, string file, int firstLine, List<ContentError> errors)
     {
         try
         {

@@ -33,10 +33,10 @@ public class YamlReaderTests
     [Fact]
     public void An_alias_is_refused_even_without_a_local_anchor()
     {
-        var errors = new List<ContentError>();
+        var text = YamlText.Parse("title: x\ngoal: *elsewhere\n", "module.yaml");
 
-        Assert.Null(YamlReader.ReadNode("title: x\ngoal: *elsewhere\n", "module.yaml", 1, errors));
-        Assert.Equal([new ContentError("module.yaml", 2, "aliases (*elsewhere) are not allowed: write the value out")], errors);
+        Assert.Null(text.Root);
+        Assert.Equal([new ContentError("module.yaml", 2, "aliases (*elsewhere) are not allowed: write the value out")], text.Errors);
     }
 
     [Fact]
@@ -54,22 +54,19 @@ public class YamlReaderTests
     [Fact]
     public void Thirty_two_levels_are_still_read()
     {
-        var errors = new List<ContentError>();
-        var yaml = new string('[', 32) + new string(']', 32);
+        var text = YamlText.Parse(new string('[', 32) + new string(']', 32), "config.yaml");
 
-        var node = YamlReader.ReadNode(yaml, "config.yaml", 1, errors);
-
-        Assert.Empty(errors);
-        Assert.IsType<YamlSequenceNode>(node);
+        Assert.Empty(text.Errors);
+        Assert.IsType<YamlSequenceNode>(text.Root);
     }
 
     [Fact]
     public void Flow_nesting_past_the_limit_is_refused()
     {
-        var errors = new List<ContentError>();
+        var text = YamlText.Parse("a: " + new string('[', 10_000) + new string(']', 10_000), "config.yaml");
 
-        Assert.Null(YamlReader.ReadNode("a: " + new string('[', 10_000) + new string(']', 10_000), "config.yaml", 1, errors));
-        Assert.Equal([new ContentError("config.yaml", 1, "nesting deeper than 32 levels")], errors);
+        Assert.Null(text.Root);
+        Assert.Equal([new ContentError("config.yaml", 1, "nesting deeper than 32 levels")], text.Errors);
     }
 
     [Fact]
@@ -105,19 +102,19 @@ public class YamlReaderTests
     [Fact]
     public void A_duplicate_key_inside_a_nested_mapping_is_found()
     {
-        var errors = new List<ContentError>();
+        var text = YamlText.Parse("training_args:\n  seed: 1\n  lr: 2\n  seed: 3\n", "config.yaml");
 
-        Assert.Null(YamlReader.ReadNode("training_args:\n  seed: 1\n  lr: 2\n  seed: 3\n", "config.yaml", 1, errors));
-        Assert.Equal([new ContentError("config.yaml", 4, "duplicate key 'seed'")], errors);
+        Assert.Null(text.Root);
+        Assert.Equal([new ContentError("config.yaml", 4, "duplicate key 'seed'")], text.Errors);
     }
 
     [Fact]
     public void A_mapping_as_a_key_is_refused()
     {
-        var errors = new List<ContentError>();
+        var text = YamlText.Parse("? {a: 1}\n: value\n", "config.yaml");
 
-        Assert.Null(YamlReader.ReadNode("? {a: 1}\n: value\n", "config.yaml", 1, errors));
-        Assert.Equal([new ContentError("config.yaml", 1, "keys must be plain text")], errors);
+        Assert.Null(text.Root);
+        Assert.Equal([new ContentError("config.yaml", 1, "keys must be plain text")], text.Errors);
     }
 
     [Fact]

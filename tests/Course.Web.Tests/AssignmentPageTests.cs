@@ -50,13 +50,21 @@ public class AssignmentPageTests : CourseComponentTest
 
     private async Task<IRenderedComponent<AssignmentPage>> RenderAsInstructorAsync()
     {
-        await AddUserAsync("teacher");
-        SignIn("teacher", Course.Core.Data.CourseRoles.Instructor);
+        var page = await RenderAsync("teacher", Course.Core.Data.CourseRoles.Instructor);
+        // Found and clicked in one go: the page re-renders on its own (the refresh), which would retire a handler found earlier.
+        await page.InvokeAsync(() => page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Hidden split").Click());
+        return page;
+    }
+
+    private Task<IRenderedComponent<AssignmentPage>> RenderAsStudentAsync() => RenderAsync("student-1");
+
+    private async Task<IRenderedComponent<AssignmentPage>> RenderAsync(string userId, params string[] roles)
+    {
+        await AddUserAsync(userId);
+        SignIn(userId, roles);
         Content.Reload();
         var page = Render<AssignmentPage>(p => p.Add(x => x.AssignmentId, "reviews"));
         page.WaitForAssertion(() => Assert.Contains("The brief.", page.Markup));
-        // Found and clicked in one go: the page re-renders on its own (the refresh), which would retire a handler found earlier.
-        await page.InvokeAsync(() => page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Hidden split").Click());
         return page;
     }
 
@@ -110,14 +118,29 @@ public class AssignmentPageTests : CourseComponentTest
     [Fact]
     public async Task Students_do_not_get_the_hidden_split_tab()
     {
-        await AddUserAsync("student-1");
-        SignIn("student-1");
-        Content.Reload();
+        var page = await RenderAsStudentAsync();
 
-        var page = Render<AssignmentPage>(p => p.Add(x => x.AssignmentId, "reviews"));
-
-        page.WaitForAssertion(() => Assert.Contains("The brief.", page.Markup));
         Assert.DoesNotContain(page.FindAll(".mud-tab"), t => t.TextContent.Trim() == "Hidden split");
+    }
+
+    [Fact]
+    public async Task The_common_fields_write_into_the_yaml_and_wait_while_it_does_not_read()
+    {
+        var page = await RenderAsStudentAsync();
+        // Found and changed in one go: the page re-renders on its own (the refresh), which would retire a handler found earlier.
+        Task Type(string selector, string value) => page.InvokeAsync(() => page.Find(selector).Change(value));
+        Task TypeLearningRate(string value) => page.InvokeAsync(() => page.FindAll("[data-testid=common-fields] .mud-input-control")
+            .Single(c => c.TextContent.Contains("learning_rate")).QuerySelector("input")!.Change(value));
+        string? Yaml() => page.Find("textarea[data-testid=submission-yaml]").GetAttribute("value");
+        await page.InvokeAsync(() => page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Submit").Click());
+
+        await TypeLearningRate("1e-4");
+        page.WaitForAssertion(() => Assert.Equal("task: text-classification\nmodel_name_or_path: test/tiny-bert\ntraining_args:\n  learning_rate: 1e-4\n", Yaml()));
+
+        await Type("textarea[data-testid=submission-yaml]", "task: [text-classification\n");
+        page.WaitForAssertion(() => Assert.Contains("once line 2 reads: invalid YAML", page.Find("[data-testid=fields-problem]").TextContent));
+        await TypeLearningRate("2e-5");
+        page.WaitForAssertion(() => Assert.Equal("task: [text-classification\n", Yaml()));
     }
 
     [Fact]

@@ -56,12 +56,11 @@ public static partial class AssignmentLoader
         {
             return new AssignmentFile(source, null, errors);
         }
-        var lines = text.Split('\n');
+        // Each error at the line of the key it is about, or at the front matter's first line when the key is not written.
+        var front = YamlText.Parse(rendered.FrontMatter, source, rendered.FrontMatterLine);
         void Check(bool ok, string key, string message)
         {
-            if (ok) return;
-            var index = Array.FindIndex(lines, l => l.StartsWith(key + ":", StringComparison.Ordinal) || l.TrimStart().StartsWith(key + ":", StringComparison.Ordinal));
-            errors.Add(new ContentError(source, index >= 0 ? index + 1 : 2, message));
+            if (!ok) errors.Add(new ContentError(source, front.LineOfKey(key) ?? rendered.FrontMatterLine, message));
         }
 
         Check(rules.Id == folderName, "id", $"id must equal the folder name '{folderName}', not '{rules.Id}'");

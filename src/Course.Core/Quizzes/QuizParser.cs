@@ -152,13 +152,14 @@ public static partial class QuizParser
     private static QuizReview ReadReview(QuizFrontMatter front, string yaml, string file, List<ContentError> errors)
     {
         var review = QuizReview.Default(front.Practice);
-        var root = YamlReader.ReadNode(yaml, file, 2, errors) as YamlMappingNode;
-        if (root?.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "review" }).Value is not YamlMappingNode section)
+        var text = YamlText.Parse(yaml, file, 2);
+        errors.AddRange(text.Errors);
+        if (text.Entry("review")?.Value is not YamlMappingNode section)
         {
             errors.Add(new ContentError(file, 2, "review maps moments to lists, e.g. 'review:' then '  after_attempt: [score, right_or_wrong]'"));
             return review;
         }
-        int LineOf(YamlNode node) => 2 + (int)node.Start.Line - 1;
+        int LineOf(YamlNode node) => text.LineOf(node);
         foreach (var (key, value) in section.Children)
         {
             var name = ((YamlScalarNode)key).Value ?? "";

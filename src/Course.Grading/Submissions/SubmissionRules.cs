@@ -23,19 +23,20 @@ public static class SubmissionRules
         var rules = assignment.Rules;
         var train = Path.GetFullPath(Path.Combine(datasetsFolder, rules.Dataset!, "train.jsonl"));
         var validation = Path.GetFullPath(Path.Combine(datasetsFolder, rules.Dataset!, "validation.jsonl"));
+        var text = YamlText.Parse(yaml, name);
         TrainingConfig config;
         try
         {
-            config = TrainingConfig.Parse(yaml, name, folder, train, validation);
+            config = TrainingConfig.Parse(text, folder, train, validation);
         }
         catch (TrainingConfigException ex)
         {
             return (null, ex.Errors);
         }
         var errors = new List<ContentError>();
-        // The same text TrainingConfig.Parse accepted, so a mapping with plain keys; read again for each key's line.
-        var root = (YamlMappingNode)YamlReader.ReadNode(yaml, name, 1, errors)!;
-        void Error(YamlNode node, string message) => errors.Add(new ContentError(name, (int)node.Start.Line, message));
+        // TrainingConfig.Parse accepted the text, so its root is a mapping with plain keys.
+        var root = (YamlMappingNode)text.Root!;
+        void Error(YamlNode node, string message) => errors.Add(new ContentError(name, text.LineOf(node), message));
 
         foreach (var (key, value) in root.Children.Select(c => (((YamlScalarNode)c.Key).Value!, c.Value)))
         {
@@ -44,7 +45,7 @@ public static class SubmissionRules
                 Error(value, $"'{key}' cannot be set in this assignment (allowed: {string.Join(", ", TopLevelKeys)})");
             }
         }
-        var trainingArgs = root.Children.TryGetValue(new YamlScalarNode("training_args"), out var node) && node is YamlMappingNode mapping ? mapping : new YamlMappingNode();
+        var trainingArgs = text.Entry("training_args")?.Value as YamlMappingNode ?? new YamlMappingNode();
         foreach (var (keyNode, value) in trainingArgs.Children)
         {
             var key = ((YamlScalarNode)keyNode).Value!;
@@ -60,11 +61,11 @@ public static class SubmissionRules
         }
 
         var args = config.TrainingArgs;
-        YamlNode? Key(string key) => root.Children.TryGetValue(new YamlScalarNode(key), out var n) ? n : null;
-        YamlNode? ArgKey(string key) => trainingArgs.Children.TryGetValue(new YamlScalarNode(key), out var n) ? n : null;
+        YamlNode? Key(string key) => text.Entry(key)?.Value;
+        YamlNode? ArgKey(string key) => text.Entry("training_args", key)?.Value;
         void Limit(bool ok, YamlNode? at, string message)
         {
-            if (!ok) errors.Add(new ContentError(name, at is null ? 1 : (int)at.Start.Line, message));
+            if (!ok) errors.Add(new ContentError(name, at is null ? 1 : text.LineOf(at), message));
         }
         Limit(config.Task == rules.Task, Key("task"), $"task must be {rules.Task} in this assignment, not {config.Task}");
         Limit(rules.AllowedModels.Contains(config.ModelNameOrPath!), Key("model_name_or_path"),
@@ -79,7 +80,7 @@ public static class SubmissionRules
             $"validation_file must be the assignment's public validation split (datasets/{rules.Dataset}/validation.jsonl) or left out");
         if (errors.Count == 0)
         {
-            CheckTheRun(assignment, config, ArgKey, Key("task"), name, errors);
+            CheckTheRun(assignment, config, ArgKey, Key("task"), text, errors);
         }
         return errors.Count > 0 ? (null, errors) : (config, errors);
     }
@@ -91,7 +92,7 @@ public static class SubmissionRules
     /// Question answering trains on windows of its rows, not rows, so its step count is not known before tokenizing
     /// and its intervals are not checked.
     /// </summary>
-    private static void CheckTheRun(Assignment assignment, TrainingConfig config, Func<string, YamlNode?> argKey, YamlNode? taskKey, string name,
+    private static void CheckTheRun(Assignment assignment, TrainingConfig config, Func<string, YamlNode?> argKey, YamlNode? taskKey, YamlText text,
         List<ContentError> errors)
     {
         var train = FineTuning.Load(config.TrainFile!);
@@ -100,7 +101,7 @@ public static class SubmissionRules
         var labels = FineTuning.LabelNames(config, train, validation);
         // At the key, or at the strategy that brings its default into play when the key is not written.
         void Refuse(string key, string message, string? strategy = null) =>
-            errors.Add(new ContentError(name, (int)(argKey(key) ?? (strategy is null ? null : argKey(strategy)) ?? taskKey)!.Start.Line, message));
+            errors.Add(new ContentError(text.File, text.LineOf((argKey(key) ?? (strategy is null ? null : argKey(strategy)) ?? taskKey)!), message));
 
         var metric = args.MetricForBestModel.StartsWith("eval_", StringComparison.Ordinal) ? args.MetricForBestModel["eval_".Length..] : args.MetricForBestModel;
         var metrics = FineTuning.EvaluationMetricNames(config.Task!, labels);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Course.Yaml;
+using YamlDotNet.RepresentationModel;
 
 namespace Course.Ml.Training;
 
@@ -44,14 +45,19 @@ public sealed partial class TrainingConfig
     /// relative file paths resolve against <paramref name="folder"/>. The default files stand in for
     /// train_file / validation_file when the text leaves them out (an assignment's own splits).
     /// </summary>
-    public static TrainingConfig Parse(string yaml, string name, string folder, string? defaultTrainFile = null, string? defaultValidationFile = null)
+    public static TrainingConfig Parse(string yaml, string name, string folder, string? defaultTrainFile = null, string? defaultValidationFile = null) =>
+        Parse(YamlText.Parse(yaml, name), folder, defaultTrainFile, defaultValidationFile);
+
+    /// <inheritdoc cref="Parse(string, string, string, string?, string?)"/>
+    public static TrainingConfig Parse(YamlText yaml, string folder, string? defaultTrainFile = null, string? defaultValidationFile = null)
     {
-        var errors = new List<ContentError>();
-        if (YamlReader.ReadNode(yaml, name, 1, errors) is { } root)
+        var name = yaml.File;
+        var errors = new List<ContentError>(yaml.Errors);
+        if (yaml.Root is { } root)
         {
-            CheckNumberNotation(root, name, errors);
+            CheckNumberNotation(root, yaml, errors);
         }
-        var config = errors.Count > 0 ? null : YamlReader.Read<TrainingConfig>(yaml, name, 1, errors);
+        var config = errors.Count > 0 ? null : YamlReader.Read<TrainingConfig>(yaml.Text, name, 1, errors);
         if (config is null)
         {
             throw new TrainingConfigException(errors.Count > 0 ? errors : [new ContentError(name, 1, "the configuration is empty")]);
@@ -59,13 +65,12 @@ public sealed partial class TrainingConfig
         if (config.TrainingArgs is null)
         {
             // "training_args:" with nothing under it is a null mapping, which the checks below would trip over.
-            throw new TrainingConfigException([new ContentError(name, LineOf(yaml.Replace("\r\n", "\n").Split('\n'), "training_args"),
+            throw new TrainingConfigException([new ContentError(name, yaml.LineOfKey("training_args") ?? 1,
                 "training_args is empty: give it arguments (e.g. learning_rate: 5.0e-5) or leave the key out")]);
         }
         config.TrainFile ??= defaultTrainFile;
         config.ValidationFile ??= defaultValidationFile;
-        var lines = yaml.Replace("\r\n", "\n").Split('\n');
-        config.Validate(name, lines, errors);
+        config.Validate(yaml, errors);
         if (errors.Count > 0)
         {
             throw new TrainingConfigException(errors);
@@ -84,25 +89,25 @@ public sealed partial class TrainingConfig
     /// and 17:04 (base 60) as numbers, and .inf and .nan as floats; a checker that parses only decimal text would
     /// let them past its ranges, and a reader would not guess what the author meant. Quoted values are text.
     /// </summary>
-    private static void CheckNumberNotation(YamlDotNet.RepresentationModel.YamlNode node, string name, List<ContentError> errors)
+    private static void CheckNumberNotation(YamlNode node, YamlText yaml, List<ContentError> errors)
     {
         switch (node)
         {
-            case YamlDotNet.RepresentationModel.YamlMappingNode mapping:
+            case YamlMappingNode mapping:
                 foreach (var (key, value) in mapping.Children)
                 {
-                    CheckNumberNotation(value, name, errors);
+                    CheckNumberNotation(value, yaml, errors);
                 }
                 break;
-            case YamlDotNet.RepresentationModel.YamlSequenceNode sequence:
+            case YamlSequenceNode sequence:
                 foreach (var item in sequence.Children)
                 {
-                    CheckNumberNotation(item, name, errors);
+                    CheckNumberNotation(item, yaml, errors);
                 }
                 break;
-            case YamlDotNet.RepresentationModel.YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: { Length: > 0 } text } scalar
+            case YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: { Length: > 0 } text } scalar
                 when LooksNumeric(text) && !PlainNumber().IsMatch(text):
-                errors.Add(new ContentError(name, (int)scalar.Start.Line,
+                errors.Add(new ContentError(yaml.File, yaml.LineOf(scalar),
                     $"'{text}' is not a plain decimal number: write numbers in decimal or scientific notation (such as 1024, 0.5 or 5.0e-5)"));
                 break;
         }
@@ -114,11 +119,12 @@ public sealed partial class TrainingConfig
         }
     }
 
-    private void Validate(string path, string[] lines, List<ContentError> errors)
+    /// <summary>The schema's checks, each error at the line of the key its message starts with (1 when the key is not written).</summary>
+    private void Validate(YamlText yaml, List<ContentError> errors)
     {
         void Check(bool ok, string message)
         {
-            if (!ok) errors.Add(new ContentError(path, LineOf(lines, message.Split(' ')[0]), message));
+            if (!ok) errors.Add(new ContentError(yaml.File, yaml.LineOfKey(message.Split(' ')[0]) ?? 1, message));
         }
         var a = TrainingArgs;
         Check(Task is not null && Tasks.Contains(Task), $"task must be one of {string.Join(", ", Tasks)}");
@@ -170,13 +176,6 @@ public sealed partial class TrainingConfig
     }
 
     private static string Describe(object value) => value is IEnumerable<object> list ? $"[{string.Join(", ", list)}]" : $"'{value}'";
-
-    /// <summary>The line where <paramref name="key"/> is written, so value errors point at it (1 when absent).</summary>
-    public static int LineOf(string[] lines, string key)
-    {
-        var index = Array.FindIndex(lines, l => l.TrimStart().StartsWith(key + ":", StringComparison.Ordinal));
-        return index + 1 is var line and > 0 ? line : 1;
-    }
 }
 
 /// <summary>The <c>training_args:</c> block: HF TrainingArguments names.</summary>
