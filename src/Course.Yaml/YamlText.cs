@@ -1,3 +1,4 @@
+using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
@@ -68,7 +69,24 @@ public sealed class YamlText
     public int? LineOfKey(string key) => FirstKey(Root, key) is { } found ? LineOf(found) : null;
 
     /// <summary>
-    /// The text with <paramref name="path"/> set to <paramref name="value"/> (written as plain YAML). An existing entry
+    /// <paramref name="value"/> as YAML that is exactly one value: as written where it reads back as itself (a
+    /// plain scalar such as <c>2e-5</c>, or a flow list such as <c>[2, 3]</c>), double-quoted otherwise, so a value
+    /// holding <c>: </c>, <c> #</c> or a line break stays one string instead of changing the document's structure.
+    /// </summary>
+    public static string Scalar(string value)
+    {
+        var parsed = Parse($"k: {value}", "value");
+        var written = parsed.Root is YamlMappingNode { Children.Count: 1 } && value.Length > 0 && parsed.Entry("k")?.Value switch
+        {
+            YamlScalarNode { Style: ScalarStyle.Plain } scalar => scalar.Value == value,
+            YamlSequenceNode { Style: SequenceStyle.Flow } or YamlMappingNode { Style: MappingStyle.Flow } => parsed.Value("k") == value,
+            _ => false,
+        };
+        return written ? value : System.Text.Json.JsonSerializer.Serialize(value);
+    }
+
+    /// <summary>
+    /// The text with <paramref name="path"/> set to <paramref name="value"/> (written by <see cref="Scalar"/>). An existing entry
     /// becomes <c>key: value</c> on its own line, keeping the comment after it; a missing key goes first in its
     /// mapping at its children's indentation; a missing section goes at the end of the document. Null when the text
     /// could not be read or the place is not a mapping.
@@ -79,6 +97,7 @@ public sealed class YamlText
         {
             return null;
         }
+        value = Scalar(value);
         if (Entry(path) is { } entry)
         {
             var start = (int)entry.Key.End.Index;

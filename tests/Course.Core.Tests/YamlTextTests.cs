@@ -121,4 +121,22 @@ public class YamlTextTests
         Assert.Equal("training_args:\n  learning_rate: 1e-4\n  seed: 7\n", text.With("1e-4", "training_args", "learning_rate"));
         Assert.Equal("  weight_decay: 0.1", YamlText.Parse($"  weight_decay:{spaces}{spaces}", "x.yaml").With("0.1", "weight_decay"));
     }
+
+    [Theory]
+    [InlineData("2e-5", "2e-5")]
+    [InlineData("linear", "linear")]
+    [InlineData("[2, 3]", "[2, 3]")]
+    [InlineData("a: b", "\"a: b\"")]
+    [InlineData("1 # not a comment", "\"1 # not a comment\"")]
+    [InlineData("[1, 2] # two", "\"[1, 2] # two\"")]
+    [InlineData("[1, 2", "\"[1, 2\"")]
+    [InlineData("two\nlines", "\"two\\nlines\"")]
+    [InlineData(" padded", "\" padded\"")]
+    [InlineData("", "\"\"")]
+    public void A_value_is_written_so_it_reads_back_as_the_same_one_string(string value, string written)
+    {
+        Assert.Equal(written, YamlText.Scalar(value));
+        var edited = YamlText.Parse("training_args:\n  seed: 1\n", "c.yaml").With(value, "training_args", "seed")!;
+        Assert.Equal(value, YamlText.Parse(edited, "c.yaml").Value("training_args", "seed"));
+    }
 }
