@@ -138,6 +138,7 @@ public static class HostingExtensions
         builder.Services.AddCourseMl();
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddSingleton<HubVisibility>();
+        builder.Services.AddSingleton<ModelPages>();
         builder.Services.AddHostedService<DemoModelBuilder>();
         builder.Services.AddOptions<PlaygroundOptions>().BindConfiguration(PlaygroundOptions.Section);
         builder.Services.AddSingleton<TokenizerPlaygroundService>();
