@@ -1,11 +1,11 @@
 using Course.Core.Configuration;
 using Course.Web.Extensions;
-using Course.Web.Features.Assignments;
+using Course.Web.Features.Hosting;
 
 var course = CourseEnvironment.Discover();
-if (args is [GradingWorkerSupervisor.WorkerFlag, .. var settings])
+if (args is [ChildProcesses.WorkerMode or ChildProcesses.DemoBuildMode, .. var settings])
 {
-    return await GradingWorkerSupervisor.RunWorkerAsync(course, settings);
+    return await ChildProcesses.RunAsync(course, args[0], settings);
 }
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {

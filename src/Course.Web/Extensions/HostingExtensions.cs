@@ -8,6 +8,7 @@ using Course.Web.Components.Account;
 using Course.Web.Features.Account;
 using Course.Web.Features.Lessons;
 using Course.Web.Features.Models;
+using Course.Web.Features.Hosting;
 using Course.Web.Features.People;
 using Course.Web.Features.Quizzes;
 using Course.Web.Features.Assignments;
@@ -139,6 +140,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddSingleton<HubVisibility>();
         builder.Services.AddSingleton<ModelPages>();
+        builder.Services.AddSingleton<ChildProcesses>();
         builder.Services.AddHostedService<DemoModelBuilder>();
         builder.Services.AddOptions<PlaygroundOptions>().BindConfiguration(PlaygroundOptions.Section);
         builder.Services.AddSingleton<TokenizerPlaygroundService>();

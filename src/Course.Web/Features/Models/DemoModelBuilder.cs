@@ -1,5 +1,6 @@
-using Course.Core.Configuration;
+using Course.Grading.Workers;
 using Course.Ml.Hub;
+using Course.Web.Features.Hosting;
 using Course.Ml.Training;
 using Microsoft.Extensions.Options;
 
@@ -43,45 +44,48 @@ public sealed class DemoBuildStatus
 }
 
 /// <summary>
-/// Builds the demo models that are missing from the hub (course/minilm-*) once, in the background, so the site
-/// starts at once; progress goes to <see cref="DemoBuildStatus"/>. Off with <c>Ml:BuildDemoModels: false</c>.
+/// Builds the demo models that are missing from the hub (course/minilm-*) once, in a child process
+/// (<see cref="DemoBuildProcess"/>), so the site starts at once and never trains in its own process; the child's
+/// progress lines go to <see cref="DemoBuildStatus"/>. Off with <c>Ml:BuildDemoModels: false</c>.
 /// </summary>
-public sealed class DemoModelBuilder(ModelHub hub, CourseEnvironment environment, IOptions<ContentOptions> content, DemoBuildStatus status,
-    IOptions<Course.Ml.MlOptions> options, ILogger<DemoModelBuilder> logger) : BackgroundService
+public sealed class DemoModelBuilder(ModelHub hub, ChildProcesses children, DemoBuildStatus status, IOptions<Course.Ml.MlOptions> options,
+    ILogger<DemoModelBuilder> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var missing = DemoModels.Missing(hub);
         if (!options.Value.BuildDemoModels || missing.Count == 0)
         {
-            return Task.CompletedTask;
+            return;
         }
         status.Start(missing.Select(m => m.Id).ToList());
-        // Training is synchronous and thread-bound (dispose scopes), so it gets a thread of its own.
-        return Task.Factory.StartNew(() =>
+        logger.LogInformation("Building demo models: {Models}", string.Join(", ", missing.Select(m => m.Id)));
+        string? lastError = null;
+        using var process = children.Start(ChildProcesses.DemoBuildMode,
+            line =>
+            {
+                if (DemoBuildProcess.Parse(line) is { } progress)
+                {
+                    status.Report(progress);
+                }
+            },
+            line =>
+            {
+                lastError = line;
+                logger.LogInformation("[demo build] {Line}", line);
+            });
+        try
         {
-            try
-            {
-                logger.LogInformation("Building demo models: {Models}", string.Join(", ", missing.Select(m => m.Id)));
-                DemoModels.BuildMissing(hub, environment.Resolve(Path.Combine(content.Value.Path, "datasets")), new SynchronousProgress(status.Report), stoppingToken);
-                status.Finish(null);
-                logger.LogInformation("Demo models built");
-            }
-            catch (OperationCanceledException)
-            {
-                status.Finish("stopped with the site; the build resumes at the next start");
-            }
-            catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or KeyNotFoundException)
-            {
-                logger.LogError(ex, "Building demo models failed");
-                status.Finish(ex.Message);
-            }
-        }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-    }
-
-    /// <summary>Reports on the training thread (no synchronisation context to post to in a hosted service).</summary>
-    private sealed class SynchronousProgress(Action<DemoBuildProgress> report) : IProgress<DemoBuildProgress>
-    {
-        public void Report(DemoBuildProgress value) => report(value);
+            await process.WaitForExitAsync(stoppingToken);
+            // Output events may still be queued after exit; the parameterless wait drains them.
+            await Task.Run(process.WaitForExit, CancellationToken.None);
+            status.Finish(process.ExitCode == 0 ? null : lastError ?? $"the build exited with code {process.ExitCode}");
+            logger.Log(process.ExitCode == 0 ? LogLevel.Information : LogLevel.Error, "Demo model build ended with code {Code}", process.ExitCode);
+        }
+        catch (OperationCanceledException)
+        {
+            await ChildProcesses.StopAsync(process);
+            status.Finish("stopped with the site; the build resumes at the next start");
+        }
     }
 }

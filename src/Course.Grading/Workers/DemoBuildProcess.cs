@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Course.Core.Configuration;
+using Course.Ml.Hub;
+using Course.Ml.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Course.Grading.Workers;
+
+/// <summary>
+/// Builds the missing demo models in a process of its own, as grading workers train: the site starts it and
+/// reads its progress, so fine-tuning's threads and memory never share the process that serves students. Each
+/// report is one line on stdout, <see cref="ProgressPrefix"/> and the <see cref="DemoBuildProgress"/> as JSON.
+/// </summary>
+public static class DemoBuildProcess
+{
+    public const string ProgressPrefix = "demo-build-progress ";
+
+    public static int Run(CourseEnvironment environment, IConfiguration configuration, CancellationToken stop)
+    {
+        using var services = new ServiceCollection().AddCourseServices(configuration, environment).BuildServiceProvider();
+        var content = services.GetRequiredService<IOptions<ContentOptions>>().Value;
+        try
+        {
+            DemoModels.BuildMissing(services.GetRequiredService<ModelHub>(), environment.Resolve(Path.Combine(content.Path, "datasets")),
+                new LineProgress(), stop);
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("stopped; the build resumes at the next start");
+            return 2;
+        }
+    }
+
+    /// <summary>The report a progress line carries, or null for any other line (log output).</summary>
+    public static DemoBuildProgress? Parse(string line) =>
+        line.StartsWith(ProgressPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize<DemoBuildProgress>(line.AsSpan(ProgressPrefix.Length)) : null;
+
+    public static string Format(DemoBuildProgress progress) => ProgressPrefix + JsonSerializer.Serialize(progress);
+
+    /// <summary>One line per report, written as it comes (the site reads them as they arrive).</summary>
+    private sealed class LineProgress : IProgress<DemoBuildProgress>
+    {
+        public void Report(DemoBuildProgress value) => Console.Out.WriteLine(Format(value));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Course.Core.Configuration;
+using Course.Core.Data;
+using Course.Grading;
+using Course.Ml;
+using Microsoft.Extensions.Options;
+
+namespace Course.Web.Features.Hosting;
+
+/// <summary>
+/// This same program started in another mode (a grading worker, the demo-model build) for work that must not
+/// share the site's process: training's threads, memory and native state. A child gets the settings the site
+/// resolved, overrides given to the site only included, so both read the same database, content and hub.
+/// </summary>
+public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironment course, IOptions<GradingOptions> grading,
+    IOptions<ContentOptions> content, IOptions<MlOptions> ml, IOptions<DataOptions> data)
+{
+    public Process Start(string mode, Action<string> output, Action<string> error)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = course.Root,
+        };
+        foreach (var argument in new[]
+        {
+            typeof(ChildProcesses).Assembly.Location, mode,
+            $"--ConnectionStrings:Course={DatabaseExtensions.ResolveConnectionString(configuration, course)}",
+            $"--{ContentOptions.Section}:Path={course.Resolve(content.Value.Path)}",
+            $"--{MlOptions.Section}:HubPath={course.Resolve(ml.Value.HubPath)}",
+            $"--{GradingOptions.Section}:HiddenDataPath={course.Resolve(grading.Value.HiddenDataPath)}",
+            $"--{DataOptions.Section}:Path={course.Resolve(data.Value.Path)}",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start this program with {mode}.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) error(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>SIGTERM lets the child finish cleanly (a worker hands its job back); one that does not stop in time is killed.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()]))
+        {
+            await term.WaitForExitAsync();
+        }
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await process.WaitForExitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>
+    /// The child modes of this program (<c>Course.Web.dll MODE [--Key=Value …]</c>): their configuration from the
+    /// same sources as the site's, and SIGTERM as the stop signal.
+    /// </summary>
+    public static async Task<int> RunAsync(CourseEnvironment course, string mode, string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddCourseConfiguration(course, Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production", args).Build();
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        return mode switch
+        {
+            WorkerMode => await Course.Grading.Workers.WorkerProcess.RunAsync(course, configuration, stop.Token),
+            // Training is synchronous and its dispose scopes are thread-bound: the build runs on this thread.
+            DemoBuildMode => Course.Grading.Workers.DemoBuildProcess.Run(course, configuration, stop.Token),
+            _ => throw new ArgumentException($"unknown mode {mode}"),
+        };
+    }
+
+    public const string WorkerMode = "--grading-worker";
+    public const string DemoBuildMode = "--build-demo-models";
+}
