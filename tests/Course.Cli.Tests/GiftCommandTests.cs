@@ -13,8 +13,8 @@ public sealed class GiftCommandTests(CliRunner cli) : IDisposable
 
         Assert.True(code == 0, stderr);
         var export = CliRunner.LastLine(stdout);
-        Assert.Equal(("quiz-4-2", 11), (export.GetProperty("quiz").GetString(), export.GetProperty("exported").GetInt32()));
-        Assert.Equal([9], export.GetProperty("skipped").EnumerateArray().Select(n => n.GetInt32()));
+        Assert.Equal(("quiz-4-2", 19), (export.GetProperty("quiz").GetString(), export.GetProperty("exported").GetInt32()));
+        Assert.Equal([9, 14], export.GetProperty("skipped").EnumerateArray().Select(n => n.GetInt32()));
         Assert.Contains("item 9 (ordering): skipped: GIFT has no ordering question type", stderr);
         Assert.StartsWith("::quiz-4-2 item 1::[markdown]How does an extractive question-answering model produce its answer?", File.ReadAllLines(gift).First(l => l.StartsWith("::quiz-4-2 item")));
 
@@ -23,7 +23,7 @@ public sealed class GiftCommandTests(CliRunner cli) : IDisposable
 
         Assert.True(code == 0, stderr);
         var import = CliRunner.LastLine(stdout);
-        Assert.Equal(("quiz-copy", true, 11, 0, 0), (import.GetProperty("quiz").GetString(), import.GetProperty("written").GetBoolean(),
+        Assert.Equal(("quiz-copy", true, 19, 0, 0), (import.GetProperty("quiz").GetString(), import.GetProperty("written").GetBoolean(),
             import.GetProperty("imported").GetInt32(), import.GetProperty("skipped").GetInt32(), import.GetProperty("report").GetArrayLength()));
         Assert.Contains("## computed: Using the gpt2 tokenizer", File.ReadAllText(markdown));
 
