@@ -1,3 +1,4 @@
+using Course.Tests.Shared;
 using System.Diagnostics;
 using Course.Core.Authoring;
 using Course.Core.Configuration;

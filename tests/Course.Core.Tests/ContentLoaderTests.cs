@@ -1,3 +1,4 @@
+using Course.Tests.Shared;
 using Course.Core.Content;
 
 namespace Course.Core.Tests;

@@ -1,3 +1,4 @@
+using Course.Tests.Shared;
 using Course.Core.Configuration;
 using Course.Core.Content;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -127,6 +127,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton<ContentRepository>();
         builder.Services.AddHostedService<ContentHotReload>();
         builder.Services.AddSingleton<ContentEditor>();
+        builder.Services.AddTransient<EditorSession>(); // one per editor page: its open file and typing
         builder.Services.AddScoped<LessonProgressService>();
         builder.Services.AddScoped<QuizAttemptService>();
         builder.Services.AddScoped<ProgressDashboardService>();

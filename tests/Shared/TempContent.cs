@@ -1,4 +1,4 @@
-namespace Course.Core.Tests;
+namespace Course.Tests.Shared;
 
 /// <summary>A throw-away content folder with a module of two topics, written per test.</summary>
 public sealed class TempContent : IDisposable
