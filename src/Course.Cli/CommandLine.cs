@@ -445,6 +445,8 @@ public static class CommandLine
             ["quiz_items_by_type"] = snapshot.Quizzes.SelectMany(q => q.Items).GroupBy(i => QuizParser.TypeName(i.Type))
                 .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             ["quizzes"] = snapshot.Quizzes.ToDictionary(q => q.Id, q => q.Items.Count),
+            ["topic_minutes"] = TopicDurations.Of(snapshot.Module, snapshot.Lessons).ToDictionary(d => d.TopicId,
+                d => new { minutes = d.Minutes, planned = d.PlannedMin is null ? null : new[] { d.PlannedMin, d.PlannedMax }, within_plan = d.WithinPlan }),
             ["assignments"] = snapshot.Assignments.Select(a => a.Id).ToList(),
             ["datasets"] = Directory.GetDirectories(datasets).Order(StringComparer.Ordinal).ToDictionary(d => Path.GetFileName(d)!,
                 d => Directory.GetFiles(d, "*.jsonl").Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => File.ReadLines(f).Count(l => l.Trim().Length > 0))),

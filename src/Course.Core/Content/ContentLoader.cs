@@ -116,6 +116,7 @@ public static class ContentLoader
             .Select(s => ReadLesson(content, s.Path, s.Topic, s.Slug, path => urls.GetValueOrDefault(path), options.CheckWidget))
             .ToList();
         CheckUniqueOrder(files, moduleErrors);
+        moduleErrors.AddRange(TopicDurations.Check(module, files.Select(f => f.Lesson).OfType<Lesson>(), content.ReadAllText(ModuleFileName), ModuleFileName));
         string? Resolve(string path) => urls.GetValueOrDefault(path);
         return new ContentSnapshot(module, files, moduleErrors)
         {
