@@ -472,7 +472,7 @@ public static partial class QuizParser
                 }
                 foreach (var duplicate in texts.GroupBy(t => Unquote(t.Text), StringComparer.Ordinal).Where(g => g.Count() > 1))
                 {
-                    context.Error(duplicate.ElementAt(1).Line, $"text \"{Shorten(duplicate.Key)}\" is given twice");
+                    context.Error(duplicate.ElementAt(1).Line, $"text \"{Shorten(duplicate.Key ?? "")}\" is given twice");
                 }
                 variants = [.. texts.Where(t => !string.IsNullOrEmpty(Unquote(t.Text))).Select(t => new ComputedVariant(Unquote(t.Text)!, Key(compute with { Text = Unquote(t.Text) }, texts.Count > 1 ? t.Line : LineOf("compute"))))];
                 answer = variants[0].Key;

@@ -71,14 +71,14 @@ public static class HostingExtensions
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Lockout.AllowedForNewUsers = true;
-                options.Tokens.PasswordResetTokenProvider = ResetLinkTokenProvider.Name;
+                options.Tokens.PasswordResetTokenProvider = ResetLinkTokenProvider.ProviderName;
             })
             .AddRoles<IdentityRole>()
             .AddPasswordValidator<PasswordLengthValidator>()
             .AddEntityFrameworkStores<CourseDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders()
-            .AddTokenProvider<ResetLinkTokenProvider>(ResetLinkTokenProvider.Name)
+            .AddTokenProvider<ResetLinkTokenProvider>(ResetLinkTokenProvider.ProviderName)
             .AddPasswordValidator<CommonPasswordValidator>()
             .AddClaimsPrincipalFactory<CourseClaimsPrincipalFactory>();
         // Every request checks the cookie's security stamp against the database, so signing out (which replaces

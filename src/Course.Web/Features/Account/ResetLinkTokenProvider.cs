@@ -15,7 +15,7 @@ public sealed class ResetLinkTokenProvider(
     IDataProtectionProvider protection, IOptions<DataProtectionTokenProviderOptions> options, ILogger<DataProtectorTokenProvider<CourseUser>> logger)
     : DataProtectorTokenProvider<CourseUser>(protection, options, logger)
 {
-    public const string Name = "ResetLink";
+    public const string ProviderName = "ResetLink";
 
     public static string NewStamp() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
