@@ -38,12 +38,17 @@ public sealed class LessonOutputs(ModelHub hub)
         : output["pair"] is not null && output["check"] != "encoding" ? "only the 'encoding' check takes a pair"
         : null;
 
-    /// <summary>Recomputes every output block of the Markdown files under <paramref name="contentRoot"/>.</summary>
+    /// <summary>Where Markdown renders with directives: lessons and assignment briefs.</summary>
+    public static IReadOnlyList<string> Folders { get; } = ["topics", "assignments"];
+
+    /// <summary>Recomputes every output block of the lessons and briefs under <paramref name="contentRoot"/>.</summary>
     public OutputReport Verify(string contentRoot)
     {
         var differences = new List<OutputDifference>();
         var count = 0;
-        foreach (var path in Directory.EnumerateFiles(contentRoot, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var files = Folders.Select(f => Path.Combine(contentRoot, f)).Where(Directory.Exists)
+            .SelectMany(f => Directory.EnumerateFiles(f, "*.md", SearchOption.AllDirectories));
+        foreach (var path in files.Order(StringComparer.Ordinal))
         {
             var file = Path.GetRelativePath(contentRoot, path).Replace('\\', '/');
             foreach (var (output, line, expected) in LessonMarkdown.Outputs(File.ReadAllText(path)))
