@@ -49,7 +49,7 @@ public class ContentLoaderTests
         var error = Assert.Single(ContentLoader.Load(content.Root).Errors);
 
         Assert.Equal("topics/4.1-first/01-a.md", error.File);
-        Assert.InRange(error.Line, 4, 6);
+        Assert.Equal(4, error.Line); // the line holding the unclosed "[1"
         Assert.StartsWith("invalid YAML", error.Message);
     }
 
