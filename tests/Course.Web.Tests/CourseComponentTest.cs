@@ -34,7 +34,7 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<ContentRepository>();
         Services.AddSingleton<TimeProvider>(Clock);
         _connection.Open();
-        Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection));
+        Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection).AddInterceptors(Saves));
         Services.AddSingleton(Options.Create(RateLimits));
         Services.AddSingleton<RequestLimiter>();
         Services.AddScoped<ClientConnection>();
@@ -56,6 +56,9 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
     }
 
     protected string ContentRoot { get; }
+
+    /// <summary>Holds the database's saves while a test interleaves a page's events.</summary>
+    protected SaveGate Saves { get; } = new();
 
     /// <summary>The Data:Path folder (instructors' hidden splits).</summary>
     protected string DataRoot { get; } = Directory.CreateTempSubdirectory("course-web-data-").FullName;

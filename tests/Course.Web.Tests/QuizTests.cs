@@ -55,6 +55,10 @@ public abstract class QuizTest : CourseComponentTest
 
     protected Quiz Quiz => Content.Current.FindQuiz("quiz-eco")!;
 
+    /// <summary>The input of the option whose text is <paramref name="text"/>, whatever the attempt calls it.</summary>
+    protected static AngleSharp.Dom.IElement Option(IRenderedComponent<QuizPage> page, int item, string text) =>
+        page.FindAll($"[data-item='{item}'] .quiz-option").Single(o => o.TextContent.Trim() == text).QuerySelector("input")!;
+
     protected async Task<string> StudentAsync(string id = "student-1")
     {
         await AddUserAsync(id);
@@ -284,10 +288,6 @@ public class QuizComponentTests : QuizTest
         Assert.Contains("Incorrect", Verdict(QuizResponse.Choose("b", "d")));
     }
 
-    /// <summary>The radio of the option whose text is <paramref name="text"/>, whatever the attempt calls it.</summary>
-    protected static AngleSharp.Dom.IElement Option(IRenderedComponent<QuizPage> page, int item, string text) =>
-        page.FindAll($"[data-item='{item}'] .quiz-option").Single(o => o.TextContent.Trim() == text).QuerySelector("input")!;
-
     [Fact]
     public async Task A_student_takes_the_quiz_page_and_sees_the_saved_score_and_right_or_wrong()
     {
@@ -306,6 +306,30 @@ public class QuizComponentTests : QuizTest
         Assert.Equal("Correct", page.Find("[data-item='1'] .quiz-verdict-text").TextContent);
         Assert.Equal("Incorrect", page.Find("[data-item='3'] .quiz-verdict-text").TextContent);
         Assert.Equal("25%", page.Find("[data-testid=quiz-grade]").TextContent);
+        await using var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        Assert.Equal(1.0, (await db.QuizAttempts.SingleAsync()).Points);
+    }
+}
+
+public class QuizPageConcurrencyTests : QuizTest
+{
+    [Fact]
+    public async Task Two_quick_ticks_and_a_submit_while_the_database_is_slow_keep_both_answers()
+    {
+        var user = await StudentAsync();
+        SignIn(user);
+        var page = Render<QuizPage>(p => p.Add(q => q.QuizId, "quiz-eco"));
+        page.Find("[data-testid=quiz-start]").Click();
+        page.WaitForElement("[data-item='2'] input");
+
+        Saves.Hold();
+        var first = Option(page, 2, "input_ids").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = true });
+        var second = Option(page, 2, "attention_mask").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = true });
+        var submit = page.Find("form").SubmitAsync();
+        Saves.Release();
+        await Task.WhenAll(first, second, submit);
+
+        page.WaitForAssertion(() => Assert.Equal("Correct", page.Find("[data-item='2'] .quiz-verdict-text").TextContent));
         await using var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
         Assert.Equal(1.0, (await db.QuizAttempts.SingleAsync()).Points);
     }
