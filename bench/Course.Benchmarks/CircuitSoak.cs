@@ -13,14 +13,14 @@ namespace Course.Benchmarks;
 /// comes from 127.0.0.1), and Debian's Chromium drives S students (register, then round after round: open a
 /// lesson, mark it complete once, open its topic, open a quiz) and P playground users (run a pipeline on a
 /// model-card example) for the given minutes. Prints p50/p95 per action, errors, and the site's resident memory
-/// over time and per circuit.
+/// and managed heap over time, and resident memory per circuit.
 /// </summary>
 internal static class CircuitSoak
 {
     private const string Chromium = "/usr/bin/chromium";
     private const string Password = "Soak-test-2026-long-passphrase";
 
-    private sealed record Sample(TimeSpan At, long ResidentBytes);
+    private sealed record Sample(TimeSpan At, long ResidentBytes, GcCounters.Reading? Gc);
 
     public static async Task RunAsync(int students, int playground, double minutes)
     {
@@ -37,6 +37,7 @@ internal static class CircuitSoak
             var lessons = content.Lessons;
             var quizzes = content.Quizzes;
             var idle = Resident(site);
+            using var gc = new GcCounters(site.Id);
 
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -129,7 +130,7 @@ internal static class CircuitSoak
             {
                 while (!sampling.IsCancellationRequested)
                 {
-                    lock (samples) samples.Add(new Sample(clock.Elapsed, Resident(site)));
+                    lock (samples) samples.Add(new Sample(clock.Elapsed, Resident(site), gc.Read()));
                     try { await Task.Delay(TimeSpan.FromSeconds(10), sampling.Token); } catch (OperationCanceledException) { }
                 }
             });
@@ -204,11 +205,14 @@ internal static class CircuitSoak
             var mean = (long)samples.Average(x => x.ResidentBytes);
             Console.WriteLine($"site resident memory: {Mb(idle)} before any circuit, {Mb(warm)} once {circuits} circuits were open, " +
                 $"{Mb(mean)} on average during the run ({(mean - idle) / 1024.0 / 1024.0 / Math.Max(1, circuits):0.0} MiB per circuit)");
-            Console.WriteLine("| minute | resident MiB |");
-            Console.WriteLine("|---|---|");
+            Console.WriteLine("| minute | resident MiB | managed heap MiB | survived (gen 2, LOH, POH) MiB | GC committed MiB |");
+            Console.WriteLine("|---|---|---|---|---|");
             foreach (var minute in samples.GroupBy(s => (int)s.At.TotalMinutes))
             {
-                Console.WriteLine($"| {minute.Key} | {minute.Average(s => s.ResidentBytes) / 1024.0 / 1024.0:0} |");
+                var gcs = minute.Select(s => s.Gc).OfType<GcCounters.Reading>().ToList();
+                string Mean(Func<GcCounters.Reading, long> bytes) => gcs.Count == 0 ? "–" : $"{gcs.Average(r => bytes(r)) / 1024.0 / 1024.0:0}";
+                Console.WriteLine($"| {minute.Key} | {minute.Average(s => s.ResidentBytes) / 1024.0 / 1024.0:0} | {Mean(r => r.HeapBytes)} | " +
+                    $"{Mean(r => r.SurvivedBytes)} | {Mean(r => r.CommittedBytes)} |");
             }
         }
         finally
