@@ -20,7 +20,7 @@ internal static class CircuitSoak
     private const string Chromium = "/usr/bin/chromium";
     private const string Password = "Soak-test-2026-long-passphrase";
 
-    private sealed record Sample(TimeSpan At, long ResidentBytes, GcCounters.Reading? Gc);
+    private sealed record Sample(TimeSpan At, long ResidentBytes, long? LiveHeapBytes);
 
     public static async Task RunAsync(int students, int playground, double minutes)
     {
@@ -37,7 +37,6 @@ internal static class CircuitSoak
             var lessons = content.Lessons;
             var quizzes = content.Quizzes;
             var idle = Resident(site);
-            using var gc = new GcCounters(site.Id);
 
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -128,9 +127,12 @@ internal static class CircuitSoak
             using var sampling = new CancellationTokenSource();
             var sampler = Task.Run(async () =>
             {
-                while (!sampling.IsCancellationRequested)
+                // Resident memory every 10 s; once a minute a forced full collection, so the live heap is read
+                // without the garbage a busy server collector leaves for later.
+                for (var tick = 0; !sampling.IsCancellationRequested; tick++)
                 {
-                    lock (samples) samples.Add(new Sample(clock.Elapsed, Resident(site), gc.Read()));
+                    var live = tick % 6 == 0 ? LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)) : null;
+                    lock (samples) samples.Add(new Sample(clock.Elapsed, Resident(site), live));
                     try { await Task.Delay(TimeSpan.FromSeconds(10), sampling.Token); } catch (OperationCanceledException) { }
                 }
             });
@@ -205,14 +207,15 @@ internal static class CircuitSoak
             var mean = (long)samples.Average(x => x.ResidentBytes);
             Console.WriteLine($"site resident memory: {Mb(idle)} before any circuit, {Mb(warm)} once {circuits} circuits were open, " +
                 $"{Mb(mean)} on average during the run ({(mean - idle) / 1024.0 / 1024.0 / Math.Max(1, circuits):0.0} MiB per circuit)");
-            Console.WriteLine("| minute | resident MiB | managed heap MiB | survived (gen 2, LOH, POH) MiB | GC committed MiB |");
-            Console.WriteLine("|---|---|---|---|---|");
+            var settled = LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1));
+            Console.WriteLine($"live managed heap after a forced full collection, every circuit still open and no one acting: {(settled is { } bytes ? Mb(bytes) : "not reported")}");
+            Console.WriteLine("| minute | resident MiB | live managed heap MiB |");
+            Console.WriteLine("|---|---|---|");
             foreach (var minute in samples.GroupBy(s => (int)s.At.TotalMinutes))
             {
-                var gcs = minute.Select(s => s.Gc).OfType<GcCounters.Reading>().ToList();
-                string Mean(Func<GcCounters.Reading, long> bytes) => gcs.Count == 0 ? "–" : $"{gcs.Average(r => bytes(r)) / 1024.0 / 1024.0:0}";
-                Console.WriteLine($"| {minute.Key} | {minute.Average(s => s.ResidentBytes) / 1024.0 / 1024.0:0} | {Mean(r => r.HeapBytes)} | " +
-                    $"{Mean(r => r.SurvivedBytes)} | {Mean(r => r.CommittedBytes)} |");
+                var live = minute.Select(s => s.LiveHeapBytes).OfType<long>().ToList();
+                Console.WriteLine($"| {minute.Key} | {minute.Average(s => s.ResidentBytes) / 1024.0 / 1024.0:0} | " +
+                    $"{(live.Count == 0 ? "–" : $"{live.Average() / 1024.0 / 1024.0:0}")} |");
             }
         }
         finally
