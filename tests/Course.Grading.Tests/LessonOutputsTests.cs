@@ -145,5 +145,7 @@ public sealed class LessonOutputsTests : IDisposable
             Assert.Single(refused.Errors).ToString());
         Assert.Empty(shown.Errors);
         Assert.Matches(new Regex("<figure class=\"output-checked\">.*50257.*<figcaption>Output of the <code>gpt2</code> tokenizer \\(vocab_size\\)", RegexOptions.Singleline), shown.Html);
+        var several = LessonMarkdown.Render($"# T\n\n{Block("""check="tokens,input_ids" tokenizer="gpt2" text="Hi" """, "['Hi']\n[17250]")}", "topics/t/a.md", _ => null);
+        Assert.Contains("tokenizer (tokens, input_ids), recomputed", several.Html);
     }
 }
