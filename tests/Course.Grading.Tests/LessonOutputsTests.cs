@@ -77,6 +77,41 @@ public sealed class LessonOutputsTests : IDisposable
         Assert.Equal("50257", Compute("""check="vocab_size" tokenizer="gpt2" """));
     }
 
+    [Fact]
+    public void A_block_with_several_checks_prints_one_line_per_check_and_a_wrong_line_is_a_difference()
+    {
+        var vocabulary = File.ReadAllLines(Path.Combine(_hub.PathOf(MiniLm), "vocab.txt"));
+        var (hello, world) = (Array.IndexOf(vocabulary, "hello"), Array.IndexOf(vocabulary, "world"));
+        Directory.CreateDirectory(Path.Combine(_content, "topics", "t"));
+        var attributes = $"""check="tokens,token_ids,input_ids" tokenizer="{MiniLm}" text="Hello world" """;
+        File.WriteAllText(Path.Combine(_content, "topics", "t", "a.md"),
+            "# A\n\n" +
+            Block(attributes, $"['hello', 'world']\n[{hello}, {world}]\n[101, {hello}, {world}, 102]") + "\n" +
+            Block(attributes, $"['hello', 'world']\n[{hello}, {world}]\n[{hello}, {world}]"));
+
+        var report = new LessonOutputs(_hub).Verify(_content);
+
+        Assert.Equal(2, report.Checked);
+        Assert.Equal([new OutputDifference("topics/t/a.md", 11, $"['hello', 'world']\n[{hello}, {world}]\n[{hello}, {world}]",
+            $"['hello', 'world']\n[{hello}, {world}]\n[101, {hello}, {world}, 102]")], report.Differences);
+    }
+
+    [Fact]
+    public void Segments_tokens_of_ids_offsets_and_skipped_specials_print_as_python_prints_them()
+    {
+        var outputs = new LessonOutputs(_hub);
+        string Compute(string attributes)
+        {
+            Assert.Null(DirectiveSyntax.TryParse("output", attributes, out var directive));
+            return outputs.Compute(directive!);
+        }
+
+        Assert.Equal("[0, 0, 0, 1, 1]\n['[CLS]', 'hello', '[SEP]', 'world', '[SEP]']\n[CLS] hello [SEP] world [SEP]\nhello world",
+            Compute($"""check="token_type_ids,ids_to_tokens,decode,decode_skip_special" tokenizer="{MiniLm}" text="Hello" pair="World" """));
+        Assert.Equal("[(0, 0), (0, 5), (5, 6), (7, 12), (0, 0)]", Compute($"""check="offset_mapping" tokenizer="{MiniLm}" text="Hello, world" """));
+        Assert.Equal("[15496, 995]\nKeyError: 'token_type_ids'", Compute("""check="token_ids,token_type_ids" tokenizer="gpt2" text="Hello world" """));
+    }
+
     [Theory]
     [InlineData("plain", "'plain'")]
     [InlineData("it's", "\"it's\"")]
@@ -89,7 +124,9 @@ public sealed class LessonOutputsTests : IDisposable
     [InlineData("""check="logits" tokenizer="gpt2" text="x" """, "output check 'logits' is unknown")]
     [InlineData("""check="tokens" tokenizer="bert-base-cased" text="x" """, "output tokenizer 'bert-base-cased' is not one the platform runs")]
     [InlineData("""check="tokens" tokenizer="gpt2" """, "output check 'tokens' needs text=")]
-    [InlineData("""check="tokens" tokenizer="gpt2" text="x" pair="y" """, "only the 'encoding' check takes a pair")]
+    [InlineData("""check="tokens" tokenizer="gpt2" text="x" pair="y" """, "output check 'tokens' takes no pair")]
+    [InlineData("""check="input_ids,token_ids" tokenizer="gpt2" text="x" pair="y" """, "output check 'token_ids' takes no pair")]
+    [InlineData("""check="tokens, logits" tokenizer="gpt2" text="x" """, "output check 'logits' is unknown")]
     public void The_validator_reports_an_output_it_cannot_check_at_its_line(string attributes, string message)
     {
         var rendered = LessonMarkdown.Render($"# T\n\n{Block(attributes, "x")}", "topics/t/a.md", _ => null, new WidgetReferences(_hub).Check);
@@ -108,5 +145,7 @@ public sealed class LessonOutputsTests : IDisposable
             Assert.Single(refused.Errors).ToString());
         Assert.Empty(shown.Errors);
         Assert.Matches(new Regex("<figure class=\"output-checked\">.*50257.*<figcaption>Output of the <code>gpt2</code> tokenizer \\(vocab_size\\)", RegexOptions.Singleline), shown.Html);
+        var several = LessonMarkdown.Render($"# T\n\n{Block("""check="tokens,input_ids" tokenizer="gpt2" text="Hi" """, "['Hi']\n[17250]")}", "topics/t/a.md", _ => null);
+        Assert.Contains("tokenizer (tokens, input_ids), recomputed", several.Html);
     }
 }

@@ -284,7 +284,8 @@ public static class LessonMarkdown
         renderer.Write("<figure class=\"output-checked\">");
         renderer.WriteChildren(container);
         renderer.Write("<figcaption>Output of the <code>").WriteEscape(directive["tokenizer"]!).Write("</code> tokenizer (")
-            .WriteEscape(directive["check"]!).WriteLine("), recomputed by the course's checks.</figcaption></figure>");
+            .WriteEscape(string.Join(", ", directive["check"]!.Split(',', StringSplitOptions.TrimEntries)))
+            .WriteLine("), recomputed by the course's checks.</figcaption></figure>");
     }
 
     /// <summary>

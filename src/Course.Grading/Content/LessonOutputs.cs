@@ -23,20 +23,37 @@ public sealed class LessonOutputs(ModelHub hub)
     public static IReadOnlyDictionary<string, string> Checks { get; } = new Dictionary<string, string>
     {
         ["tokens"] = "tokenizer.tokenize(text)",
+        ["token_ids"] = "tokenizer.convert_tokens_to_ids(tokenizer.tokenize(text))",
         ["input_ids"] = "tokenizer(text)[\"input_ids\"]",
+        ["token_type_ids"] = "tokenizer(text)[\"token_type_ids\"]",
+        ["ids_to_tokens"] = "tokenizer.convert_ids_to_tokens(tokenizer(text)[\"input_ids\"])",
         ["word_ids"] = "tokenizer(text).word_ids()",
-        ["encoding"] = "tokenizer(text) or tokenizer(text, pair)",
+        ["offset_mapping"] = "tokenizer(text, return_offsets_mapping=True)[\"offset_mapping\"]",
+        ["encoding"] = "tokenizer(text)",
         ["decode"] = "tokenizer.decode(tokenizer(text)[\"input_ids\"])",
+        ["decode_skip_special"] = "tokenizer.decode(tokenizer(text)[\"input_ids\"], skip_special_tokens=True)",
         ["vocab_size"] = "tokenizer.vocab_size",
     };
 
+    /// <summary>Checks that encode without the tokenizer's call, so they take no second sentence.</summary>
+    private static readonly HashSet<string> WithoutPair = ["tokens", "token_ids", "vocab_size"];
+
+    /// <summary>
+    /// The block's checks in order: <c>check="tokens,input_ids"</c> stands for a cell that prints both, one line each,
+    /// every one computed for the same <c>text</c> (and <c>pair</c>, passed as <c>tokenizer(text, pair)</c>).
+    /// </summary>
+    public static IReadOnlyList<string> ChecksOf(Directive output) => output["check"]!.Split(',', StringSplitOptions.TrimEntries);
+
     /// <summary>Why <paramref name="output"/> cannot be checked (unknown check or tokenizer, missing text), or null.</summary>
-    public static string? Problem(Directive output) =>
-        !Checks.ContainsKey(output["check"]!) ? $"output check '{output["check"]}' is unknown (checks: {string.Join(", ", Checks.Keys)})"
-        : !WidgetReferences.Tokenizers.Contains(output["tokenizer"]!) ? $"output tokenizer '{output["tokenizer"]}' is not one the platform runs (tokenizers: {string.Join(", ", WidgetReferences.Tokenizers)})"
-        : output["check"] != "vocab_size" && output["text"] is null ? $"output check '{output["check"]}' needs text=\"…\""
-        : output["pair"] is not null && output["check"] != "encoding" ? "only the 'encoding' check takes a pair"
-        : null;
+    public static string? Problem(Directive output)
+    {
+        var checks = ChecksOf(output);
+        return checks.FirstOrDefault(c => !Checks.ContainsKey(c)) is { } unknown ? $"output check '{unknown}' is unknown (checks: {string.Join(", ", Checks.Keys)})"
+            : !WidgetReferences.Tokenizers.Contains(output["tokenizer"]!) ? $"output tokenizer '{output["tokenizer"]}' is not one the platform runs (tokenizers: {string.Join(", ", WidgetReferences.Tokenizers)})"
+            : checks.FirstOrDefault(c => c != "vocab_size") is { } needsText && output["text"] is null ? $"output check '{needsText}' needs text=\"…\""
+            : output["pair"] is not null && checks.FirstOrDefault(WithoutPair.Contains) is { } single ? $"output check '{single}' takes no pair (it does not call tokenizer(text, pair))"
+            : null;
+    }
 
     /// <summary>Where Markdown renders with directives: lessons and assignment briefs.</summary>
     public static IReadOnlyList<string> Folders { get; } = ["topics", "assignments"];
@@ -64,21 +81,28 @@ public sealed class LessonOutputs(ModelHub hub)
         return new OutputReport(count, differences);
     }
 
-    /// <summary>What Python prints for the block's computation.</summary>
+    /// <summary>What Python prints for the block's computations, one line per check.</summary>
     public string Compute(Directive output)
     {
         var tokenizer = AutoTokenizer.FromPretrained(output["tokenizer"]!, hub);
         var text = output["text"] ?? "";
-        return output["check"] switch
+        var encoding = new Lazy<Course.Ml.Tokenization.Encoding>(() => tokenizer.Encode(text, output["pair"]));
+        string[] Tokens() => tokenizer.Encode(text, options: new TokenizerOptions { AddSpecialTokens = false }).Tokens;
+        return string.Join('\n', ChecksOf(output).Select(check => check switch
         {
-            "tokens" => PythonRepr.List(tokenizer.Encode(text, options: new TokenizerOptions { AddSpecialTokens = false }).Tokens.Select(PythonRepr.Str)),
-            "input_ids" => PythonRepr.List(tokenizer.Encode(text).InputIds.Select(PythonRepr.Int)),
-            "word_ids" => PythonRepr.List(tokenizer.Encode(text).WordIds.Select(w => w is { } id ? PythonRepr.Int(id) : "None")),
-            "encoding" => Encoding(tokenizer.Encode(text, output["pair"])),
-            "decode" => tokenizer.Decode(tokenizer.Encode(text).InputIds),
+            "tokens" => PythonRepr.List(Tokens().Select(PythonRepr.Str)),
+            "token_ids" => PythonRepr.List(Tokens().Select(t => PythonRepr.Int(tokenizer.TokenToId(t)!.Value))),
+            "input_ids" => PythonRepr.List(encoding.Value.InputIds.Select(PythonRepr.Int)),
+            "token_type_ids" => encoding.Value.TokenTypeIds is { } types ? PythonRepr.List(types.Select(PythonRepr.Int)) : "KeyError: 'token_type_ids'",
+            "ids_to_tokens" => PythonRepr.List(encoding.Value.Tokens.Select(PythonRepr.Str)),
+            "word_ids" => PythonRepr.List(encoding.Value.WordIds.Select(w => w is { } id ? PythonRepr.Int(id) : "None")),
+            "offset_mapping" => PythonRepr.List(encoding.Value.OffsetMapping.Select(o => $"({PythonRepr.Int(o.Start)}, {PythonRepr.Int(o.End)})")),
+            "encoding" => Encoding(encoding.Value),
+            "decode" => tokenizer.Decode(encoding.Value.InputIds),
+            "decode_skip_special" => tokenizer.Decode(encoding.Value.InputIds, skipSpecialTokens: true),
             "vocab_size" => PythonRepr.Int(tokenizer.VocabSize),
-            var check => throw new ArgumentException($"unknown output check '{check}'"),
-        };
+            _ => throw new ArgumentException($"unknown output check '{check}'"),
+        }));
     }
 
     /// <summary>A BatchEncoding prints as a dict of its fields, token_type_ids only where the tokenizer makes them.</summary>
