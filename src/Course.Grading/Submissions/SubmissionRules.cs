@@ -40,11 +40,12 @@ public static class SubmissionRules
         void Error(YamlNode node, string message) => errors.Add(new ContentError(name, text.LineOf(node), message));
 
         var topLevel = TopLevelKeys.Concat(rules.AllowedDataArgs).Concat(rules.AllowedPreprocessing.Count > 0 ? ["preprocessing"] : []).ToList();
-        foreach (var (key, value) in root.Children.Select(c => (((YamlScalarNode)c.Key).Value!, c.Value)))
+        foreach (var keyNode in root.Children.Keys)
         {
+            var key = ((YamlScalarNode)keyNode).Value!;
             if (!topLevel.Contains(key))
             {
-                Error(value, $"'{key}' cannot be set in this assignment (allowed: {string.Join(", ", topLevel)})");
+                Error(keyNode, $"'{key}' cannot be set in this assignment (allowed: {string.Join(", ", topLevel)})");
             }
         }
         if (rules.AllowedPreprocessing.Count > 0 && text.Entry("preprocessing")?.Value is YamlMappingNode preprocessing)
@@ -174,7 +175,7 @@ public static class SubmissionRules
             foreach (var (from, to) in mapping.Where(m => !gold.Contains(m.Value)))
             {
                 errors.Add(new ContentError(text.File, text.LineOf(text.Entry("preprocessing", "label_mapping", from)!.Value.Key),
-                    $"label_mapping maps '{from}' to '{to}', which is not a label of {assignment.Rules.Dataset}'s validation split ({string.Join(", ", gold)})"));
+                    $"label_mapping maps '{from}' to '{to}', a label the validation split of {assignment.Rules.Dataset} does not have (its labels: {string.Join(", ", gold)})"));
             }
         }
         if (config.Task == "question-answering")

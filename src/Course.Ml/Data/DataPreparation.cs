@@ -26,14 +26,14 @@ public sealed record PreparationSummary(
         var steps = new List<string>();
         void Add(int count, string what)
         {
-            if (count > 0) steps.Add($"{count} {what}");
+            if (count > 0) steps.Add($"{what}: {count}");
         }
-        Add(Cleaned, "with text cleaned");
+        Add(Cleaned, "text cleaned");
         Add(Relabeled, "relabeled");
         Add(Empty, "empty dropped");
         Add(TooLong, "over max_characters dropped");
         Add(Duplicates, "duplicates dropped");
-        Add(DuplicatesOfValidation, "repeating a validation row dropped");
+        Add(DuplicatesOfValidation, "repeats of validation rows dropped");
         Add(Oversampled, "added by oversampling");
         Add(Undersampled, "dropped by undersampling");
         var added = ValidationRowsAdded > 0 ? $" + {ValidationRowsAdded} validation rows" : "";
