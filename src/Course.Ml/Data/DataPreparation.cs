@@ -73,7 +73,7 @@ public static partial class DataPreparation
         var p = config.Preprocessing;
         var text = TextColumn(config, train);
         var cleaned = 0;
-        Dataset Clean(Dataset data, bool count) => p.CleanText is not { Count: > 0 } steps ? data : data.Map(row =>
+        Dataset Clean(Dataset data, bool count) => p.CleanText is { Count: > 0 } steps ? data.Map(row =>
         {
             if (row.GetValueOrDefault(text) is not string original)
             {
@@ -82,7 +82,7 @@ public static partial class DataPreparation
             var clean = CleanText(original, steps);
             cleaned += count && clean != original ? 1 : 0;
             return new Row(row) { [text] = clean };
-        });
+        }) : data;
         train = Clean(train, count: true);
         validation = Clean(validation, count: false);
         test = test is null ? null : Clean(test, count: false);
@@ -130,7 +130,7 @@ public static partial class DataPreparation
         if (p.ClassBalancing is { } balancing)
         {
             before = rows.Count;
-            rows = Balance(rows, row => LabelText(row, LabelColumn(config)), balancing, config.TrainingArgs.Seed);
+            rows = Balance(rows, row => LabelText(row, LabelColumn(config)) ?? "", balancing, config.TrainingArgs.Seed);
             (oversampled, undersampled) = (Math.Max(0, rows.Count - before), Math.Max(0, before - rows.Count));
         }
         var summary = new PreparationSummary(train.Count, p.TrainsOnValidation ? validation.Count : 0, cleaned, relabeled, empty, tooLong,

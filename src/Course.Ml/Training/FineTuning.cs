@@ -177,9 +177,10 @@ public static class FineTuning
         var tokensColumn = DataPreparation.TextColumn(config, train);
         var tagsColumn = DataPreparation.LabelColumn(config);
         var labels = new ClassLabel(LabelNames(config, train, validation)!);
-        var continuation = config.LabelAllTokens == true ? Preprocessing.ContinuationLabels(labels) : null;
-        IReadOnlyList<Features> Featurize(Dataset data) => Cache(hub).GetOrCreate(data,
-            $"token-classification|{Recipe(tokenizer, config)}|{tokensColumn}|{tagsColumn}|{string.Join('\u001f', labels.Names)}",
+        // label_all_tokens labels the training features only: evaluation stays one tag per word (its first sub-token),
+        // so seqeval scores words whatever the configuration chose and submissions stay comparable.
+        IReadOnlyList<Features> Featurize(Dataset data, IReadOnlyList<int>? continuation = null) => Cache(hub).GetOrCreate(data,
+            $"token-classification|{Recipe(tokenizer, config)}|{tokensColumn}|{tagsColumn}|{string.Join('\u001f', labels.Names)}|{continuation is not null}",
             d => d.Select(row => Preprocessing.TokenClassification(tokenizer, row.Get<string[]>(tokensColumn),
                 row.Get<string[]>(tagsColumn).Select(labels.StrToInt).ToList(), config.MaxSeqLength, continuation)).ToList());
 
@@ -208,7 +209,7 @@ public static class FineTuning
             AddPerClass(metrics, r.PerType.Select(t => (t.Type, t.Precision, t.Recall, t.F1, t.Number)));
             return metrics;
         }
-        var trainFeatures = Featurize(train);
+        var trainFeatures = Featurize(train, config.LabelAllTokens == true ? Preprocessing.ContinuationLabels(labels) : null);
         using var weights = ClassWeighting.For(args, trainFeatures.SelectMany(f => f.Labels!), labels);
         var trainer = new Trainer(model, b => weights is null
                 ? model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels)
@@ -337,9 +338,9 @@ public static class FineTuning
 
     private static FeatureCache Cache(ModelHub hub) => new(Path.Combine(hub.CachePath, "features"));
 
-    /// <summary>What tokenization depends on besides the data: the tokenizer (and its vocabulary), the length limit, which tokens stay and which sub-tokens carry labels.</summary>
+    /// <summary>What tokenization depends on besides the data: the tokenizer (and its vocabulary), the length limit and which tokens a long text keeps.</summary>
     private static string Recipe(PreTrainedTokenizer tokenizer, TrainingConfig config) =>
-        $"{tokenizer.NameOrPath}|{tokenizer.Algorithm}|{tokenizer.VocabSize}|{config.MaxSeqLength}|{config.Preprocessing.Truncation}|{config.LabelAllTokens == true}";
+        $"{tokenizer.NameOrPath}|{tokenizer.Algorithm}|{tokenizer.VocabSize}|{config.MaxSeqLength}|{config.Preprocessing.Truncation}";
 
     /// <summary>Per class (or entity type), as HF evaluate's seqeval reports per type: <c>{label}_precision</c>, …, <c>{label}_number</c>.</summary>
     private static void AddPerClass(Dictionary<string, double> metrics, IEnumerable<(string Label, double Precision, double Recall, double F1, int Number)> classes)
