@@ -39,7 +39,8 @@ public static class SubmissionRules
         var root = (YamlMappingNode)text.Root!;
         void Error(YamlNode node, string message) => errors.Add(new ContentError(name, text.LineOf(node), message));
 
-        var topLevel = TopLevelKeys.Concat(rules.AllowedDataArgs).Concat(rules.AllowedPreprocessing.Count > 0 ? ["preprocessing"] : []).ToList();
+        string[] preprocessingBlock = rules.AllowedPreprocessing.Count > 0 ? ["preprocessing"] : [];
+        var topLevel = TopLevelKeys.Concat(rules.AllowedDataArgs).Concat(preprocessingBlock).ToList();
         foreach (var keyNode in root.Children.Keys)
         {
             var key = ((YamlScalarNode)keyNode).Value!;
