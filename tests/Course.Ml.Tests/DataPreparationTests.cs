@@ -316,6 +316,8 @@ public class DataPreparationConfigTests
         "train_splits train+validation trains on the validation rows, so they cannot choose the model: set eval_strategy to no (choose the epochs with train_splits: train first)")]
     [InlineData("text-classification", "preprocessing:\n  label_scheme: iob1", 9, "label_scheme applies to task token-classification only")]
     [InlineData("text-classification", "label_all_tokens: true", 8, "label_all_tokens applies to task token-classification only")]
+    [InlineData("text-classification", "preprocessing:\n  drop_empty: maybe", 9, "'maybe' is not a value this key takes (write true or false)")]
+    [InlineData("token-classification", "label_all_tokens: maybe", 8, "'maybe' is not a value this key takes (write true or false)")]
     [InlineData("text-classification", "doc_stride: 16", 8, "doc_stride applies to task question-answering only")]
     [InlineData("text-classification", "max_answer_length: 10", 8, "max_answer_length applies to task question-answering only")]
     [InlineData("text-classification", "n_best_size: 5", 8, "n_best_size applies to task question-answering only")]
