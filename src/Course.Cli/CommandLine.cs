@@ -224,8 +224,9 @@ public static class CommandLine
         list.SetAction(parse => Ml().ListDatasets(new HubQuery(parse.GetValue(task), parse.GetValue(language), Search: parse.GetValue(search))));
 
         var names = new Argument<string[]>("NAME") { Description = "datasets to report on (default: all)", Arity = ArgumentArity.ZeroOrMore };
-        var report = new Command("report", "rows, lengths, distinct n-grams, labels, duplicates, row problems per split") { names };
-        report.SetAction(parse => Ml().ReportDatasets(parse.GetValue(names) ?? []));
+        var preparedBy = Syntax.Text("--config", "FILE", "a training configuration: its train and validation splits before and after its preprocessing");
+        var report = new Command("report", "rows, lengths, distinct n-grams, labels, duplicates, row problems per split") { names, preparedBy };
+        report.SetAction(parse => parse.GetValue(preparedBy) is { } config ? Ml().ReportPreparation(config) : Ml().ReportDatasets(parse.GetValue(names) ?? []));
 
         return new Command("datasets", "the course's datasets (content/datasets)") { list, report };
     }

@@ -233,6 +233,35 @@ internal sealed class MlCommands(CourseSettings settings)
         return 0;
     }
 
+    /// <summary>
+    /// A configuration's train and validation splits as loaded and as its <c>preprocessing:</c> leaves them (the same
+    /// <see cref="DataPreparation.Prepare"/> a run uses), with the counts of what preparation changed.
+    /// </summary>
+    public int ReportPreparation(string path)
+    {
+        TrainingConfig config;
+        try
+        {
+            config = TrainingConfig.Load(path);
+        }
+        catch (TrainingConfigException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 1;
+        }
+        var (train, validation) = (FineTuning.Load(config.TrainFile!), FineTuning.Load(config.ValidationFile!));
+        var prepared = DataPreparation.Prepare(config, train, validation);
+        var name = Path.GetFileName(Path.GetDirectoryName(config.TrainFile))!;
+        CommandLine.WriteResult(new
+        {
+            before = DatasetReport.Create(name, new Dictionary<string, Dataset> { ["train"] = train, ["validation"] = validation }),
+            after = DatasetReport.Create(name, new Dictionary<string, Dataset> { ["train"] = prepared.Train, ["validation"] = prepared.Validation }),
+            preparation = prepared.Summary,
+            summary = prepared.Summary.ToString(),
+        });
+        return 0;
+    }
+
     public int ListDatasets(HubQuery query)
     {
         CommandLine.WriteResult(new DatasetCatalog(DatasetsFolder).List(query).Select(d => new

@@ -174,6 +174,10 @@ public static partial class YamlReader
         {
             return $"'{format.Groups[1].Value}' is not a value this key takes (a whole number is written without a decimal point or exponent)";
         }
+        if (NotBoolean().Match(message) is { Success: true } flag)
+        {
+            return $"'{flag.Groups[1].Value}' is not a value this key takes (write true or false)";
+        }
         return message.StartsWith("No node deserializer", StringComparison.Ordinal) || message.StartsWith("Expected '", StringComparison.Ordinal)
             ? "this value has the wrong shape (a list or a mapping where a single value is expected, or the other way round)"
             : "invalid YAML: " + message;
@@ -184,4 +188,7 @@ public static partial class YamlReader
 
     [GeneratedRegex(@"The input string '([^']*)' was not in a correct format")]
     private static partial Regex NotInFormat();
+
+    [GeneratedRegex(@"The value ""([^""]*)"" is not a valid YAML Boolean")]
+    private static partial Regex NotBoolean();
 }

@@ -35,6 +35,7 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
             Assert.True(metrics.TryGetProperty(name, out _), name);
         }
         Assert.Contains("step 2/2", stderr);
+        Assert.Contains("data preparation: 6 train rows → 6 training rows", stderr);
         var saved = Path.Combine(cli.HubPath, "test", "tiny-sentiment");
         Assert.True(File.Exists(Path.Combine(saved, "model.safetensors")));
         Assert.Contains("pipeline_tag: text-classification", File.ReadAllText(Path.Combine(saved, "README.md")));
@@ -134,6 +135,36 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
             }
         }
         throw new InvalidOperationException("Course.sln not found.");
+    }
+
+    [Fact]
+    public async Task Datasets_report_shows_a_configurations_splits_before_and_after_its_preprocessing()
+    {
+        File.WriteAllLines(Path.Combine(_folder, "train.jsonl"), [
+            """{"text": "Great <b>value</b>", "label": "positive"}""", """{"text": "great value!", "label": "positive"}""",
+            """{"text": "", "label": "negative"}""", """{"text": "Broke at once", "label": "negative"}"""]);
+        File.WriteAllLines(Path.Combine(_folder, "validation.jsonl"), ["""{"text": "broke at once", "label": "negative"}"""]);
+        var config = Path.Combine(_folder, "config.yaml");
+        File.WriteAllText(config, """
+            task: text-classification
+            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+            train_file: train.jsonl
+            validation_file: validation.jsonl
+            preprocessing:
+              clean_text: [strip_html, normalize_whitespace]
+              drop_empty: true
+              deduplicate: normalized
+            """);
+
+        var (code, stdout, _) = await cli.RunAsync("datasets", "report", "--config", config);
+
+        Assert.Equal(0, code);
+        var report = CliRunner.LastLine(stdout);
+        Assert.Equal("data preparation: 4 train rows → 1 training rows (text cleaned: 1, empty dropped: 1, duplicates dropped: 1, repeats of validation rows dropped: 1)",
+            report.GetProperty("summary").GetString());
+        Assert.Equal((4, 1), (report.GetProperty("before").GetProperty("splits").GetProperty("train").GetProperty("rows").GetInt32(),
+            report.GetProperty("after").GetProperty("splits").GetProperty("train").GetProperty("rows").GetInt32()));
+        Assert.Equal(1, report.GetProperty("preparation").GetProperty("duplicates").GetInt32());
     }
 
     [Fact]

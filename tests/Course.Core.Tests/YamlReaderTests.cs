@@ -30,6 +30,21 @@ public class YamlReaderTests
         Assert.Equal([new ContentError("module.yaml", 2, "anchors (&a) are not allowed: write the value out")], errors);
     }
 
+    public sealed class Flags
+    {
+        public bool DropEmpty { get; set; }
+    }
+
+    [Fact]
+    public void A_boolean_key_given_another_word_says_to_write_true_or_false()
+    {
+        var errors = new List<ContentError>();
+
+        Assert.Null(YamlReader.Read<Flags>("# flags\ndrop_empty: maybe\n", "config.yaml", 1, errors));
+        Assert.Equal([new ContentError("config.yaml", 2, "'maybe' is not a value this key takes (write true or false)")], errors);
+        Assert.True(YamlReader.Read<Flags>("drop_empty: true\n", "config.yaml", 1, errors)!.DropEmpty);
+    }
+
     [Fact]
     public void An_alias_is_refused_even_without_a_local_anchor()
     {

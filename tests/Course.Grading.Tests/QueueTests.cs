@@ -233,6 +233,26 @@ public class GradingRunTests
         Assert.DoesNotContain(result.Metrics.Keys, k => k.StartsWith("eval_", StringComparison.Ordinal) && k.Contains("_ci95_"));
         Assert.DoesNotContain(Directory.GetDirectories(setup.Hub.Root, "*", SearchOption.AllDirectories), d => d.Contains("checkpoint")); // weights dropped
     }
+
+    [Fact]
+    public void A_grading_run_prepares_the_data_through_fine_tuning_and_logs_what_preparation_did()
+    {
+        using var setup = new TinyGradingSetup();
+        var assignment = ContentLoader.Load(setup.Content, new ContentLoadOptions(HiddenDataPath: setup.Hidden)).FindAssignment("reviews")!;
+        var log = new List<string>();
+
+        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(1) + "\npreprocessing:\n  train_splits: train+validation",
+            setup.DatasetsFolder, setup.HiddenSplits, setup.Hub, log: new Lines(log));
+
+        Assert.Contains("data preparation: 200 train rows + 40 validation rows → 240 training rows", log);
+        Assert.Contains("train_splits train+validation: the 40 validation rows are in the training data, so eval_* figures are not held-out estimates", log);
+        Assert.Equal(40, result.Metrics[Course.Ml.Training.FineTuning.ValidationTrainedOnMetric]);
+    }
+
+    private sealed class Lines(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value) => lines.Add(value);
+    }
 }
 
 public class QueueOverviewTests : QueueTest

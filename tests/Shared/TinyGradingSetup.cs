@@ -63,6 +63,7 @@ public sealed class TinyGradingSetup : IDisposable
               time_limit_minutes: 10
             allowed_models: [{Model}]
             allowed_training_args: [learning_rate, num_train_epochs, per_device_train_batch_size, seed, logging_steps, eval_strategy]
+            allowed_preprocessing: [deduplicate, train_splits]
             ranges:
               learning_rate: [1.0e-5, 1.0e-2]
             ---

@@ -57,6 +57,12 @@ public sealed class AssignmentFrontMatter
     public AssignmentLimits Limits { get; set; } = new();
     public List<string> AllowedModels { get; set; } = [];
     public List<string> AllowedTrainingArgs { get; set; } = [];
+
+    /// <summary>Top-level data keys of HF's example scripts a submission may set (label_all_tokens, doc_stride, max_answer_length, n_best_size).</summary>
+    public List<string> AllowedDataArgs { get; set; } = [];
+
+    /// <summary>Keys of the <c>preprocessing:</c> block a submission may set; none leaves the block out of the assignment.</summary>
+    public List<string> AllowedPreprocessing { get; set; } = [];
     public Dictionary<string, List<double>> Ranges { get; set; } = [];
 }
 

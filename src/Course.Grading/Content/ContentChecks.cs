@@ -17,7 +17,10 @@ public static class ContentChecks
         new(new TokenizerQuizKeys(hub).Compute, hiddenDataPath, servedRoots)
         {
             CheckWidget = new WidgetReferences(hub).Check,
-            CheckStarter = (assignment, text, source, contentRoot) => SubmissionRules.Check(assignment, text, source,
-                Path.Combine(contentRoot, "datasets"), Path.GetDirectoryName(assignment.StarterPath)!).Errors,
+            CheckStarter = (assignment, text, source, contentRoot) =>
+            [
+                .. SubmissionRules.CheckAllowedKeys(assignment, File.ReadAllText(Path.Combine(contentRoot, assignment.SourcePath))),
+                .. SubmissionRules.Check(assignment, text, source, Path.Combine(contentRoot, "datasets"), Path.GetDirectoryName(assignment.StarterPath)!).Errors,
+            ],
         };
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Course.Core.Assignments;
 using Course.Core.Content;
+using Course.Ml.Data;
 using Course.Ml.Training;
 using YamlDotNet.RepresentationModel;
 using Course.Yaml;
@@ -38,11 +39,25 @@ public static class SubmissionRules
         var root = (YamlMappingNode)text.Root!;
         void Error(YamlNode node, string message) => errors.Add(new ContentError(name, text.LineOf(node), message));
 
-        foreach (var (key, value) in root.Children.Select(c => (((YamlScalarNode)c.Key).Value!, c.Value)))
+        string[] preprocessingBlock = rules.AllowedPreprocessing.Count > 0 ? ["preprocessing"] : [];
+        var topLevel = TopLevelKeys.Concat(rules.AllowedDataArgs).Concat(preprocessingBlock).ToList();
+        foreach (var keyNode in root.Children.Keys)
         {
-            if (!TopLevelKeys.Contains(key))
+            var key = ((YamlScalarNode)keyNode).Value!;
+            if (!topLevel.Contains(key))
             {
-                Error(value, $"'{key}' cannot be set in this assignment (allowed: {string.Join(", ", TopLevelKeys)})");
+                Error(keyNode, $"'{key}' cannot be set in this assignment (allowed: {string.Join(", ", topLevel)})");
+            }
+        }
+        if (rules.AllowedPreprocessing.Count > 0 && text.Entry("preprocessing")?.Value is YamlMappingNode preprocessing)
+        {
+            foreach (var keyNode in preprocessing.Children.Keys)
+            {
+                var key = ((YamlScalarNode)keyNode).Value!;
+                if (!rules.AllowedPreprocessing.Contains(key))
+                {
+                    Error(keyNode, $"preprocessing.{key} cannot be set in this assignment (allowed: {string.Join(", ", rules.AllowedPreprocessing)})");
+                }
             }
         }
         var trainingArgs = text.Entry("training_args")?.Value as YamlMappingNode ?? new YamlMappingNode();
@@ -86,17 +101,57 @@ public static class SubmissionRules
     }
 
     /// <summary>
+    /// An assignment's <c>allowed_data_args</c> and <c>allowed_preprocessing</c> checked against the training schema
+    /// (Course.Ml owns it, so this check lives here rather than in the assignment loader): each key must exist and
+    /// apply to the assignment's task. Errors are at the list's line in <paramref name="assignmentText"/> (assignment.md).
+    /// </summary>
+    public static IReadOnlyList<ContentError> CheckAllowedKeys(Assignment assignment, string assignmentText)
+    {
+        var errors = new List<ContentError>();
+        var lines = assignmentText.Split('\n');
+        int LineOf(string key) => Array.FindIndex(lines, l => l.StartsWith(key + ":", StringComparison.Ordinal)) + 1 is > 0 and var line ? line : 1;
+        void Error(string list, string message) => errors.Add(new ContentError(assignment.SourcePath, LineOf(list), $"{list}: {message}"));
+        var task = assignment.Rules.Task;
+        foreach (var key in assignment.Rules.AllowedDataArgs)
+        {
+            if (!TrainingConfig.DataArgs.TryGetValue(key, out var keyTask))
+            {
+                Error("allowed_data_args", $"'{key}' is not a data key (keys: {string.Join(", ", TrainingConfig.DataArgs.Keys)})");
+            }
+            else if (keyTask != task)
+            {
+                Error("allowed_data_args", $"'{key}' applies to task {keyTask} only, not to this assignment's {task}");
+            }
+        }
+        foreach (var key in assignment.Rules.AllowedPreprocessing)
+        {
+            if (!PreprocessingFile.Keys.Contains(key))
+            {
+                Error("allowed_preprocessing", $"'{key}' is not a preprocessing key (keys: {string.Join(", ", PreprocessingFile.Keys)})");
+            }
+            else if (!PreprocessingFile.AppliesTo(key, task))
+            {
+                Error("allowed_preprocessing", $"'{key}' applies to {PreprocessingFile.TasksOf(key)}, not to this assignment's {task}");
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>
     /// What would only fail (or silently do nothing) once training ran, known now from the assignment's data: a
-    /// <c>metric_for_best_model</c> the task does not report, <c>class_weights</c> of the wrong length, and step
-    /// intervals beyond the run's last step, counted exactly as the Trainer counts them on the capped train split.
+    /// <c>metric_for_best_model</c> the task does not report, <c>class_weights</c> of the wrong length, a
+    /// <c>label_mapping</c> onto a name the evaluation splits never use (that class could never be scored right), and
+    /// step intervals beyond the run's last step, counted exactly as the Trainer counts them on the capped train split
+    /// after data preparation.
     /// Question answering trains on windows of its rows, not rows, so its step count is not known before tokenizing
     /// and its intervals are not checked.
     /// </summary>
     private static void CheckTheRun(Assignment assignment, TrainingConfig config, Func<string, YamlNode?> argKey, YamlNode? taskKey, YamlText text,
         List<ContentError> errors)
     {
-        var train = FineTuning.Load(config.TrainFile!);
-        var validation = FineTuning.Load(config.ValidationFile!);
+        var raw = FineTuning.Load(config.TrainFile!);
+        var (train, validation, _, _) = DataPreparation.Prepare(config,
+            new Dataset(raw.Take(assignment.Rules.Limits.MaxTrainExamples).ToList()), FineTuning.Load(config.ValidationFile!));
         var args = config.TrainingArgs;
         var labels = FineTuning.LabelNames(config, train, validation);
         // At the key, or at the strategy that brings its default into play when the key is not written.
@@ -115,11 +170,20 @@ public static class SubmissionRules
         {
             Refuse("class_weights", $"class_weights has {weights.Count} values but {assignment.Rules.Dataset} has {labels.Count} classes: one weight each, in the order {string.Join(", ", labels)}");
         }
+        if (config.Preprocessing.LabelMapping is { } mapping)
+        {
+            var gold = FineTuning.LabelNames(config, new Dataset([]), validation)!;
+            foreach (var (from, to) in mapping.Where(m => !gold.Contains(m.Value)))
+            {
+                errors.Add(new ContentError(text.File, text.LineOf(text.Entry("preprocessing", "label_mapping", from)!.Value.Key),
+                    $"label_mapping maps '{from}' to '{to}', a label the validation split of {assignment.Rules.Dataset} does not have (its labels: {string.Join(", ", gold)})"));
+            }
+        }
         if (config.Task == "question-answering")
         {
             return;
         }
-        var rows = Math.Min(train.Count, assignment.Rules.Limits.MaxTrainExamples);
+        var rows = train.Count;
         var total = Trainer.TotalSteps(args.ToArguments(), rows);
         var run = $"this run has {total} steps ({rows} train examples, batch {args.PerDeviceTrainBatchSize}, accumulation {args.GradientAccumulationSteps}, "
             + (args.MaxSteps > 0 ? $"max_steps {args.MaxSteps})" : $"{args.NumTrainEpochs} epochs)");

@@ -124,7 +124,8 @@ public sealed partial record DatasetReport(string Name, IReadOnlyDictionary<stri
         return null;
     }
 
-    private static string Normalise(string text)
+    /// <summary>The text in lower case with punctuation and spacing dropped: what <c>deduplicate: normalized</c> compares too.</summary>
+    public static string Normalise(string text)
     {
         var builder = new StringBuilder(text.Length);
         foreach (Match match in Word().Matches(text))

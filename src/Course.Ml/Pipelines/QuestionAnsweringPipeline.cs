@@ -17,6 +17,12 @@ public sealed record QuestionAnsweringOptions
 
     /// <summary>Window length (question + context + special tokens).</summary>
     public int MaxSeqLength { get; init; } = 384;
+
+    /// <summary>
+    /// run_qa's <c>n_best_size</c>: a span starts at one of the n most probable start tokens and ends at one of the n
+    /// most probable end tokens of the window's context; null considers every span (the pipeline's way).
+    /// </summary>
+    public int? NBestSize { get; init; }
 }
 
 /// <summary>
@@ -93,14 +99,28 @@ public sealed class QuestionAnsweringPipeline(string modelId, PreTrainedTokenize
         }
         var pStart = Masked(startLogits);
         var pEnd = Masked(endLogits);
+        bool[] Candidates(float[] probabilities)
+        {
+            if (settings.NBestSize is not { } n)
+            {
+                return inContext;
+            }
+            var best = new bool[probabilities.Length];
+            foreach (var i in Enumerable.Range(0, probabilities.Length).Where(i => inContext[i]).OrderByDescending(i => probabilities[i]).Take(n))
+            {
+                best[i] = true;
+            }
+            return best;
+        }
+        var (starts, ends) = (Candidates(pStart), Candidates(pEnd));
 
         var spans = new List<(int Start, int End, float Score)>();
         for (var s = 0; s < pStart.Length; s++)
         {
-            if (!inContext[s]) continue;
+            if (!starts[s]) continue;
             for (var e = s; e < Math.Min(pEnd.Length, s + settings.MaxAnswerLength); e++)
             {
-                if (inContext[e]) spans.Add((s, e, pStart[s] * pEnd[e]));
+                if (ends[e]) spans.Add((s, e, pStart[s] * pEnd[e]));
             }
         }
         return spans.OrderByDescending(x => x.Score).Take(settings.TopK).Select(x =>

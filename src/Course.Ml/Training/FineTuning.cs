@@ -23,9 +23,13 @@ public static class FineTuning
         CheckpointSchedule? checkpoints = null)
     {
         var tokenizer = AutoTokenizer.FromPretrained(config.ModelNameOrPath!, hub, log);
-        var train = Load(config.TrainFile!);
-        var validation = Load(config.ValidationFile!);
-        var test = config.TestFile is null ? null : Load(config.TestFile);
+        var (train, validation, test, preparation) = DataPreparation.Prepare(config, Load(config.TrainFile!), Load(config.ValidationFile!),
+            config.TestFile is null ? null : Load(config.TestFile));
+        log?.Report(preparation.ToString());
+        if (config.Preprocessing.TrainsOnValidation)
+        {
+            log?.Report($"train_splits train+validation: the {validation.Count} validation rows are in the training data, so eval_* figures are not held-out estimates");
+        }
         var args = config.TrainingArgs.ToArguments();
         // HF's set_seed before the model is built: the new head's initial weights follow the seed too, so the same
         // configuration gives the same result (the grading receipt relies on it).
@@ -36,7 +40,7 @@ public static class FineTuning
             checkpoints);
         try
         {
-            return config.Task switch
+            var metrics = config.Task switch
             {
                 "text-classification" => TextClassification(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
                 "token-classification" => TokenClassification(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
@@ -44,6 +48,10 @@ public static class FineTuning
                 "fill-mask" => FillMask(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
                 _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}'."),
             };
+            // Marks figures computed on rows the model trained on, for whoever reads the metrics without the log.
+            return config.Preprocessing.TrainsOnValidation
+                ? new Dictionary<string, double>(metrics) { [ValidationTrainedOnMetric] = validation.Count }
+                : metrics;
         }
         catch (Exception ex) when (TrainingOutOfMemoryException.IsTorchOutOfMemory(ex))
         {
@@ -65,6 +73,9 @@ public static class FineTuning
             folder => Save(model, modelConfig, Config, Hub, folder, Id ?? Path.GetFileName(folder), task, new Dictionary<string, double>());
     }
 
+    /// <summary>With <c>train_splits: train+validation</c>: how many validation rows the model trained on (so eval_* is not held out).</summary>
+    public const string ValidationTrainedOnMetric = "eval_rows_trained_on";
+
     public static Dataset Load(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".jsonl" or ".json" => Dataset.FromJsonLines(path),
@@ -79,15 +90,15 @@ public static class FineTuning
     /// </summary>
     public static IReadOnlyList<string>? LabelNames(TrainingConfig config, Dataset train, Dataset validation) => config.Task switch
     {
-        "text-classification" => train.Concat(validation).Select(r => ClassificationLabelOf(r, config.LabelColumnName ?? "label"))
+        "text-classification" => train.Concat(validation).Select(r => ClassificationLabelOf(r, DataPreparation.LabelColumn(config)))
             .Distinct().Order(StringComparer.Ordinal).ToList(),
-        "token-classification" => train.Concat(validation).SelectMany(r => r.Get<string[]>(config.LabelColumnName ?? "ner_tags")).Distinct()
+        "token-classification" => train.Concat(validation).SelectMany(r => r.Get<string[]>(DataPreparation.LabelColumn(config))).Distinct()
             .OrderBy(t => t == "O" ? "" : t, StringComparer.Ordinal).ToList(),
         _ => null,
     };
 
     private static string ClassificationLabelOf(Row row, string labelColumn) =>
-        Convert.ToString(row.GetValueOrDefault(labelColumn), CultureInfo.InvariantCulture) ?? throw new InvalidDataException($"a row has no '{labelColumn}' column");
+        DataPreparation.LabelText(row, labelColumn) ?? throw new InvalidDataException($"a row has no '{labelColumn}' column");
 
     /// <summary>
     /// The names (without <c>eval_</c>) an evaluation of this task reports while training, so what
@@ -121,13 +132,14 @@ public static class FineTuning
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
-        var textColumn = config.TextColumnName ?? (train.ColumnNames.Contains("sentence") ? "sentence" : "text");
-        var labelColumn = config.LabelColumnName ?? "label";
+        var textColumn = DataPreparation.TextColumn(config, train);
+        var labelColumn = DataPreparation.LabelColumn(config);
         string LabelOf(Row row) => ClassificationLabelOf(row, labelColumn);
         var labels = new ClassLabel(LabelNames(config, train, validation)!);
         IReadOnlyList<Features> Featurize(Dataset data) => Cache(hub).GetOrCreate(data,
             $"text-classification|{Recipe(tokenizer, config)}|{textColumn}|{labelColumn}|{string.Join('\u001f', labels.Names)}",
-            d => d.Select(row => Preprocessing.SequenceClassification(tokenizer, row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength)).ToList());
+            d => d.Select(row => Preprocessing.SequenceClassification(tokenizer, row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength,
+                config.Preprocessing.Truncation)).ToList());
 
         var (model, report) = AutoModelForSequenceClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
         using var _ = model;
@@ -162,13 +174,15 @@ public static class FineTuning
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
-        var tokensColumn = config.TextColumnName ?? "tokens";
-        var tagsColumn = config.LabelColumnName ?? "ner_tags";
+        var tokensColumn = DataPreparation.TextColumn(config, train);
+        var tagsColumn = DataPreparation.LabelColumn(config);
         var labels = new ClassLabel(LabelNames(config, train, validation)!);
-        IReadOnlyList<Features> Featurize(Dataset data) => Cache(hub).GetOrCreate(data,
-            $"token-classification|{Recipe(tokenizer, config)}|{tokensColumn}|{tagsColumn}|{string.Join('\u001f', labels.Names)}",
+        // label_all_tokens labels the training features only: evaluation stays one tag per word (its first sub-token),
+        // so seqeval scores words whatever the configuration chose and submissions stay comparable.
+        IReadOnlyList<Features> Featurize(Dataset data, IReadOnlyList<int>? continuation = null) => Cache(hub).GetOrCreate(data,
+            $"token-classification|{Recipe(tokenizer, config)}|{tokensColumn}|{tagsColumn}|{string.Join('\u001f', labels.Names)}|{continuation is not null}",
             d => d.Select(row => Preprocessing.TokenClassification(tokenizer, row.Get<string[]>(tokensColumn),
-                row.Get<string[]>(tagsColumn).Select(labels.StrToInt).ToList(), config.MaxSeqLength)).ToList());
+                row.Get<string[]>(tagsColumn).Select(labels.StrToInt).ToList(), config.MaxSeqLength, continuation)).ToList());
 
         var (model, report) = AutoModelForTokenClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
         using var _ = model;
@@ -195,7 +209,7 @@ public static class FineTuning
             AddPerClass(metrics, r.PerType.Select(t => (t.Type, t.Precision, t.Recall, t.F1, t.Number)));
             return metrics;
         }
-        var trainFeatures = Featurize(train);
+        var trainFeatures = Featurize(train, config.LabelAllTokens == true ? Preprocessing.ContinuationLabels(labels) : null);
         using var weights = ClassWeighting.For(args, trainFeatures.SelectMany(f => f.Labels!), labels);
         var trainer = new Trainer(model, b => weights is null
                 ? model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels)
@@ -211,7 +225,7 @@ public static class FineTuning
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
-        var stride = config.MaxSeqLength / 4;
+        var stride = config.QuestionAnsweringStride;
         static (string Text, int Start) FirstAnswer(Row row)
         {
             var answers = row.Get<Dictionary<string, object?>>("answers");
@@ -251,7 +265,7 @@ public static class FineTuning
         Func<EvalPrediction, IReadOnlyDictionary<string, double>> Metrics(Dataset data, List<(int Example, Tokenization.Encoding Window)> windows) => p =>
         {
             var best = new Dictionary<int, Pipelines.QuestionAnswer>();
-            var settings = new Pipelines.QuestionAnsweringOptions { MaxAnswerLength = 30 };
+            var settings = config.AnswerDecoding;
             for (var w = 0; w < p.Predictions.Length; w++)
             {
                 var (example, window) = windows[w];
@@ -296,12 +310,9 @@ public static class FineTuning
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
-        var textColumn = config.TextColumnName ?? (train.ColumnNames.Contains("sentence") ? "sentence" : "text");
+        var textColumn = DataPreparation.TextColumn(config, train);
         List<Features> Featurize(Dataset data) => data.Select(row =>
-        {
-            var encoding = tokenizer.Encode(row.Get<string>(textColumn), options: new TokenizerOptions { Truncation = TruncationStrategy.LongestFirst, MaxLength = config.MaxSeqLength });
-            return new Features(encoding.InputIds, encoding.AttentionMask, encoding.TokenTypeIds);
-        }).ToList();
+            Preprocessing.EncodeText(tokenizer, row.Get<string>(textColumn), config.MaxSeqLength, config.Preprocessing.Truncation)).ToList();
 
         var (model, report) = AutoModelForMaskedLM.FromPretrained(config.ModelNameOrPath!, hub, log);
         using var _ = model;
@@ -327,9 +338,9 @@ public static class FineTuning
 
     private static FeatureCache Cache(ModelHub hub) => new(Path.Combine(hub.CachePath, "features"));
 
-    /// <summary>What tokenization depends on besides the data: the tokenizer (and its vocabulary) and the length limit.</summary>
+    /// <summary>What tokenization depends on besides the data: the tokenizer (and its vocabulary), the length limit and which tokens a long text keeps.</summary>
     private static string Recipe(PreTrainedTokenizer tokenizer, TrainingConfig config) =>
-        $"{tokenizer.NameOrPath}|{tokenizer.Algorithm}|{tokenizer.VocabSize}|{config.MaxSeqLength}";
+        $"{tokenizer.NameOrPath}|{tokenizer.Algorithm}|{tokenizer.VocabSize}|{config.MaxSeqLength}|{config.Preprocessing.Truncation}";
 
     /// <summary>Per class (or entity type), as HF evaluate's seqeval reports per type: <c>{label}_precision</c>, …, <c>{label}_number</c>.</summary>
     private static void AddPerClass(Dictionary<string, double> metrics, IEnumerable<(string Label, double Precision, double Recall, double F1, int Number)> classes)
@@ -414,7 +425,7 @@ public static class FineTuning
 
             ## Training data
 
-            Train: `{Path.GetFileName(config.TrainFile)}`; validation: `{Path.GetFileName(config.ValidationFile)}` of the dataset `{DatasetName(config.TrainFile)}`.
+            Train: `{Path.GetFileName(config.TrainFile)}`{(config.Preprocessing.TrainsOnValidation ? " and the validation rows (train_splits: train+validation, so the evaluation below is not held out)" : "")}; validation: `{Path.GetFileName(config.ValidationFile)}` of the dataset `{DatasetName(config.TrainFile)}`.
 
             ## Training procedure
 

@@ -21,9 +21,40 @@ public sealed partial class TrainingConfig
 
     /// <summary>run_mlm's <c>--mlm_probability</c>: the share of tokens the fill-mask collator masks (HF default 0.15).</summary>
     public double? MlmProbability { get; set; }
+
+    /// <summary>run_ner's <c>--label_all_tokens</c>: every sub-token of a word carries its label (B- becomes I- after the first), not only the first.</summary>
+    public bool? LabelAllTokens { get; set; }
+
+    /// <summary>run_qa's <c>--doc_stride</c>: tokens consecutive windows of a long context share (default max_seq_length / 4).</summary>
+    public int? DocStride { get; set; }
+
+    /// <summary>run_qa's <c>--max_answer_length</c>: the longest answer span, in tokens, evaluation may predict (default 30).</summary>
+    public int? MaxAnswerLength { get; set; }
+
+    /// <summary>run_qa's <c>--n_best_size</c>: spans start among the n highest start logits and end among the n highest end logits (default: every span).</summary>
+    public int? NBestSize { get; set; }
+
+    /// <summary>The windows' overlap a question-answering run tokenizes with: doc_stride, or a quarter of max_seq_length.</summary>
+    public int QuestionAnsweringStride => DocStride ?? MaxSeqLength / 4;
+
+    /// <summary>How a question-answering evaluation picks answer spans: max_answer_length (default 30) and n_best_size.</summary>
+    public Pipelines.QuestionAnsweringOptions AnswerDecoding => new() { MaxAnswerLength = MaxAnswerLength ?? 30, NBestSize = NBestSize };
+
     public TrainingArgumentsFile TrainingArgs { get; set; } = new();
 
+    /// <summary>The <c>preprocessing:</c> block (ours): cleaning, filtering, labels, balancing, truncation and splits.</summary>
+    public PreprocessingFile Preprocessing { get; set; } = new();
+
     public static readonly string[] Tasks = ["text-classification", "token-classification", "question-answering", "fill-mask"];
+
+    /// <summary>The top-level data keys of HF's example scripts (their <c>DataTrainingArguments</c>) beyond <c>max_seq_length</c>, and the task each applies to.</summary>
+    public static readonly IReadOnlyDictionary<string, string> DataArgs = new Dictionary<string, string>
+    {
+        ["label_all_tokens"] = "token-classification",
+        ["doc_stride"] = "question-answering",
+        ["max_answer_length"] = "question-answering",
+        ["n_best_size"] = "question-answering",
+    };
 
     /// <summary>Reads and validates a configuration; every problem is reported as <c>file:line: message</c>.</summary>
     public static TrainingConfig Load(string path)
@@ -67,6 +98,11 @@ public sealed partial class TrainingConfig
             // "training_args:" with nothing under it is a null mapping, which the checks below would trip over.
             throw new TrainingConfigException([new ContentError(name, yaml.LineOfKey("training_args") ?? 1,
                 "training_args is empty: give it arguments (e.g. learning_rate: 5.0e-5) or leave the key out")]);
+        }
+        if (config.Preprocessing is null)
+        {
+            throw new TrainingConfigException([new ContentError(name, yaml.LineOfKey("preprocessing") ?? 1,
+                "preprocessing is empty: give it steps (e.g. drop_empty: true) or leave the key out")]);
         }
         config.TrainFile ??= defaultTrainFile;
         config.ValidationFile ??= defaultValidationFile;
@@ -173,6 +209,53 @@ public sealed partial class TrainingConfig
         {
             Check(false, $"freeze_layers must list 'embeddings' and/or a number of encoder layers 0–24, not {Describe(a.FreezeLayers)}");
         }
+        ValidateData(Check);
+    }
+
+    /// <summary>The data keys: HF's (label_all_tokens, doc_stride, max_answer_length, n_best_size) and the preprocessing block.</summary>
+    private void ValidateData(Action<bool, string> check)
+    {
+        object?[] dataValues = [LabelAllTokens, DocStride, MaxAnswerLength, NBestSize];
+        foreach (var ((key, task), value) in DataArgs.Zip(dataValues))
+        {
+            check(value is null || Task == task, $"{key} applies to task {task} only");
+        }
+        check(DocStride is null || DocStride >= 0 && DocStride < MaxSeqLength / 2,
+            $"doc_stride must be 0–{MaxSeqLength / 2 - 1} (under half of max_seq_length {MaxSeqLength}), not {DocStride}");
+        check(MaxAnswerLength is null || MaxAnswerLength >= 1 && MaxAnswerLength <= MaxSeqLength,
+            $"max_answer_length must be 1–{MaxSeqLength} (at most max_seq_length), not {MaxAnswerLength}");
+        check(NBestSize is null or >= 1 and <= 100, $"n_best_size must be 1–100, not {NBestSize}");
+
+        var p = Preprocessing;
+        string AppliesTo(string key) => $"{key} applies to {PreprocessingFile.TasksOf(key)}";
+        if (p.CleanText is { } steps)
+        {
+            check(steps.All(PreprocessingFile.CleanTextSteps.Contains), $"clean_text must list steps among {string.Join(", ", PreprocessingFile.CleanTextSteps)}, not {Describe(steps)}");
+            check(PreprocessingFile.AppliesTo("clean_text", Task), AppliesTo("clean_text") + " (it would move question-answering answer offsets and change token-classification tokens)");
+        }
+        check(p.MaxCharacters is null or >= 1 and <= 1_000_000, $"max_characters must be 1–1000000, not {p.MaxCharacters}");
+        check(p.Deduplicate is null || PreprocessingFile.DeduplicateModes.Contains(p.Deduplicate), $"deduplicate must be exact or normalized, not '{p.Deduplicate}'");
+        if (p.LabelMapping is { } mapping)
+        {
+            check(PreprocessingFile.AppliesTo("label_mapping", Task), AppliesTo("label_mapping"));
+            foreach (var (from, to) in mapping)
+            {
+                check(!string.IsNullOrWhiteSpace(to), $"label_mapping maps '{from}' to an empty name");
+                check(to == from || !mapping.ContainsKey(to), $"label_mapping maps '{from}' to '{to}', which it renames too: map each label straight to its final name");
+            }
+        }
+        check(p.ClassBalancing is null || PreprocessingFile.ClassBalancingModes.Contains(p.ClassBalancing), $"class_balancing must be oversample or undersample, not '{p.ClassBalancing}'");
+        check(p.ClassBalancing is null || PreprocessingFile.AppliesTo("class_balancing", Task), AppliesTo("class_balancing"));
+        check(p.ClassBalancing is null || TrainingArgs.ClassWeights is null, "class_balancing and class_weights both correct class imbalance: use one of them");
+        check(PreprocessingFile.TruncationSides.Contains(p.Truncation), $"truncation must be head, tail or head+tail, not '{p.Truncation}'");
+        check(p.Truncation == "head" || PreprocessingFile.AppliesTo("truncation", Task),
+            AppliesTo("truncation") + " (token-classification keeps the first tokens, question-answering splits the context into windows)");
+        check(PreprocessingFile.TrainSplitChoices.Contains(p.TrainSplits), $"train_splits must be train or train+validation, not '{p.TrainSplits}'");
+        // Validation rows in the training data cannot choose a checkpoint or stop training early: their scores would flatter.
+        check(!p.TrainsOnValidation || TrainingArgs.EvalStrategy == "no",
+            "train_splits train+validation trains on the validation rows, so they cannot choose the model: set eval_strategy to no (choose the epochs with train_splits: train first)");
+        check(PreprocessingFile.LabelSchemes.Contains(p.LabelScheme), $"label_scheme must be iob2 or iob1, not '{p.LabelScheme}'");
+        check(p.LabelScheme == "iob2" || PreprocessingFile.AppliesTo("label_scheme", Task), AppliesTo("label_scheme"));
     }
 
     private static string Describe(object value) => value is IEnumerable<object> list ? $"[{string.Join(", ", list)}]" : $"'{value}'";
