@@ -34,16 +34,17 @@ public sealed class LessonOutputs(ModelHub hub)
         ["decode_skip_special"] = "tokenizer.decode(tokenizer(text)[\"input_ids\"], skip_special_tokens=True)",
         ["attention_mask"] = "tokenizer(text)[\"attention_mask\"]",
         ["vocab_size"] = "tokenizer.vocab_size",
+        ["model_max_length"] = "tokenizer.model_max_length",
         ["vocab_len"] = "len(tokenizer.get_vocab())",
         ["len"] = "len(tokenizer)",
         ["add_tokens"] = "tokenizer.add_tokens(added)",
     };
 
     /// <summary>Checks that encode without the tokenizer's call, so they take no second sentence.</summary>
-    private static readonly HashSet<string> WithoutPair = ["tokens", "token_ids", "vocab_size", "vocab_len", "len", "add_tokens"];
+    private static readonly HashSet<string> WithoutPair = ["tokens", "token_ids", "vocab_size", "model_max_length", "vocab_len", "len", "add_tokens"];
 
     /// <summary>Checks that read the vocabulary, not a text.</summary>
-    private static readonly HashSet<string> WithoutText = ["vocab_size", "vocab_len", "len", "add_tokens"];
+    private static readonly HashSet<string> WithoutText = ["vocab_size", "model_max_length", "vocab_len", "len", "add_tokens"];
 
     /// <summary>
     /// Checks that take <c>texts="a|b"</c>, a batch: <c>tokenizer(texts, padding=…, truncation=…, max_length=…,
@@ -161,6 +162,7 @@ public sealed class LessonOutputs(ModelHub hub)
             "decode" => tokenizer.Decode(encoding.Value.InputIds),
             "decode_skip_special" => tokenizer.Decode(encoding.Value.InputIds, skipSpecialTokens: true),
             "vocab_size" => PythonRepr.Int(tokenizer.VocabSize),
+            "model_max_length" => PythonRepr.Int(tokenizer.ModelMaxLength),
             "vocab_len" or "len" => PythonRepr.Int(length),
             "add_tokens" => PythonRepr.Int(added.Length),
             _ => throw new ArgumentException($"unknown output check '{check}'"),
