@@ -164,7 +164,10 @@ public sealed class GradingWorkerTests : IAsyncLifetime
 
         await using (var db = await _databases.CreateDbContextAsync())
         {
-            await db.Submissions.Where(s => s.Id == job.Id).ExecuteUpdateAsync(u => u.SetProperty(s => s.LeaseOwner, "w2"));
+            // w2 stands for a worker that keeps its lease alive: a lease left to expire would send the job back to
+            // the queue while the next job runs, which on a busy machine takes longer than a lease.
+            await db.Submissions.Where(s => s.Id == job.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LeaseOwner, "w2").SetProperty(s => s.LeaseExpiresAt, DateTimeOffset.UtcNow.AddDays(1)));
         }
         var next = await SubmitAsync(epochs: 1);
         var finished = await watch.UntilAsync(next.Id, Ended); // the first run stopped, so the worker took the next job
