@@ -112,6 +112,66 @@ public sealed class LessonOutputsTests : IDisposable
         Assert.Equal("[15496, 995]\nKeyError: 'token_type_ids'", Compute("""check="token_ids,token_type_ids" tokenizer="gpt2" text="Hello world" """));
     }
 
+    [Fact]
+    public void A_batch_prints_as_lists_or_as_pytorch_prints_a_padded_tensor_and_a_wrong_line_is_reported_at_its_line()
+    {
+        var vocabulary = File.ReadAllLines(Path.Combine(_hub.PathOf(MiniLm), "vocab.txt"));
+        var (hello, world) = (Array.IndexOf(vocabulary, "hello"), Array.IndexOf(vocabulary, "world"));
+        var width = $"{Math.Max(hello, world)}".Length;
+        string Pad(int id) => $"{id}".PadLeft(width);
+        var lists = $"[[101, {hello}, {world}, 102], [101, {hello}, 102]]";
+        var tensors = $"tensor([[{Pad(101)}, {Pad(hello)}, {Pad(world)}, {Pad(102)}],\n        [{Pad(101)}, {Pad(hello)}, {Pad(102)}, {Pad(0)}]])\n" +
+            "tensor([[1, 1, 1, 1],\n        [1, 1, 1, 0]])";
+        var padded = $"""check="input_ids,attention_mask" tokenizer="{MiniLm}" texts="Hello world|Hello" padding="true" return_tensors="pt" """;
+        Directory.CreateDirectory(Path.Combine(_content, "topics", "t"));
+        File.WriteAllText(Path.Combine(_content, "topics", "t", "a.md"),
+            "# A\n\n" +
+            Block($"""check="input_ids" tokenizer="{MiniLm}" texts="Hello world|Hello" """, lists) + "\n" +
+            Block(padded, tensors) + "\n" +
+            Block(padded, tensors.Replace("[1, 1, 1, 0]", "[1, 1, 1, 1]")));
+
+        var report = new LessonOutputs(_hub).Verify(_content);
+
+        Assert.Equal(3, report.Checked);
+        Assert.Equal([new OutputDifference("topics/t/a.md", 18, tensors.Replace("[1, 1, 1, 0]", "[1, 1, 1, 1]"), tensors)], report.Differences);
+    }
+
+    [Fact]
+    public void Truncation_cuts_every_row_of_a_batch_to_max_length_keeping_the_special_tokens()
+    {
+        var outputs = new LessonOutputs(_hub);
+        Assert.Null(DirectiveSyntax.TryParse("output", """check="input_ids" tokenizer="gpt2" texts="Hello world|Hello" truncation="true" max_length="1" """, out var directive));
+
+        Assert.Equal("[[15496], [15496]]", outputs.Compute(directive!));
+    }
+
+    [Fact]
+    public void A_tensor_row_wider_than_80_columns_wraps_as_pytorch_wraps_it()
+    {
+        // Ten values of width 5 take 10 × (5 + 2) = 70 of the 72 columns behind the row's indent of 8; the eleventh wraps.
+        var row = Enumerable.Range(10000, 12).ToArray();
+
+        Assert.Equal("tensor([[10000, 10001, 10002, 10003, 10004, 10005, 10006, 10007, 10008, 10009,\n" +
+            "         10010, 10011],\n        [    1,     2]])", PythonRepr.Tensor([row, [1, 2]]));
+    }
+
+    [Fact]
+    public void Added_tokens_are_counted_once_grow_the_vocabulary_and_stay_whole_when_tokenizing()
+    {
+        var outputs = new LessonOutputs(_hub);
+        string Compute(string attributes)
+        {
+            Assert.Null(DirectiveSyntax.TryParse("output", attributes, out var directive));
+            return outputs.Compute(directive!);
+        }
+
+        Assert.Equal("30522\n30522", Compute($"""check="vocab_len,len" tokenizer="{MiniLm}" """));
+        Assert.Equal("2\n30524\n30524\n['a', '🐶', 'b', '😡']",
+            Compute($"""check="add_tokens,len,vocab_len,tokens" tokenizer="{MiniLm}" added="🐶|😡|🐶" text="A 🐶b😡" """));
+        Assert.Equal("(not checked: added token 'dog' is already in the vocabulary)",
+            Compute($"""check="add_tokens" tokenizer="{MiniLm}" added="🐶|dog" """));
+    }
+
     [Theory]
     [InlineData("plain", "'plain'")]
     [InlineData("it's", "\"it's\"")]
@@ -127,6 +187,17 @@ public sealed class LessonOutputsTests : IDisposable
     [InlineData("""check="tokens" tokenizer="gpt2" text="x" pair="y" """, "output check 'tokens' takes no pair")]
     [InlineData("""check="input_ids,token_ids" tokenizer="gpt2" text="x" pair="y" """, "output check 'token_ids' takes no pair")]
     [InlineData("""check="tokens, logits" tokenizer="gpt2" text="x" """, "output check 'logits' is unknown")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" text="x" texts="a|b" """, "output takes text=")]
+    [InlineData("""check="tokens" tokenizer="gpt2" texts="a|b" """, "output check 'tokens' takes one text=")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" text="x" padding="true" """, "output attribute 'padding' needs a batch")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" texts="a|b" padding="yes" """, "output padding 'yes' is unknown")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" texts="a|b" truncation="left" """, "output truncation 'left' is unknown")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" texts="a|b" max_length="0" """, "output max_length '0' is not a positive whole number")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" texts="a|b" return_tensors="np" """, "output return_tensors 'np' is not checked")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" texts="a|b" pair="c" """, "output texts=")]
+    [InlineData("""check="add_tokens" tokenizer="gpt2" """, "output check 'add_tokens' needs added=")]
+    [InlineData("""check="input_ids" tokenizer="gpt2" text="x" added="y" """, "output check 'input_ids' does not take added tokens")]
+    [InlineData("""check="len" tokenizer="gpt2" texts="a|b" """, "output check 'len' takes one text=")]
     public void The_validator_reports_an_output_it_cannot_check_at_its_line(string attributes, string message)
     {
         var rendered = LessonMarkdown.Render($"# T\n\n{Block(attributes, "x")}", "topics/t/a.md", _ => null, new WidgetReferences(_hub).Check);

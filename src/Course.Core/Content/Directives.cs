@@ -29,7 +29,8 @@ public static partial class DirectiveSyntax
         new DirectiveDefinition("pipeline", WidgetKind,
             new HashSet<string> { "task", "model", "text", "context", "aggregation_strategy", "top_k" }, new HashSet<string> { "task" }),
         // An output the lesson shows, recomputed by `./course content verify`: its body is the expected output.
-        new DirectiveDefinition("output", OutputKind, new HashSet<string> { "check", "tokenizer", "text", "pair" }, new HashSet<string> { "check", "tokenizer" }),
+        new DirectiveDefinition("output", OutputKind, new HashSet<string> { "check", "tokenizer", "text", "pair", "texts", "padding", "truncation", "max_length", "return_tensors", "added" },
+            new HashSet<string> { "check", "tokenizer" }),
     }.ToFrozenDictionary(d => d.Name);
 
     public static bool IsWidget(Directive directive) => Registry[directive.Name].Kind == WidgetKind;

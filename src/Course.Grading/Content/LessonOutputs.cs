@@ -32,11 +32,47 @@ public sealed class LessonOutputs(ModelHub hub)
         ["encoding"] = "tokenizer(text)",
         ["decode"] = "tokenizer.decode(tokenizer(text)[\"input_ids\"])",
         ["decode_skip_special"] = "tokenizer.decode(tokenizer(text)[\"input_ids\"], skip_special_tokens=True)",
+        ["attention_mask"] = "tokenizer(text)[\"attention_mask\"]",
         ["vocab_size"] = "tokenizer.vocab_size",
+        ["model_max_length"] = "tokenizer.model_max_length",
+        ["vocab_len"] = "len(tokenizer.get_vocab())",
+        ["len"] = "len(tokenizer)",
+        ["add_tokens"] = "tokenizer.add_tokens(added)",
     };
 
     /// <summary>Checks that encode without the tokenizer's call, so they take no second sentence.</summary>
-    private static readonly HashSet<string> WithoutPair = ["tokens", "token_ids", "vocab_size"];
+    private static readonly HashSet<string> WithoutPair = ["tokens", "token_ids", "vocab_size", "model_max_length", "vocab_len", "len", "add_tokens"];
+
+    /// <summary>Checks that read the vocabulary, not a text.</summary>
+    private static readonly HashSet<string> WithoutText = ["vocab_size", "model_max_length", "vocab_len", "len", "add_tokens"];
+
+    /// <summary>
+    /// Checks that take <c>texts="a|b"</c>, a batch: <c>tokenizer(texts, padding=…, truncation=…, max_length=…,
+    /// return_tensors=…)[field]</c> prints a list of lists, or with <c>return_tensors="pt"</c> a PyTorch tensor.
+    /// </summary>
+    private static readonly HashSet<string> Batched = ["input_ids", "token_type_ids", "attention_mask"];
+
+    /// <summary>The checks <c>added="a|b"</c> (<c>tokenizer.add_tokens([a, b])</c>, run first) changes.</summary>
+    private static readonly HashSet<string> AfterAdding = ["add_tokens", "len", "vocab_len", "tokens"];
+
+    /// <summary>The batch call's keyword arguments as lessons write them, with HF's values.</summary>
+    private static readonly Dictionary<string, PaddingStrategy> Paddings = new()
+    {
+        ["true"] = PaddingStrategy.Longest, ["longest"] = PaddingStrategy.Longest, ["max_length"] = PaddingStrategy.MaxLength,
+        ["false"] = PaddingStrategy.DoNotPad, ["do_not_pad"] = PaddingStrategy.DoNotPad,
+    };
+
+    private static readonly Dictionary<string, TruncationStrategy> Truncations = new()
+    {
+        ["true"] = TruncationStrategy.LongestFirst, ["longest_first"] = TruncationStrategy.LongestFirst,
+        ["only_first"] = TruncationStrategy.OnlyFirst, ["only_second"] = TruncationStrategy.OnlySecond,
+        ["false"] = TruncationStrategy.DoNotTruncate, ["do_not_truncate"] = TruncationStrategy.DoNotTruncate,
+    };
+
+    private static readonly string[] BatchArguments = ["padding", "truncation", "max_length", "return_tensors"];
+
+    /// <summary><c>texts="a|b"</c> and <c>added="a|b"</c> list several strings, separated by <c>|</c>.</summary>
+    private static string[] Several(string value) => value.Split('|');
 
     /// <summary>
     /// The block's checks in order: <c>check="tokens,input_ids"</c> stands for a cell that prints both, one line each,
@@ -48,9 +84,20 @@ public sealed class LessonOutputs(ModelHub hub)
     public static string? Problem(Directive output)
     {
         var checks = ChecksOf(output);
+        var batch = output["texts"] is not null;
         return checks.FirstOrDefault(c => !Checks.ContainsKey(c)) is { } unknown ? $"output check '{unknown}' is unknown (checks: {string.Join(", ", Checks.Keys)})"
             : !WidgetReferences.Tokenizers.Contains(output["tokenizer"]!) ? $"output tokenizer '{output["tokenizer"]}' is not one the platform runs (tokenizers: {string.Join(", ", WidgetReferences.Tokenizers)})"
-            : checks.FirstOrDefault(c => c != "vocab_size") is { } needsText && output["text"] is null ? $"output check '{needsText}' needs text=\"…\""
+            : batch && output["text"] is not null ? "output takes text=\"…\" (one text) or texts=\"…|…\" (a batch), not both"
+            : batch && checks.FirstOrDefault(c => !Batched.Contains(c)) is { } unbatched ? $"output check '{unbatched}' takes one text=\"…\", not texts (batch checks: {string.Join(", ", Batched)})"
+            : !batch && BatchArguments.FirstOrDefault(a => output[a] is not null) is { } argument ? $"output attribute '{argument}' needs a batch: texts=\"…|…\""
+            : output["padding"] is { } padding && !Paddings.ContainsKey(padding) ? $"output padding '{padding}' is unknown (padding: {string.Join(", ", Paddings.Keys)})"
+            : output["truncation"] is { } truncation && !Truncations.ContainsKey(truncation) ? $"output truncation '{truncation}' is unknown (truncation: {string.Join(", ", Truncations.Keys)})"
+            : output["max_length"] is { } maxLength && !(int.TryParse(maxLength, NumberStyles.None, CultureInfo.InvariantCulture, out var length) && length > 0) ? $"output max_length '{maxLength}' is not a positive whole number"
+            : output["return_tensors"] is { } tensors && tensors != "pt" ? $"output return_tensors '{tensors}' is not checked (only \"pt\", PyTorch's tensor print)"
+            : output["added"] is not null && checks.FirstOrDefault(c => !AfterAdding.Contains(c)) is { } unaffected ? $"output check '{unaffected}' does not take added tokens (checks after add_tokens: {string.Join(", ", AfterAdding)})"
+            : output["added"] is null && checks.Contains("add_tokens") ? "output check 'add_tokens' needs added=\"…|…\""
+            : checks.FirstOrDefault(c => !WithoutText.Contains(c)) is { } needsText && output["text"] is null && !batch ? $"output check '{needsText}' needs text=\"…\""
+            : batch && output["pair"] is not null ? "output texts=\"…|…\" takes no pair"
             : output["pair"] is not null && checks.FirstOrDefault(WithoutPair.Contains) is { } single ? $"output check '{single}' takes no pair (it does not call tokenizer(text, pair))"
             : null;
     }
@@ -85,15 +132,29 @@ public sealed class LessonOutputs(ModelHub hub)
     public string Compute(Directive output)
     {
         var tokenizer = AutoTokenizer.FromPretrained(output["tokenizer"]!, hub);
+        if (output["texts"] is { } texts)
+        {
+            return Batch(tokenizer, output, Several(texts));
+        }
+        var added = output["added"] is { } tokens ? Several(tokens) : [];
+        if (added.FirstOrDefault(t => tokenizer.TokenToId(t) is not null) is { } known)
+        {
+            // tokenizers counts such a token in add_tokens' result but len(tokenizer) does not grow: versions differ.
+            return $"(not checked: added token {PythonRepr.Str(known)} is already in the vocabulary)";
+        }
+        added = added.Where(t => t.Length > 0).Distinct().ToArray();
         var text = output["text"] ?? "";
         var encoding = new Lazy<Course.Ml.Tokenization.Encoding>(() => tokenizer.Encode(text, output["pair"]));
-        string[] Tokens() => tokenizer.Encode(text, options: new TokenizerOptions { AddSpecialTokens = false }).Tokens;
+        string[] Tokens() => Split(text, added).SelectMany(piece => added.Contains(piece) ? [piece]
+            : tokenizer.Encode(piece, options: new TokenizerOptions { AddSpecialTokens = false }).Tokens).ToArray();
+        var length = tokenizer.Vocabulary().Count() + added.Length;
         return string.Join('\n', ChecksOf(output).Select(check => check switch
         {
             "tokens" => PythonRepr.List(Tokens().Select(PythonRepr.Str)),
             "token_ids" => PythonRepr.List(Tokens().Select(t => PythonRepr.Int(tokenizer.TokenToId(t)!.Value))),
             "input_ids" => PythonRepr.List(encoding.Value.InputIds.Select(PythonRepr.Int)),
             "token_type_ids" => encoding.Value.TokenTypeIds is { } types ? PythonRepr.List(types.Select(PythonRepr.Int)) : "KeyError: 'token_type_ids'",
+            "attention_mask" => PythonRepr.List(encoding.Value.AttentionMask.Select(PythonRepr.Int)),
             "ids_to_tokens" => PythonRepr.List(encoding.Value.Tokens.Select(PythonRepr.Str)),
             "word_ids" => PythonRepr.List(encoding.Value.WordIds.Select(w => w is { } id ? PythonRepr.Int(id) : "None")),
             "offset_mapping" => PythonRepr.List(encoding.Value.OffsetMapping.Select(o => $"({PythonRepr.Int(o.Start)}, {PythonRepr.Int(o.End)})")),
@@ -101,7 +162,72 @@ public sealed class LessonOutputs(ModelHub hub)
             "decode" => tokenizer.Decode(encoding.Value.InputIds),
             "decode_skip_special" => tokenizer.Decode(encoding.Value.InputIds, skipSpecialTokens: true),
             "vocab_size" => PythonRepr.Int(tokenizer.VocabSize),
+            "model_max_length" => PythonRepr.Int(tokenizer.ModelMaxLength),
+            "vocab_len" or "len" => PythonRepr.Int(length),
+            "add_tokens" => PythonRepr.Int(added.Length),
             _ => throw new ArgumentException($"unknown output check '{check}'"),
+        }));
+    }
+
+    /// <summary>
+    /// The text cut at the added tokens, which HF matches before its pre-tokenizer runs (the longest at a position
+    /// first); matched on the text as written, which is what the normalized match gives for the emoji and
+    /// lower-case words lessons add.
+    /// </summary>
+    private static IEnumerable<string> Split(string text, string[] added)
+    {
+        var start = 0;
+        for (var i = 0; i < text.Length;)
+        {
+            if (added.Where(t => string.CompareOrdinal(text, i, t, 0, t.Length) == 0).MaxBy(t => t.Length) is { } token)
+            {
+                if (i > start)
+                {
+                    yield return text[start..i];
+                }
+                yield return token;
+                i += token.Length;
+                start = i;
+            }
+            else
+            {
+                i++;
+            }
+        }
+        if (start < text.Length)
+        {
+            yield return text[start..];
+        }
+    }
+
+    /// <summary>PyTorch summarizes tensors with more elements than this (<c>torch.set_printoptions(threshold=1000)</c>).</summary>
+    private const int TensorThreshold = 1000;
+
+    /// <summary>A batch field: <c>tokenizer(texts, …)[field]</c> as a list of lists, or as a tensor with <c>return_tensors="pt"</c>.</summary>
+    private static string Batch(PreTrainedTokenizer tokenizer, Directive output, string[] texts)
+    {
+        var options = new TokenizerOptions
+        {
+            Padding = output["padding"] is { } padding ? Paddings[padding] : PaddingStrategy.DoNotPad,
+            Truncation = output["truncation"] is { } truncation ? Truncations[truncation] : TruncationStrategy.DoNotTruncate,
+            MaxLength = output["max_length"] is { } maxLength ? int.Parse(maxLength, CultureInfo.InvariantCulture) : null,
+        };
+        var encodings = tokenizer.EncodeBatch(texts, options: options).Encodings;
+        var tensor = output["return_tensors"] == "pt";
+        return string.Join('\n', ChecksOf(output).Select(check =>
+        {
+            int[][]? rows = check switch
+            {
+                "input_ids" => encodings.Select(e => e.InputIds).ToArray(),
+                "attention_mask" => encodings.Select(e => e.AttentionMask).ToArray(),
+                "token_type_ids" => encodings.All(e => e.TokenTypeIds is not null) ? encodings.Select(e => e.TokenTypeIds!).ToArray() : null,
+                _ => throw new ArgumentException($"output check '{check}' takes no batch"),
+            };
+            return rows is null ? "KeyError: 'token_type_ids'"
+                : !tensor ? PythonRepr.List(rows.Select(row => PythonRepr.List(row.Select(PythonRepr.Int))))
+                : rows.Select(row => row.Length).Distinct().Count() > 1 ? "(not checked: return_tensors=\"pt\" needs rows of one length; PyTorch raises a ValueError without padding)"
+                : rows.Sum(row => row.Length) > TensorThreshold ? $"(not checked: PyTorch summarizes a tensor of more than {TensorThreshold} values)"
+                : PythonRepr.Tensor(rows);
         }));
     }
 
@@ -124,6 +250,23 @@ public static class PythonRepr
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public static string List(IEnumerable<string> items) => "[" + string.Join(", ", items) + "]";
+
+    /// <summary>
+    /// <c>print</c> of a 2-D int64 tensor (the default integer dtype, which PyTorch leaves out), laid out as
+    /// <c>torch/_tensor_str.py</c> does: every value right-aligned to the widest, and a row wrapped after as many
+    /// values as fit in 80 columns behind its indent.
+    /// </summary>
+    public static string Tensor(IReadOnlyList<IReadOnlyList<int>> rows)
+    {
+        const int lineWidth = 80;
+        const string prefix = "tensor(";
+        var indent = prefix.Length + 1;
+        var width = rows.SelectMany(row => row).Select(v => Int(v).Length).DefaultIfEmpty(0).Max();
+        var perLine = Math.Max(1, (lineWidth - indent) / (width + 2));
+        string Row(IReadOnlyList<int> row) => "[" + string.Join(",\n" + new string(' ', indent + 1),
+            row.Select(v => Int(v).PadLeft(width)).Chunk(perLine).Select(line => string.Join(", ", line))) + "]";
+        return prefix + "[" + string.Join(",\n" + new string(' ', indent), rows.Select(Row)) + "])";
+    }
 
     /// <summary>
     /// Single quotes unless the text holds a single quote and no double quote; backslashes, the chosen quote and
