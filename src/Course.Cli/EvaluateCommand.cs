@@ -36,7 +36,7 @@ internal static class EvaluateCommand
     private static Dictionary<string, double> Classification(string referencesPath, string predictionsPath)
     {
         var references = Lines(referencesPath);
-        var predictions = IsJsonLines(predictionsPath) ? JsonLines(predictionsPath, "label").Select(p => p.Value).ToList() : Lines(predictionsPath);
+        var predictions = IsJsonLines(predictionsPath, "label") ? JsonLines(predictionsPath, "label").Select(p => p.Value).ToList() : Lines(predictionsPath);
         if (references.Count != predictions.Count)
         {
             throw new UsageException($"{referencesPath} has {references.Count} labels but {predictionsPath} has {predictions.Count}: one label per line, same order.");
@@ -132,7 +132,7 @@ internal static class EvaluateCommand
                 .ToDictionary(
                     qa => qa.GetProperty("id").GetString()!,
                     qa => (IReadOnlyList<string>)qa.GetProperty("answers").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToList());
-            if (IsJsonLines(predictionsPath))
+            if (IsJsonLines(predictionsPath, "answer"))
             {
                 predictions = [];
                 foreach (var (line, id, answer) in JsonLines(predictionsPath, "answer"))
@@ -155,7 +155,20 @@ internal static class EvaluateCommand
         return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
     }
 
-    private static bool IsJsonLines(string path) => path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+    /// <summary>predict --input's output: its first line is a JSON object with <paramref name="field"/> on its own.</summary>
+    private static bool IsJsonLines(string path, string field)
+    {
+        var first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        try
+        {
+            using var document = first is null ? null : JsonDocument.Parse(first);
+            return document?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty(field, out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     /// <summary><c>predict --input</c>'s output: per line, its number, the "id" if any and one string field.</summary>
     private static List<(int Line, string? Id, string Value)> JsonLines(string path, string field)
