@@ -24,7 +24,10 @@ namespace Course.Cli;
 /// <summary>The course CLI's command line: its verbs as System.CommandLine commands, usage errors, exit codes.</summary>
 public static class CommandLine
 {
-    private static readonly JsonSerializerOptions Json = new()
+    /// <summary>predict --input's batch size when none is given (measured in docs/benchmarks.md).</summary>
+    internal const int DefaultBatchSize = 8;
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         // Readable output: ' and non-ASCII text are not \u-escaped (this is not embedded in HTML).
@@ -167,10 +170,16 @@ public static class CommandLine
         var context = Syntax.Text("--context", "TEXT", "the context a question-answering question is asked of");
         var topK = Syntax.WholeNumber("--top-k", 1, 1000, "how many answers, labels or fillers to return");
         var aggregation = Syntax.Choice("--aggregation-strategy", AggregationStrategy.Simple, "how token-classification groups tokens into entities");
-        var text = Syntax.One("TEXT", "the input (the question for question-answering)", "predict needs exactly one TEXT argument (the question for question-answering)");
-        var command = new Command("predict", "the pipeline's output as Hugging Face prints it") { task, model, context, topK, aggregation, text };
-        command.SetAction(parse => Ml().Predict(parse.GetValue(task), parse.GetValue(model), parse.GetValue(text)!, parse.GetValue(context),
-            parse.GetValue(topK), parse.GetValue(aggregation)));
+        var input = Syntax.Text("--input", "FILE.jsonl", "one example per line instead of TEXT: {\"text\": …}, or {\"question\": …, \"context\": …}; an \"id\" is copied to the output");
+        var output = Syntax.Text("--output", "FILE.jsonl", "with --input: where the results go, one JSON object per line (default: stdout)");
+        var batchSize = Syntax.WholeNumber("--batch-size", 1, 256, $"with --input: inputs run through the model together (default {DefaultBatchSize})");
+        var text = Syntax.AtMostOne("TEXT", "the input (the question for question-answering)", "predict needs exactly one TEXT argument (the question for question-answering)");
+        var command = new Command("predict", "the pipeline's output as Hugging Face prints it, for one TEXT or a file of inputs")
+        {
+            task, model, context, topK, aggregation, input, output, batchSize, text,
+        };
+        command.SetAction(parse => Ml().Predict(new PredictRequest(parse.GetValue(task), parse.GetValue(model), parse.GetValue(text), parse.GetValue(context),
+            parse.GetValue(topK), parse.GetValue(aggregation), parse.GetValue(input), parse.GetValue(output), parse.GetValue(batchSize))));
         return command;
     }
 
@@ -455,7 +464,9 @@ public static class CommandLine
         return 0;
     }
 
-    internal static void WriteResult(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Json));
+    internal static void WriteResult(object value) => Console.WriteLine(Serialize(value));
+
+    internal static string Serialize(object value) => JsonSerializer.Serialize(value, JsonOptions);
 
     private static int Fail(string message)
     {

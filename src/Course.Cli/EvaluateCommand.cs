@@ -32,11 +32,11 @@ internal static class EvaluateCommand
         path is null ? throw new UsageException($"evaluate needs {option} FILE")
         : File.Exists(path) ? path : throw new UsageException($"{option}: {path} does not exist");
 
-    /// <summary>One label per line (names or ids, as the references use them).</summary>
+    /// <summary>One label per line (names or ids, as the references use them), or <c>predict --input</c>'s JSON lines.</summary>
     private static Dictionary<string, double> Classification(string referencesPath, string predictionsPath)
     {
         var references = Lines(referencesPath);
-        var predictions = Lines(predictionsPath);
+        var predictions = IsJsonLines(predictionsPath, "label") ? JsonLines(predictionsPath, "label").Select(p => p.Value).ToList() : Lines(predictionsPath);
         if (references.Count != predictions.Count)
         {
             throw new UsageException($"{referencesPath} has {references.Count} labels but {predictionsPath} has {predictions.Count}: one label per line, same order.");
@@ -132,9 +132,20 @@ internal static class EvaluateCommand
                 .ToDictionary(
                     qa => qa.GetProperty("id").GetString()!,
                     qa => (IReadOnlyList<string>)qa.GetProperty("answers").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToList());
-            using var predicted = ParseJson(predictionsPath);
-            predictions = predicted.RootElement.Deserialize<Dictionary<string, string>>()
-                ?? throw new UsageException($"{predictionsPath} is empty");
+            if (IsJsonLines(predictionsPath, "answer"))
+            {
+                predictions = [];
+                foreach (var (line, id, answer) in JsonLines(predictionsPath, "answer"))
+                {
+                    predictions[id ?? throw new UsageException($"{predictionsPath}:{line}: needs an \"id\" to match the references")] = answer;
+                }
+            }
+            else
+            {
+                using var predicted = ParseJson(predictionsPath);
+                predictions = predicted.RootElement.Deserialize<Dictionary<string, string>>()
+                    ?? throw new UsageException($"{predictionsPath} is empty");
+            }
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -142,6 +153,48 @@ internal static class EvaluateCommand
         }
         var (exact, f1) = SquadMetrics.Compute(gold, predictions);
         return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
+    }
+
+    /// <summary>predict --input's output: its first line is a JSON object with <paramref name="field"/> on its own.</summary>
+    private static bool IsJsonLines(string path, string field)
+    {
+        var first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        try
+        {
+            using var document = first is null ? null : JsonDocument.Parse(first);
+            return document?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty(field, out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary><c>predict --input</c>'s output: per line, its number, the "id" if any and one string field.</summary>
+    private static List<(int Line, string? Id, string Value)> JsonLines(string path, string field)
+    {
+        var rows = new List<(int, string?, string)>();
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                var id = root.TryGetProperty("id", out var idValue) ? idValue.ToString() : null;
+                rows.Add((number, id, root.GetProperty(field).GetString()!));
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new UsageException($"{path}:{number}: expected a JSON object with a string \"{field}\", as predict --input writes");
+            }
+        }
+        return rows;
     }
 
     /// <summary>A JSON file, or an error at the file's line where the JSON breaks.</summary>

@@ -9,6 +9,10 @@ using Course.Ml.Tokenization;
 
 namespace Course.Cli;
 
+/// <summary><c>./course predict</c>'s arguments: one TEXT, or an --input file.</summary>
+internal sealed record PredictRequest(string? Task, string? Model, string? Text, string? Context, int? TopK, AggregationStrategy Aggregation,
+    string? Input, string? Output, int? BatchSize);
+
 /// <summary>The verbs over Course.Ml: tokenize, predict, train, models, datasets.</summary>
 internal sealed class MlCommands(CourseSettings settings)
 {
@@ -99,19 +103,43 @@ internal sealed class MlCommands(CourseSettings settings)
         return json;
     }
 
-    public int Predict(string? pipelineTask, string? modelId, string text, string? context, int? topK, AggregationStrategy aggregation)
+    public int Predict(PredictRequest request)
     {
-        var task = pipelineTask ?? throw new UsageException($"predict needs --task ({string.Join(", ", Pipeline.Tasks)})");
+        var task = request.Task ?? throw new UsageException($"predict needs --task ({string.Join(", ", Pipeline.Tasks)})");
         if (!Pipeline.Tasks.Contains(task))
         {
             throw new UsageException($"unknown task '{task}'; tasks: {string.Join(", ", Pipeline.Tasks)}");
         }
-        var model = modelId ?? throw new UsageException("predict needs --model ID");
-        CheckLength(text, "TEXT");
-        CheckLength(context, "--context");
-        if ((task == Pipeline.QuestionAnswering) != (context is not null))
+        var model = request.Model ?? throw new UsageException("predict needs --model ID");
+        var (text, context) = (request.Text, request.Context);
+        if (request.Input is null)
         {
-            throw new UsageException(task == Pipeline.QuestionAnswering ? "question-answering needs --context TEXT" : "--context is only for question-answering");
+            if (text is null)
+            {
+                throw new UsageException("predict needs exactly one TEXT argument (the question for question-answering), or --input FILE.jsonl");
+            }
+            if (request.Output is not null || request.BatchSize is not null)
+            {
+                throw new UsageException($"{(request.Output is not null ? "--output" : "--batch-size")} is only for --input FILE.jsonl");
+            }
+            CheckLength(text, "TEXT");
+            CheckLength(context, "--context");
+            if ((task == Pipeline.QuestionAnswering) != (context is not null))
+            {
+                throw new UsageException(task == Pipeline.QuestionAnswering ? "question-answering needs --context TEXT" : "--context is only for question-answering");
+            }
+        }
+        else if (text is not null || context is not null)
+        {
+            throw new UsageException($"{(text is not null ? "TEXT" : "--context")} and --input exclude each other: the file's lines carry the inputs");
+        }
+        else if (!File.Exists(request.Input))
+        {
+            throw new UsageException($"--input: {request.Input} does not exist");
+        }
+        else if (request.Output is { } output && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(output))))
+        {
+            throw new UsageException($"--output: the folder of {output} does not exist");
         }
 
         if (DemoModels.Find(model) is { } demo && !Hub.Contains(model))
@@ -129,17 +157,22 @@ internal sealed class MlCommands(CourseSettings settings)
             throw new UsageException(ex.Message);
         }
         using var _ = pipeline;
+        if (request.Input is { } input)
+        {
+            return BatchPrediction.Run(pipeline, input, request.Output,
+                new BatchPrediction.Settings(request.BatchSize ?? CommandLine.DefaultBatchSize, request.TopK, request.Aggregation));
+        }
         try
         {
             object result = pipeline switch
             {
-                FeatureExtractionPipeline p => new[] { p.Run(text) },
-                TextClassificationPipeline p => p.Run(text).Scores.Take(topK ?? int.MaxValue),
-                TokenClassificationPipeline p => p.Run(text, aggregation),
-                QuestionAnsweringPipeline p => topK is null
-                    ? p.Run(text, context!)[0]
-                    : p.Run(text, context!, new QuestionAnsweringOptions { TopK = topK.Value }),
-                FillMaskPipeline p => p.Run(text, topK ?? 5),
+                FeatureExtractionPipeline p => new[] { p.Run(text!) },
+                TextClassificationPipeline p => p.Run(text!).Scores.Take(request.TopK ?? int.MaxValue),
+                TokenClassificationPipeline p => p.Run(text!, request.Aggregation),
+                QuestionAnsweringPipeline p => request.TopK is null
+                    ? p.Run(text!, context!)[0]
+                    : p.Run(text!, context!, new QuestionAnsweringOptions { TopK = request.TopK.Value }),
+                FillMaskPipeline p => p.Run(text!, request.TopK ?? 5),
                 _ => throw new InvalidOperationException($"no output for {task}"),
             };
             CommandLine.WriteResult(result);

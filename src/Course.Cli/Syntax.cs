@@ -66,15 +66,26 @@ internal static class Syntax
         Description = description,
         Arity = ArgumentArity.ZeroOrMore,
         DefaultValueFactory = result => Refuse(result, message),
-        CustomParser = result =>
-        {
-            if (result.Tokens.FirstOrDefault(t => t.Value.StartsWith("--", StringComparison.Ordinal) && t.Value.Length > 2) is { } unknown)
-            {
-                return Refuse(result, $"unknown option '{unknown.Value}'");
-            }
-            return result.Tokens.Count == 1 ? result.Tokens[0].Value : Refuse(result, message);
-        },
+        CustomParser = result => Free(result, message) ?? Refuse(result, message),
     };
+
+    /// <summary>Like <see cref="One"/>, but the value may be left out (null): the verb then reads its input elsewhere.</summary>
+    public static Argument<string?> AtMostOne(string name, string description, string message) => new(name)
+    {
+        Description = description,
+        Arity = ArgumentArity.ZeroOrMore,
+        CustomParser = result => Free(result, message),
+    };
+
+    /// <summary>The one free token, null for none; several, or an unknown <c>--name</c> among them, are refused.</summary>
+    private static string? Free(ArgumentResult result, string message)
+    {
+        if (result.Tokens.FirstOrDefault(t => t.Value.StartsWith("--", StringComparison.Ordinal) && t.Value.Length > 2) is { } unknown)
+        {
+            return Refuse(result, $"unknown option '{unknown.Value}'");
+        }
+        return result.Tokens.Count switch { 0 => null, 1 => result.Tokens[0].Value, _ => Refuse(result, message) };
+    }
 
     private static string Refuse(ArgumentResult result, string message)
     {

@@ -63,6 +63,24 @@ public sealed class EvaluateCommandTests(CliRunner cli) : IDisposable
     }
 
     [Fact]
+    public async Task Predict_output_lines_are_read_by_their_label_field()
+    {
+        var references = Write("ref2.txt", "positive\nnegative\nneutral\npositive\n");
+        var predictions = Write("pred.out",
+            """{"id": "1", "label": "positive", "score": 0.9}""" + "\n" + """{"label": "negative", "score": 0.6}""" + "\n\n" +
+            """{"label": "positive", "score": 0.5}""" + "\n" + """{"label": "positive", "score": 0.7}""" + "\n");
+        var broken = Write("broken.out", """{"label": "positive"}""" + "\n" + """{"score": 0.5}""" + "\n");
+
+        var (code, stdout, _) = await cli.RunAsync("evaluate", "--task", "text-classification", "--references", references, "--predictions", predictions);
+        var (refused, _, stderr) = await cli.RunAsync("evaluate", "--task", "text-classification", "--references", references, "--predictions", broken);
+
+        Assert.Equal(0, code);
+        Assert.Equal(0.75, CliRunner.LastLine(stdout).GetProperty("accuracy").GetDouble());
+        Assert.Equal(2, refused);
+        Assert.Contains($"{broken}:2: expected a JSON object with a string \"label\", as predict --input writes", stderr);
+    }
+
+    [Fact]
     public async Task Mismatched_tokens_are_reported_at_their_line()
     {
         var references = Write("ref2.conll", "a\tO\nb\tO\n\nc\tB-PER\nd\tO\n");

@@ -238,9 +238,92 @@ public sealed class PipelineIntegrationTests : IDisposable
 
         var mlm = Save("mlm-errors", new BertForMaskedLM(Tiny), Tiny);
         using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub);
-        Assert.Contains("exactly one [MASK]", Assert.Throws<ArgumentException>(() => fill.Run("no mask here")).Message);
-        Assert.Contains("is empty", Assert.Throws<ArgumentException>(() => fill.Run("  ")).Message);
-        Assert.Contains("at most 20,000", Assert.Throws<ArgumentException>(() => fill.Run(new string('a', 20_001))).Message);
+        Assert.Contains("exactly one [MASK]", Assert.Throws<PipelineInputException>(() => fill.Run("no mask here")).Message);
+        Assert.Contains("is empty", Assert.Throws<PipelineInputException>(() => fill.Run("  ")).Message);
+        Assert.Contains("at most 20,000", Assert.Throws<PipelineInputException>(() => fill.Run(new string('a', 20_001))).Message);
+    }
+
+    // Lengths differ, so each batch pads; 5 inputs in batches of 2 leave a last batch of one.
+    private static readonly string[] Texts =
+    [
+        "Ada Lovelace lived in London.", "Paris.", "The battery died after two days and support never answered my emails.",
+        "It does the job.", "Siemens opened a research centre in Munich on Tuesday.",
+    ];
+
+    [Fact]
+    public void Batched_classification_and_tagging_equal_one_input_at_a_time()
+    {
+        manual_seed(15);
+        var sentiment = Tiny.WithLabels(["negative", "neutral", "positive"]);
+        using var classify = (TextClassificationPipeline)Pipeline.Create(Pipeline.TextClassification,
+            Save("batch-sentiment", new BertForSequenceClassification(sentiment), sentiment), _hub);
+        var tags = Tiny.WithLabels(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]);
+        using var tag = (TokenClassificationPipeline)Pipeline.Create(Pipeline.TokenClassification,
+            Save("batch-ner", new BertForTokenClassification(tags), tags), _hub);
+
+        var batched = classify.Run(Texts, batchSize: 2);
+        var entities = tag.Run(Texts, AggregationStrategy.None, batchSize: 2);
+
+        Assert.Equal(Texts.Length, batched.Count);
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            var single = classify.Run(Texts[i]);
+            Assert.Equal(single.Scores.Select(s => s.Label), batched[i].Scores.Select(s => s.Label));
+            Assert.Equal(single.Logits, batched[i].Logits, (a, b) => Math.Abs(a - b) < 1e-5);
+            var alone = tag.Run(Texts[i], AggregationStrategy.None);
+            Assert.Equal(alone.Select(e => (e.Entity, e.Index, e.Start, e.End)), entities[i].Select(e => (e.Entity, e.Index, e.Start, e.End)));
+            Assert.Equal(alone.Select(e => e.Score), entities[i].Select(e => e.Score), (a, b) => Math.Abs(a - b) < 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Batched_question_answering_fill_mask_and_features_equal_one_input_at_a_time()
+    {
+        manual_seed(16);
+        using var qa = (QuestionAnsweringPipeline)Pipeline.Create(Pipeline.QuestionAnswering, Save("batch-qa", new BertForQuestionAnswering(Tiny), Tiny), _hub);
+        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, Save("batch-mlm", new BertForMaskedLM(Tiny), Tiny), _hub);
+        using var features = (FeatureExtractionPipeline)Pipeline.Create(Pipeline.FeatureExtraction, Save("batch-encoder", new BertModel(Tiny), Tiny), _hub);
+        // The long context needs several windows, which share batches with the other questions' single windows.
+        var questions = new List<(string Question, string Context)>
+        {
+            ("Which item?", string.Join(" ", Enumerable.Range(1, 30).Select(i => $"Sentence number {i} mentions item {i}."))),
+            ("Where?", "Ada Lovelace lived in London."),
+            ("Who opened it?", "Siemens opened a research centre in Munich on Tuesday."),
+        };
+        var settings = new QuestionAnsweringOptions { TopK = 2, DocStride = 8, MaxSeqLength = 48 };
+        var masked = Texts.Select(t => t.Replace(".", " [MASK].")).ToList();
+
+        var answers = qa.Run(questions, settings, batchSize: 3);
+        var fills = fill.Run(masked, topK: 3, batchSize: 2);
+        var vectors = features.Run(Texts, batchSize: 2);
+
+        for (var i = 0; i < questions.Count; i++)
+        {
+            var alone = qa.Run(questions[i].Question, questions[i].Context, settings);
+            Assert.Equal(alone.Select(a => (a.Start, a.End, a.Answer)), answers[i].Select(a => (a.Start, a.End, a.Answer)));
+            Assert.Equal(alone.Select(a => a.Score), answers[i].Select(a => a.Score), (a, b) => Math.Abs(a - b) < 1e-5);
+        }
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            var alone = fill.Run(masked[i], topK: 3);
+            Assert.Equal(alone.Select(p => (p.Token, p.Sequence)), fills[i].Select(p => (p.Token, p.Sequence)));
+            var unpadded = features.Run(Texts[i]);
+            Assert.Equal(unpadded.Length, vectors[i].Length);
+            Assert.Equal(unpadded.SelectMany(v => v), vectors[i].SelectMany(v => v), (a, b) => Math.Abs(a - b) < 1e-5);
+        }
+    }
+
+    [Fact]
+    public void A_refused_input_in_a_batch_is_named_by_its_position_before_the_model_runs()
+    {
+        var mlm = Save("batch-errors", new BertForMaskedLM(Tiny), Tiny);
+        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub);
+
+        var refused = Assert.Throws<PipelineInputException>(() => fill.Run(["a [MASK] day", "a fine [MASK]", "no mask here", " "], batchSize: 2));
+
+        Assert.Equal(2, refused.Index);
+        Assert.Equal("fill-mask needs exactly one [MASK] in the text; found 0.", refused.Message);
+        Assert.Equal("batch_size must be at least 1.", Assert.Throws<ArgumentException>(() => fill.Run(["a [MASK]"], batchSize: 0)).Message);
     }
 
     public void Dispose() => Directory.Delete(_hub.Root, recursive: true);

@@ -9,15 +9,21 @@ public sealed class FeatureExtractionPipeline(string modelId, PreTrainedTokenize
     : Pipeline(FeatureExtraction, modelId, tokenizer, model, options)
 {
     /// <returns>[tokens][hidden_size]</returns>
-    public float[][] Run(string text)
-    {
-        CheckText(text);
-        var encoding = Tokenizer.Encode(text, options: Truncated);
-        using var scope = NewDisposeScope();
-        using var noGrad = inference_mode();
-        using var output = model.forward(Batch([encoding], e => e.InputIds), AttentionMask([encoding]), Batch([encoding], e => e.TokenTypeIds));
-        var hidden = (int)output.LastHiddenState.shape[2];
-        var values = output.LastHiddenState.data<float>().ToArray();
-        return Enumerable.Range(0, encoding.Length).Select(t => values.AsSpan(t * hidden, hidden).ToArray()).ToArray();
-    }
+    public float[][] Run(string text) => Run([text])[0];
+
+    /// <returns>per text, [tokens][hidden_size] without the batch's padding</returns>
+    public IReadOnlyList<float[][]> Run(IReadOnlyList<string> texts, int batchSize = 1) =>
+        RunBatched(texts, batchSize,
+            text =>
+            {
+                CheckText(text);
+                return [Tokenizer.Encode(text, options: Truncated)];
+            },
+            (ids, mask, types) => model.forward(ids, mask, types).LastHiddenState,
+            (_, rows) =>
+            {
+                var (encoding, values) = rows[0];
+                var hidden = values.Length / encoding.Length;
+                return Enumerable.Range(0, encoding.AttentionMask.Count(m => m == 1)).Select(t => values.AsSpan(t * hidden, hidden).ToArray()).ToArray();
+            });
 }

@@ -8,9 +8,10 @@ namespace Course.Ml.Pipelines;
 public sealed class FillMaskPipeline(string modelId, PreTrainedTokenizer tokenizer, BertForMaskedLM model, PipelineOptions options)
     : Pipeline(FillMask, modelId, tokenizer, model, options)
 {
-    public IReadOnlyList<MaskPrediction> Run(string text, int topK = 5)
+    public IReadOnlyList<MaskPrediction> Run(string text, int topK = 5) => Run([text], topK)[0];
+
+    public IReadOnlyList<IReadOnlyList<MaskPrediction>> Run(IReadOnlyList<string> texts, int topK = 5, int batchSize = 1)
     {
-        CheckText(text);
         var mask = Tokenizer.SpecialTokens.MaskToken is { } token ? Tokenizer.TokenToId(token) : null;
         if (mask is null)
         {
@@ -20,16 +21,21 @@ public sealed class FillMaskPipeline(string modelId, PreTrainedTokenizer tokeniz
         {
             throw new ArgumentException("top_k must be at least 1.");
         }
-        var encoding = Tokenizer.Encode(text, options: Truncated);
-        var positions = Enumerable.Range(0, encoding.Length).Where(i => encoding.InputIds[i] == mask).ToList();
-        if (positions.Count != 1)
-        {
-            throw new ArgumentException($"fill-mask needs exactly one {Tokenizer.SpecialTokens.MaskToken} in the text; found {positions.Count}.");
-        }
-
-        var vocabulary = model.Config.VocabSize;
-        var logits = Logits([encoding], (ids, mask, types) => model.forward(ids, mask, types)).AsSpan(positions[0] * vocabulary, vocabulary).ToArray();
-        return Postprocess(encoding.InputIds, positions[0], logits, topK, Tokenizer);
+        return RunBatched(texts, batchSize,
+            text =>
+            {
+                CheckText(text);
+                var encoding = Tokenizer.Encode(text, options: Truncated);
+                var count = encoding.InputIds.Count(id => id == mask);
+                if (count != 1)
+                {
+                    throw new ArgumentException($"fill-mask needs exactly one {Tokenizer.SpecialTokens.MaskToken} in the text; found {count}.");
+                }
+                return [encoding];
+            },
+            // Only the masked position's scores leave the model: one (vocabulary) row per text, not (tokens, vocabulary).
+            (ids, attention, types) => model.forward(ids, attention, types).Logits[ids.eq(mask.Value)],
+            (_, rows) => Postprocess(rows[0].Encoding.InputIds, Array.IndexOf(rows[0].Encoding.InputIds, mask.Value), rows[0].Output, topK, Tokenizer));
     }
 
     public static IReadOnlyList<MaskPrediction> Postprocess(int[] inputIds, int position, float[] logits, int topK, PreTrainedTokenizer tokenizer)

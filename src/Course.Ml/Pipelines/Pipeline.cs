@@ -15,6 +15,12 @@ public sealed record PipelineOptions
     public static PipelineOptions Default { get; } = new();
 }
 
+/// <summary>An input a pipeline refuses (empty, too long, no mask token, …); <see cref="Index"/> says which of a batch's inputs.</summary>
+public sealed class PipelineInputException(int index, string message) : ArgumentException(message)
+{
+    public int Index { get; } = index;
+}
+
 /// <summary>
 /// HF's <c>pipeline(task, model)</c>: preprocess (tokenize) → forward (no gradients, one dispose scope per
 /// call, so no tensor outlives a request) → postprocess (softmax, labels from id2label, spans, …).
@@ -42,7 +48,7 @@ public abstract class Pipeline : IDisposable
     public string ModelId { get; }
     public PreTrainedTokenizer Tokenizer { get; }
     protected nn.Module Model { get; }
-    protected PipelineOptions Options { get; }
+    public PipelineOptions Options { get; }
 
     /// <summary>Creates the pipeline for <paramref name="task"/> on a hub model; refuses models without the task's head.</summary>
     public static Pipeline Create(string task, string modelId, ModelHub hub, PipelineOptions? options = null, IProgress<string>? progress = null)
@@ -119,13 +125,51 @@ public abstract class Pipeline : IDisposable
         return tensor(values, [encodings.Count, length]);
     }
 
-    /// <summary>Runs a head on the encodings (no gradients, one dispose scope) and copies its logits out.</summary>
-    protected static float[] Logits(IReadOnlyList<Tokenization.Encoding> encodings, Func<Tensor, Tensor?, Tensor, Models.Heads.ModelOutput> forward)
+    /// <summary>
+    /// HF's pipeline batching (<c>pipe(inputs, batch_size=N)</c>). Every input becomes one or more encodings (a
+    /// long question-answering context gives several windows); all inputs are checked and encoded before the
+    /// model runs, so a bad input fails the call before any work. Consecutive encodings are padded to the
+    /// longest of their batch of <paramref name="batchSize"/> and run together, without gradients and in one
+    /// dispose scope per batch; <paramref name="forward"/> returns a (batch, …) float tensor, and each input's
+    /// postprocessing gets its (padded) encodings with their rows of it.
+    /// </summary>
+    protected IReadOnlyList<TOutput> RunBatched<TInput, TOutput>(IReadOnlyList<TInput> inputs, int batchSize,
+        Func<TInput, IReadOnlyList<Tokenization.Encoding>> preprocess, Func<Tensor, Tensor?, Tensor, Tensor> forward,
+        Func<TInput, IReadOnlyList<(Tokenization.Encoding Encoding, float[] Output)>, TOutput> postprocess)
     {
-        using var scope = NewDisposeScope();
-        using var mode = inference_mode();
-        using var output = forward(Batch(encodings, e => e.InputIds), AttentionMask(encodings), Batch(encodings, e => e.TokenTypeIds));
-        return output.Logits.data<float>().ToArray();
+        if (batchSize < 1)
+        {
+            throw new ArgumentException("batch_size must be at least 1.");
+        }
+        var windows = inputs.SelectMany((input, owner) =>
+        {
+            try
+            {
+                return preprocess(input).Select(encoding => (Owner: owner, Encoding: encoding));
+            }
+            catch (ArgumentException ex) when (ex is not PipelineInputException)
+            {
+                throw new PipelineInputException(owner, ex.Message);
+            }
+        }).ToList();
+        var rows = new (Tokenization.Encoding Encoding, float[] Output)[windows.Count];
+        for (var first = 0; first < windows.Count; first += batchSize)
+        {
+            var batch = Tokenizer.Pad(windows.Skip(first).Take(batchSize).Select(w => w.Encoding).ToList());
+            float[] values;
+            using (NewDisposeScope())
+            using (inference_mode())
+            {
+                values = forward(Batch(batch, e => e.InputIds), AttentionMask(batch), Batch(batch, e => e.TokenTypeIds)).data<float>().ToArray();
+            }
+            var width = values.Length / batch.Count;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                rows[first + i] = (batch[i], values[(i * width)..((i + 1) * width)]);
+            }
+        }
+        var byOwner = Enumerable.Range(0, windows.Count).ToLookup(i => windows[i].Owner, i => rows[i]);
+        return inputs.Select((input, owner) => postprocess(input, byOwner[owner].ToList())).ToList();
     }
 
     /// <summary>The attention mask as a tensor, or null when nothing is padded (the model then skips masking).</summary>

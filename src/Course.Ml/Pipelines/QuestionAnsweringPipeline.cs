@@ -33,16 +33,48 @@ public sealed record QuestionAnsweringOptions
 public sealed class QuestionAnsweringPipeline(string modelId, PreTrainedTokenizer tokenizer, BertForQuestionAnswering model, PipelineOptions options)
     : Pipeline(QuestionAnswering, modelId, tokenizer, model, options)
 {
-    public IReadOnlyList<QuestionAnswer> Run(string question, string context, QuestionAnsweringOptions? settings = null)
+    public IReadOnlyList<QuestionAnswer> Run(string question, string context, QuestionAnsweringOptions? settings = null) =>
+        Run([(question, context)], settings)[0];
+
+    /// <summary>Several questions, each with its context; the windows of all of them are batched together.</summary>
+    public IReadOnlyList<IReadOnlyList<QuestionAnswer>> Run(IReadOnlyList<(string Question, string Context)> inputs, QuestionAnsweringOptions? settings = null,
+        int batchSize = 1)
     {
         settings ??= new QuestionAnsweringOptions();
-        CheckText(question, "question");
-        CheckText(context, "context");
         if (settings.TopK < 1)
         {
             throw new ArgumentException("top_k must be at least 1.");
         }
+        return RunBatched(inputs, batchSize,
+            input => Windows(input.Question, input.Context, settings),
+            (ids, mask, types) =>
+            {
+                var output = model.forward(ids, mask, types);
+                return stack([output.StartLogits, output.EndLogits], dim: 1); // (windows, 2, tokens)
+            },
+            (input, rows) =>
+            {
+                var candidates = new List<QuestionAnswer>();
+                foreach (var (window, logits) in rows)
+                {
+                    var length = logits.Length / 2;
+                    candidates.AddRange(Decode(window, logits.AsSpan(0, length), logits.AsSpan(length, length), input.Context, settings));
+                }
+                // The same span can win in two overlapping windows: keep its best score.
+                return (IReadOnlyList<QuestionAnswer>)candidates
+                    .GroupBy(a => (a.Start, a.End))
+                    .Select(g => g.MaxBy(a => a.Score)!)
+                    .OrderByDescending(a => a.Score)
+                    .Take(settings.TopK)
+                    .ToList();
+            });
+    }
 
+    /// <summary>The question with overlapping windows of its context, as many as the context needs.</summary>
+    private List<Tokenization.Encoding> Windows(string question, string context, QuestionAnsweringOptions settings)
+    {
+        CheckText(question, "question");
+        CheckText(context, "context");
         var maxLength = Math.Min(settings.MaxSeqLength, Tokenizer.ModelMaxLength);
         var room = maxLength - Tokenizer.NumSpecialTokensToAdd(pair: true) - Tokenizer.Encode(question, options: new TokenizerOptions { AddSpecialTokens = false }).Length;
         if (room < 2)
@@ -55,32 +87,8 @@ public sealed class QuestionAnsweringPipeline(string modelId, PreTrainedTokenize
             MaxLength = maxLength,
             Stride = Math.Min(settings.DocStride, room - 1),
             ReturnOverflowingTokens = true,
-            Padding = PaddingStrategy.MaxLength,
         });
-        var windows = first.Overflowing.Prepend(first).ToList();
-
-        float[] starts, ends;
-        using (NewDisposeScope())
-        using (inference_mode())
-        using (var output = model.forward(Batch(windows, e => e.InputIds), AttentionMask(windows), Batch(windows, e => e.TokenTypeIds)))
-        {
-            starts = output.StartLogits.data<float>().ToArray();
-            ends = output.EndLogits.data<float>().ToArray();
-        }
-
-        var length = windows[0].Length;
-        var candidates = new List<QuestionAnswer>();
-        for (var w = 0; w < windows.Count; w++)
-        {
-            candidates.AddRange(Decode(windows[w], starts.AsSpan(w * length, length), ends.AsSpan(w * length, length), context, settings));
-        }
-        // The same span can win in two overlapping windows: keep its best score.
-        return candidates
-            .GroupBy(a => (a.Start, a.End))
-            .Select(g => g.MaxBy(a => a.Score)!)
-            .OrderByDescending(a => a.Score)
-            .Take(settings.TopK)
-            .ToList();
+        return first.Overflowing.Prepend(first).ToList();
     }
 
     /// <summary>Best spans of one window from its start/end logits (only context tokens may answer).</summary>

@@ -8,13 +8,17 @@ namespace Course.Ml.Pipelines;
 public sealed class TextClassificationPipeline(string modelId, PreTrainedTokenizer tokenizer, BertForSequenceClassification model, PipelineOptions options)
     : Pipeline(TextClassification, modelId, tokenizer, model, options)
 {
-    public ClassificationResult Run(string text)
-    {
-        CheckText(text);
-        var encoding = Tokenizer.Encode(text, options: Truncated);
-        var logits = Logits([encoding], (ids, mask, types) => model.forward(ids, mask, types));
-        return Postprocess(logits, model.Config.Labels);
-    }
+    public ClassificationResult Run(string text) => Run([text])[0];
+
+    public IReadOnlyList<ClassificationResult> Run(IReadOnlyList<string> texts, int batchSize = 1) =>
+        RunBatched(texts, batchSize,
+            text =>
+            {
+                CheckText(text);
+                return [Tokenizer.Encode(text, options: Truncated)];
+            },
+            (ids, mask, types) => model.forward(ids, mask, types).Logits,
+            (_, rows) => Postprocess(rows[0].Output, model.Config.Labels));
 
     public static ClassificationResult Postprocess(float[] logits, IReadOnlyList<string> labels)
     {

@@ -28,19 +28,27 @@ public sealed class TokenClassificationPipeline(string modelId, PreTrainedTokeni
 {
     private const string Outside = "O";
 
-    public IReadOnlyList<EntityPrediction> Run(string text, AggregationStrategy strategy = AggregationStrategy.Simple)
-    {
-        CheckText(text);
-        var encoding = Tokenizer.Encode(text, options: Truncated);
-        var logits = Logits([encoding], (ids, mask, types) => model.forward(ids, mask, types));
-        var labels = model.Config.Labels;
-        var tokens = Enumerable.Range(0, encoding.Length)
-            .Where(i => encoding.SpecialTokensMask[i] == 0)
-            .Select(i => new TokenScores(i, encoding.Tokens[i], encoding.OffsetMapping[i].Start, encoding.OffsetMapping[i].End,
-                encoding.WordIds[i], Softmax(logits.AsSpan(i * labels.Count, labels.Count))))
-            .ToList();
-        return Aggregate(tokens, labels, strategy, Tokenizer);
-    }
+    public IReadOnlyList<EntityPrediction> Run(string text, AggregationStrategy strategy = AggregationStrategy.Simple) => Run([text], strategy)[0];
+
+    public IReadOnlyList<IReadOnlyList<EntityPrediction>> Run(IReadOnlyList<string> texts, AggregationStrategy strategy = AggregationStrategy.Simple, int batchSize = 1) =>
+        RunBatched(texts, batchSize,
+            text =>
+            {
+                CheckText(text);
+                return [Tokenizer.Encode(text, options: Truncated)];
+            },
+            (ids, mask, types) => model.forward(ids, mask, types).Logits,
+            (_, rows) =>
+            {
+                var ((encoding, logits), labels) = (rows[0], model.Config.Labels);
+                // Padding carries a special-tokens mask of 1, so it drops out here with [CLS] and [SEP].
+                var tokens = Enumerable.Range(0, encoding.Length)
+                    .Where(i => encoding.SpecialTokensMask[i] == 0)
+                    .Select(i => new TokenScores(i, encoding.Tokens[i], encoding.OffsetMapping[i].Start, encoding.OffsetMapping[i].End,
+                        encoding.WordIds[i], Softmax(logits.AsSpan(i * labels.Count, labels.Count))))
+                    .ToList();
+                return Aggregate(tokens, labels, strategy, Tokenizer);
+            });
 
     /// <summary>HF's postprocessing: per-token labels, word-level aggregation, then grouping of adjacent entities; "O" dropped.</summary>
     public static IReadOnlyList<EntityPrediction> Aggregate(IReadOnlyList<TokenScores> tokens, IReadOnlyList<string> labels,

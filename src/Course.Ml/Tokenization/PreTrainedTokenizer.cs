@@ -164,13 +164,12 @@ public abstract class PreTrainedTokenizer
                 mapping.Add(i);
             }
         }
-        var target = options.Padding switch
+        return new BatchEncoding(options.Padding switch
         {
-            PaddingStrategy.Longest => encodings.Select(e => e.Length).DefaultIfEmpty(0).Max(),
-            PaddingStrategy.MaxLength => LengthLimit(options),
-            _ => 0,
-        };
-        return new BatchEncoding(target > 0 ? encodings.Select(e => Pad(e, target)).ToList() : encodings, mapping);
+            PaddingStrategy.Longest => Pad(encodings),
+            PaddingStrategy.MaxLength => encodings.Select(e => Pad(e, LengthLimit(options))).ToList(),
+            _ => encodings,
+        }, mapping);
     }
 
     private int LengthLimit(TokenizerOptions options) => options.MaxLength ?? ModelMaxLength;
@@ -313,6 +312,13 @@ public abstract class PreTrainedTokenizer
             known[i] = sequences[i] switch { 0 => first[positions[i]].Word, 1 => second![positions[i]].Word, _ => null };
         }
         return new Encoding(ids, attention, typeIds, offsets, special, known, sequences, TokenOrUnknown);
+    }
+
+    /// <summary>HF's <c>tokenizer.pad(encodings, padding="longest")</c>: every encoding padded on the right to the longest.</summary>
+    public IReadOnlyList<Encoding> Pad(IReadOnlyList<Encoding> encodings)
+    {
+        var longest = encodings.Select(e => e.Length).DefaultIfEmpty(0).Max();
+        return encodings.Select(e => Pad(e, longest)).ToList();
     }
 
     private Encoding Pad(Encoding encoding, int length)
