@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Course.Ml.Data;
 using Course.Ml.Pipelines;
 
 namespace Course.Cli;
@@ -137,14 +138,8 @@ internal static class BatchPrediction
         var mask = pipeline.Tokenizer.SpecialTokens.MaskToken;
         var examples = new List<Example>();
         var errors = new List<string>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (number, line) in JsonLines.Read(path))
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
             try
             {
                 using var document = JsonDocument.Parse(line);

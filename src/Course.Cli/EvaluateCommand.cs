@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Course.Ml.Data;
 using Course.Ml.Metrics;
 
 namespace Course.Cli;
@@ -36,7 +37,7 @@ internal static class EvaluateCommand
     private static Dictionary<string, double> Classification(string referencesPath, string predictionsPath)
     {
         var references = Lines(referencesPath);
-        var predictions = IsJsonLines(predictionsPath, "label") ? JsonLines(predictionsPath, "label").Select(p => p.Value).ToList() : Lines(predictionsPath);
+        var predictions = IsJsonLines(predictionsPath, "label") ? PredictedLines(predictionsPath, "label").Select(p => p.Value).ToList() : Lines(predictionsPath);
         if (references.Count != predictions.Count)
         {
             throw new UsageException($"{referencesPath} has {references.Count} labels but {predictionsPath} has {predictions.Count}: one label per line, same order.");
@@ -135,7 +136,7 @@ internal static class EvaluateCommand
             if (IsJsonLines(predictionsPath, "answer"))
             {
                 predictions = [];
-                foreach (var (line, id, answer) in JsonLines(predictionsPath, "answer"))
+                foreach (var (line, id, answer) in PredictedLines(predictionsPath, "answer"))
                 {
                     predictions[id ?? throw new UsageException($"{predictionsPath}:{line}: needs an \"id\" to match the references")] = answer;
                 }
@@ -158,7 +159,7 @@ internal static class EvaluateCommand
     /// <summary>predict --input's output: its first line is a JSON object with <paramref name="field"/> on its own.</summary>
     private static bool IsJsonLines(string path, string field)
     {
-        var first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        var first = JsonLines.Read(path).Select(l => l.Text).FirstOrDefault();
         try
         {
             using var document = first is null ? null : JsonDocument.Parse(first);
@@ -171,17 +172,11 @@ internal static class EvaluateCommand
     }
 
     /// <summary><c>predict --input</c>'s output: per line, its number, the "id" if any and one string field.</summary>
-    private static List<(int Line, string? Id, string Value)> JsonLines(string path, string field)
+    private static List<(int Line, string? Id, string Value)> PredictedLines(string path, string field)
     {
         var rows = new List<(int, string?, string)>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (number, line) in JsonLines.Read(path))
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
             try
             {
                 using var document = JsonDocument.Parse(line);

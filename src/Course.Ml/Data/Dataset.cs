@@ -60,14 +60,8 @@ public sealed class Dataset(IReadOnlyList<Row> rows) : IReadOnlyList<Row>
     public static Dataset FromJsonLines(string path)
     {
         var rows = new List<Row>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (number, line) in JsonLines.Read(path))
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
             try
             {
                 rows.Add(ParseJsonLine(line));
