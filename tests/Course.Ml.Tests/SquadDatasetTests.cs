@@ -38,7 +38,7 @@ public class SquadDatasetTests
         Assert.Equal(all.Count, all.Distinct().Count()); // no article in two splits
         // The card's rule: sorted by title, counted from 1, every 7th from the 4th to validation, from the 7th to test.
         var sorted = all.Order(StringComparer.Ordinal).ToList();
-        string SplitOf(string title) => (sorted.IndexOf(title) + 1) % 7 switch { 4 => "validation", 0 => "test", _ => "train" };
+        string SplitOf(string title) => ((sorted.IndexOf(title) + 1) % 7) switch { 4 => "validation", 0 => "test", _ => "train" };
         Assert.All(Splits, s => Assert.All(titles[s.Key], t => Assert.Equal(s.Key, SplitOf(t))));
         Assert.Equal(["Apollo_program", "Economic_inequality", "Immune_system", "Packet_switching", "Teacher"], titles["validation"].Order(StringComparer.Ordinal));
         Assert.Equal(["Computational_complexity_theory", "Genghis_Khan", "Newcastle_upon_Tyne", "Sky_(United_Kingdom)", "Victoria_and_Albert_Museum"],
