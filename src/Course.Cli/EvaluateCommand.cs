@@ -119,20 +119,30 @@ internal static class EvaluateCommand
         return sentences;
     }
 
-    /// <summary>References in SQuAD v1.1 JSON; predictions as {"id": "answer text"}.</summary>
+    /// <summary>
+    /// References in SQuAD v1.1 JSON or as a dataset split's SQuAD rows (JSON lines with <c>answers.text</c>), every
+    /// reference answer of a question counting; predictions as {"id": "answer text"} or <c>predict --input</c>'s lines.
+    /// </summary>
     private static Dictionary<string, double> QuestionAnswering(string referencesPath, string predictionsPath)
     {
         Dictionary<string, IReadOnlyList<string>> gold;
         Dictionary<string, string> predictions;
         try
         {
-            using var references = ParseJson(referencesPath);
-            gold = references.RootElement.GetProperty("data").EnumerateArray()
-                .SelectMany(article => article.GetProperty("paragraphs").EnumerateArray())
-                .SelectMany(paragraph => paragraph.GetProperty("qas").EnumerateArray())
-                .ToDictionary(
-                    qa => qa.GetProperty("id").GetString()!,
-                    qa => (IReadOnlyList<string>)qa.GetProperty("answers").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToList());
+            if (IsJsonLines(referencesPath, "answers"))
+            {
+                gold = ReferenceRows(referencesPath);
+            }
+            else
+            {
+                using var references = ParseJson(referencesPath);
+                gold = references.RootElement.GetProperty("data").EnumerateArray()
+                    .SelectMany(article => article.GetProperty("paragraphs").EnumerateArray())
+                    .SelectMany(paragraph => paragraph.GetProperty("qas").EnumerateArray())
+                    .ToDictionary(
+                        qa => qa.GetProperty("id").GetString()!,
+                        qa => (IReadOnlyList<string>)qa.GetProperty("answers").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToList());
+            }
             if (IsJsonLines(predictionsPath, "answer"))
             {
                 predictions = [];
@@ -154,6 +164,37 @@ internal static class EvaluateCommand
         }
         var (exact, f1) = SquadMetrics.Compute(gold, predictions);
         return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
+    }
+
+    /// <summary>SQuAD rows as the datasets ship them, one question per line: its id and all its reference answers.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> ReferenceRows(string path)
+    {
+        var gold = new Dictionary<string, IReadOnlyList<string>>();
+        foreach (var (number, line) in JsonLines.Read(path))
+        {
+            string id;
+            List<string> texts;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                id = root.GetProperty("id").ToString();
+                texts = root.GetProperty("answers").GetProperty("text").EnumerateArray().Select(a => a.GetString()!).ToList();
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new UsageException($"{path}:{number}: expected a SQuAD row with \"id\" and \"answers\": {{\"text\": [...], \"answer_start\": [...]}}");
+            }
+            if (texts.Count == 0)
+            {
+                throw new UsageException($"{path}:{number}: question {id} has no reference answer (SQuAD v1.1 scores answerable questions only)");
+            }
+            if (!gold.TryAdd(id, texts))
+            {
+                throw new UsageException($"{path}:{number}: id {id} appears twice");
+            }
+        }
+        return gold;
     }
 
     /// <summary>predict --input's output: its first line is a JSON object with <paramref name="field"/> on its own.</summary>

@@ -49,6 +49,32 @@ public sealed class EvaluateCommandTests(CliRunner cli) : IDisposable
     }
 
     [Fact]
+    public async Task A_dataset_split_of_squad_rows_is_a_reference_file_whose_every_answer_counts()
+    {
+        var context = "Paris is the capital of France.";
+        string Row(string id, string answers) =>
+            $$"""{"id": "{{id}}", "title": "T", "context": "{{context}}", "question": "?", "answers": {{answers}}}""";
+        var references = Write("validation.jsonl", string.Join("\n",
+            Row("a", """{"text": ["the capital", "Paris", "Paris"], "answer_start": [9, 0, 0]}"""),
+            "",
+            Row("b", """{"text": ["France", "France"], "answer_start": [24, 24]}""")) + "\n");
+        // Only a's second and third references match: scoring against the first alone would give 0 for a.
+        var predictions = Write("pred.json", """{"a": "Paris", "b": "capital of France"}""");
+
+        var (code, stdout, stderr) = await cli.RunAsync("evaluate", "--task", "question-answering", "--references", references, "--predictions", predictions);
+
+        Assert.True(code == 0, stderr);
+        var json = CliRunner.LastLine(stdout);
+        Assert.Equal(50.0, json.GetProperty("exact_match").GetDouble(), 10);
+        Assert.Equal(100.0 * (1 + 0.5) / 2, json.GetProperty("f1").GetDouble(), 10);
+
+        File.AppendAllText(references, Row("a", """{"text": ["Paris"], "answer_start": [0]}""") + "\n");
+        var (twice, _, error) = await cli.RunAsync("evaluate", "--task", "question-answering", "--references", references, "--predictions", predictions);
+        Assert.Equal(2, twice);
+        Assert.Contains($"{references}:4: id a appears twice", error);
+    }
+
+    [Fact]
     public async Task Label_files_get_accuracy_and_macro_f1()
     {
         var references = Write("ref.txt", "positive\nnegative\nneutral\npositive\n");

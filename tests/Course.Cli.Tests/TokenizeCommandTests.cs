@@ -112,9 +112,11 @@ public class ModelsCommandTests(CliRunner cli)
         var (code, stdout, _) = await cli.RunAsync("datasets", "list", "--task", "question-answering");
 
         Assert.Equal(0, code);
-        var dataset = Assert.Single(CliRunner.LastLine(stdout).EnumerateArray());
-        Assert.Equal("course-qa", dataset.GetProperty("id").GetString());
-        Assert.True(dataset.GetProperty("splits").GetProperty("train").GetInt32() > 200);
+        var datasets = CliRunner.LastLine(stdout).EnumerateArray().ToList();
+        Assert.Equal(["course-qa", "squad"], datasets.Select(d => d.GetProperty("id").GetString()));
+        Assert.True(datasets[0].GetProperty("splits").GetProperty("train").GetInt32() > 200);
+        Assert.Equal("cc-by-sa-4.0", datasets[1].GetProperty("license").GetString());
+        Assert.Equal(1151, datasets[1].GetProperty("splits").GetProperty("validation").GetInt32());
     }
 }
 

@@ -77,19 +77,21 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
     {
         var config = CourseDataConfig("question-answering", "course-qa", rows: 8, maxSeqLength: 96, batchSize: 4);
         // A one-word context has one span, so whatever the briefly trained model scores, the predicted answer is that
-        // word: the first gold answer is it, the second is not (and shares no token with it).
+        // word: the first question's gold answer is it, the second's is not (and shares no token with it), and the
+        // third's second reference is it (SQuAD dev has several references per question; the best one counts).
         File.WriteAllLines(Path.Combine(_folder, "question-answering-validation.jsonl"),
         [
             """{"id": "one-word-right", "question": "Which city is the capital of France?", "context": "Paris", "answers": {"text": ["Paris"], "answer_start": [0]}}""",
             """{"id": "one-word-wrong", "question": "Which planet is the hottest?", "context": "Mars", "answers": {"text": ["Venus"], "answer_start": [0]}}""",
+            """{"id": "second-reference", "question": "Where did the council meet?", "context": "Rome", "answers": {"text": ["Milan", "Rome"], "answer_start": [0, 0]}}""",
         ]);
 
         var (code, stdout, stderr) = await cli.RunAsync("train", "--config", config);
 
         Assert.True(code == 0, stderr);
         var metrics = CliRunner.LastLine(stdout);
-        Assert.Equal(50, metrics.GetProperty("eval_exact_match").GetDouble());
-        Assert.Equal(50, metrics.GetProperty("eval_f1").GetDouble());
+        Assert.Equal(200.0 / 3, metrics.GetProperty("eval_exact_match").GetDouble(), 10);
+        Assert.Equal(200.0 / 3, metrics.GetProperty("eval_f1").GetDouble(), 10);
         Assert.True(metrics.TryGetProperty("eval_loss", out _));
     }
 

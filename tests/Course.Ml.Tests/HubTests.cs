@@ -166,6 +166,7 @@ public class HubCardTests
         Assert.All(datasets, d => Assert.True(d.Splits.ContainsKey("validation") && (d.Splits.ContainsKey("train") || d.Id == "cloze"), d.Id));
         Assert.All(datasets, d => Assert.DoesNotContain("test", d.Splits.Keys));
         Assert.Equal(["course-ner"], catalog.List(new HubQuery(Task: "token-classification")).Select(d => d.Id));
+        Assert.Equal(["course-qa", "squad"], catalog.List(new HubQuery(Task: "question-answering")).Select(d => d.Id));
         Assert.Throws<KeyNotFoundException>(() => catalog.Show("../hidden-sample"));
     }
 
