@@ -36,7 +36,7 @@ internal static class BatchPrediction
             var chunk = settings.BatchSize * BatchesPerChunk;
             for (var first = 0; first < examples.Count; first += chunk)
             {
-                var part = examples.Skip(first).Take(chunk).ToList();
+                var part = examples.GetRange(first, Math.Min(chunk, examples.Count - first));
                 IReadOnlyList<object> results;
                 try
                 {
@@ -44,9 +44,14 @@ internal static class BatchPrediction
                 }
                 catch (PipelineInputException ex)
                 {
-                    writer?.Dispose();
-                    File.Delete(partial!);
-                    throw new UsageException($"{inputPath}:{part[ex.Index].Line}: {ex.Message} Nothing was written.");
+                    // Only a refusal the line checks could not foresee gets here (a question too long for any window).
+                    if (writer is not null)
+                    {
+                        writer.Dispose();
+                        File.Delete(partial!);
+                    }
+                    var kept = writer is null && first > 0 ? $"The results for the lines before line {part[0].Line} were printed." : "Nothing was written.";
+                    throw new UsageException($"{inputPath}:{part[ex.Index].Line}: {ex.Message} {kept}");
                 }
                 foreach (var (example, result) in part.Zip(results))
                 {
@@ -126,10 +131,6 @@ internal static class BatchPrediction
     /// <summary>Every line checked; all problems reported as file:line (the first <see cref="ErrorsShown"/>), nothing run.</summary>
     private static List<Example> Read(string path, Pipeline pipeline)
     {
-        if (!File.Exists(path))
-        {
-            throw new UsageException($"--input: {path} does not exist");
-        }
         if (new FileInfo(path).Length > MaxInputBytes)
         {
             throw new UsageException($"--input: {path} is {new FileInfo(path).Length:N0} bytes; at most {MaxInputBytes:N0} are read (split the file)");

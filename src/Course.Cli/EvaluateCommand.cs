@@ -197,7 +197,7 @@ internal static class EvaluateCommand
         return gold;
     }
 
-    /// <summary>predict --input's output: its first line is a JSON object with <paramref name="field"/> on its own.</summary>
+    /// <summary>A JSON Lines file (predict's output, a dataset split): its first line alone is a JSON object with <paramref name="field"/>.</summary>
     private static bool IsJsonLines(string path, string field)
     {
         var first = JsonLines.Read(path).Select(l => l.Text).FirstOrDefault();

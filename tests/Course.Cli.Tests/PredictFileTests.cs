@@ -139,6 +139,21 @@ public sealed class PredictFileTests : IDisposable
         Assert.False(File.Exists(output + ".partial"));
     }
 
+    [Fact]
+    public async Task A_question_too_long_for_any_window_is_refused_at_its_line_when_results_go_to_stdout()
+    {
+        var tooLong = string.Join(' ', Enumerable.Repeat("why", 400)); // 400 tokens: no room for context in 384
+        var input = Write("long.jsonl",
+            Line(new { question = "Who?", context = "Ada wrote it." }),
+            Line(new { question = tooLong, context = "Ada wrote it." }));
+
+        var (code, stdout, stderr) = await _cli.RunAsync("predict", "--task", "question-answering", "--model", "course/minilm-qa", "--input", input);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout.Trim());
+        Assert.Contains($"{input}:2: The question is too long: it leaves no room for the context in 384 tokens. Nothing was written.", stderr);
+    }
+
     [Theory]
     [InlineData("--output", "predict needs exactly one TEXT argument")]
     [InlineData("text", "TEXT and --input exclude each other")]

@@ -23,7 +23,7 @@ public sealed class PipelineInputException(int index, string message) : Argument
 
 /// <summary>
 /// HF's <c>pipeline(task, model)</c>: preprocess (tokenize) → forward (no gradients, one dispose scope per
-/// call, so no tensor outlives a request) → postprocess (softmax, labels from id2label, spans, …).
+/// batch, so no tensor outlives a request) → postprocess (softmax, labels from id2label, spans, …).
 /// </summary>
 public abstract class Pipeline : IDisposable
 {
@@ -155,7 +155,7 @@ public abstract class Pipeline : IDisposable
         var rows = new (Tokenization.Encoding Encoding, float[] Output)[windows.Count];
         for (var first = 0; first < windows.Count; first += batchSize)
         {
-            var batch = Tokenizer.Pad(windows.Skip(first).Take(batchSize).Select(w => w.Encoding).ToList());
+            var batch = Tokenizer.Pad(windows.GetRange(first, Math.Min(batchSize, windows.Count - first)).ConvertAll(w => w.Encoding));
             float[] values;
             using (NewDisposeScope())
             using (inference_mode())
