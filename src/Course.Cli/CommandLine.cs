@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Course.Core.Configuration;
 using Course.Core.Content;
 using Course.Core.Data;
@@ -32,6 +33,8 @@ public static class CommandLine
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         // Readable output: ' and non-ASCII text are not \u-escaped (this is not embedded in HTML).
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // A metric can be NaN (a masked-LM evaluation with no masked token has no loss): "NaN", as Python's json writes it, not a crash.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static async Task<int> RunAsync(string[] args)

@@ -59,7 +59,7 @@ internal sealed class GradingCommands(CourseSettings settings)
         // A recorded calibration the starter now passes is what this verb re-measures, so that check is off here.
         var assignment = FindAssignment(id, new ContentLoadOptions { CheckCalibration = false });
         var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenSplits.SampleOnly(), Hub,
-            log: new Progress<string>(m => Console.Error.WriteLine(m)));
+            log: new InlineProgress<string>(m => Console.Error.WriteLine(m)));
         var calibration = new StarterCalibration
         {
             StarterValidation = Math.Round(result.PublicScore, 4), StarterHiddenSample = Math.Round(result.PrivateScore, 4),
@@ -95,8 +95,8 @@ internal sealed class GradingCommands(CourseSettings settings)
     {
         var assignment = FindAssignment(assignmentId);
         var path = config ?? throw new UsageException("--config FILE is required");
-        var log = new Progress<string>(m => Console.Error.WriteLine(m));
-        var bar = new Progress<TrainerProgress>(p =>
+        var log = new InlineProgress<string>(m => Console.Error.WriteLine(m));
+        var bar = new InlineProgress<TrainerProgress>(p =>
         {
             if (p.Event == TrainerEvent.Log)
             {

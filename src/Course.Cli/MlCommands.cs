@@ -19,10 +19,10 @@ internal sealed class MlCommands(CourseSettings settings)
     /// <summary>Longest text the CLI tokenizes in one call (a guard against pasting a whole book).</summary>
     public const int MaxTextLength = 100_000;
 
-    private static readonly IProgress<string> Progress = new Progress<string>(m => Console.Error.WriteLine(m));
+    private static readonly IProgress<string> Progress = new InlineProgress<string>(m => Console.Error.WriteLine(m));
 
     /// <summary>One line per log and evaluation, as HF's Trainer prints them (not per step).</summary>
-    private static readonly IProgress<TrainerProgress> TrainingBar = new Progress<TrainerProgress>(p =>
+    private static readonly IProgress<TrainerProgress> TrainingBar = new InlineProgress<TrainerProgress>(p =>
     {
         if (p.Event == TrainerEvent.StepEnd)
         {

@@ -107,6 +107,20 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
         Assert.Equal(Math.Exp(metrics.GetProperty("eval_loss").GetDouble()), metrics.GetProperty("eval_perplexity").GetDouble(), 6);
     }
 
+    [Fact]
+    public async Task A_validation_set_with_nothing_to_mask_reports_a_NaN_loss_and_still_prints_the_metrics()
+    {
+        var config = CourseDataConfig("fill-mask", "product-reviews", rows: 12, maxSeqLength: 48, batchSize: 6);
+        File.WriteAllText(Path.Combine(_folder, "fill-mask-validation.jsonl"), "{\"text\": \"\"}\n");
+
+        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", config);
+
+        Assert.True(code == 0, stderr);
+        var metrics = CliRunner.LastLine(stdout);
+        Assert.Equal("NaN", metrics.GetProperty("eval_loss").GetString());
+        Assert.Equal("NaN", metrics.GetProperty("eval_perplexity").GetString());
+    }
+
     /// <summary>A two-step training config over the first rows of a course dataset (validation: the first third).</summary>
     private string CourseDataConfig(string task, string dataset, int rows, int maxSeqLength, int batchSize)
     {

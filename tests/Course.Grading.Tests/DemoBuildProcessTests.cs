@@ -21,4 +21,16 @@ public class DemoBuildProcessTests
         Assert.Equal(0.75, read.Step!.EvalMetrics!["eval_accuracy"]);
         Assert.Null(DemoBuildProcess.Parse("info: Course.Ml[0] loading sentence-transformers/all-MiniLM-L6-v2"));
     }
+
+    [Fact]
+    public void An_evaluation_right_after_a_logging_step_has_no_running_loss_and_still_makes_a_line()
+    {
+        // The Trainer resets the running loss when it logs, so an evaluation at the same step reports NaN.
+        var step = new TrainerProgress(40, 40, 1, double.NaN, 0, 51.5, TimeSpan.Zero, new Dictionary<string, double> { ["eval_f1"] = 0.5 }, TrainerEvent.Evaluate);
+
+        var read = DemoBuildProcess.Parse(DemoBuildProcess.Format(new DemoBuildProgress("course/minilm-qa", 3, 4, step, null)))!;
+
+        Assert.True(double.IsNaN(read.Step!.Loss));
+        Assert.Equal(0.5, read.Step.EvalMetrics!["eval_f1"]);
+    }
 }

@@ -27,7 +27,8 @@ public sealed record GradingResult(
     [property: JsonPropertyName("grade")] double Grade,
     [property: JsonPropertyName("receipt")] Receipt Receipt)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    /// <summary>A metric or a progress figure can be NaN (no running loss yet, a class never predicted): stored as "NaN", not a failed job.</summary>
+    internal static readonly JsonSerializerOptions Json = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

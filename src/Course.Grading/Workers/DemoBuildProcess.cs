@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Course.Core.Configuration;
 using Course.Ml.Hub;
 using Course.Ml.Training;
@@ -24,7 +25,7 @@ public static class DemoBuildProcess
         try
         {
             DemoModels.BuildMissing(services.GetRequiredService<ModelHub>(), environment.Resolve(Path.Combine(content.Path, "datasets")),
-                new LineProgress(), stop);
+                new InlineProgress<DemoBuildProgress>(report => Console.Out.WriteLine(Format(report))), stop); // one line per report, as it comes: the site reads them as they arrive
             return 0;
         }
         catch (OperationCanceledException)
@@ -34,15 +35,12 @@ public static class DemoBuildProcess
         }
     }
 
+    /// <summary>A report's loss is NaN when no step has run since the last log, which plain JSON cannot carry.</summary>
+    private static readonly JsonSerializerOptions LineOptions = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>The report a progress line carries, or null for any other line (log output).</summary>
     public static DemoBuildProgress? Parse(string line) =>
-        line.StartsWith(ProgressPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize<DemoBuildProgress>(line.AsSpan(ProgressPrefix.Length)) : null;
+        line.StartsWith(ProgressPrefix, StringComparison.Ordinal) ? JsonSerializer.Deserialize<DemoBuildProgress>(line.AsSpan(ProgressPrefix.Length), LineOptions) : null;
 
-    public static string Format(DemoBuildProgress progress) => ProgressPrefix + JsonSerializer.Serialize(progress);
-
-    /// <summary>One line per report, written as it comes (the site reads them as they arrive).</summary>
-    private sealed class LineProgress : IProgress<DemoBuildProgress>
-    {
-        public void Report(DemoBuildProgress value) => Console.Out.WriteLine(Format(value));
-    }
+    public static string Format(DemoBuildProgress progress) => ProgressPrefix + JsonSerializer.Serialize(progress, LineOptions);
 }

@@ -40,7 +40,7 @@ public sealed class GradingProgress
     /// <summary>The step of the job's newest checkpoint (0: none yet); a re-queued job resumes from there.</summary>
     public int CheckpointStep { get; set; }
 
-    public static GradingProgress? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize<GradingProgress>(json);
+    public static GradingProgress? FromJson(string? json) => json is null ? null : JsonSerializer.Deserialize<GradingProgress>(json, GradingResult.Json);
 }
 
 /// <summary>
@@ -124,9 +124,9 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
         var progress = new GradingProgress();
         string ProgressJson()
         {
-            lock (progress) return JsonSerializer.Serialize(progress);
+            lock (progress) return JsonSerializer.Serialize(progress, GradingResult.Json);
         }
-        var reporter = new Reporter<TrainerProgress>(p =>
+        var reporter = new InlineProgress<TrainerProgress>(p =>
         {
             lock (progress)
             {
@@ -166,7 +166,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
 
         // Training is synchronous and thread-bound (dispose scopes): a thread of its own, not the pool.
         var grading = Task.Factory.StartNew(() => GradingRun.Execute(assignment, job.ConfigYaml, Path.Combine(settings.ContentRoot, "datasets"),
-            settings.HiddenSplits, settings.Hub, reporter, new Reporter<string>(Log), anyStop.Token, job.KeepWeights ? Submission.KeptModelId(job.Id) : null, checkpoints),
+            settings.HiddenSplits, settings.Hub, reporter, new InlineProgress<string>(Log), anyStop.Token, job.KeepWeights ? Submission.KeptModelId(job.Id) : null, checkpoints),
             anyStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var (status, result, error, counts) = await Outcome(grading, () => leaseLost, stop, timeLimit.Token, assignment.Rules.Limits.TimeLimitMinutes);
         await anyStop.CancelAsync();
@@ -326,10 +326,4 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
 
     /// <summary>The error a student reads for a failure of the platform.</summary>
     public static string NotCharged(string error) => $"{error} Not charged: the platform failed, so it does not count against your quota.";
-
-    /// <summary>Reports on the calling (training) thread: a worker has no synchronisation context to post to.</summary>
-    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

@@ -117,14 +117,14 @@ public static class DemoModels
             var (demo, index) = (missing[i], i);
             progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "starting"));
             Build(demo, hub, datasetsFolder,
-                new Progress<TrainerProgress>(p =>
+                new InlineProgress<TrainerProgress>(p =>
                 {
                     if (p.Event != TrainerEvent.StepEnd) // the site re-renders on each report: logs are often enough
                     {
                         progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, p, null));
                     }
                 }),
-                new Progress<string>(m => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, m))),
+                new InlineProgress<string>(m => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, m))),
                 cancellationToken);
             progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "done"));
         }
