@@ -64,8 +64,8 @@ public class TorchDevicesTests
     [Fact]
     public void A_gpu_is_named_with_its_index()
     {
-        Assert.Equal("cuda:0", TorchDevices.Name(device(DeviceType.CUDA, 0)));
-        Assert.Equal("cuda:2", TorchDevices.Name(device(DeviceType.CUDA, 2)));
+        Assert.Equal("cuda:0", TorchDevices.Name(new Device(DeviceType.CUDA, 0)));
+        Assert.Equal("cuda:2", TorchDevices.Name(new Device(DeviceType.CUDA, 2)));
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public class DevicePlacementTests
         Assert.Equal(model.parameters().Count(), gradients.Count); // every parameter trained, so every gradient is checked
         Assert.Empty(Misplaced(all, modelDevice));
         // The same tensors checked against a GPU: every one is reported, so the check above can fail.
-        Assert.Equal(all.Select(t => t.Name), Misplaced(all, device(DeviceType.CUDA, 0)));
+        Assert.Equal(all.Select(t => t.Name), Misplaced(all, new Device(DeviceType.CUDA, 0)));
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public class DevicePlacementTests
         Assert.Equal(2, state.Count); // exp_avg and exp_avg_sq
         Assert.All(state, s => Assert.Equal(parameter.shape, s.t.shape));
         Assert.Empty(Misplaced(state, parameter.device));
-        Assert.Equal(state.Select(s => s.Item1), Misplaced(state, device(DeviceType.CUDA, 0)));
+        Assert.Equal(state.Select(s => s.Item1), Misplaced(state, new Device(DeviceType.CUDA, 0)));
     }
 
     /// <summary>The names of the tensors whose device type or index differs from <paramref name="expected"/>'s.</summary>
