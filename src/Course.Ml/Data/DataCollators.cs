@@ -11,7 +11,7 @@ public sealed record Batch(Tensor InputIds, Tensor AttentionMask, Tensor? TokenT
     /// The batch on <paramref name="device"/>, as HF's Trainer prepares its inputs (collators build on the CPU);
     /// itself when it is there already. A moved batch's CPU tensors stay in the caller's dispose scope.
     /// </summary>
-    public Batch To(Device device) => Ml.TorchDevices.IsOn(InputIds, device) ? this : new Batch(InputIds.to(device), AttentionMask.to(device),
+    public Batch To(Device device) => TorchDevices.IsOn(InputIds, device) ? this : new Batch(InputIds.to(device), AttentionMask.to(device),
         TokenTypeIds?.to(device), Labels?.to(device), StartPositions?.to(device), EndPositions?.to(device));
 
     public void Dispose()
