@@ -48,7 +48,7 @@ public static class TorchDevices
     /// <summary>Where a model's parameters are (all of them, as <c>Module.to</c> puts them); the CPU for a model without any.</summary>
     public static torch.Device Of(torch.nn.Module model) => model.parameters().FirstOrDefault()?.device ?? torch.CPU;
 
-    /// <summary>Whether <paramref name="tensor"/> is on <paramref name="device"/> (type and index; the CPU has one).</summary>
+    /// <summary>Whether <paramref name="tensor"/> is on <paramref name="device"/>: the same type and, for a GPU, the same index.</summary>
     public static bool IsOn(torch.Tensor tensor, torch.Device device) =>
         tensor.device_type == device.type && (device.type == DeviceType.CPU || tensor.device_index == Math.Max(0, device.index));
 
