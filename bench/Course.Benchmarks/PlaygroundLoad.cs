@@ -31,7 +31,7 @@ internal static class PlaygroundLoad
         // The pool alone: no rate limits, no refusals for a long line, and only public demo models (no database asked).
         var unlimited = new RateLimitOptions { Inference = new RateLimitRule { PerUser = 0, PerAddress = 0 } };
         using var limiter = new RequestLimiter(Options.Create(unlimited), TimeProvider.System);
-        using var service = new InferenceService(hub, new DemoBuildStatus(), new HubVisibility(databases: null!), limiter,
+        using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(databases: null!), limiter,
             Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots, MaxWaitingInferences = users }));
         var requester = new Requester(null, "127.0.0.1", IsInstructor: false);
         foreach (var request in Mix)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TorchSharp;
 
 namespace Course.Cli;
 
@@ -55,6 +56,9 @@ internal sealed class CourseSettings
     public HiddenSplits HiddenSplits => Services.GetRequiredService<HiddenSplits>();
 
     public ModelHub Hub => Services.GetRequiredService<ModelHub>();
+
+    /// <summary>The resolved <c>Ml:Device</c>, asked for by the verbs that run a model (a bad setting fails them with its message).</summary>
+    public torch.Device Device => Services.GetRequiredService<torch.Device>();
 
     public string WebRoot => Environment.Resolve(Path.Combine("src", "Course.Web", "wwwroot"));
 

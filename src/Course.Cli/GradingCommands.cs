@@ -58,7 +58,7 @@ internal sealed class GradingCommands(CourseSettings settings)
     {
         // A recorded calibration the starter now passes is what this verb re-measures, so that check is off here.
         var assignment = FindAssignment(id, new ContentLoadOptions { CheckCalibration = false });
-        var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenSplits.SampleOnly(), Hub,
+        var result = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), Path.Combine(ContentRoot, "datasets"), HiddenSplits.SampleOnly(), Hub, settings.Device,
             log: new InlineProgress<string>(m => Console.Error.WriteLine(m)));
         var calibration = new StarterCalibration
         {
@@ -106,7 +106,7 @@ internal sealed class GradingCommands(CourseSettings settings)
         GradingResult result;
         try
         {
-            result = GradingRun.Execute(assignment, File.ReadAllText(path), Path.Combine(ContentRoot, "datasets"), HiddenSplits, Hub, bar, log);
+            result = GradingRun.Execute(assignment, File.ReadAllText(path), Path.Combine(ContentRoot, "datasets"), HiddenSplits, Hub, settings.Device, bar, log);
         }
         catch (TrainingConfigException ex)
         {

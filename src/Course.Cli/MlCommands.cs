@@ -37,6 +37,8 @@ internal sealed class MlCommands(CourseSettings settings)
 
     private ModelHub Hub => settings.Hub;
 
+    private TorchSharp.torch.Device Device => settings.Device;
+
     public int Tokenize(string? modelId, string text, string? pair, TokenizerOptions options)
     {
         var model = modelId ?? throw new UsageException("tokenize needs --model ID (a hub id, gpt2, cl100k_base or course/sentencepiece-unigram)");
@@ -145,12 +147,12 @@ internal sealed class MlCommands(CourseSettings settings)
         if (DemoModels.Find(model) is { } demo && !Hub.Contains(model))
         {
             Console.Error.WriteLine($"{model} is a demo model that is not built yet: building it now (once; ./course models build-demos builds them all)");
-            DemoModels.Build(demo, Hub, DatasetsFolder, TrainingBar, Progress);
+            DemoModels.Build(demo, Hub, Device, DatasetsFolder, TrainingBar, Progress);
         }
         Pipeline pipeline;
         try
         {
-            pipeline = Pipeline.Create(task, model, Hub, progress: Progress);
+            pipeline = Pipeline.Create(task, model, Hub, Device, progress: Progress);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or ArgumentException)
         {
@@ -201,7 +203,7 @@ internal sealed class MlCommands(CourseSettings settings)
         {
             Hub.PathOf(output);
         }
-        var metrics = FineTuning.Run(training, Hub, output, TrainingBar, Progress);
+        var metrics = FineTuning.Run(training, Hub, Device, output, TrainingBar, Progress);
         if (output is not null)
         {
             Console.Error.WriteLine($"saved to the hub as {output}");
@@ -250,7 +252,7 @@ internal sealed class MlCommands(CourseSettings settings)
         foreach (var demo in force ? DemoModels.All : DemoModels.Missing(Hub))
         {
             Console.Error.WriteLine($"building {demo.Id} ({demo.Task} on {demo.Dataset})");
-            built[demo.Id] = DemoModels.Build(demo, Hub, DatasetsFolder, TrainingBar, Progress);
+            built[demo.Id] = DemoModels.Build(demo, Hub, Device, DatasetsFolder, TrainingBar, Progress);
         }
         CommandLine.WriteResult(built);
         return 0;

@@ -5,7 +5,10 @@ public sealed class MlOptions
 {
     public const string Section = "Ml";
 
-    /// <summary><c>auto</c> (CUDA when this build of TorchSharp has it, else CPU), <c>cpu</c> or <c>cuda</c>.</summary>
+    /// <summary>
+    /// Where models, batches and optimizer state live: <c>auto</c> (the first GPU when this build of TorchSharp has
+    /// CUDA, else the CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; checked by <see cref="TorchDevices.Resolve"/>.
+    /// </summary>
     public string Device { get; set; } = "auto";
 
     /// <summary>Local model hub in the Hugging Face folder layout; relative to the repository root.</summary>

@@ -15,7 +15,7 @@ public sealed class CalibrateCommandTests(CliRunner cli) : IDisposable
     public async Task Calibrate_grades_the_starter_records_it_and_content_validate_then_refuses_a_pass_mark_the_starter_reaches()
     {
         var assignment = ContentLoader.Load(_setup.Content, new ContentLoadOptions(HiddenDataPath: _setup.Hidden)).FindAssignment("reviews")!;
-        var expected = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), _setup.DatasetsFolder, _setup.HiddenSplits, _setup.Hub);
+        var expected = GradingRun.Execute(assignment, File.ReadAllText(assignment.StarterPath), _setup.DatasetsFolder, _setup.HiddenSplits, _setup.Hub, TorchSharp.torch.CPU);
         Environment.SetEnvironmentVariable("Content__Path", _setup.Content);
         Environment.SetEnvironmentVariable("Grading__HiddenDataPath", _setup.Hidden);
         Environment.SetEnvironmentVariable("Ml__HubPath", _setup.Hub.Root);

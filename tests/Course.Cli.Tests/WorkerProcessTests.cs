@@ -55,7 +55,7 @@ public sealed partial class WorkerProcessTests : IDisposable
             await db.SaveChangesAsync();
         }
         var assignment = ContentLoader.Load(_setup.Content, new ContentLoadOptions(HiddenDataPath: _setup.Hidden)).FindAssignment("reviews")!;
-        var uninterrupted = GradingRun.Execute(assignment, TinyGradingSetup.Config(Epochs), _setup.DatasetsFolder, _setup.HiddenSplits, _setup.Hub);
+        var uninterrupted = GradingRun.Execute(assignment, TinyGradingSetup.Config(Epochs), _setup.DatasetsFolder, _setup.HiddenSplits, _setup.Hub, TorchSharp.torch.CPU);
         var job = await new SubmissionQueue(_databases, TimeProvider.System)
             .SubmitAsync("ann", assignment, TinyGradingSetup.Config(Epochs), "once", _setup.DatasetsFolder);
 

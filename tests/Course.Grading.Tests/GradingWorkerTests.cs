@@ -99,7 +99,7 @@ public sealed class GradingWorkerTests : IAsyncLifetime
     private (Task Run, CancellationTokenSource Stop) StartWorker(string id = "w1")
     {
         var databases = new PooledDbContextFactory<CourseDbContext>(new DbContextOptionsBuilder<CourseDbContext>().UseSqlite(Connection).AddInterceptors(_outage).Options);
-        var settings = new WorkerSettings(_setup.Content, _setup.HiddenSplits, _setup.Hub, id)
+        var settings = new WorkerSettings(_setup.Content, _setup.HiddenSplits, _setup.Hub, TorchSharp.torch.CPU, id)
         {
             Lease = TimeSpan.FromSeconds(60), Heartbeat = TimeSpan.FromMilliseconds(200), Poll = TimeSpan.FromMilliseconds(100),
             MaxBackoff = TimeSpan.FromMilliseconds(200), CheckpointRoot = Checkpoints, CheckpointEvery = TimeSpan.FromSeconds(1),

@@ -216,7 +216,7 @@ public class GradingRunTests
         using var setup = new TinyGradingSetup();
         var assignment = ContentLoader.Load(setup.Content, new ContentLoadOptions(HiddenDataPath: setup.Hidden)).FindAssignment("reviews")!;
 
-        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(8), setup.DatasetsFolder, setup.HiddenSplits, setup.Hub);
+        var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(8), setup.DatasetsFolder, setup.HiddenSplits, setup.Hub, TorchSharp.torch.CPU);
 
         Assert.InRange(result.PublicScore, 0.8, 1.0);
         Assert.Equal(result.Metrics["eval_accuracy"], result.PublicScore);
@@ -226,6 +226,7 @@ public class GradingRunTests
         Assert.Equal(40, GradingResult.Confusion(result.Metrics, "test")!.Value.Counts.Cast<double>().Sum());
         Assert.Equal(7, result.Receipt.Seed);
         Assert.Equal(TinyGradingSetup.Model, result.Receipt.BaseModel);
+        Assert.Equal("cpu", result.Receipt.Device); // the device the run was given and trained on
         Assert.Equal(64, result.Receipt.DatasetSha256["hidden_test"].Length);
         // The hidden split's headline metric carries its bootstrap interval around the point score.
         Assert.True(result.Metrics["test_accuracy_ci95_low"] <= result.PrivateScore && result.PrivateScore <= result.Metrics["test_accuracy_ci95_high"],
@@ -242,7 +243,7 @@ public class GradingRunTests
         var log = new List<string>();
 
         var result = GradingRun.Execute(assignment, TinyGradingSetup.Config(1) + "\npreprocessing:\n  train_splits: train+validation",
-            setup.DatasetsFolder, setup.HiddenSplits, setup.Hub, log: new Lines(log));
+            setup.DatasetsFolder, setup.HiddenSplits, setup.Hub, TorchSharp.torch.CPU, log: new Lines(log));
 
         Assert.Contains("data preparation: 200 train rows + 40 validation rows → 240 training rows", log);
         Assert.Contains("train_splits train+validation: the 40 validation rows are in the training data, so eval_* figures are not held-out estimates", log);

@@ -170,7 +170,7 @@ public sealed class PipelineIntegrationTests : IDisposable
         var config = Tiny.WithLabels(["negative", "neutral", "positive"]);
         var id = Save("sentiment", new BertForSequenceClassification(config), config);
 
-        using var pipeline = (TextClassificationPipeline)Pipeline.Create(Pipeline.TextClassification, id, _hub);
+        using var pipeline = (TextClassificationPipeline)Pipeline.Create(Pipeline.TextClassification, id, _hub, CPU);
         var result = pipeline.Run("The battery died after two days.");
 
         Assert.Equal(["negative", "neutral", "positive"], result.Scores.Select(s => s.Label).Order());
@@ -186,7 +186,7 @@ public sealed class PipelineIntegrationTests : IDisposable
         var id = Save("ner", new BertForTokenClassification(config), config);
         const string text = "Ada Lovelace lived in London.";
 
-        using var pipeline = (TokenClassificationPipeline)Pipeline.Create(Pipeline.TokenClassification, id, _hub);
+        using var pipeline = (TokenClassificationPipeline)Pipeline.Create(Pipeline.TokenClassification, id, _hub, CPU);
         var tokens = pipeline.Run(text, AggregationStrategy.None);
 
         Assert.All(tokens, t => Assert.Equal(t.Word.TrimStart('#'), text[t.Start..t.End].ToLowerInvariant()));
@@ -200,7 +200,7 @@ public sealed class PipelineIntegrationTests : IDisposable
         var id = Save("qa", new BertForQuestionAnswering(Tiny), Tiny);
         var context = string.Join(" ", Enumerable.Range(1, 40).Select(i => $"Sentence number {i} mentions item {i}."));
 
-        using var pipeline = (QuestionAnsweringPipeline)Pipeline.Create(Pipeline.QuestionAnswering, id, _hub);
+        using var pipeline = (QuestionAnsweringPipeline)Pipeline.Create(Pipeline.QuestionAnswering, id, _hub, CPU);
         var answers = pipeline.Run("Which item?", context, new QuestionAnsweringOptions { TopK = 3, DocStride = 8, MaxSeqLength = 64 });
 
         Assert.Equal(3, answers.Count);
@@ -215,12 +215,12 @@ public sealed class PipelineIntegrationTests : IDisposable
         var mlm = Save("mlm", new BertForMaskedLM(Tiny), Tiny);
         var encoder = Save("encoder", new BertModel(Tiny), Tiny);
 
-        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub);
+        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub, CPU);
         var predictions = fill.Run("Paris is the [MASK] of France.");
         Assert.Equal(5, predictions.Count);
         Assert.All(predictions, p => Assert.DoesNotContain("[MASK]", p.Sequence));
 
-        using var features = (FeatureExtractionPipeline)Pipeline.Create(Pipeline.FeatureExtraction, encoder, _hub);
+        using var features = (FeatureExtractionPipeline)Pipeline.Create(Pipeline.FeatureExtraction, encoder, _hub, CPU);
         var vectors = features.Run("hello world");
         Assert.Equal(4, vectors.Length);
         Assert.All(vectors, v => Assert.Equal(16, v.Length));
@@ -230,14 +230,14 @@ public sealed class PipelineIntegrationTests : IDisposable
     public void Bad_inputs_and_missing_heads_get_clear_errors()
     {
         var encoder = Save("plain", new BertModel(Tiny), Tiny);
-        var missingHead = Assert.Throws<InvalidOperationException>(() => Pipeline.Create(Pipeline.TextClassification, encoder, _hub));
+        var missingHead = Assert.Throws<InvalidOperationException>(() => Pipeline.Create(Pipeline.TextClassification, encoder, _hub, CPU));
         Assert.Contains("has no trained text-classification head", missingHead.Message);
 
-        var unknownTask = Assert.Throws<ArgumentException>(() => Pipeline.Create("summarization", encoder, _hub));
+        var unknownTask = Assert.Throws<ArgumentException>(() => Pipeline.Create("summarization", encoder, _hub, CPU));
         Assert.Contains("Unknown task 'summarization'", unknownTask.Message);
 
         var mlm = Save("mlm-errors", new BertForMaskedLM(Tiny), Tiny);
-        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub);
+        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub, CPU);
         Assert.Contains("exactly one [MASK]", Assert.Throws<PipelineInputException>(() => fill.Run("no mask here")).Message);
         Assert.Contains("is empty", Assert.Throws<PipelineInputException>(() => fill.Run("  ")).Message);
         Assert.Contains("at most 20,000", Assert.Throws<PipelineInputException>(() => fill.Run(new string('a', 20_001))).Message);
@@ -256,10 +256,10 @@ public sealed class PipelineIntegrationTests : IDisposable
         manual_seed(15);
         var sentiment = Tiny.WithLabels(["negative", "neutral", "positive"]);
         using var classify = (TextClassificationPipeline)Pipeline.Create(Pipeline.TextClassification,
-            Save("batch-sentiment", new BertForSequenceClassification(sentiment), sentiment), _hub);
+            Save("batch-sentiment", new BertForSequenceClassification(sentiment), sentiment), _hub, CPU);
         var tags = Tiny.WithLabels(["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]);
         using var tag = (TokenClassificationPipeline)Pipeline.Create(Pipeline.TokenClassification,
-            Save("batch-ner", new BertForTokenClassification(tags), tags), _hub);
+            Save("batch-ner", new BertForTokenClassification(tags), tags), _hub, CPU);
 
         var batched = classify.Run(Texts, batchSize: 2);
         var entities = tag.Run(Texts, AggregationStrategy.None, batchSize: 2);
@@ -280,9 +280,9 @@ public sealed class PipelineIntegrationTests : IDisposable
     public void Batched_question_answering_fill_mask_and_features_equal_one_input_at_a_time()
     {
         manual_seed(16);
-        using var qa = (QuestionAnsweringPipeline)Pipeline.Create(Pipeline.QuestionAnswering, Save("batch-qa", new BertForQuestionAnswering(Tiny), Tiny), _hub);
-        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, Save("batch-mlm", new BertForMaskedLM(Tiny), Tiny), _hub);
-        using var features = (FeatureExtractionPipeline)Pipeline.Create(Pipeline.FeatureExtraction, Save("batch-encoder", new BertModel(Tiny), Tiny), _hub);
+        using var qa = (QuestionAnsweringPipeline)Pipeline.Create(Pipeline.QuestionAnswering, Save("batch-qa", new BertForQuestionAnswering(Tiny), Tiny), _hub, CPU);
+        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, Save("batch-mlm", new BertForMaskedLM(Tiny), Tiny), _hub, CPU);
+        using var features = (FeatureExtractionPipeline)Pipeline.Create(Pipeline.FeatureExtraction, Save("batch-encoder", new BertModel(Tiny), Tiny), _hub, CPU);
         // The long context needs several windows, which share batches with the other questions' single windows.
         var questions = new List<(string Question, string Context)>
         {
@@ -317,7 +317,7 @@ public sealed class PipelineIntegrationTests : IDisposable
     public void A_refused_input_in_a_batch_is_named_by_its_position_before_the_model_runs()
     {
         var mlm = Save("batch-errors", new BertForMaskedLM(Tiny), Tiny);
-        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub);
+        using var fill = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, mlm, _hub, CPU);
 
         var refused = Assert.Throws<PipelineInputException>(() => fill.Run(["a [MASK] day", "a fine [MASK]", "no mask here", " "], batchSize: 2));
 

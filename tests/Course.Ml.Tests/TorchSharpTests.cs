@@ -26,22 +26,4 @@ public class TorchSharpTests
         Assert.Equal(0.659, p[0], 3);
         Assert.True(p[0] > p[1] && p[1] > p[2]);
     }
-
-    [Theory]
-    [InlineData("cpu")]
-    [InlineData("CPU")]
-    [InlineData("auto")]
-    public void Device_setting_resolves_to_cpu_on_a_cpu_build(string setting)
-    {
-        Assert.Equal(DeviceType.CPU, TorchDevices.Resolve(setting).type);
-    }
-
-    [Fact]
-    public void Device_setting_rejects_unknown_values_and_cuda_without_cuda()
-    {
-        var unknown = Assert.Throws<ArgumentException>(() => TorchDevices.Resolve("tpu"));
-        Assert.Contains("'tpu'", unknown.Message);
-        var cuda = Assert.Throws<InvalidOperationException>(() => TorchDevices.Resolve("cuda"));
-        Assert.Contains("no CUDA", cuda.Message);
-    }
 }

@@ -1,8 +1,6 @@
 using System.Net;
 using Course.Web.Extensions;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace Course.Web.Tests;
 
@@ -11,27 +9,12 @@ public sealed class SecurityHeadersTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("course-headers-").FullName;
 
-    private WebApplicationFactory<Program> Site(bool requireHttps)
+    private WebApplicationFactory<Program> Site(bool requireHttps) => InMemorySite.Create(_root, new Dictionary<string, string?>
     {
-        var content = Path.Combine(_root, "content");
-        Directory.CreateDirectory(Path.Combine(content, "topics", "4.1-t"));
-        File.WriteAllText(Path.Combine(content, "module.yaml"),
-            "id: m\ntitle: Test\nweek: 4\ngoal: Test.\ntopics:\n  - id: \"4.1\"\n    title: T\n    folder: 4.1-t\n    duration: 1 hour\n    objectives: [X]\n");
-        return new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:Course"] = $"Data Source={Path.Combine(_root, "course.db")}",
-                ["Data:Path"] = _root,
-                ["Content:Path"] = content,
-                ["Content:Watch"] = "false",
-                ["Ml:HubPath"] = Path.Combine(_root, "hub"),
-                ["Ml:BuildDemoModels"] = "false",
-                ["Grading:Workers"] = "0",
-                ["Security:RequireHttps"] = requireHttps.ToString(),
-                ["Security:HstsMaxAgeDays"] = "180",
-                ["https_port"] = "443",
-            })));
-    }
+        ["Security:RequireHttps"] = requireHttps.ToString(),
+        ["Security:HstsMaxAgeDays"] = "180",
+        ["https_port"] = "443",
+    });
 
     [Theory]
     [InlineData("/", HttpStatusCode.OK)]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Course.Core.Assignments;
 using Course.Grading.Submissions;
+using Course.Ml;
 using Course.Ml.Hub;
 using Course.Ml.Training;
 using TorchSharp;
@@ -16,9 +17,10 @@ namespace Course.Grading;
 /// </summary>
 public static class GradingRun
 {
+    /// <param name="device">Where the model trains (the process's resolved <c>Ml:Device</c>); the receipt names it.</param>
     /// <param name="keepAs">A hub id to keep the fine-tuned model under (an instructor asked); null drops the weights.</param>
     /// <param name="checkpoints">Where the run checkpoints and resumes from (a worker's job); null for a run that is not resumed.</param>
-    public static GradingResult Execute(Assignment assignment, string yaml, string datasetsFolder, HiddenSplits hiddenSplits, ModelHub hub,
+    public static GradingResult Execute(Assignment assignment, string yaml, string datasetsFolder, HiddenSplits hiddenSplits, ModelHub hub, torch.Device device,
         IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default, string? keepAs = null,
         CheckpointSchedule? checkpoints = null)
     {
@@ -41,7 +43,7 @@ public static class GradingRun
         {
             config.TrainFile = CappedCopy(config.TrainFile!, assignment.Rules.Limits.MaxTrainExamples, scratch, log);
             var watch = Stopwatch.StartNew();
-            var metrics = FineTuning.Run(config, hub, keepAs, progress, log, cancellationToken, checkpoints);
+            var metrics = FineTuning.Run(config, hub, device, keepAs, progress, log, cancellationToken, checkpoints);
             watch.Stop();
             var metric = assignment.Rules.Metric!;
             var (publicScore, privateScore) = (Required(metrics, metric), Required(metrics, Assignment.OnSplit(metric, "test")));
@@ -57,7 +59,7 @@ public static class GradingRun
                     [".NET"] = Environment.Version.ToString(),
                     ["course-platform"] = typeof(GradingRun).Assembly.GetName().Version!.ToString(),
                 },
-                torch.cuda.is_available() ? "cuda" : "cpu", Math.Round(watch.Elapsed.TotalSeconds, 1));
+                TorchDevices.Name(device), Math.Round(watch.Elapsed.TotalSeconds, 1));
             return new GradingResult(metrics, publicScore, privateScore, assignment.PointsFor(metrics, "test"), receipt);
         }
         finally

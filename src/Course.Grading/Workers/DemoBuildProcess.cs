@@ -6,6 +6,7 @@ using Course.Ml.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using TorchSharp;
 
 namespace Course.Grading.Workers;
 
@@ -24,7 +25,7 @@ public static class DemoBuildProcess
         var content = services.GetRequiredService<IOptions<ContentOptions>>().Value;
         try
         {
-            DemoModels.BuildMissing(services.GetRequiredService<ModelHub>(), environment.Resolve(Path.Combine(content.Path, "datasets")),
+            DemoModels.BuildMissing(services.GetRequiredService<ModelHub>(), services.GetRequiredService<torch.Device>(), environment.Resolve(Path.Combine(content.Path, "datasets")),
                 new InlineProgress<DemoBuildProgress>(report => Console.Out.WriteLine(Format(report))), stop); // one line per report, as it comes: the site reads them as they arrive
             return 0;
         }

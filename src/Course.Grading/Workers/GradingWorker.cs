@@ -10,7 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Course.Grading.Workers;
 
 /// <summary>Where a worker finds what it grades against, and its timing.</summary>
-public sealed record WorkerSettings(string ContentRoot, HiddenSplits HiddenSplits, ModelHub Hub, string WorkerId)
+/// <param name="Device">Where jobs train: the process's resolved <c>Ml:Device</c>.</param>
+public sealed record WorkerSettings(string ContentRoot, HiddenSplits HiddenSplits, ModelHub Hub, TorchSharp.torch.Device Device, string WorkerId)
 {
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(3);
@@ -166,7 +167,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
 
         // Training is synchronous and thread-bound (dispose scopes): a thread of its own, not the pool.
         var grading = Task.Factory.StartNew(() => GradingRun.Execute(assignment, job.ConfigYaml, Path.Combine(settings.ContentRoot, "datasets"),
-            settings.HiddenSplits, settings.Hub, reporter, new InlineProgress<string>(Log), anyStop.Token, job.KeepWeights ? Submission.KeptModelId(job.Id) : null, checkpoints),
+            settings.HiddenSplits, settings.Hub, settings.Device, reporter, new InlineProgress<string>(Log), anyStop.Token, job.KeepWeights ? Submission.KeptModelId(job.Id) : null, checkpoints),
             anyStop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var (status, result, error, counts) = await Outcome(grading, () => leaseLost, stop, timeLimit.Token, assignment.Rules.Limits.TimeLimitMinutes);
         await anyStop.CancelAsync();

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using TorchSharp;
 
 namespace Course.Grading.Workers;
 
@@ -24,6 +25,7 @@ public static class WorkerProcess
                 .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace))
             .AddCourseServices(configuration, environment)
             .BuildServiceProvider();
+        var device = services.GetRequiredService<torch.Device>(); // a bad Ml:Device stops the worker here, before it claims a job
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await databases.MigrateAsync(stop);
         var grading = services.GetRequiredService<IOptions<GradingOptions>>().Value;
@@ -31,6 +33,7 @@ public static class WorkerProcess
             environment.Resolve(services.GetRequiredService<IOptions<ContentOptions>>().Value.Path),
             services.GetRequiredService<HiddenSplits>(),
             services.GetRequiredService<ModelHub>(),
+            device,
             $"{Environment.MachineName}:{Environment.ProcessId}")
         {
             Lease = TimeSpan.FromSeconds(grading.LeaseSeconds),

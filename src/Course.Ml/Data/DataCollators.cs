@@ -7,6 +7,13 @@ namespace Course.Ml.Data;
 public sealed record Batch(Tensor InputIds, Tensor AttentionMask, Tensor? TokenTypeIds, Tensor? Labels,
     Tensor? StartPositions = null, Tensor? EndPositions = null) : IDisposable
 {
+    /// <summary>
+    /// The batch on <paramref name="device"/>, as HF's Trainer prepares its inputs (collators build on the CPU);
+    /// itself when it is there already. A moved batch's CPU tensors stay in the caller's dispose scope.
+    /// </summary>
+    public Batch To(Device device) => TorchDevices.IsOn(InputIds, device) ? this : new Batch(InputIds.to(device), AttentionMask.to(device),
+        TokenTypeIds?.to(device), Labels?.to(device), StartPositions?.to(device), EndPositions?.to(device));
+
     public void Dispose()
     {
         InputIds.Dispose();

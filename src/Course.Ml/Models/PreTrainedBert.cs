@@ -19,8 +19,10 @@ public static class PreTrainedBert
 {
     private const string BackbonePrefix = "bert.";
 
+    /// <param name="device">Where the model goes once loaded (null: stays on the CPU). It is built and loaded on the CPU
+    /// first, so a new head's initial weights come from the CPU generator and are the same whatever the device.</param>
     public static (T Model, LoadReport Report) Load<T>(string id, ModelHub hub, Func<BertConfig, T> create,
-        Func<BertConfig, BertConfig>? adjust = null, IProgress<string>? progress = null) where T : nn.Module
+        Func<BertConfig, BertConfig>? adjust = null, IProgress<string>? progress = null, Device? device = null) where T : nn.Module
     {
         var folder = hub.Resolve(id, progress);
         var config = BertConfig.Load(Path.Combine(folder, "config.json"));
@@ -36,6 +38,10 @@ public static class PreTrainedBert
         }
         var model = create(config);
         var report = LoadWeights(model, SafeTensors.Read(weights));
+        if (device is not null)
+        {
+            model.to(device);
+        }
         model.eval();
         return (model, report);
     }
@@ -78,7 +84,7 @@ public static class PreTrainedBert
                         $"{tensor.Name}: the checkpoint has shape [{string.Join(",", tensor.Shape)}] but the model expects [{string.Join(",", parameter.shape)}] (e.g. a different num_labels).");
                 }
                 using var source = torch.tensor(tensor.Data, tensor.Shape);
-                parameter.copy_(source);
+                parameter.copy_(source); // copies across devices: checkpoints are read on the CPU
                 used.Add(name);
             }
         }
@@ -99,39 +105,39 @@ public static class PreTrainedBert
     }
 }
 
-/// <summary>HF's <c>AutoModel</c>: the bare encoder.</summary>
+/// <summary>HF's <c>AutoModel</c>: the bare encoder. Every <c>FromPretrained</c> takes the device to load onto (null: the CPU).</summary>
 public static class AutoModel
 {
-    public static BertModel FromPretrained(string id, ModelHub hub, IProgress<string>? progress = null) =>
-        PreTrainedBert.Load(id, hub, c => new BertModel(c), progress: progress).Model;
+    public static BertModel FromPretrained(string id, ModelHub hub, IProgress<string>? progress = null, Device? device = null) =>
+        PreTrainedBert.Load(id, hub, c => new BertModel(c), progress: progress, device: device).Model;
 }
 
 /// <summary>HF's <c>AutoModelForSequenceClassification</c>; labels override the config's (a new head is initialised).</summary>
 public static class AutoModelForSequenceClassification
 {
     public static (BertForSequenceClassification Model, LoadReport Report) FromPretrained(string id, ModelHub hub,
-        IReadOnlyList<string>? labels = null, IProgress<string>? progress = null) =>
-        PreTrainedBert.Load(id, hub, c => new BertForSequenceClassification(c), c => labels is null ? c : c.WithLabels(labels), progress);
+        IReadOnlyList<string>? labels = null, IProgress<string>? progress = null, Device? device = null) =>
+        PreTrainedBert.Load(id, hub, c => new BertForSequenceClassification(c), c => labels is null ? c : c.WithLabels(labels), progress, device);
 }
 
 /// <summary>HF's <c>AutoModelForTokenClassification</c>.</summary>
 public static class AutoModelForTokenClassification
 {
     public static (BertForTokenClassification Model, LoadReport Report) FromPretrained(string id, ModelHub hub,
-        IReadOnlyList<string>? labels = null, IProgress<string>? progress = null) =>
-        PreTrainedBert.Load(id, hub, c => new BertForTokenClassification(c), c => labels is null ? c : c.WithLabels(labels), progress);
+        IReadOnlyList<string>? labels = null, IProgress<string>? progress = null, Device? device = null) =>
+        PreTrainedBert.Load(id, hub, c => new BertForTokenClassification(c), c => labels is null ? c : c.WithLabels(labels), progress, device);
 }
 
 /// <summary>HF's <c>AutoModelForQuestionAnswering</c>.</summary>
 public static class AutoModelForQuestionAnswering
 {
-    public static (BertForQuestionAnswering Model, LoadReport Report) FromPretrained(string id, ModelHub hub, IProgress<string>? progress = null) =>
-        PreTrainedBert.Load(id, hub, c => new BertForQuestionAnswering(c), progress: progress);
+    public static (BertForQuestionAnswering Model, LoadReport Report) FromPretrained(string id, ModelHub hub, IProgress<string>? progress = null, Device? device = null) =>
+        PreTrainedBert.Load(id, hub, c => new BertForQuestionAnswering(c), progress: progress, device: device);
 }
 
 /// <summary>HF's <c>AutoModelForMaskedLM</c>.</summary>
 public static class AutoModelForMaskedLM
 {
-    public static (BertForMaskedLM Model, LoadReport Report) FromPretrained(string id, ModelHub hub, IProgress<string>? progress = null) =>
-        PreTrainedBert.Load(id, hub, c => new BertForMaskedLM(c), progress: progress);
+    public static (BertForMaskedLM Model, LoadReport Report) FromPretrained(string id, ModelHub hub, IProgress<string>? progress = null, Device? device = null) =>
+        PreTrainedBert.Load(id, hub, c => new BertForMaskedLM(c), progress: progress, device: device);
 }

@@ -41,6 +41,7 @@ public abstract class Pipeline : IDisposable
         ModelId = modelId;
         Tokenizer = tokenizer;
         Model = model;
+        Device = TorchDevices.Of(model);
         Options = options;
     }
 
@@ -50,33 +51,36 @@ public abstract class Pipeline : IDisposable
     protected nn.Module Model { get; }
     public PipelineOptions Options { get; }
 
-    /// <summary>Creates the pipeline for <paramref name="task"/> on a hub model; refuses models without the task's head.</summary>
-    public static Pipeline Create(string task, string modelId, ModelHub hub, PipelineOptions? options = null, IProgress<string>? progress = null)
+    /// <summary>
+    /// Creates the pipeline for <paramref name="task"/> on a hub model, the model on <paramref name="device"/> (HF's
+    /// <c>pipeline(…, device=)</c>; the process's resolved <c>Ml:Device</c>); refuses models without the task's head.
+    /// </summary>
+    public static Pipeline Create(string task, string modelId, ModelHub hub, Device device, PipelineOptions? options = null, IProgress<string>? progress = null)
     {
         options ??= PipelineOptions.Default;
         var tokenizer = AutoTokenizer.FromPretrained(modelId, hub, progress);
         switch (task)
         {
             case FeatureExtraction:
-                return new FeatureExtractionPipeline(modelId, tokenizer, AutoModel.FromPretrained(modelId, hub, progress), options);
+                return new FeatureExtractionPipeline(modelId, tokenizer, AutoModel.FromPretrained(modelId, hub, progress, device), options);
             case TextClassification:
             {
-                var (model, report) = AutoModelForSequenceClassification.FromPretrained(modelId, hub, progress: progress);
+                var (model, report) = AutoModelForSequenceClassification.FromPretrained(modelId, hub, progress: progress, device: device);
                 return new TextClassificationPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
             }
             case TokenClassification:
             {
-                var (model, report) = AutoModelForTokenClassification.FromPretrained(modelId, hub, progress: progress);
+                var (model, report) = AutoModelForTokenClassification.FromPretrained(modelId, hub, progress: progress, device: device);
                 return new TokenClassificationPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
             }
             case QuestionAnswering:
             {
-                var (model, report) = AutoModelForQuestionAnswering.FromPretrained(modelId, hub, progress);
+                var (model, report) = AutoModelForQuestionAnswering.FromPretrained(modelId, hub, progress, device);
                 return new QuestionAnsweringPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
             }
             case FillMask:
             {
-                var (model, report) = AutoModelForMaskedLM.FromPretrained(modelId, hub, progress);
+                var (model, report) = AutoModelForMaskedLM.FromPretrained(modelId, hub, progress, device);
                 return new FillMaskPipeline(modelId, tokenizer, RequireHead(model, report, modelId, task), options);
             }
             default:
@@ -109,8 +113,11 @@ public abstract class Pipeline : IDisposable
         }
     }
 
-    /// <summary>A (B, T) int64 tensor from one field of each encoding (all of equal length).</summary>
-    protected static Tensor Batch(IReadOnlyList<Tokenization.Encoding> encodings, Func<Tokenization.Encoding, int[]?> field)
+    /// <summary>Where the model is; the inputs are made there.</summary>
+    protected Device Device { get; }
+
+    /// <summary>A (B, T) int64 tensor on the model's device from one field of each encoding (all of equal length).</summary>
+    protected Tensor Batch(IReadOnlyList<Tokenization.Encoding> encodings, Func<Tokenization.Encoding, int[]?> field)
     {
         var length = encodings[0].Length;
         var values = new long[encodings.Count * length];
@@ -122,7 +129,7 @@ public abstract class Pipeline : IDisposable
                 values[row * length + i] = source?[i] ?? 0;
             }
         }
-        return tensor(values, [encodings.Count, length]);
+        return tensor(values, [encodings.Count, length], device: Device);
     }
 
     /// <summary>
@@ -160,7 +167,7 @@ public abstract class Pipeline : IDisposable
             using (NewDisposeScope())
             using (inference_mode())
             {
-                values = forward(Batch(batch, e => e.InputIds), AttentionMask(batch), Batch(batch, e => e.TokenTypeIds)).data<float>().ToArray();
+                values = forward(Batch(batch, e => e.InputIds), AttentionMask(batch), Batch(batch, e => e.TokenTypeIds)).cpu().data<float>().ToArray();
             }
             var width = values.Length / batch.Count;
             for (var i = 0; i < batch.Count; i++)
@@ -173,7 +180,7 @@ public abstract class Pipeline : IDisposable
     }
 
     /// <summary>The attention mask as a tensor, or null when nothing is padded (the model then skips masking).</summary>
-    protected static Tensor? AttentionMask(IReadOnlyList<Tokenization.Encoding> encodings) =>
+    protected Tensor? AttentionMask(IReadOnlyList<Tokenization.Encoding> encodings) =>
         encodings.All(e => Array.TrueForAll(e.AttentionMask, m => m == 1)) ? null : Batch(encodings, e => e.AttentionMask);
 
     /// <summary>Numerically stable softmax of one row of logits.</summary>

@@ -10,9 +10,10 @@ public static class ClassWeighting
 {
     /// <summary>
     /// Class weights as HF users add them (a Trainer whose <c>compute_loss</c> passes <c>weight=</c> to the
-    /// cross-entropy): explicit, or scikit-learn's "balanced" n / (k · count) from the training labels.
+    /// cross-entropy): explicit, or scikit-learn's "balanced" n / (k · count) from the training labels; on
+    /// <paramref name="device"/>, the model's, where the loss meets them.
     /// </summary>
-    public static Tensor? For(TrainingArguments args, IEnumerable<long> trainLabels, ClassLabel labels)
+    public static Tensor? For(TrainingArguments args, IEnumerable<long> trainLabels, ClassLabel labels, Device device)
     {
         if (args.ClassWeights is { } explicitWeights)
         {
@@ -21,13 +22,13 @@ public static class ClassWeighting
                 throw new InvalidDataException(
                     $"class_weights has {explicitWeights.Count} values but the data has {labels.NumClasses} classes ({string.Join(", ", labels.Names)}), in that order.");
             }
-            return tensor(explicitWeights.Select(w => (float)w).ToArray());
+            return tensor(explicitWeights.Select(w => (float)w).ToArray(), device: device);
         }
         if (!args.BalancedClassWeights)
         {
             return null;
         }
-        return tensor(Balanced(trainLabels, labels.NumClasses).Select(w => (float)w).ToArray());
+        return tensor(Balanced(trainLabels, labels.NumClasses).Select(w => (float)w).ToArray(), device: device);
     }
 
     /// <summary>scikit-learn's <c>compute_class_weight("balanced")</c>: n / (k · count); 1 for a class absent from the data.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Course.Ml.Data;
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
+using TorchSharp;
 
 namespace Course.Ml.Training;
 
@@ -57,7 +58,7 @@ public static class DemoModels
     /// Fine-tunes <paramref name="demo"/> and moves it into the hub in one rename, so readers never see a
     /// half-written model. Returns the metrics written into its card.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> Build(DemoModel demo, ModelHub hub, string datasetsFolder,
+    public static IReadOnlyDictionary<string, double> Build(DemoModel demo, ModelHub hub, torch.Device device, string datasetsFolder,
         IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
     {
         var staging = $"{demo.Id}.partial";
@@ -80,10 +81,10 @@ public static class DemoModels
             {
                 (config.TrainFile, config.ValidationFile) = (Split(datasetsFolder, demo.Dataset, "train"), Split(datasetsFolder, demo.Dataset, "validation"));
             }
-            var metrics = new Dictionary<string, double>(FineTuning.Run(config, hub, staging, progress, log, cancellationToken));
+            var metrics = new Dictionary<string, double>(FineTuning.Run(config, hub, device, staging, progress, log, cancellationToken));
             if (demo.Task == "fill-mask")
             {
-                foreach (var (name, value) in Cloze(hub, staging, Split(datasetsFolder, ClozeDataset, "validation"), log))
+                foreach (var (name, value) in Cloze(hub, device, staging, Split(datasetsFolder, ClozeDataset, "validation"), log))
                 {
                     metrics[name] = value;
                 }
@@ -109,14 +110,14 @@ public static class DemoModels
     }
 
     /// <summary>Builds every missing demo model, one after another.</summary>
-    public static void BuildMissing(ModelHub hub, string datasetsFolder, IProgress<DemoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static void BuildMissing(ModelHub hub, torch.Device device, string datasetsFolder, IProgress<DemoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var missing = Missing(hub);
         for (var i = 0; i < missing.Count; i++)
         {
             var (demo, index) = (missing[i], i);
             progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "starting"));
-            Build(demo, hub, datasetsFolder,
+            Build(demo, hub, device, datasetsFolder,
                 new InlineProgress<TrainerProgress>(p =>
                 {
                     if (p.Event != TrainerEvent.StepEnd) // the site re-renders on each report: logs are often enough
@@ -169,9 +170,9 @@ public static class DemoModels
     }
 
     /// <summary>Top-1 / top-5 accuracy on held-out cloze sentences (<c>{"text": "… [MASK] …", "answers": [...]}</c>).</summary>
-    public static IReadOnlyDictionary<string, double> Cloze(ModelHub hub, string modelId, string clozeFile, IProgress<string>? log = null)
+    public static IReadOnlyDictionary<string, double> Cloze(ModelHub hub, torch.Device device, string modelId, string clozeFile, IProgress<string>? log = null)
     {
-        using var pipeline = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, modelId, hub);
+        using var pipeline = (FillMaskPipeline)Pipeline.Create(Pipeline.FillMask, modelId, hub, device);
         var (top1, top5, count) = (0, 0, 0);
         foreach (var row in Dataset.FromJsonLines(clozeFile))
         {

@@ -17,8 +17,9 @@ namespace Course.Ml.Training;
 /// </summary>
 public static class FineTuning
 {
+    /// <param name="device">Where the model trains (the process's resolved <c>Ml:Device</c>); batches and optimizer state follow it.</param>
     /// <param name="checkpoints">Time-based checkpoints to resume from and write (a grading job that may be killed).</param>
-    public static IReadOnlyDictionary<string, double> Run(TrainingConfig config, ModelHub hub, string? outputId = null,
+    public static IReadOnlyDictionary<string, double> Run(TrainingConfig config, ModelHub hub, Device device, string? outputId = null,
         IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default,
         CheckpointSchedule? checkpoints = null)
     {
@@ -42,10 +43,10 @@ public static class FineTuning
         {
             var metrics = config.Task switch
             {
-                "text-classification" => TextClassification(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
-                "token-classification" => TokenClassification(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
-                "question-answering" => QuestionAnswering(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
-                "fill-mask" => FillMask(config, hub, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                "text-classification" => TextClassification(config, hub, device, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                "token-classification" => TokenClassification(config, hub, device, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                "question-answering" => QuestionAnswering(config, hub, device, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
+                "fill-mask" => FillMask(config, hub, device, tokenizer, train, validation, test, args, output, progress, log, cancellationToken),
                 _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}'."),
             };
             // Marks figures computed on rows the model trained on, for whoever reads the metrics without the log.
@@ -128,7 +129,7 @@ public static class FineTuning
         return names;
     }
 
-    private static IReadOnlyDictionary<string, double> TextClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+    private static IReadOnlyDictionary<string, double> TextClassification(TrainingConfig config, ModelHub hub, Device device, PreTrainedTokenizer tokenizer,
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
@@ -141,7 +142,7 @@ public static class FineTuning
             d => d.Select(row => Preprocessing.SequenceClassification(tokenizer, row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength,
                 config.Preprocessing.Truncation)).ToList());
 
-        var (model, report) = AutoModelForSequenceClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
+        var (model, report) = AutoModelForSequenceClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log, device);
         using var _ = model;
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
         IReadOnlyDictionary<string, double> Metrics(EvalPrediction p)
@@ -160,7 +161,7 @@ public static class FineTuning
             return metrics;
         }
         var trainFeatures = Featurize(train);
-        using var weights = ClassWeighting.For(args, trainFeatures.Select(f => f.Label!.Value), labels);
+        using var weights = ClassWeighting.For(args, trainFeatures.Select(f => f.Label!.Value), labels, device);
         var trainer = new Trainer(model, b => weights is null
                 ? model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels)
                 : ClassWeighting.Weighted(model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.Labels!, weights), args,
@@ -170,7 +171,7 @@ public static class FineTuning
             null, cancellationToken, model, model.Config, output, "text-classification");
     }
 
-    private static IReadOnlyDictionary<string, double> TokenClassification(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+    private static IReadOnlyDictionary<string, double> TokenClassification(TrainingConfig config, ModelHub hub, Device device, PreTrainedTokenizer tokenizer,
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
@@ -184,7 +185,7 @@ public static class FineTuning
             d => d.Select(row => Preprocessing.TokenClassification(tokenizer, row.Get<string[]>(tokensColumn),
                 row.Get<string[]>(tagsColumn).Select(labels.StrToInt).ToList(), config.MaxSeqLength, continuation)).ToList());
 
-        var (model, report) = AutoModelForTokenClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log);
+        var (model, report) = AutoModelForTokenClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log, device);
         using var _ = model;
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
         IReadOnlyDictionary<string, double> Metrics(EvalPrediction p)
@@ -210,7 +211,7 @@ public static class FineTuning
             return metrics;
         }
         var trainFeatures = Featurize(train, config.LabelAllTokens == true ? Preprocessing.ContinuationLabels(labels) : null);
-        using var weights = ClassWeighting.For(args, trainFeatures.SelectMany(f => f.Labels!), labels);
+        using var weights = ClassWeighting.For(args, trainFeatures.SelectMany(f => f.Labels!), labels, device);
         var trainer = new Trainer(model, b => weights is null
                 ? model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.Labels)
                 : ClassWeighting.Weighted(model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.Labels!, weights), args,
@@ -221,7 +222,7 @@ public static class FineTuning
     }
 
     /// <summary>SQuAD-form rows (id, question, context, answers.text / answers.answer_start) in overlapping windows.</summary>
-    private static IReadOnlyDictionary<string, double> QuestionAnswering(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+    private static IReadOnlyDictionary<string, double> QuestionAnswering(TrainingConfig config, ModelHub hub, Device device, PreTrainedTokenizer tokenizer,
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
@@ -287,7 +288,7 @@ public static class FineTuning
             return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
         };
 
-        var (model, report) = AutoModelForQuestionAnswering.FromPretrained(config.ModelNameOrPath!, hub, log);
+        var (model, report) = AutoModelForQuestionAnswering.FromPretrained(config.ModelNameOrPath!, hub, log, device);
         using var _ = model;
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
         var (evalFeatures, evalWindows) = EvalFeatures(validation);
@@ -306,7 +307,7 @@ public static class FineTuning
     }
 
     /// <summary>Masked-language-model training on plain text (<c>mlm_probability</c> of the tokens masked, 80/10/10); reports loss and perplexity.</summary>
-    private static IReadOnlyDictionary<string, double> FillMask(TrainingConfig config, ModelHub hub, PreTrainedTokenizer tokenizer,
+    private static IReadOnlyDictionary<string, double> FillMask(TrainingConfig config, ModelHub hub, Device device, PreTrainedTokenizer tokenizer,
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
         IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
@@ -314,7 +315,7 @@ public static class FineTuning
         List<Features> Featurize(Dataset data) => data.Select(row =>
             Preprocessing.EncodeText(tokenizer, row.Get<string>(textColumn), config.MaxSeqLength, config.Preprocessing.Truncation)).ToList();
 
-        var (model, report) = AutoModelForMaskedLM.FromPretrained(config.ModelNameOrPath!, hub, log);
+        var (model, report) = AutoModelForMaskedLM.FromPretrained(config.ModelNameOrPath!, hub, log, device);
         using var _ = model;
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
         var trainFeatures = Featurize(train);

@@ -371,6 +371,13 @@ public sealed class FusedAdamW : IDisposable
         }
     }
 
+    /// <summary>
+    /// torch.optim.AdamW's moment tensors, which it makes beside their parameters (where they are: a GPU run's
+    /// state is on the GPU); none on the fused path, whose moments are arrays in host memory, the CPU's.
+    /// </summary>
+    internal IEnumerable<Tensor> StateTensors() => _fallback is null ? []
+        : _fallback.state_dict().State.OfType<AdamW.State>().Where(s => s.exp_avg is not null).SelectMany(s => new[] { s.exp_avg, s.exp_avg_sq });
+
     public void Dispose() => _fallback?.Dispose();
 
     /// <summary>

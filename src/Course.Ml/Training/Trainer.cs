@@ -52,6 +52,8 @@ public sealed class Trainer(
     Action<string>? saveModel = null,
     string? outputDir = null)
 {
+    /// <summary>Where the model is (the caller put it there): batches follow it, and so does the optimizer's state.</summary>
+    private readonly Device _device = TorchDevices.Of(model);
     private Dictionary<string, Tensor>? _bestWeights;
     private readonly List<string> _checkpoints = [];
     private TrainerState _state = new();
@@ -126,7 +128,7 @@ public sealed class Trainer(
                 using (var scope = NewDisposeScope())
                 using (args.Bf16 ? Autocast.Enable() : null)
                 {
-                    using var batch = collator.Collate(chunk.Select(i => trainDataset[i]).ToList());
+                    using var batch = collator.Collate(chunk.Select(i => trainDataset[i]).ToList()).To(_device);
                     using var output = forward(batch);
                     var loss = output.Loss ?? throw new InvalidOperationException("The model returned no loss: are labels missing?");
                     (loss / args.GradientAccumulationSteps).backward();
@@ -401,7 +403,7 @@ public sealed class Trainer(
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             using var autocast = args.Bf16 ? Autocast.Enable() : null;
-            using var batch = collator.Collate(chunk);
+            using var batch = collator.Collate(chunk).To(_device);
             using var output = forward(batch);
             if (output.Loss is not null)
             {
@@ -412,7 +414,7 @@ public sealed class Trainer(
             {
                 continue; // loss only: do not hold every logit (a masked LM's are T × vocab per row)
             }
-            using var logits = output.Predictions();
+            using var logits = output.Predictions().cpu();
             var rows = logits.shape[0];
             var perRow = logits.numel() / rows;
             var values = logits.data<float>().ToArray();
@@ -422,7 +424,8 @@ public sealed class Trainer(
             }
             if (batch.Labels is not null)
             {
-                var labelValues = batch.Labels.data<long>().ToArray();
+                using var labelsOnCpu = batch.Labels.cpu();
+                var labelValues = labelsOnCpu.data<long>().ToArray();
                 var perLabelRow = labelValues.Length / (int)rows;
                 for (var r = 0; r < rows; r++)
                 {

@@ -138,6 +138,7 @@ public static class HostingExtensions
     public static void AddCourseMl(this WebApplicationBuilder builder)
     {
         builder.Services.AddCourseMl();
+        builder.Services.AddHostedService<TorchDeviceCheck>();
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddSingleton<HubVisibility>();
         builder.Services.AddSingleton<ModelPages>();

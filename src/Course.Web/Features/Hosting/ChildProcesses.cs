@@ -30,6 +30,7 @@ public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironme
             $"--ConnectionStrings:Course={DatabaseExtensions.ResolveConnectionString(configuration, course)}",
             $"--{ContentOptions.Section}:Path={course.Resolve(content.Value.Path)}",
             $"--{MlOptions.Section}:HubPath={course.Resolve(ml.Value.HubPath)}",
+            $"--{TorchDevices.Setting}={ml.Value.Device}",
             $"--{GradingOptions.Section}:HiddenDataPath={course.Resolve(grading.Value.HiddenDataPath)}",
             $"--{DataOptions.Section}:Path={course.Resolve(data.Value.Path)}",
         })

@@ -44,7 +44,7 @@ public sealed record InferenceResult(object? Output, string Json, TimeSpan Elaps
 /// takes the caller (a Blazor circuit) down.
 /// </summary>
 public sealed class InferenceService(
-    ModelHub hub, DemoBuildStatus demos, HubVisibility visibility, RequestLimiter limiter, IOptions<PlaygroundOptions> options) : IDisposable
+    ModelHub hub, TorchSharp.torch.Device device, DemoBuildStatus demos, HubVisibility visibility, RequestLimiter limiter, IOptions<PlaygroundOptions> options) : IDisposable
 {
     /// <summary>The model each task uses unless a lesson or the student picks another.</summary>
     public static IReadOnlyDictionary<string, string> DemoModelFor => WidgetReferences.DemoModelFor;
@@ -91,7 +91,7 @@ public sealed class InferenceService(
             entered = true;
             Interlocked.Decrement(ref _waiting);
             queuePosition?.Report(0);
-            // Pipelines are synchronous CPU work; a pool thread keeps the circuit responsive.
+            // Pipelines are synchronous work; a pool thread keeps the circuit responsive.
             return await Task.Run(() => Run(request), cancellationToken);
         }
         catch (OperationCanceledException)
@@ -144,7 +144,7 @@ public sealed class InferenceService(
     {
         try
         {
-            var pipeline = _pipelines.GetOrAdd((request.Task, request.Model), key => new Lazy<Pipeline>(() => Pipeline.Create(key.Item1, key.Item2, hub))).Value;
+            var pipeline = _pipelines.GetOrAdd((request.Task, request.Model), key => new Lazy<Pipeline>(() => Pipeline.Create(key.Item1, key.Item2, hub, device))).Value;
             var watch = Stopwatch.StartNew();
             object output = pipeline switch
             {
