@@ -80,8 +80,24 @@ public class QuizJourneyTests(SiteFixture site)
         await student.Page.GetByTestId("quiz-start").ClickAsync();
         await Assertions.Expect(student.Page.GetByTestId("quiz-submit")).ToBeVisibleAsync();
         await AnswerAsync(student.Page, await OpenAttemptAsync(site, email, quiz.Id), wrong: wrong?.Number);
+        var attempt = await OpenAttemptAsync(site, email, quiz.Id);
         await student.Page.GetByTestId("quiz-submit").ClickAsync();
-        await Assertions.Expect(student.Page.GetByTestId("attempt-score")).ToHaveTextAsync((quiz.MaxPoints - (wrong?.Points ?? 0)).ToString("0.##"));
+        var expected = (quiz.MaxPoints - (wrong?.Points ?? 0)).ToString("0.##");
+        await Assertions.Expect(student.Page.GetByTestId("attempt-score")).ToBeVisibleAsync();
+        var shown = await student.Page.GetByTestId("attempt-score").InnerTextAsync();
+        Assert.True(shown == expected, $"score {shown}, expected {expected}; items below full marks, as saved: {await ShortfallAsync(attempt.Id)}");
+    }
+
+    /// <summary>Each item of a submitted attempt that scored below its points, with the answer the server saved for it.</summary>
+    private async Task<string> ShortfallAsync(long attemptId)
+    {
+        await using var db = await site.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        var attempt = await db.QuizAttempts.SingleAsync(a => a.Id == attemptId);
+        var answers = QuizAttemptService.Answers(attempt);
+        var quiz = QuizAttemptService.AttemptQuiz(attempt);
+        return string.Join("; ", QuizAttemptService.Score(quiz, answers).Values.Where(s => !s.Correct).Select(s =>
+            $"item {s.Number} ({quiz.FindItem(s.Number)!.Type}) {s.Points:0.##}/{s.MaxPoints:0.##}, saved [{string.Join(", ", answers.GetValueOrDefault(s.Number)?.Options ?? [])}] " +
+            $"text '{answers.GetValueOrDefault(s.Number)?.Text}', key [{string.Join(", ", quiz.FindItem(s.Number)!.Options.Where(o => o.Correct).Select(o => o.Id))}]"));
     }
 
     private static QuizItem FirstChoiceItem(Quiz quiz) => quiz.Items.First(i => i.Type is QuizItemType.Single or QuizItemType.TrueFalse);

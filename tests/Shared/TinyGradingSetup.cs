@@ -60,7 +60,7 @@ public sealed class TinyGradingSetup : IDisposable
               max_epochs: {maxEpochs}
               max_train_examples: 200
               max_seq_length: 32
-              time_limit_minutes: 10
+              time_limit_minutes: 240 # the most allowed: a test job never races the clock, however busy the machine
             allowed_models: [{Model}]
             allowed_training_args: [learning_rate, num_train_epochs, per_device_train_batch_size, seed, logging_steps, eval_strategy]
             allowed_preprocessing: [deduplicate, train_splits]
