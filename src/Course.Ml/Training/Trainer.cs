@@ -390,6 +390,13 @@ public sealed class Trainer(
         return metrics;
     }
 
+    /// <summary>HF's <c>trainer.predict</c> without metrics: the logits and labels of every row (the evaluation set by default).</summary>
+    public EvalPrediction Predict(IReadOnlyList<Features>? dataset = null)
+    {
+        var (predictions, labels, _) = PredictLogits(dataset ?? evalDataset ?? throw new InvalidOperationException("No evaluation dataset."));
+        return new EvalPrediction(predictions, labels);
+    }
+
     private (float[][] Predictions, long[][] Labels, double Loss) PredictLogits(IReadOnlyList<Features> dataset)
     {
         model.eval();
