@@ -227,7 +227,8 @@ public sealed partial class TrainingConfig
         var d = Decision;
         check(!d.IsSet || Task == DecisionFile.Task, $"decision applies to task {DecisionFile.Task} only");
         var bias = d.ParseClassBias();
-        check(bias is not null, $"class_bias must be '{DecisionFile.Tuned}' or a list of finite numbers (one per class in label order, added to the logits), not {yaml.Value("decision", "class_bias")}");
+        var written = yaml.Entry("decision", "class_bias")?.Value is YamlScalarNode scalar ? $"'{scalar.Value}'" : yaml.Value("decision", "class_bias");
+        check(bias is not null, $"class_bias must be '{DecisionFile.Tuned}' or a list of finite numbers (one per class in label order, added to the logits), not {written}");
         check(bias is not { Tuned: true } || d.TuneFor is not null, "class_bias tuned needs tune_for: the validation metric the bias should maximise (e.g. tune_for: f1)");
         check(d.TuneFor is null || bias is { Tuned: true }, "tune_for applies to class_bias: tuned only (an explicit list is used as written)");
         // Tuned on rows the model trained on, the bias would fit memorised logits and the eval_* figures would flatter twice.
