@@ -101,62 +101,66 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
         return config;
     }
 
-    private async Task<string> PredictAsync(string model, string text)
+    /// <summary>Each label's score for <paramref name="text"/> from <c>./course predict</c>.</summary>
+    private async Task<Dictionary<string, double>> PredictAsync(string model, string text)
     {
         var (code, stdout, stderr) = await cli.RunAsync("predict", "--task", "text-classification", "--model", model, text);
         Assert.True(code == 0, stderr);
-        return CliRunner.LastLine(stdout).EnumerateArray().MaxBy(s => s.GetProperty("score").GetDouble()).GetProperty("label").GetString()!;
+        return CliRunner.LastLine(stdout).EnumerateArray().ToDictionary(s => s.GetProperty("label").GetString()!, s => s.GetProperty("score").GetDouble());
+    }
+
+    /// <summary>Trains <see cref="DecisionConfig"/> and saves the model as <paramref name="output"/>: its metrics, the log, and the saved config.json's class_bias.</summary>
+    private async Task<(Func<string, double> Metric, string Log, IReadOnlyList<double> SavedBias)> TrainWithDecisionAsync(string decision, string output)
+    {
+        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", DecisionConfig(decision), "--output", output);
+        Assert.True(code == 0, stderr);
+        var metrics = CliRunner.LastLine(stdout);
+        var saved = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cli.HubPath, output, "config.json")));
+        return (name => metrics.GetProperty(name).GetDouble(), stderr,
+            saved.RootElement.GetProperty("class_bias").EnumerateArray().Select(b => b.GetDouble()).ToList());
     }
 
     [Fact]
     public async Task An_explicit_class_bias_decides_validation_test_and_the_saved_models_predictions()
     {
         // Labels in id order: negative, neutral, positive. A bias of 1000 makes every prediction positive.
-        var config = DecisionConfig("  class_bias: [0, 0, 1000]");
+        var (metric, _, savedBias) = await TrainWithDecisionAsync("  class_bias: [0, 0, 1000]", "test/biased-sentiment");
 
-        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", config, "--output", "test/biased-sentiment");
-
-        Assert.True(code == 0, stderr);
-        var metrics = CliRunner.LastLine(stdout);
-        double Metric(string name) => metrics.GetProperty(name).GetDouble();
         // Three validation (and test) rows, one of them positive: accuracy 1/3, positive recall 1, positive precision 1/3.
-        Assert.Equal((1.0 / 3, 1.0, 1.0 / 3), (Metric("eval_accuracy"), Metric("eval_positive_recall"), Metric("eval_positive_precision")));
-        Assert.Equal((1.0 / 3, 1.0, 1.0 / 3), (Metric("test_accuracy"), Metric("test_positive_recall"), Metric("test_positive_precision")));
-        Assert.Equal((0.0, 0.0, 1000.0), (Metric("decision_bias_negative"), Metric("decision_bias_neutral"), Metric("decision_bias_positive")));
-        Assert.True(metrics.TryGetProperty("eval_no_bias_accuracy", out _));
-        var saved = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cli.HubPath, "test", "biased-sentiment", "config.json")));
-        Assert.Equal([0.0, 0.0, 1000.0], saved.RootElement.GetProperty("class_bias").EnumerateArray().Select(b => b.GetDouble()));
-        Assert.Equal("positive", await PredictAsync("test/biased-sentiment", "broke after a day, avoid"));
+        Assert.Equal((1.0 / 3, 1.0, 1.0 / 3), (metric("eval_accuracy"), metric("eval_positive_recall"), metric("eval_positive_precision")));
+        Assert.Equal((1.0 / 3, 1.0, 1.0 / 3), (metric("test_accuracy"), metric("test_positive_recall"), metric("test_positive_precision")));
+        Assert.Equal((0.0, 0.0, 1000.0), (metric("decision_bias_negative"), metric("decision_bias_neutral"), metric("decision_bias_positive")));
+        Assert.Equal([0.0, 0.0, 1000.0], savedBias);
+        Assert.Equal("positive", (await PredictAsync("test/biased-sentiment", "broke after a day, avoid")).MaxBy(s => s.Value).Key);
     }
 
     [Fact]
     public async Task A_tuned_class_bias_is_reported_saved_and_used_for_the_test_split()
     {
-        var config = DecisionConfig("  class_bias: tuned\n  tune_for: accuracy");
+        var (metric, log, savedBias) = await TrainWithDecisionAsync("  class_bias: tuned\n  tune_for: accuracy", "test/tuned-sentiment");
 
-        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", config, "--output", "test/tuned-sentiment");
-
-        Assert.True(code == 0, stderr);
-        var metrics = CliRunner.LastLine(stdout);
-        double Metric(string name) => metrics.GetProperty(name).GetDouble();
         string[] labels = ["negative", "neutral", "positive"];
-        var bias = labels.Select(l => Metric($"decision_bias_{l}")).ToList();
+        var bias = labels.Select(l => metric($"decision_bias_{l}")).ToList();
         Assert.Equal(0.0, bias[0]);
-        Assert.Contains("class_bias tuned for accuracy on validation: negative 0", stderr);
+        Assert.Equal(bias, savedBias);
+        Assert.Contains("class_bias tuned for accuracy on validation: negative 0", log);
         // The test split is the validation split here: the same rows under the same decision score the same.
         foreach (var name in new[] { "accuracy", "f1", "precision", "recall" })
         {
-            Assert.Equal(Metric($"eval_{name}"), Metric($"test_{name}"));
+            Assert.Equal(metric($"eval_{name}"), metric($"test_{name}"));
         }
-        var saved = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cli.HubPath, "test", "tuned-sentiment", "config.json")));
-        Assert.Equal(bias, saved.RootElement.GetProperty("class_bias").EnumerateArray().Select(b => b.GetDouble()));
-        // The saved model decides as the run did: its predictions on the validation rows give eval_accuracy again.
-        var correct = 0;
+        // The saved model decides as the run did: its predictions on the validation rows give eval_accuracy again. Its
+        // scores are the softmax of the biased logits, so log(score) - bias ranks the classes as the plain logits do,
+        // which gives eval_no_bias_accuracy.
+        var (biased, plain) = (0, 0);
         foreach (var (text, label) in Reviews.Take(3))
         {
-            correct += await PredictAsync("test/tuned-sentiment", text) == label ? 1 : 0;
+            var scores = await PredictAsync("test/tuned-sentiment", text);
+            biased += scores.MaxBy(s => s.Value).Key == label ? 1 : 0;
+            plain += labels.MaxBy(l => Math.Log(scores[l]) - bias[Array.IndexOf(labels, l)]) == label ? 1 : 0;
         }
-        Assert.Equal(correct / 3.0, Metric("eval_accuracy"));
+        Assert.Equal(biased / 3.0, metric("eval_accuracy"));
+        Assert.Equal(plain / 3.0, metric("eval_no_bias_accuracy"));
     }
 
     [Fact]

@@ -438,6 +438,9 @@ public static class FineTuning
             }
         }
         var a = config.TrainingArgs;
+        var biases = metrics.Where(m => m.Key.StartsWith(DecisionBiasMetric, StringComparison.Ordinal)).Select(m => $"{m.Key[DecisionBiasMetric.Length..]} {m.Value}").ToList();
+        var decision = biases.Count == 0 ? "" : $"\nPredictions add a bias per class to the logits (`class_bias` in config.json): {string.Join(", ", biases)}"
+            + (config.Decision.TunedMetric is { } tunedFor ? $", tuned for {tunedFor} on the validation split, so the validation figures below are optimistic." : ".");
         File.WriteAllText(Path.Combine(folder, "README.md"), $"""
             ---
             pipeline_tag: {task}
@@ -468,7 +471,7 @@ public static class FineTuning
 
             learning_rate {a.LearningRate}, per_device_train_batch_size {a.PerDeviceTrainBatchSize}, num_train_epochs {a.NumTrainEpochs},
             max_steps {a.MaxSteps}, weight_decay {a.WeightDecay}, warmup_ratio {a.WarmupRatio}, lr_scheduler_type {a.LrSchedulerType},
-            gradient_accumulation_steps {a.GradientAccumulationSteps}, max_grad_norm {a.MaxGradNorm}, seed {a.Seed}, max_seq_length {config.MaxSeqLength}.
+            gradient_accumulation_steps {a.GradientAccumulationSteps}, max_grad_norm {a.MaxGradNorm}, seed {a.Seed}, max_seq_length {config.MaxSeqLength}.{decision}
 
             ## Evaluation
 
