@@ -72,6 +72,111 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
         Assert.Equal(losses.Average(), metrics.GetProperty("eval_loss").GetDouble(), 1e-4);
     }
 
+    private static readonly (string Text, string Label)[] Reviews =
+    [
+        ("great value, works perfectly", "positive"), ("broke after a day, avoid", "negative"), ("arrived on time, fine", "neutral"),
+        ("love it, five stars", "positive"), ("terrible support, refund please", "negative"), ("it is okay I guess", "neutral"),
+    ];
+
+    /// <summary>Six reviews to train on, the first three as validation and as the test split, and a run with <paramref name="decision"/>.</summary>
+    private string DecisionConfig(string decision)
+    {
+        var rows = Reviews.Select(r => $"{{\"text\": \"{r.Text}\", \"label\": \"{r.Label}\"}}").ToList();
+        File.WriteAllLines(Path.Combine(_folder, "train.jsonl"), rows);
+        File.WriteAllLines(Path.Combine(_folder, "validation.jsonl"), rows.Take(3));
+        var config = Path.Combine(_folder, "config.yaml");
+        File.WriteAllText(config, $"""
+            task: text-classification
+            model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
+            train_file: train.jsonl
+            validation_file: validation.jsonl
+            test_file: validation.jsonl
+            max_seq_length: 32
+            training_args:
+              max_steps: 2
+              per_device_train_batch_size: 3
+            decision:
+            {decision}
+            """);
+        return config;
+    }
+
+    /// <summary>Each label's score for <paramref name="text"/> from <c>./course predict</c>.</summary>
+    private async Task<Dictionary<string, double>> PredictAsync(string model, string text)
+    {
+        var (code, stdout, stderr) = await cli.RunAsync("predict", "--task", "text-classification", "--model", model, text);
+        Assert.True(code == 0, stderr);
+        return CliRunner.LastLine(stdout).EnumerateArray().ToDictionary(s => s.GetProperty("label").GetString()!, s => s.GetProperty("score").GetDouble());
+    }
+
+    /// <summary>Trains <see cref="DecisionConfig"/> and saves the model as <paramref name="output"/>: its metrics, the log, and the saved config.json's class_bias.</summary>
+    private async Task<(Func<string, double> Metric, string Log, IReadOnlyList<double> SavedBias)> TrainWithDecisionAsync(string decision, string output)
+    {
+        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", DecisionConfig(decision), "--output", output);
+        Assert.True(code == 0, stderr);
+        var metrics = CliRunner.LastLine(stdout);
+        var saved = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cli.HubPath, output, "config.json")));
+        return (name => metrics.GetProperty(name).GetDouble(), stderr,
+            saved.RootElement.GetProperty("class_bias").EnumerateArray().Select(b => b.GetDouble()).ToList());
+    }
+
+    [Fact]
+    public async Task An_explicit_class_bias_decides_validation_test_and_the_saved_models_predictions()
+    {
+        // Labels in id order: negative, neutral, positive. A bias of 1000 makes every prediction positive.
+        var (metric, _, savedBias) = await TrainWithDecisionAsync("  class_bias: [0, 0, 1000]", "test/biased-sentiment");
+
+        // Three validation (and test) rows, one of them positive: accuracy 1/3, positive recall 1, positive precision 1/3.
+        Assert.Equal((1.0 / 3, 1.0, 1.0 / 3), (metric("eval_accuracy"), metric("eval_positive_recall"), metric("eval_positive_precision")));
+        Assert.Equal((1.0 / 3, 1.0, 1.0 / 3), (metric("test_accuracy"), metric("test_positive_recall"), metric("test_positive_precision")));
+        Assert.Equal((0.0, 0.0, 1000.0), (metric("decision_bias_negative"), metric("decision_bias_neutral"), metric("decision_bias_positive")));
+        Assert.Equal([0.0, 0.0, 1000.0], savedBias);
+        Assert.Equal("positive", (await PredictAsync("test/biased-sentiment", "broke after a day, avoid")).MaxBy(s => s.Value).Key);
+    }
+
+    [Fact]
+    public async Task A_tuned_class_bias_is_reported_saved_and_used_for_the_test_split()
+    {
+        var (metric, log, savedBias) = await TrainWithDecisionAsync("  class_bias: tuned\n  tune_for: accuracy", "test/tuned-sentiment");
+
+        string[] labels = ["negative", "neutral", "positive"];
+        var bias = labels.Select(l => metric($"decision_bias_{l}")).ToList();
+        Assert.Equal(0.0, bias[0]);
+        Assert.Equal(bias, savedBias);
+        Assert.Contains("class_bias tuned for accuracy on validation: negative 0", log);
+        // The test split is the validation split here: the same rows under the same decision score the same.
+        foreach (var name in new[] { "accuracy", "f1", "precision", "recall" })
+        {
+            Assert.Equal(metric($"eval_{name}"), metric($"test_{name}"));
+        }
+        // The saved model decides as the run did: its predictions on the validation rows give eval_accuracy again. Its
+        // scores are the softmax of the biased logits, so log(score) - bias ranks the classes as the plain logits do,
+        // which gives eval_no_bias_accuracy.
+        var (biased, plain) = (0, 0);
+        foreach (var (text, label) in Reviews.Take(3))
+        {
+            var scores = await PredictAsync("test/tuned-sentiment", text);
+            biased += scores.MaxBy(s => s.Value).Key == label ? 1 : 0;
+            plain += labels.MaxBy(l => Math.Log(scores[l]) - bias[Array.IndexOf(labels, l)]) == label ? 1 : 0;
+        }
+        Assert.Equal(biased / 3.0, metric("eval_accuracy"));
+        Assert.Equal(plain / 3.0, metric("eval_no_bias_accuracy"));
+    }
+
+    [Fact]
+    public async Task A_tune_for_the_labels_do_not_report_stops_the_run_before_training()
+    {
+        var config = DecisionConfig("  class_bias: tuned\n  tune_for: urgent_recall");
+
+        var (code, stdout, stderr) = await cli.RunAsync("train", "--config", config);
+
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Contains("error: tune_for 'urgent_recall' is not a metric the bias can maximise: use one of accuracy, f1, negative_f1, negative_precision, negative_recall, "
+            + "neutral_f1, neutral_precision, neutral_recall, positive_f1, positive_precision, positive_recall, precision, recall", stderr);
+        Assert.DoesNotContain("step 1/", stderr);
+    }
+
     [Fact]
     public async Task Question_answering_trains_on_squad_rows_and_reports_exact_match_and_f1()
     {

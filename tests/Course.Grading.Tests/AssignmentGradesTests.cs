@@ -140,6 +140,22 @@ public class SubmissionScoresTests
         Assert.Equal(platform.Error, SubmissionScores.ErrorFor(platform, instructor: true));
         Assert.Equal(charged.Error, SubmissionScores.ErrorFor(charged, instructor: false));
     }
+
+    [Fact]
+    public void The_plain_argmax_figures_of_a_biased_run_are_not_shown_as_classes()
+    {
+        var metrics = new Dictionary<string, double>
+        {
+            ["eval_f1"] = 0.5, ["eval_urgent_precision"] = 0.25, ["eval_urgent_recall"] = 1, ["eval_urgent_f1"] = 0.4, ["eval_urgent_number"] = 9,
+            ["eval_confusion_urgent_urgent"] = 9,
+            ["eval_no_bias_f1"] = 0.3, ["eval_no_bias_precision"] = 0.3, ["eval_no_bias_recall"] = 0.3,
+            ["eval_no_bias_urgent_f1"] = 0, ["eval_no_bias_urgent_precision"] = 0, ["eval_no_bias_urgent_recall"] = 0,
+            ["decision_bias_urgent"] = 1.7,
+        };
+
+        Assert.Equal([("urgent", 0.25, 1.0, 0.4, 9.0)], GradingResult.PerClass(metrics, "eval"));
+        Assert.Equal(["urgent"], GradingResult.Confusion(metrics, "eval")!.Value.Labels);
+    }
 }
 
 public class RubricGateTests

@@ -6,7 +6,10 @@ using Course.Yaml;
 
 namespace Course.Grading.Tests;
 
-/// <summary>The data keys narrowed by an assignment: <c>allowed_preprocessing</c>, <c>allowed_data_args</c>, label mapping onto real labels, steps counted after preparation.</summary>
+/// <summary>
+/// The data and decision keys narrowed by an assignment: <c>allowed_preprocessing</c>, <c>allowed_data_args</c>,
+/// <c>allowed_decision</c>, label mapping onto real labels, a class bias checked against the labels, steps counted after preparation.
+/// </summary>
 public class PreparationRulesTests
 {
     private const string Allowed = "allowed_training_args: [learning_rate, num_train_epochs, seed]";
@@ -135,5 +138,56 @@ public class PreparationRulesTests
         Assert.Equal(Directory.GetDirectories(content.FullPath("assignments")).Length, assignments.Count(a => a.Assignment is not null));
         Assert.All(assignments, a => Assert.Empty(SubmissionRules.CheckAllowedKeys(a.Assignment!, content.ReadAllText(a.SourcePath))));
         Assert.Equal(["label_all_tokens"], assignments.Single(a => a.Assignment!.Id == "ner").Assignment!.Rules.AllowedDataArgs);
+        Assert.Equal(["class_bias", "tune_for"], assignments.Single(a => a.Assignment!.Id == "ticket-urgency").Assignment!.Rules.AllowedDecision); // the imbalanced one
+    }
+
+    private const string Both = "allowed_decision: [class_bias, tune_for]";
+
+    [Fact]
+    public void An_allowed_decision_block_reaches_the_configuration()
+    {
+        using var folder = Folder(Both);
+
+        var (config, errors) = Check(folder, Valid + "\ndecision:\n  class_bias: tuned\n  tune_for: negative_recall");
+
+        Assert.Empty(errors);
+        Assert.Equal(("tuned", "negative_recall"), (config!.Decision.ClassBias, config.Decision.TuneFor));
+    }
+
+    [Theory]
+    [InlineData("", "decision:\n  class_bias: [0, 1]", 7,
+        "'decision' cannot be set in this assignment (allowed: task, model_name_or_path, train_file, validation_file, max_seq_length, training_args)")]
+    [InlineData("allowed_decision: [class_bias]", "decision:\n  class_bias: tuned\n  tune_for: f1", 9,
+        "decision.tune_for cannot be set in this assignment (allowed: class_bias)")]
+    [InlineData(Both, "decision:\n  class_bias: tuned\n  tune_for: urgent_recall", 9,
+        "tune_for 'urgent_recall' is not a metric the bias can maximise: use one of accuracy, f1, negative_f1, negative_precision, negative_recall, positive_f1, positive_precision, positive_recall, precision, recall")]
+    [InlineData(Both, "decision:\n  class_bias: [0, 1, 2]", 8,
+        "class_bias has 3 values but the data has 2 classes: one bias each, in the order negative, positive")]
+    public void A_decision_outside_the_list_or_the_labels_is_refused_at_its_line(string lists, string add, int line, string message)
+    {
+        using var folder = Folder(lists);
+
+        var (config, errors) = Check(folder, Valid + "\n" + add);
+
+        Assert.Null(config);
+        Assert.Equal(new ContentError("submission.yaml", line, message), Assert.Single(errors));
+    }
+
+    [Fact]
+    public void Allowed_decision_names_keys_of_the_block_for_a_text_classification_assignment()
+    {
+        using var folder = Folder("allowed_decision: [class_bias, threshold]");
+        folder.Write("content/assignments/sentiment/assignment.md", File.ReadAllText(Path.Combine(folder.Content, "assignments/sentiment/assignment.md"))
+            .Replace("task: text-classification", "task: token-classification"));
+        var assignment = folder.Load().Assignment!;
+
+        var errors = SubmissionRules.CheckAllowedKeys(assignment, File.ReadAllText(Path.Combine(folder.Content, assignment.SourcePath)));
+
+        const string file = "assignments/sentiment/assignment.md";
+        Assert.Equal(
+        [
+            new ContentError(file, 23, "allowed_decision: 'class_bias' applies to task text-classification only, not to this assignment's token-classification"),
+            new ContentError(file, 23, "allowed_decision: 'threshold' is not a decision key (keys: class_bias, tune_for)"),
+        ], errors);
     }
 }

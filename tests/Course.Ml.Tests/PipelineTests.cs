@@ -179,6 +179,39 @@ public sealed class PipelineIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void A_saved_class_bias_is_added_to_the_logits_before_the_softmax()
+    {
+        manual_seed(16);
+        var config = Tiny.WithLabels(["negative", "neutral", "positive"]);
+        using var model = new BertForSequenceClassification(config);
+        var plainId = Save("plain", model, config);
+        var biasedId = Save("biased", model, config with { ClassBias = [0, -2.5, 40] });
+        const string text = "The battery died after two days.";
+
+        using var plain = (TextClassificationPipeline)Pipeline.Create(Pipeline.TextClassification, plainId, _hub, CPU);
+        using var biased = (TextClassificationPipeline)Pipeline.Create(Pipeline.TextClassification, biasedId, _hub, CPU);
+        var (raw, result) = (plain.Run(text).Logits, biased.Run(text));
+
+        Assert.Equal([raw[0], (float)(raw[1] - 2.5), (float)(raw[2] + 40.0)], result.Logits);
+        Assert.Equal("positive", result.Scores[0].Label); // a tiny random head's logits are far closer than 40
+        var expected = TextClassificationPipeline.Postprocess(result.Logits, config.Labels);
+        Assert.Equal(expected.Scores, result.Scores);
+    }
+
+    [Fact]
+    public void A_class_bias_of_the_wrong_length_in_config_json_is_refused_with_its_path()
+    {
+        var config = Tiny.WithLabels(["negative", "positive"]) with { ClassBias = [0, 1, 2] };
+        var path = Path.Combine(_hub.PathOf("test/bad-bias"), "config.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        config.Save(path);
+
+        var error = Assert.Throws<InvalidDataException>(() => BertConfig.Load(path));
+
+        Assert.Equal($"{path}: class_bias must hold 2 finite numbers (one per label of id2label), not [0, 1, 2].", error.Message);
+    }
+
+    [Fact]
     public void Token_classification_returns_entities_whose_offsets_point_into_the_text()
     {
         manual_seed(12);

@@ -63,6 +63,9 @@ public sealed class AssignmentFrontMatter
 
     /// <summary>Keys of the <c>preprocessing:</c> block a submission may set; none leaves the block out of the assignment.</summary>
     public List<string> AllowedPreprocessing { get; set; } = [];
+
+    /// <summary>Keys of the <c>decision:</c> block (class_bias, tune_for) a submission may set; none leaves the block out of the assignment.</summary>
+    public List<string> AllowedDecision { get; set; } = [];
     public Dictionary<string, List<double>> Ranges { get; set; } = [];
 }
 

@@ -39,12 +39,17 @@ public sealed record GradingResult(
     /// <summary>The receipt's key for the hidden split's hash (shown only once hidden figures are released).</summary>
     public const string HiddenSplitKey = "hidden_test";
 
-    /// <summary>Per class (or entity type) of one split (<c>eval</c>: validation, <c>test</c>: hidden): precision, recall, F1, support.</summary>
+    /// <summary>
+    /// Per class (or entity type) of one split (<c>eval</c>: validation, <c>test</c>: hidden): precision, recall, F1,
+    /// support. A class is a name with a support (<c>_number</c>), so other figures ending in <c>_f1</c> (the
+    /// plain-argmax <c>eval_no_bias_f1</c>, <c>eval_no_bias_urgent_f1</c> of a run with a class bias) are not taken for classes.
+    /// </summary>
     public static IReadOnlyList<(string Label, double Precision, double Recall, double F1, double Support)> PerClass(IReadOnlyDictionary<string, double> metrics, string prefix) =>
         metrics.Keys.Where(k => k.StartsWith($"{prefix}_", StringComparison.Ordinal) && k.EndsWith("_f1", StringComparison.Ordinal) && k != $"{prefix}_f1")
             .Select(k => k[(prefix.Length + 1)..^3])
+            .Where(label => metrics.ContainsKey($"{prefix}_{label}_number"))
             .Select(label => (label, metrics[$"{prefix}_{label}_precision"], metrics[$"{prefix}_{label}_recall"], metrics[$"{prefix}_{label}_f1"],
-                metrics.GetValueOrDefault($"{prefix}_{label}_number")))
+                metrics[$"{prefix}_{label}_number"]))
             .ToList();
 
     /// <summary>The confusion matrix of one split (rows = true label, columns = predicted), when the task has one.</summary>

@@ -39,8 +39,9 @@ public static class SubmissionRules
         var root = (YamlMappingNode)text.Root!;
         void Error(YamlNode node, string message) => errors.Add(new ContentError(name, text.LineOf(node), message));
 
-        string[] preprocessingBlock = rules.AllowedPreprocessing.Count > 0 ? ["preprocessing"] : [];
-        var topLevel = TopLevelKeys.Concat(rules.AllowedDataArgs).Concat(preprocessingBlock).ToList();
+        // A block is part of the assignment when its list of allowed keys is not empty.
+        (string Block, List<string> Allowed)[] blocks = [("preprocessing", rules.AllowedPreprocessing), ("decision", rules.AllowedDecision)];
+        var topLevel = TopLevelKeys.Concat(rules.AllowedDataArgs).Concat(blocks.Where(b => b.Allowed.Count > 0).Select(b => b.Block)).ToList();
         foreach (var keyNode in root.Children.Keys)
         {
             var key = ((YamlScalarNode)keyNode).Value!;
@@ -49,14 +50,14 @@ public static class SubmissionRules
                 Error(keyNode, $"'{key}' cannot be set in this assignment (allowed: {string.Join(", ", topLevel)})");
             }
         }
-        if (rules.AllowedPreprocessing.Count > 0 && text.Entry("preprocessing")?.Value is YamlMappingNode preprocessing)
+        foreach (var (block, allowed) in blocks.Where(b => b.Allowed.Count > 0))
         {
-            foreach (var keyNode in preprocessing.Children.Keys)
+            foreach (var keyNode in (text.Entry(block)?.Value as YamlMappingNode)?.Children.Keys ?? [])
             {
                 var key = ((YamlScalarNode)keyNode).Value!;
-                if (!rules.AllowedPreprocessing.Contains(key))
+                if (!allowed.Contains(key))
                 {
-                    Error(keyNode, $"preprocessing.{key} cannot be set in this assignment (allowed: {string.Join(", ", rules.AllowedPreprocessing)})");
+                    Error(keyNode, $"{block}.{key} cannot be set in this assignment (allowed: {string.Join(", ", allowed)})");
                 }
             }
         }
@@ -101,7 +102,7 @@ public static class SubmissionRules
     }
 
     /// <summary>
-    /// An assignment's <c>allowed_data_args</c> and <c>allowed_preprocessing</c> checked against the training schema
+    /// An assignment's <c>allowed_data_args</c>, <c>allowed_preprocessing</c> and <c>allowed_decision</c> checked against the training schema
     /// (Course.Ml owns it, so this check lives here rather than in the assignment loader): each key must exist and
     /// apply to the assignment's task. Errors are at the list's line in <paramref name="assignmentText"/> (assignment.md).
     /// </summary>
@@ -112,34 +113,35 @@ public static class SubmissionRules
         int LineOf(string key) => Array.FindIndex(lines, l => l.StartsWith(key + ":", StringComparison.Ordinal)) + 1 is > 0 and var line ? line : 1;
         void Error(string list, string message) => errors.Add(new ContentError(assignment.SourcePath, LineOf(list), $"{list}: {message}"));
         var task = assignment.Rules.Task;
-        foreach (var key in assignment.Rules.AllowedDataArgs)
+        // notFor: the tasks a known key applies to ("task X only", "X and Y") when this assignment's is not among them.
+        void CheckList(string list, IEnumerable<string> keys, IReadOnlyCollection<string> known, string what, Func<string, string?> notFor)
         {
-            if (!TrainingConfig.DataArgs.TryGetValue(key, out var keyTask))
+            foreach (var key in keys)
             {
-                Error("allowed_data_args", $"'{key}' is not a data key (keys: {string.Join(", ", TrainingConfig.DataArgs.Keys)})");
-            }
-            else if (keyTask != task)
-            {
-                Error("allowed_data_args", $"'{key}' applies to task {keyTask} only, not to this assignment's {task}");
+                if (!known.Contains(key))
+                {
+                    Error(list, $"'{key}' is not a {what} key (keys: {string.Join(", ", known)})");
+                }
+                else if (notFor(key) is { } tasks)
+                {
+                    Error(list, $"'{key}' applies to {tasks}, not to this assignment's {task}");
+                }
             }
         }
-        foreach (var key in assignment.Rules.AllowedPreprocessing)
-        {
-            if (!PreprocessingFile.Keys.Contains(key))
-            {
-                Error("allowed_preprocessing", $"'{key}' is not a preprocessing key (keys: {string.Join(", ", PreprocessingFile.Keys)})");
-            }
-            else if (!PreprocessingFile.AppliesTo(key, task))
-            {
-                Error("allowed_preprocessing", $"'{key}' applies to {PreprocessingFile.TasksOf(key)}, not to this assignment's {task}");
-            }
-        }
+        var rules = assignment.Rules;
+        CheckList("allowed_data_args", rules.AllowedDataArgs, TrainingConfig.DataArgs.Keys.ToList(), "data",
+            key => TrainingConfig.DataArgs[key] == task ? null : $"task {TrainingConfig.DataArgs[key]} only");
+        CheckList("allowed_preprocessing", rules.AllowedPreprocessing, PreprocessingFile.Keys, "preprocessing",
+            key => PreprocessingFile.AppliesTo(key, task) ? null : PreprocessingFile.TasksOf(key));
+        CheckList("allowed_decision", rules.AllowedDecision, DecisionFile.Keys, "decision",
+            _ => task == DecisionFile.Task ? null : $"task {DecisionFile.Task} only");
         return errors;
     }
 
     /// <summary>
     /// What would only fail (or silently do nothing) once training ran, known now from the assignment's data: a
-    /// <c>metric_for_best_model</c> the task does not report, <c>class_weights</c> of the wrong length, a
+    /// <c>metric_for_best_model</c> the task does not report, <c>class_weights</c> or <c>decision.class_bias</c> of the
+    /// wrong length, a <c>decision.tune_for</c> that is not a metric of the labels, a
     /// <c>label_mapping</c> onto a name the evaluation splits never use (that class could never be scored right), and
     /// step intervals beyond the run's last step, counted exactly as the Trainer counts them on the capped train split
     /// after data preparation.
@@ -169,6 +171,13 @@ public static class SubmissionRules
         if (args.ParseClassWeights() is { Weights: { } weights } && labels is not null && weights.Count != labels.Count)
         {
             Refuse("class_weights", $"class_weights has {weights.Count} values but {assignment.Rules.Dataset} has {labels.Count} classes: one weight each, in the order {string.Join(", ", labels)}");
+        }
+        if (labels is not null)
+        {
+            foreach (var (key, message) in config.Decision.CheckAgainst(labels))
+            {
+                errors.Add(new ContentError(text.File, text.LineOf(text.Entry("decision", key)!.Value.Key), message));
+            }
         }
         if (config.Preprocessing.LabelMapping is { } mapping)
         {

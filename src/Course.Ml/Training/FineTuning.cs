@@ -142,13 +142,23 @@ public static class FineTuning
             d => d.Select(row => Preprocessing.SequenceClassification(tokenizer, row.Get<string>(textColumn), labels.StrToInt(LabelOf(row)), config.MaxSeqLength,
                 config.Preprocessing.Truncation)).ToList());
 
+        var decision = config.Decision;
+        if (decision.CheckAgainst(labels.Names).Select(p => p.Message).ToList() is [_, ..] problems)
+        {
+            throw new InvalidDataException(string.Join(Environment.NewLine, problems));
+        }
+        // The explicit bias from the start; a tuned one from the end of training on (evaluations while training, and
+        // so the best checkpoint, use the plain argmax).
+        var bias = decision.ParseClassBias()!.Value.Biases?.ToArray();
+
         var (model, report) = AutoModelForSequenceClassification.FromPretrained(config.ModelNameOrPath!, hub, labels.Names, log, device);
         using var _ = model;
         log?.Report($"new head weights: {string.Join(", ", report.MissingKeys)}");
-        IReadOnlyDictionary<string, double> Metrics(EvalPrediction p)
+        static List<int> Gold(EvalPrediction p) => p.LabelIds.Select(l => (int)l[0]).ToList();
+        IReadOnlyDictionary<string, double> Metrics(EvalPrediction p) => Scores(Gold(p), ThresholdMoving.Predict(p.Predictions, bias));
+        Dictionary<string, double> Scores(IReadOnlyList<int> references, IReadOnlyList<int> predicted)
         {
-            var predicted = p.Predictions.Select(l => Array.IndexOf(l, l.Max())).ToList();
-            var r = ClassificationMetrics.Compute(p.LabelIds.Select(l => (int)l[0]).ToList(), predicted, labels.Names);
+            var r = ClassificationMetrics.Compute(references, predicted, labels.Names);
             var metrics = new Dictionary<string, double> { ["accuracy"] = r.Accuracy, ["f1"] = r.MacroF1, ["precision"] = r.MacroPrecision, ["recall"] = r.MacroRecall };
             AddPerClass(metrics, r.PerClass.Select(c => (c.Label, c.Precision, c.Recall, c.F1, c.Support)));
             for (var gold = 0; gold < labels.NumClasses; gold++)
@@ -167,9 +177,32 @@ public static class FineTuning
                 : ClassWeighting.Weighted(model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds), b.Labels!, weights), args,
             trainFeatures, Featurize(validation), new DataCollatorWithPadding(tokenizer), Metrics, progress,
             output.Saver(model, model.Config, "text-classification"), output.Directory);
+        // After training (and load_best_model_at_end): the validation logits once, the bias tuned on them, and the
+        // plain-argmax figures beside the biased eval_* ones.
+        IReadOnlyDictionary<string, double> Decide()
+        {
+            var validationLogits = trainer.Predict();
+            var gold = Gold(validationLogits);
+            var plain = Scores(gold, ThresholdMoving.Predict(validationLogits.Predictions, null));
+            if (decision.ParseClassBias() is { Tuned: true })
+            {
+                bias = ThresholdMoving.Tune(validationLogits.Predictions, labels.NumClasses, predicted => Scores(gold, predicted)[decision.TunedMetric!]);
+                log?.Report($"class_bias tuned for {decision.TunedMetric} on validation: {string.Join(", ", labels.Names.Zip(bias, (l, b) => $"{l} {b:+0.0;-0.0;0}"))}");
+            }
+            var biases = labels.Names.Select((label, i) => KeyValuePair.Create($"{DecisionBiasMetric}{label}", bias![i]));
+            var plainFigures = DecisionFile.TunableMetrics(labels.Names).Select(m => KeyValuePair.Create($"{NoBiasPrefix}{m}", plain[m]));
+            return new Dictionary<string, double>(biases.Concat(plainFigures));
+        }
         return Finish(trainer, test is null || !test.ColumnNames.Contains(labelColumn) ? null : () => trainer.Evaluate(Featurize(test), "test", IsBootstrapped),
-            null, cancellationToken, model, model.Config, output, "text-classification");
+            null, cancellationToken, model, () => bias is null ? model.Config : model.Config with { ClassBias = [.. bias] }, output, "text-classification",
+            decision.ClassBias is null ? null : Decide);
     }
+
+    /// <summary>With a <c>decision:</c> block: the bias of each class, as <c>decision_bias_{label}</c>.</summary>
+    public const string DecisionBiasMetric = "decision_bias_";
+
+    /// <summary>With a <c>decision:</c> block: the validation figures of the plain argmax (no bias), as <c>eval_no_bias_{metric}</c>.</summary>
+    public const string NoBiasPrefix = "eval_no_bias_";
 
     private static IReadOnlyDictionary<string, double> TokenClassification(TrainingConfig config, ModelHub hub, Device device, PreTrainedTokenizer tokenizer,
         Dataset train, Dataset validation, Dataset? test, TrainingArguments args, Output output,
@@ -218,7 +251,7 @@ public static class FineTuning
             trainFeatures, Featurize(validation), new DataCollatorForTokenClassification(tokenizer), Metrics, progress,
             output.Saver(model, model.Config, "token-classification"), output.Directory);
         return Finish(trainer, test is null || !test.ColumnNames.Contains(tagsColumn) ? null : () => trainer.Evaluate(Featurize(test), "test", IsBootstrapped),
-            null, cancellationToken, model, model.Config, output, "token-classification");
+            null, cancellationToken, model, () => model.Config, output, "token-classification");
     }
 
     /// <summary>SQuAD-form rows (id, question, context, answers.text / answers.answer_start) in overlapping windows.</summary>
@@ -303,7 +336,7 @@ public static class FineTuning
                 [], testFeatures, new DataCollatorWithPadding(tokenizer), Metrics(test!, testWindows)).Evaluate(prefix: "test");
         }
         return Finish(trainer, test is not null && test.ColumnNames.Contains("answers") ? EvaluateTest : null,
-            null, cancellationToken, model, model.Config, output, "question-answering");
+            null, cancellationToken, model, () => model.Config, output, "question-answering");
     }
 
     /// <summary>Masked-language-model training on plain text (<c>mlm_probability</c> of the tokens masked, 80/10/10); reports loss and perplexity.</summary>
@@ -334,7 +367,7 @@ public static class FineTuning
             }
         }
         return Finish(trainer, test is null ? null : () => trainer.Evaluate(Featurize(test), "test", IsBootstrapped),
-            Perplexities, cancellationToken, model, model.Config, output, "fill-mask");
+            Perplexities, cancellationToken, model, () => model.Config, output, "fill-mask");
     }
 
     private static FeatureCache Cache(ModelHub hub) => new(Path.Combine(hub.CachePath, "features"));
@@ -369,19 +402,23 @@ public static class FineTuning
     }
 
     /// <summary>Train, evaluate on validation (and test), derive extra metrics, save to the hub when asked.</summary>
+    /// <param name="modelConfig">The configuration the saved model gets, asked for after <paramref name="decide"/>.</param>
+    /// <param name="decide">After training, before the evaluations: fixes how predictions are decided (a text classifier's
+    /// class bias) and returns metrics about it.</param>
     private static IReadOnlyDictionary<string, double> Finish(Trainer trainer, Func<IReadOnlyDictionary<string, double>>? evaluateTest,
         Action<Dictionary<string, double>>? derive, CancellationToken cancellationToken,
-        nn.Module model, Models.Bert.BertConfig modelConfig, Output output, string task)
+        nn.Module model, Func<Models.Bert.BertConfig> modelConfig, Output output, string task, Func<IReadOnlyDictionary<string, double>>? decide = null)
     {
         var metrics = new Dictionary<string, double>(trainer.Train(cancellationToken, output.Checkpoints));
-        foreach (var (name, value) in trainer.Evaluate().Concat(evaluateTest?.Invoke() ?? new Dictionary<string, double>()))
+        var decided = decide?.Invoke() ?? new Dictionary<string, double>();
+        foreach (var (name, value) in decided.Concat(trainer.Evaluate()).Concat(evaluateTest?.Invoke() ?? new Dictionary<string, double>()))
         {
             metrics[name] = value;
         }
         derive?.Invoke(metrics);
         if (output.Id is not null)
         {
-            Save(model, modelConfig, output.Config, output.Hub, output.Directory!, output.Id, task, metrics);
+            Save(model, modelConfig(), output.Config, output.Hub, output.Directory!, output.Id, task, metrics);
         }
         return metrics;
     }
@@ -402,6 +439,9 @@ public static class FineTuning
             }
         }
         var a = config.TrainingArgs;
+        var biases = metrics.Where(m => m.Key.StartsWith(DecisionBiasMetric, StringComparison.Ordinal)).Select(m => $"{m.Key[DecisionBiasMetric.Length..]} {m.Value}").ToList();
+        var decision = biases.Count == 0 ? "" : $"\nPredictions add a bias per class to the logits (`class_bias` in config.json): {string.Join(", ", biases)}"
+            + (config.Decision.TunedMetric is { } tunedFor ? $", tuned for {tunedFor} on the validation split, so the validation figures below are optimistic." : ".");
         File.WriteAllText(Path.Combine(folder, "README.md"), $"""
             ---
             pipeline_tag: {task}
@@ -432,7 +472,7 @@ public static class FineTuning
 
             learning_rate {a.LearningRate}, per_device_train_batch_size {a.PerDeviceTrainBatchSize}, num_train_epochs {a.NumTrainEpochs},
             max_steps {a.MaxSteps}, weight_decay {a.WeightDecay}, warmup_ratio {a.WarmupRatio}, lr_scheduler_type {a.LrSchedulerType},
-            gradient_accumulation_steps {a.GradientAccumulationSteps}, max_grad_norm {a.MaxGradNorm}, seed {a.Seed}, max_seq_length {config.MaxSeqLength}.
+            gradient_accumulation_steps {a.GradientAccumulationSteps}, max_grad_norm {a.MaxGradNorm}, seed {a.Seed}, max_seq_length {config.MaxSeqLength}.{decision}
 
             ## Evaluation
 

@@ -372,7 +372,7 @@ public sealed class Trainer(
     /// as <c>{prefix}_{name}_ci95_low</c> and <c>_high</c>; only for data sets whose rows are whole examples.</param>
     public IReadOnlyDictionary<string, double> Evaluate(IReadOnlyList<Features>? dataset = null, string prefix = "eval", Func<string, bool>? bootstrap = null)
     {
-        var (predictions, labels, loss) = PredictLogits(dataset ?? evalDataset ?? throw new InvalidOperationException("No evaluation dataset."));
+        var (predictions, labels, loss) = PredictLogits(dataset);
         var metrics = new Dictionary<string, double> { [$"{prefix}_loss"] = loss };
         var computed = computeMetrics?.Invoke(new EvalPrediction(predictions, labels)) ?? new Dictionary<string, double>();
         foreach (var (name, value) in computed)
@@ -392,8 +392,17 @@ public sealed class Trainer(
         return metrics;
     }
 
-    private (float[][] Predictions, long[][] Labels, double Loss) PredictLogits(IReadOnlyList<Features> dataset)
+    /// <summary>HF's <c>trainer.predict</c> without metrics: the logits and labels of every row (the evaluation set by default).</summary>
+    public EvalPrediction Predict(IReadOnlyList<Features>? dataset = null)
     {
+        var (predictions, labels, _) = PredictLogits(dataset);
+        return new EvalPrediction(predictions, labels);
+    }
+
+    /// <summary>The logits, labels and mean loss of <paramref name="dataset"/>, or of the evaluation set when it is null.</summary>
+    private (float[][] Predictions, long[][] Labels, double Loss) PredictLogits(IReadOnlyList<Features>? dataset)
+    {
+        dataset ??= evalDataset ?? throw new InvalidOperationException("No evaluation dataset.");
         model.eval();
         var predictions = new List<float[]>();
         var labels = new List<long[]>();

@@ -45,6 +45,9 @@ public sealed partial class TrainingConfig
     /// <summary>The <c>preprocessing:</c> block (ours): cleaning, filtering, labels, balancing, truncation and splits.</summary>
     public PreprocessingFile Preprocessing { get; set; } = new();
 
+    /// <summary>The <c>decision:</c> block (ours, text-classification): a per-class bias on the logits, explicit or tuned on validation.</summary>
+    public DecisionFile Decision { get; set; } = new();
+
     public static readonly string[] Tasks = ["text-classification", "token-classification", "question-answering", "fill-mask"];
 
     /// <summary>The top-level data keys of HF's example scripts (their <c>DataTrainingArguments</c>) beyond <c>max_seq_length</c>, and the task each applies to.</summary>
@@ -103,6 +106,11 @@ public sealed partial class TrainingConfig
         {
             throw new TrainingConfigException([new ContentError(name, yaml.LineOfKey("preprocessing") ?? 1,
                 "preprocessing is empty: give it steps (e.g. drop_empty: true) or leave the key out")]);
+        }
+        if (config.Decision is null)
+        {
+            throw new TrainingConfigException([new ContentError(name, yaml.LineOfKey("decision") ?? 1,
+                "decision is empty: give it a class_bias (e.g. class_bias: tuned with tune_for: f1) or leave the key out")]);
         }
         config.TrainFile ??= defaultTrainFile;
         config.ValidationFile ??= defaultValidationFile;
@@ -210,6 +218,22 @@ public sealed partial class TrainingConfig
             Check(false, $"freeze_layers must list 'embeddings' and/or a number of encoder layers 0–24, not {Describe(a.FreezeLayers)}");
         }
         ValidateData(Check);
+        ValidateDecision(yaml, Check);
+    }
+
+    /// <summary>The decision block's own checks; its metric name and list length need the labels (<see cref="DecisionFile.CheckAgainst"/>).</summary>
+    private void ValidateDecision(YamlText yaml, Action<bool, string> check)
+    {
+        var d = Decision;
+        check(!d.IsSet || Task == DecisionFile.Task, $"decision applies to task {DecisionFile.Task} only");
+        var bias = d.ParseClassBias();
+        var written = yaml.Entry("decision", "class_bias")?.Value is YamlScalarNode scalar ? $"'{scalar.Value}'" : yaml.Value("decision", "class_bias");
+        check(bias is not null, $"class_bias must be '{DecisionFile.Tuned}' or a list of finite numbers (one per class in label order, added to the logits), not {written}");
+        check(bias is not { Tuned: true } || d.TuneFor is not null, "class_bias tuned needs tune_for: the validation metric the bias should maximise (e.g. tune_for: f1)");
+        check(d.TuneFor is null || bias is { Tuned: true }, "tune_for applies to class_bias: tuned only (an explicit list is used as written)");
+        // Tuned on rows the model trained on, the bias would fit memorised logits and the eval_* figures would flatter twice.
+        check(bias is not { Tuned: true } || !Preprocessing.TrainsOnValidation,
+            "class_bias tuned is chosen on the validation rows, which train_splits train+validation trains on: tune with train_splits: train, then write the biases it reports as a list");
     }
 
     /// <summary>The data keys: HF's (label_all_tokens, doc_stride, max_answer_length, n_best_size) and the preprocessing block.</summary>

@@ -37,6 +37,13 @@ public sealed record BertConfig
     [JsonPropertyName("attn_implementation")] public string? AttnImplementation { get; init; }
     [JsonPropertyName("transformers_version")] public string? TransformersVersion { get; init; }
 
+    /// <summary>
+    /// Ours (a training configuration's <c>decision.class_bias</c>): one number per label, added to the logits
+    /// before the text-classification pipeline's softmax, so its top label is the run's decision. transformers keeps
+    /// an unknown config.json field as an attribute and its pipeline ignores it.
+    /// </summary>
+    [JsonPropertyName("class_bias")] public List<double>? ClassBias { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -77,6 +84,10 @@ public sealed record BertConfig
         if (!BertAttention.SelfAttentionClasses.ContainsKey(config.AttentionImplementation))
         {
             throw new InvalidDataException($"{path}: attn_implementation '{config.AttnImplementation}' is not supported; use one of {string.Join(", ", BertAttention.SelfAttentionClasses.Keys)}.");
+        }
+        if (config.ClassBias is { } bias && (bias.Count != config.NumLabels || !bias.All(double.IsFinite)))
+        {
+            throw new InvalidDataException($"{path}: class_bias must hold {config.NumLabels} finite numbers (one per label of id2label), not [{string.Join(", ", bias)}].");
         }
         return config;
     }
