@@ -40,6 +40,7 @@ public class AssignmentPageTests : CourseComponentTest
               time_limit_minutes: 10
             allowed_models: [test/tiny-bert]
             allowed_training_args: [learning_rate]
+            allowed_preprocessing: [deduplicate, max_characters]
             ---
             The brief.
             """);
@@ -141,6 +142,23 @@ public class AssignmentPageTests : CourseComponentTest
         page.WaitForAssertion(() => Assert.Contains("once line 2 reads: invalid YAML", page.Find("[data-testid=fields-problem]").TextContent));
         await TypeLearningRate("2e-5");
         page.WaitForAssertion(() => Assert.Equal("task: [text-classification\n", Yaml()));
+    }
+
+    [Fact]
+    public async Task The_preparation_fields_show_the_keys_the_assignment_allows_with_their_values_from_the_yaml()
+    {
+        var page = await RenderAsStudentAsync();
+        await page.InvokeAsync(() => page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Submit").Click());
+        await page.InvokeAsync(() => page.Find("textarea[data-testid=submission-yaml]").Change("task: text-classification\npreprocessing:\n  deduplicate: exact\n"));
+
+        page.WaitForAssertion(() =>
+        {
+            var fields = page.Find("[data-testid=preparation-fields]");
+            // max_characters is a number: it stays in the YAML editor; deduplicate is a choice, shown with the YAML's value.
+            var labels = fields.QuerySelectorAll("label").Select(l => l.TextContent.Trim()).ToList();
+            Assert.Equal(["preprocessing.deduplicate"], labels);
+            Assert.Equal("exact", fields.QuerySelector("input")!.GetAttribute("value"));
+        });
     }
 
     [Fact]

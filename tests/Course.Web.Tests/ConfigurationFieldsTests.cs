@@ -1,3 +1,4 @@
+using Course.Core.Assignments;
 using Course.Web.Features.Assignments;
 
 namespace Course.Web.Tests;
@@ -34,6 +35,44 @@ public class ConfigurationFieldsTests
         Assert.StartsWith("max_seq_length: 64\n", withLength);
 
         Assert.EndsWith("training_args:\n  seed: 1\n", ConfigurationFields.Set("task: text-classification\n", "seed", "1"));
+    }
+
+    [Fact]
+    public void Dotted_keys_write_into_their_block_and_data_keys_go_to_the_top()
+    {
+        var prepared = ConfigurationFields.Set(Yaml, "preprocessing.deduplicate", "normalized");
+        Assert.EndsWith("  num_train_epochs: 1\npreprocessing:\n  deduplicate: normalized\n", prepared);
+        Assert.Equal("normalized", ConfigurationFields.Get(prepared, "preprocessing.deduplicate"));
+
+        var both = ConfigurationFields.Set(prepared, "preprocessing.truncation", "head+tail");
+        Assert.Contains("preprocessing:\n  truncation: head+tail\n  deduplicate: normalized", both);
+
+        Assert.StartsWith("doc_stride: 64\n", ConfigurationFields.Set(Yaml, "doc_stride", "64"));
+        Assert.EndsWith("decision:\n  class_bias: tuned\n", ConfigurationFields.Set(Yaml, "decision.class_bias", "tuned"));
+    }
+
+    [Fact]
+    public void The_preparation_fields_are_the_assignments_allowed_keys_with_their_choices()
+    {
+        var rules = new AssignmentFrontMatter
+        {
+            AllowedDataArgs = ["doc_stride", "label_all_tokens"],
+            AllowedPreprocessing = ["clean_text", "deduplicate", "max_characters", "train_splits"],
+            AllowedDecision = ["class_bias", "tune_for"],
+        };
+
+        var fields = ConfigurationFields.PreparationFields(rules);
+
+        Assert.Equal(
+            ["doc_stride", "label_all_tokens", "preprocessing.deduplicate", "preprocessing.train_splits", "decision.class_bias", "decision.tune_for"],
+            fields.Select(f => f.Key));
+        Assert.Equal(["true", "false"], fields[1].Choices);
+        Assert.Equal(Course.Ml.Training.PreprocessingFile.DeduplicateModes, fields[2].Choices);
+        Assert.Equal(["train", "train+validation"], fields[3].Choices);
+        Assert.Equal(["tuned"], fields[4].Choices);
+        Assert.Null(fields[0].Choices);
+        Assert.Null(fields[5].Choices);
+        Assert.Empty(ConfigurationFields.PreparationFields(new AssignmentFrontMatter()));
     }
 
     [Fact]
