@@ -5,7 +5,7 @@ namespace Course.Ml.Training;
 /// <summary>
 /// The <c>decision:</c> block (ours; text-classification only): how a classifier turns logits into a label.
 /// Hugging Face takes the argmax of the logits; threshold moving adds one bias per class to the logits first,
-/// given by the configuration or tuned on the validation split (<see cref="ClassBiasTuning"/>). The bias applies
+/// given by the configuration or tuned on the validation split (<see cref="ThresholdMoving"/>). The bias applies
 /// to every evaluation of the run after it is known, to the hidden split in grading and to the saved model's
 /// pipeline (config.json's <c>class_bias</c>).
 /// </summary>
