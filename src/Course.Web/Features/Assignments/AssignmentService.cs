@@ -9,7 +9,6 @@ using Course.Grading;
 using Course.Grading.Queue;
 using Course.Ml.Data;
 using Course.Ml.Hub;
-using Course.Ml.Tokenization;
 using Course.Ml.Training;
 using Course.Web.Features.Quizzes;
 using Course.Web.Features.Security;
@@ -73,9 +72,11 @@ public sealed class AssignmentService(
     public DatasetReport DataReport(Assignment assignment)
     {
         var folder = new Course.Ml.Hub.DatasetCatalog(DatasetsFolder).Show(assignment.Rules.Dataset!).Path;
-        var splits = new[] { "train", "validation" }.ToDictionary(s => s, s => Dataset.FromJsonLines(Path.Combine(folder, $"{s}.jsonl")));
-        var starter = TrainingConfig.Parse(File.ReadAllText(assignment.StarterPath), assignment.StarterPath, Path.GetDirectoryName(assignment.StarterPath)!);
-        var tokens = starter.ModelNameOrPath is { } model && hub.Contains(model) ? TokenLength.Of(AutoTokenizer.FromPretrained(model, hub), starter.MaxSeqLength) : null;
+        var (train, validation) = (Path.Combine(folder, "train.jsonl"), Path.Combine(folder, "validation.jsonl"));
+        var splits = new Dictionary<string, Dataset> { ["train"] = Dataset.FromJsonLines(train), ["validation"] = Dataset.FromJsonLines(validation) };
+        // A starter may leave the splits out, as a submission may: the grader supplies the public ones.
+        var starter = TrainingConfig.Parse(File.ReadAllText(assignment.StarterPath), assignment.StarterPath, Path.GetDirectoryName(assignment.StarterPath)!, train, validation);
+        var tokens = starter.ModelNameOrPath is { } model && hub.Contains(model) ? TokenLength.Of(Course.Ml.Tokenization.AutoTokenizer.FromPretrained(model, hub), starter.MaxSeqLength) : null;
         return DatasetReport.Create(assignment.Rules.Dataset!, splits, tokens);
     }
 
