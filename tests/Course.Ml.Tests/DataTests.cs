@@ -122,6 +122,38 @@ public sealed class DatasetTests : IDisposable
     }
 
     /// <summary>
+    /// The split tables of a dataset card and of its assignment's brief agree with the files: for the train and
+    /// validation rows, the rows (or sentences) and every column named after a label or entity type.
+    /// </summary>
+    [Theory]
+    [InlineData("product-reviews", "sentiment")]
+    [InlineData("support-tickets", "ticket-urgency")]
+    [InlineData("course-ner", "ner")]
+    public void The_split_tables_of_the_card_and_the_brief_count_what_the_files_hold(string name, string assignment)
+    {
+        var root = HubCardTests.RepoRoot();
+        var folder = Path.Combine(root, "content", "datasets", name);
+        var report = DatasetReport.Create(name, new[] { "train", "validation" }.ToDictionary(s => s, s => Dataset.FromJsonLines(Path.Combine(folder, $"{s}.jsonl"))));
+
+        foreach (var document in new[] { Path.Combine(folder, "README.md"), Path.Combine(root, "content", "assignments", assignment, "assignment.md") })
+        {
+            var lines = File.ReadAllLines(document);
+            var header = lines.First(l => l.StartsWith("| split |", StringComparison.Ordinal)).Split('|').Select(c => c.Trim()).ToList();
+            foreach (var split in new[] { "train", "validation" })
+            {
+                var cells = lines.First(l => l.StartsWith($"| {split} ", StringComparison.Ordinal)).Split('|').Select(c => c.Trim()).ToList();
+                int Number(string column) => int.Parse(cells[header.IndexOf(column)].Split(' ')[0], System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+                var expected = report.Splits[split];
+                Assert.Equal(expected.Rows, Number(header.Contains("rows") ? "rows" : "sentences"));
+                foreach (var (label, count) in expected.Labels)
+                {
+                    Assert.Equal((document, split, label, count), (document, split, label, Number(label)));
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// The defects each dataset card's "Data quality" section documents, found in its public splits by the report a
     /// student runs; the hidden samples stay curated (no duplicates, markup, empty rows or conflicting labels).
     /// </summary>
