@@ -82,6 +82,12 @@ def url(rng, text, urls):
     return text + " " + rng.choice(urls)
 
 
+def remnants(rng, rows, with_html, with_url, urls):
+    """HTML in with_html rows and a URL at the end of with_url others, drawn together so no row gets both."""
+    for n, i in enumerate(rng.sample(range(len(rows)), with_html + with_url)):
+        rows[i] = dict(rows[i], text=html(rng, rows[i]["text"]) if n < with_html else url(rng, rows[i]["text"], urls))
+
+
 def check_clean(rows, marks):
     for row in rows:
         if any(m in json.dumps(row) for m in marks):
@@ -153,21 +159,11 @@ def classification(name, labels, urls, long_counts, counts):
     for i in rng.sample(range(len(copies)), conflicting):
         copies[i]["label"] = other_label(rng, copies[i]["label"], labels)
 
-    for i in rng.sample(range(len(train)), with_html + with_url):
-        if with_html > 0:
-            train[i] = dict(train[i], text=html(rng, train[i]["text"]))
-            with_html -= 1
-        else:
-            train[i] = dict(train[i], text=url(rng, train[i]["text"], urls))
+    remnants(rng, train, with_html, with_url, urls)
     insert(rng, train, copies)
     insert(rng, train, [{"text": t, "label": rng.choice(labels)} for t in ["", " ", "<br />"][:empty]])
 
-    for i in rng.sample(range(len(validation)), validation_html + validation_url):
-        if validation_html > 0:
-            validation[i] = dict(validation[i], text=html(rng, validation[i]["text"]))
-            validation_html -= 1
-        else:
-            validation[i] = dict(validation[i], text=url(rng, validation[i]["text"], urls))
+    remnants(rng, validation, validation_html, validation_url, urls)
     duplicates = rng.sample(validation, validation_duplicate)
     insert(rng, validation, [dict(r, text=near(rng, r["text"])) if name == "product-reviews" else dict(r) for r in duplicates])
 
