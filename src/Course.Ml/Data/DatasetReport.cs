@@ -9,7 +9,8 @@ public sealed record LengthStats(int Min, double Mean, int Median, int Max);
 
 /// <summary>
 /// Rows of one split that share a data-quality problem: <see cref="Kind"/> (one of <see cref="DataFindings"/>), how many
-/// rows, and the line numbers (1-based, in the JSON Lines file) of the first <see cref="DatasetReport.ExampleLines"/>.
+/// rows, and the row numbers (1-based: the line numbers of a JSON Lines file without blank lines) of the first
+/// <see cref="DatasetReport.ExampleLines"/>.
 /// </summary>
 public sealed record DataFinding(string Kind, int Rows, IReadOnlyList<int> Lines);
 
@@ -95,11 +96,9 @@ public sealed partial record DatasetReport(string Name, IReadOnlyDictionary<stri
     [GeneratedRegex(@"[\p{L}\p{N}]+", RegexOptions.NonBacktracking)]
     private static partial Regex Word();
 
-    [GeneratedRegex(@"<[A-Za-z/!][^<>]*>|&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);", RegexOptions.NonBacktracking)]
-    private static partial Regex Markup();
-
-    [GeneratedRegex(@"(?:https?://|www\.)[^\s<>""]+", RegexOptions.NonBacktracking | RegexOptions.IgnoreCase)]
-    private static partial Regex Url();
+    /// <summary>A character entity (<c>&amp;amp;</c>, <c>&amp;#39;</c>, <c>&amp;#x27;</c>): what <c>strip_html</c> decodes.</summary>
+    [GeneratedRegex(@"&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);", RegexOptions.NonBacktracking)]
+    private static partial Regex Entity();
 
     /// <param name="tokens">With it, rows over <see cref="TokenLength.MaxSeqLength"/> are a finding too.</param>
     public static DatasetReport Create(string name, IReadOnlyDictionary<string, Dataset> splits, TokenLength? tokens = null)
@@ -172,8 +171,8 @@ public sealed partial record DatasetReport(string Name, IReadOnlyDictionary<stri
                 else if (otherNormalised.Contains(normalised[i])) Find(DataFindings.NearDuplicateAcrossSplits, i);
                 if (labelsOf.TryGetValue(normalised[i], out var labels) && labels.Count > 1) Find(DataFindings.ConflictingLabels, i);
             }
-            if (Markup().IsMatch(exact[i])) Find(DataFindings.Html, i);
-            if (Url().IsMatch(exact[i])) Find(DataFindings.Url, i);
+            if (DataPreparation.HtmlTag().IsMatch(exact[i]) || Entity().IsMatch(exact[i])) Find(DataFindings.Html, i);
+            if (DataPreparation.Url().IsMatch(exact[i])) Find(DataFindings.Url, i);
             if (tokens is not null && tokens.Count(row) > tokens.MaxSeqLength) Find(DataFindings.OverMaxSeqLength, i);
             if (row.GetValueOrDefault("ner_tags") is string[] tags && Scheme(tags) is { } scheme)
             {
@@ -195,7 +194,7 @@ public sealed partial record DatasetReport(string Name, IReadOnlyDictionary<stri
     }
 
     /// <summary>Blank, or nothing but whitespace and HTML tags (a row whose text is <c>&lt;br /&gt;</c>).</summary>
-    private static bool IsEmpty(string text) => string.IsNullOrWhiteSpace(Markup().Replace(text, ""));
+    private static bool IsEmpty(string text) => string.IsNullOrWhiteSpace(DataPreparation.HtmlTag().Replace(text, ""));
 
     /// <summary>
     /// IOB1 when the row opens an entity with I- (at the start, after O, or after another type) and every B- follows
