@@ -15,6 +15,7 @@ using Course.Ml;
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
 using Course.Ml.Tokenization;
+using Course.Ml.Training;
 using Course.Yaml;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -237,8 +238,12 @@ public static class CommandLine
 
         var names = new Argument<string[]>("NAME") { Description = "datasets to report on (default: all)", Arity = ArgumentArity.ZeroOrMore };
         var preparedBy = Syntax.Text("--config", "FILE", "a training configuration: its train and validation splits before and after its preprocessing");
-        var report = new Command("report", "rows, lengths, distinct n-grams, labels, duplicates, row problems per split") { names, preparedBy };
-        report.SetAction(parse => parse.GetValue(preparedBy) is { } config ? Ml().ReportPreparation(config) : Ml().ReportDatasets(parse.GetValue(names) ?? []));
+        var maxSeqLength = Syntax.WholeNumber("--max-seq-length", 1, 8192, "also count rows longer than N tokens (special tokens included)");
+        var model = Syntax.Text("--model", "ID", $"whose tokenizer counts the tokens (default {DemoModels.BaseModel})");
+        var report = new Command("report", "rows, lengths, distinct n-grams, labels, duplicates, data-quality findings, row problems per split")
+            { names, preparedBy, maxSeqLength, model };
+        report.SetAction(parse => parse.GetValue(preparedBy) is { } config ? Ml().ReportPreparation(config)
+            : Ml().ReportDatasets(parse.GetValue(names) ?? [], parse.GetValue(maxSeqLength), parse.GetValue(model)));
 
         return new Command("datasets", "the course's datasets (content/datasets)") { list, report };
     }

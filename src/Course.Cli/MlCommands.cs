@@ -258,19 +258,22 @@ internal sealed class MlCommands(CourseSettings settings)
         return 0;
     }
 
-    public int ReportDatasets(string[] names)
+    /// <param name="maxSeqLength">With it, rows longer than this many tokens of <paramref name="model"/>'s tokenizer are a finding.</param>
+    public int ReportDatasets(string[] names, int? maxSeqLength, string? model)
     {
         var catalog = new DatasetCatalog(DatasetsFolder);
         var chosen = names.Length > 0 ? names.Select(catalog.Show).ToList() : catalog.List();
+        var tokens = maxSeqLength is { } max ? TokenLength.Of(AutoTokenizer.FromPretrained(model ?? DemoModels.BaseModel, Hub, Progress), max) : null;
         CommandLine.WriteResult(chosen.ToDictionary(d => d.Id, d => DatasetReport.Create(d.Id,
             Directory.GetFiles(d.Path, "*.jsonl").Order(StringComparer.Ordinal)
-                .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => Dataset.FromJsonLines(f)))));
+                .ToDictionary(f => Path.GetFileNameWithoutExtension(f), f => Dataset.FromJsonLines(f)), tokens)));
         return 0;
     }
 
     /// <summary>
     /// A configuration's train and validation splits as loaded and as its <c>preprocessing:</c> leaves them (the same
-    /// <see cref="DataPreparation.Prepare"/> a run uses), with the counts of what preparation changed.
+    /// <see cref="DataPreparation.Prepare"/> a run uses), with the counts of what preparation changed; rows over its
+    /// <c>max_seq_length</c> are counted with its model's tokenizer.
     /// </summary>
     public int ReportPreparation(string path)
     {
@@ -287,10 +290,12 @@ internal sealed class MlCommands(CourseSettings settings)
         var (train, validation) = (FineTuning.Load(config.TrainFile!), FineTuning.Load(config.ValidationFile!));
         var prepared = DataPreparation.Prepare(config, train, validation);
         var name = Path.GetFileName(Path.GetDirectoryName(config.TrainFile))!;
+        var tokens = config.Task is "text-classification" or "token-classification"
+            ? TokenLength.Of(AutoTokenizer.FromPretrained(config.ModelNameOrPath!, Hub, Progress), config.MaxSeqLength) : null;
         CommandLine.WriteResult(new
         {
-            before = DatasetReport.Create(name, new Dictionary<string, Dataset> { ["train"] = train, ["validation"] = validation }),
-            after = DatasetReport.Create(name, new Dictionary<string, Dataset> { ["train"] = prepared.Train, ["validation"] = prepared.Validation }),
+            before = DatasetReport.Create(name, new Dictionary<string, Dataset> { ["train"] = train, ["validation"] = validation }, tokens),
+            after = DatasetReport.Create(name, new Dictionary<string, Dataset> { ["train"] = prepared.Train, ["validation"] = prepared.Validation }, tokens),
             preparation = prepared.Summary,
             summary = prepared.Summary.ToString(),
         });

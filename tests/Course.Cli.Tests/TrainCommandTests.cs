@@ -271,6 +271,7 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
             model_name_or_path: sentence-transformers/all-MiniLM-L6-v2
             train_file: train.jsonl
             validation_file: validation.jsonl
+            max_seq_length: 8
             preprocessing:
               clean_text: [strip_html, normalize_whitespace]
               drop_empty: true
@@ -286,6 +287,14 @@ public sealed class TrainCommandTests(CliRunner cli) : IDisposable
         Assert.Equal((4, 1), (report.GetProperty("before").GetProperty("splits").GetProperty("train").GetProperty("rows").GetInt32(),
             report.GetProperty("after").GetProperty("splits").GetProperty("train").GetProperty("rows").GetInt32()));
         Assert.Equal(1, report.GetProperty("preparation").GetProperty("duplicates").GetInt32());
+        // Before: the validation row's near copy (line 4), the empty row (3), and the tagged row (1), which with its tags
+        // is [CLS] great < b > value < / b > [SEP], over the 8 tokens of max_seq_length; after preparation, none.
+        string Findings(string when, string split) => string.Join("; ", report.GetProperty(when).GetProperty("splits").GetProperty(split).GetProperty("findings")
+            .EnumerateArray().Select(f => $"{f.GetProperty("kind").GetString()} {f.GetProperty("rows").GetInt32()} [{string.Join(' ', f.GetProperty("lines").EnumerateArray().Select(l => l.GetInt32()))}]"));
+        Assert.Equal("near_duplicate_across_splits 1 [4]; empty 1 [3]; html 1 [1]; over_max_seq_length 1 [1]", Findings("before", "train"));
+        Assert.Equal("near_duplicate_across_splits 1 [1]", Findings("before", "validation"));
+        Assert.Equal("", Findings("after", "train"));
+        Assert.Equal("", Findings("after", "validation"));
     }
 
     [Fact]

@@ -125,6 +125,34 @@ public class AssignmentPageTests : CourseComponentTest
     }
 
     [Fact]
+    public async Task The_data_tab_shows_the_datasets_report_with_each_finding_and_its_first_lines()
+    {
+        File.WriteAllLines(Path.Combine(ContentRoot, "datasets", "reviews", "train.jsonl"),
+        [
+            "{\"text\": \"Good value.\", \"label\": \"positive\"}",
+            "{\"text\": \"good value\", \"label\": \"negative\"}",      // near duplicate of line 1, another label
+            "{\"text\": \"\", \"label\": \"negative\"}",                // empty
+            "{\"text\": \"Arrived<br />broken\", \"label\": \"negative\"}", // HTML
+            "{\"text\": \"bad\", \"label\": \"negative\"}",             // validation's only row, exactly
+        ]);
+        var page = await RenderAsStudentAsync();
+        static string Text(AngleSharp.Dom.IElement e) => System.Text.RegularExpressions.Regex.Replace(e.TextContent, @"\s+", " ").Trim();
+
+        await page.InvokeAsync(() => page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Data").Click());
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("5 rows · 0–3 words (median 2) · negative 4, positive 1", Text(page.Find("[data-testid=report-train-summary]")));
+            Assert.Equal(
+                ["near_duplicate: 1 | 2", "exact_duplicate_across_splits: 1 | 5", "conflicting_labels: 2 | 1, 2", "empty: 1 | 3", "html: 1 | 4"],
+                page.FindAll("[data-testid=report-train-findings] tbody tr")
+                    .Select(r => $"{r.GetAttribute("data-kind")}: {string.Join(" | ", r.QuerySelectorAll("td").Skip(1).Select(Text))}"));
+            Assert.Equal(["exact_duplicate_across_splits: 1 | 1"], page.FindAll("[data-testid=report-validation-findings] tbody tr")
+                .Select(r => $"{r.GetAttribute("data-kind")}: {string.Join(" | ", r.QuerySelectorAll("td").Skip(1).Select(Text))}"));
+        });
+    }
+
+    [Fact]
     public async Task The_common_fields_write_into_the_yaml_and_wait_while_it_does_not_read()
     {
         var page = await RenderAsStudentAsync();

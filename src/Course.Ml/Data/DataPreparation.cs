@@ -59,11 +59,13 @@ public sealed record PreparedData(Dataset Train, Dataset Validation, Dataset? Te
 /// </summary>
 public static partial class DataPreparation
 {
+    /// <summary>What <c>strip_html</c> removes (and <see cref="DatasetReport"/> finds).</summary>
     [GeneratedRegex(@"<[A-Za-z/!][^<>]*>", RegexOptions.NonBacktracking)]
-    private static partial Regex HtmlTag();
+    internal static partial Regex HtmlTag();
 
+    /// <summary>What <c>strip_urls</c> removes (and <see cref="DatasetReport"/> finds).</summary>
     [GeneratedRegex(@"(?:https?://|www\.)[^\s<>""]+", RegexOptions.NonBacktracking | RegexOptions.IgnoreCase)]
-    private static partial Regex Url();
+    internal static partial Regex Url();
 
     [GeneratedRegex(@"\s+", RegexOptions.NonBacktracking)]
     private static partial Regex Whitespace();

@@ -71,7 +71,25 @@ public sealed class Dataset(IReadOnlyList<Row> rows) : IReadOnlyList<Row>
                 throw new InvalidDataException($"{path}:{number}: {ex.Message}");
             }
         }
-        return new Dataset(rows);
+        return new Dataset(TypeEmptyLists(rows));
+    }
+
+    /// <summary>
+    /// An empty JSON list says nothing of its element type (it parses as an empty long[]); as in Hugging Face
+    /// <c>datasets</c>, where a column has one feature type, it takes the type of the column's other lists, so an empty
+    /// sentence's <c>tokens: []</c> is a string[] like every other row's.
+    /// </summary>
+    private static List<Row> TypeEmptyLists(List<Row> rows)
+    {
+        var strings = rows.SelectMany(r => r).Where(kv => kv.Value is string[] { Length: > 0 }).Select(kv => kv.Key).ToHashSet();
+        foreach (var row in rows)
+        {
+            foreach (var column in strings.Where(c => row.GetValueOrDefault(c) is long[] { Length: 0 }))
+            {
+                row[column] = Array.Empty<string>();
+            }
+        }
+        return rows;
     }
 
     /// <summary>One JSONL line as a row; <see cref="InvalidDataException"/> when it is not a JSON object.</summary>

@@ -15,6 +15,9 @@ public sealed record DemoModel(string Id, string Task, string Dataset, int MaxSe
 {
     /// <summary>fill-mask only: the share of tokens masked (null: HF's 0.15).</summary>
     public double? MlmProbability { get; init; }
+
+    /// <summary>The data preparation a careful author gives the course's public splits, whose defects are real data's (see their cards).</summary>
+    public PreprocessingFile Preprocessing { get; init; } = new();
 }
 
 /// <summary>Progress of a demo build: which model, and the Trainer's step within it.</summary>
@@ -33,12 +36,18 @@ public static class DemoModels
             new() { LearningRate = 5e-5, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 3, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
             "Product-review sentiment: negative, neutral, positive.",
             [("The battery lasts all week and the screen is gorgeous.", null), ("It stopped charging after two days and support never answered.", null),
-             ("It does the job. Nothing special, nothing bad.", null)]),
+             ("It does the job. Nothing special, nothing bad.", null)])
+        {
+            Preprocessing = new() { CleanText = [.. PreprocessingFile.CleanTextSteps], DropEmpty = true, Deduplicate = "normalized", Truncation = "head+tail" },
+        },
         new("course/minilm-ner", "token-classification", "course-ner", 128,
             new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 5, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
             "Named entities: PER, ORG, LOC, MISC (IOB2).",
             [("Ada Lovelace worked with Charles Babbage in London on the Analytical Engine.", null),
-             ("Siemens opened a new research centre in Munich on Tuesday.", null)]),
+             ("Siemens opened a new research centre in Munich on Tuesday.", null)])
+        {
+            Preprocessing = new() { LabelScheme = "iob1", DropEmpty = true, Deduplicate = "normalized" },
+        },
         new("course/minilm-qa", "question-answering", "course-qa", 256,
             new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 4, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
             "Extractive question answering (SQuAD-style).",
@@ -47,7 +56,10 @@ public static class DemoModels
         new("course/minilm-fill-mask", "fill-mask", "*", 64,
             new() { LearningRate = 5e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 10, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true, FreezeLayers = ["embeddings", "2"] },
             "Masked language model: the MLM head trained on the course's text.",
-            [("I drink a cup of [MASK] every morning.", null), ("The screen is bright and the sound is [MASK].", null)]) { MlmProbability = 0.3 },
+            [("I drink a cup of [MASK] every morning.", null), ("The screen is bright and the sound is [MASK].", null)])
+        {
+            MlmProbability = 0.3, Preprocessing = new() { CleanText = [.. PreprocessingFile.CleanTextSteps], DropEmpty = true },
+        },
     ];
 
     public static DemoModel? Find(string id) => All.FirstOrDefault(d => d.Id == id);
@@ -72,6 +84,7 @@ public static class DemoModels
             var config = new TrainingConfig
             {
                 Task = demo.Task, ModelNameOrPath = BaseModel, MaxSeqLength = demo.MaxSeqLength, TrainingArgs = demo.Args, MlmProbability = demo.MlmProbability,
+                Preprocessing = demo.Preprocessing,
             };
             if (demo.Task == "fill-mask")
             {

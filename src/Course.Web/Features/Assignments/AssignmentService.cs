@@ -7,6 +7,9 @@ using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading;
 using Course.Grading.Queue;
+using Course.Ml.Data;
+using Course.Ml.Hub;
+using Course.Ml.Training;
 using Course.Web.Features.Quizzes;
 using Course.Web.Features.Security;
 using Microsoft.EntityFrameworkCore;
@@ -38,7 +41,8 @@ public sealed record GradebookRow(string UserId, string Email, IReadOnlyDictiona
 /// </summary>
 public sealed class AssignmentService(
     IDbContextFactory<CourseDbContext> databases, SubmissionQueue queue, ContentRepository content, CourseEnvironment environment,
-    IOptions<ContentOptions> contentOptions, IOptions<GradingOptions> grading, RequestLimiter limiter, ClientConnection connection, TimeProvider clock)
+    IOptions<ContentOptions> contentOptions, IOptions<GradingOptions> grading, RequestLimiter limiter, ClientConnection connection, TimeProvider clock,
+    ModelHub hub)
 {
     public string DatasetsFolder => environment.Resolve(Path.Combine(contentOptions.Value.Path, "datasets"));
 
@@ -59,6 +63,22 @@ public sealed class AssignmentService(
     /// <summary>Rows of the assignment's public train split (read once per page, not per render).</summary>
     public int TrainRows(Assignment assignment) =>
         new Course.Ml.Hub.DatasetCatalog(DatasetsFolder).Show(assignment.Rules.Dataset!).Splits.GetValueOrDefault("train");
+
+    /// <summary>
+    /// <c>./course datasets report</c> on the assignment's public train and validation splits, what a student reads before
+    /// choosing a <c>preprocessing:</c> block. Rows over the starter's <c>max_seq_length</c> are counted with the starter
+    /// model's tokenizer when the hub has it; without it (a fresh site still importing models) that one finding is left out.
+    /// </summary>
+    public DatasetReport DataReport(Assignment assignment)
+    {
+        var folder = new Course.Ml.Hub.DatasetCatalog(DatasetsFolder).Show(assignment.Rules.Dataset!).Path;
+        var (train, validation) = (Path.Combine(folder, "train.jsonl"), Path.Combine(folder, "validation.jsonl"));
+        var splits = new Dictionary<string, Dataset> { ["train"] = Dataset.FromJsonLines(train), ["validation"] = Dataset.FromJsonLines(validation) };
+        // A starter may leave the splits out, as a submission may: the grader supplies the public ones.
+        var starter = TrainingConfig.Parse(File.ReadAllText(assignment.StarterPath), assignment.StarterPath, Path.GetDirectoryName(assignment.StarterPath)!, train, validation);
+        var tokens = starter.ModelNameOrPath is { } model && hub.Contains(model) ? TokenLength.Of(Course.Ml.Tokenization.AutoTokenizer.FromPretrained(model, hub), starter.MaxSeqLength) : null;
+        return DatasetReport.Create(assignment.Rules.Dataset!, splits, tokens);
+    }
 
     /// <summary>Examples × epochs at the speed measured on this machine (Grading:ExamplesPerSecond).</summary>
     public TimeSpan Estimate(Assignment assignment, int trainRows, double epochs)
