@@ -50,7 +50,8 @@ internal sealed class CourseDbContextDesignTimeFactory : IDesignTimeDbContextFac
     public CourseDbContext CreateDbContext(string[] args)
     {
         var provider = args.SkipWhile(a => a != "--provider").Skip(1).Select(Enum.Parse<DatabaseProvider>).FirstOrDefault();
-        return new(new DbContextOptionsBuilder<CourseDbContext>()
-            .UseCourseDatabase(provider, provider == DatabaseProvider.Sqlite ? "Data Source=design.db" : "Host=localhost;Database=design").Options);
+        var options = new DbContextOptionsBuilder<CourseDbContext>();
+        options.UseCourseDatabase(provider, provider == DatabaseProvider.Sqlite ? "Data Source=design.db" : "Host=localhost;Database=design");
+        return new(options.Options);
     }
 }

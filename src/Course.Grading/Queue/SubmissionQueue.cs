@@ -126,11 +126,11 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         var time = DatabaseClock.Of(db);
         // {0} worker, {1} lease, {2}… the queues.
         var inQueues = string.Join(", ", queues.Select((_, i) => $"{{{i + 2}}}"));
-        var sql = $"""
-            UPDATE "Submissions" SET "Status" = 'Running', "LeaseOwner" = {{0}}, "LeaseExpiresAt" = {time.After("{1}")},
-                "Attempts" = "Attempts" + 1, "StartedAt" = COALESCE("StartedAt", {time.Now})
-            WHERE "Id" = (SELECT "Id" FROM "Submissions" WHERE "Status" = 'Queued' AND "Queue" IN ({inQueues})
-                          ORDER BY "CreatedAt", "Id" LIMIT 1 {time.SkipLocked})
+        var sql = $$"""
+            UPDATE "Submissions" SET "Status" = 'Running', "LeaseOwner" = {0}, "LeaseExpiresAt" = {{time.After("{1}")}},
+                "Attempts" = "Attempts" + 1, "StartedAt" = COALESCE("StartedAt", {{time.Now}})
+            WHERE "Id" = (SELECT "Id" FROM "Submissions" WHERE "Status" = 'Queued' AND "Queue" IN ({{inQueues}})
+                          ORDER BY "CreatedAt", "Id" LIMIT 1 {{time.SkipLocked}})
             RETURNING *
             """;
         var claimed = await db.Submissions.FromSqlRaw(sql, [worker, time.Lease(lease), .. queues]).AsNoTracking().ToListAsync(cancellationToken);
@@ -142,10 +142,10 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var time = DatabaseClock.Of(db);
-        var renewed = await db.Database.ExecuteSqlRawAsync($"""
-            UPDATE "Submissions" SET "LeaseExpiresAt" = {time.After("{2}")},
-                "ProgressJson" = COALESCE({{3}}, "ProgressJson"), "Log" = COALESCE({{4}}, "Log")
-            WHERE "Id" = {{0}} AND "LeaseOwner" = {{1}} AND "Status" = 'Running' AND NOT "CancelRequested"
+        var renewed = await db.Database.ExecuteSqlRawAsync($$"""
+            UPDATE "Submissions" SET "LeaseExpiresAt" = {{time.After("{2}")}},
+                "ProgressJson" = COALESCE({3}, "ProgressJson"), "Log" = COALESCE({4}, "Log")
+            WHERE "Id" = {0} AND "LeaseOwner" = {1} AND "Status" = 'Running' AND NOT "CancelRequested"
             """, [id, worker, time.Lease(lease), Text(progressJson), Text(log)], cancellationToken);
         return renewed == 1;
     }
@@ -202,13 +202,13 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var time = DatabaseClock.Of(db);
         var expired = $"""WHERE "Status" = 'Running' AND "LeaseExpiresAt" < {time.Now}""";
-        var failed = await db.Database.ExecuteSqlRawAsync($"""
-            UPDATE "Submissions" SET "Status" = 'Failed', "FinishedAt" = {time.Now}, "LeaseOwner" = NULL, "QuotaSlot" = NULL, "QuotaDay" = NULL, "Error" = {{1}}
-            {expired} AND "Attempts" >= {{0}}
+        var failed = await db.Database.ExecuteSqlRawAsync($$"""
+            UPDATE "Submissions" SET "Status" = 'Failed', "FinishedAt" = {{time.Now}}, "LeaseOwner" = NULL, "QuotaSlot" = NULL, "QuotaDay" = NULL, "Error" = {1}
+            {{expired}} AND "Attempts" >= {0}
             """, [MaxAttempts, GradingWorker.NotCharged($"The grading worker stopped {MaxAttempts} times while running this job.")], cancellationToken);
-        var requeued = await db.Database.ExecuteSqlRawAsync($"""
+        var requeued = await db.Database.ExecuteSqlRawAsync($$"""
             UPDATE "Submissions" SET "Status" = CASE WHEN "CancelRequested" THEN 'Cancelled' ELSE 'Queued' END, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
-            {expired} AND "Attempts" < {{0}}
+            {{expired}} AND "Attempts" < {0}
             """, [MaxAttempts], cancellationToken);
         return failed + requeued;
     }
