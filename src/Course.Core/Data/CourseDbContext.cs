@@ -41,17 +41,9 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     }
 }
 
-/// <summary>
-/// Lets <c>dotnet ef migrations add</c> build the context without starting a host, for either provider:
-/// <c>-- --provider PostgreSQL</c> (build/add-migration passes it) picks PostgreSQL and its migrations assembly.
-/// </summary>
+/// <summary>Lets <c>dotnet ef migrations add</c> build the context without starting a host (SQLite; PostgreSQL's factory lives beside its migrations).</summary>
 internal sealed class CourseDbContextDesignTimeFactory : IDesignTimeDbContextFactory<CourseDbContext>
 {
-    public CourseDbContext CreateDbContext(string[] args)
-    {
-        var provider = args.SkipWhile(a => a != "--provider").Skip(1).Select(Enum.Parse<DatabaseProvider>).FirstOrDefault();
-        var options = new DbContextOptionsBuilder<CourseDbContext>();
-        options.UseCourseDatabase(provider, provider == DatabaseProvider.Sqlite ? "Data Source=design.db" : "Host=localhost;Database=design");
-        return new(options.Options);
-    }
+    public CourseDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<CourseDbContext>().UseSqlite("Data Source=design.db").Options);
 }
