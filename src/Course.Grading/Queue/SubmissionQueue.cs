@@ -143,16 +143,15 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var time = DatabaseClock.Of(db);
+        // Progress and log only when given: null keeps what is there.
+        var progress = progressJson is null ? "" : """, "ProgressJson" = {3}""";
+        var logged = log is null ? "" : """, "Log" = {4}""";
         var renewed = await db.Database.ExecuteSqlRawAsync($$"""
-            UPDATE "Submissions" SET "LeaseExpiresAt" = {{time.After("{2}")}},
-                "ProgressJson" = COALESCE({3}, "ProgressJson"), "Log" = COALESCE({4}, "Log")
+            UPDATE "Submissions" SET "LeaseExpiresAt" = {{time.After("{2}")}}{{progress}}{{logged}}
             WHERE "Id" = {0} AND "LeaseOwner" = {1} AND "Status" = 'Running' AND NOT "CancelRequested"
-            """, [id, worker, time.Lease(lease), Text(progressJson), Text(log)], cancellationToken);
+            """, [id, worker, time.Lease(lease), progressJson ?? "", log ?? ""], cancellationToken);
         return renewed == 1;
     }
-
-    /// <summary>A nullable text parameter: a bare null has no type PostgreSQL can infer inside COALESCE.</summary>
-    private static object Text(string? value) => (object?)value ?? DBNull.Value;
 
     /// <summary>Records the end of a job; only the lease holder of a running job can, so exactly one result is kept.</summary>
     public async Task<bool> FinishAsync(long id, string worker, SubmissionStatus status, GradingResult? result, string? error, bool countsAgainstQuota,
