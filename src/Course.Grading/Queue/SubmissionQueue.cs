@@ -116,9 +116,9 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
 
     /// <summary>
     /// Claims the oldest queued job of <paramref name="queues"/> for <paramref name="worker"/>, or null when none is
-    /// waiting (<paramref name="queues"/> null: the default queue). One statement picks and takes the job, so concurrent claimers never get the same one: PostgreSQL's
-    /// <c>FOR UPDATE SKIP LOCKED</c> lets each pass over the rows others are taking; SQLite runs the statement under
-    /// its one writer lock. The lease runs on the database's clock.
+    /// waiting (<paramref name="queues"/> null: the default queue). One statement picks and takes the job, so
+    /// concurrent claimers never get the same one: PostgreSQL's <c>FOR UPDATE SKIP LOCKED</c> lets each pass over the
+    /// rows others are taking; SQLite runs the statement under its one writer lock. The lease runs on the database's clock.
     /// </summary>
     public async Task<Submission?> ClaimAsync(string worker, TimeSpan lease, IReadOnlyList<string>? queues = null, CancellationToken cancellationToken = default)
     {
