@@ -19,6 +19,7 @@ using Course.Ml.Training;
 using Course.Yaml;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 
 namespace Course.Cli;
@@ -85,6 +86,7 @@ public static class CommandLine
             """)
         {
             Backup(),
+            Migrate(),
             Content(),
             Tokenize(),
             Predict(),
@@ -103,9 +105,16 @@ public static class CommandLine
 
     private static Command Backup()
     {
-        var output = Syntax.Text("--output", "FILE", "where to write the copy (default: data/backups/course-TIMESTAMP.db)");
+        var output = Syntax.Text("--output", "FILE", "where to write the copy (default: data/backups/course-TIMESTAMP.db, or .dump from PostgreSQL's pg_dump)");
         var command = new Command("backup", "write a consistent copy of the database") { output };
         command.SetAction(parse => BackupAsync(parse.GetValue(output)));
+        return command;
+    }
+
+    private static Command Migrate()
+    {
+        var command = new Command("migrate", "apply the database's migrations and seed it (roles, the first instructor); safe to run concurrently");
+        command.SetAction(_ => Grading().MigrateAsync());
         return command;
     }
 
@@ -316,8 +325,12 @@ public static class CommandLine
 
     private static Command Worker()
     {
-        var command = new Command("worker", "run a grading worker until stopped (SIGTERM / Ctrl+C)");
-        command.SetAction(_ => Grading().WorkerAsync());
+        var connectionStringFile = Syntax.Text("--connection-string-file", "FILE",
+            "a file holding the database's connection string (else ConnectionStrings__Course or ConnectionStrings__CourseFile from the environment); never on the command line");
+        var command = new Command("worker", "run a grading worker until stopped (SIGTERM / Ctrl+C)") { connectionStringFile };
+        command.SetAction(parse => new GradingCommands(CourseSettings.Load(parse.GetValue(connectionStringFile) is { } file
+            ? new Dictionary<string, string?> { [$"ConnectionStrings:{DatabaseExtensions.ConnectionStringFileName}"] = Path.GetFullPath(file) }
+            : null)).WorkerAsync());
         return command;
     }
 
@@ -377,9 +390,10 @@ public static class CommandLine
     private static async Task<int> BackupAsync(string? output)
     {
         var settings = CourseSettings.Load();
+        var extension = settings.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSQL ? "dump" : "db";
         var destination = output is not null
             ? Path.GetFullPath(output)
-            : Path.Combine(settings.DataRoot, "backups", $"course-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
+            : Path.Combine(settings.DataRoot, "backups", $"course-{DateTime.UtcNow:yyyyMMdd-HHmmss}.{extension}");
         var factory = settings.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
         await factory.BackupAsync(destination);
         Console.Error.WriteLine($"backup written to {destination}");

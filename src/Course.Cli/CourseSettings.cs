@@ -39,10 +39,12 @@ internal sealed class CourseSettings
     public ServiceProvider Services { get; }
 
     /// <summary>Read when a verb runs (not when the command line is built), so a test's environment variables count.</summary>
-    public static CourseSettings Load()
+    /// <param name="overrides">Settings a verb's own options give (<c>worker --connection-string-file</c>), over every other source.</param>
+    public static CourseSettings Load(IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var environment = CourseEnvironment.Discover();
-        return new CourseSettings(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", []).Build());
+        return new CourseSettings(environment, new ConfigurationBuilder().AddCourseConfiguration(environment, "Production", [])
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>()).Build());
     }
 
     public string ContentRoot => Environment.Resolve(Options<ContentOptions>().Path);

@@ -11,6 +11,7 @@ using Course.Ml.Training;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 
 namespace Course.Cli;
@@ -144,8 +145,8 @@ internal sealed class GradingCommands(CourseSettings settings)
         }
         await using var scope = settings.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
+        await ReadyAsync(services);
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
-        await databases.MigrateAsync();
         var upload = new HiddenSplitUpload(HiddenSplits, Path.Combine(ContentRoot, "datasets"), [ContentRoot, settings.WebRoot], databases, TimeProvider.System);
         var (report, errors) = await upload.UploadAsync(assignment, await File.ReadAllTextAsync(path), path, $"cli:{Environment.UserName}");
         if (report is null)
@@ -170,7 +171,7 @@ internal sealed class GradingCommands(CourseSettings settings)
         var email = user ?? throw new UsageException("--user EMAIL is required");
         await using var scope = settings.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        await services.GetRequiredService<IDbContextFactory<CourseDbContext>>().MigrateAsync();
+        await ReadyAsync(services);
         var users = services.GetRequiredService<UserManager<CourseUser>>();
         var student = await users.FindByEmailAsync(email);
         if (student is null)
@@ -202,8 +203,8 @@ internal sealed class GradingCommands(CourseSettings settings)
     {
         await using var scope = settings.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
+        await ReadyAsync(services); // a fresh checkout has no database yet: then there is no such submission either
         var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
-        await databases.MigrateAsync(); // a fresh checkout has no database yet: then there is no such submission either
         await using var db = await databases.CreateDbContextAsync();
         var submission = await db.Submissions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == number)
             ?? throw new UsageException($"no submission {number}");
@@ -215,6 +216,40 @@ internal sealed class GradingCommands(CourseSettings settings)
             attempts = submission.Attempts,
             result = result is null ? null : new { metrics = result.Metrics, public_score = result.PublicScore, private_score = result.PrivateScore, grade = result.Grade, receipt = result.Receipt },
             error = submission.Error,
+        });
+        return 0;
+    }
+
+    /// <summary>The database migrated and seeded where this configuration migrates at start, else checked; a generated instructor is said.</summary>
+    private static async Task ReadyAsync(IServiceProvider services)
+    {
+        if (await DatabaseSetup.EnsureReadyAsync(services) is { InitialInstructorFile: { } file })
+        {
+            Console.Error.WriteLine(InstructorCreated(file));
+        }
+    }
+
+    private static string InstructorCreated(string file) => $"an instructor account was created; its password is in {file} (readable by this account only)";
+
+    /// <summary>
+    /// <c>./course migrate</c>: the migrations and the seed, under the migration lock (concurrent calls take turns);
+    /// prints <c>{provider, database, applied, initial_instructor_file}</c>.
+    /// </summary>
+    public async Task<int> MigrateAsync()
+    {
+        var report = await DatabaseSetup.MigrateAndSeedAsync(settings.Services);
+        var databases = settings.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
+        await using var db = await databases.CreateDbContextAsync();
+        var provider = settings.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider;
+        Console.Error.WriteLine(report.Applied.Count == 0 ? "the database is up to date" : $"applied {report.Applied.Count} migrations");
+        if (report.InitialInstructorFile is { } file)
+        {
+            Console.Error.WriteLine(InstructorCreated(file));
+        }
+        CommandLine.WriteResult(new
+        {
+            provider = provider.ToString(), database = DatabaseExtensions.Describe(db), applied = report.Applied,
+            initial_instructor_file = report.InitialInstructorFile,
         });
         return 0;
     }

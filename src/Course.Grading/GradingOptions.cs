@@ -14,6 +14,21 @@ public sealed class GradingOptions
     /// <summary>Worker processes the site starts (0: none; run <c>./course worker</c> elsewhere).</summary>
     public int Workers { get; set; } = 1;
 
+    /// <summary>
+    /// The named queues a worker claims from, comma-separated (<c>gpu</c>, <c>default,gpu</c>); an assignment's
+    /// <c>queue:</c> says which queue its submissions join.
+    /// </summary>
+    public string Queues { get; set; } = Course.Core.Data.Submission.DefaultQueue;
+
+    /// <summary>The names in <see cref="Queues"/>; a malformed one is an error naming the setting.</summary>
+    public IReadOnlyList<string> QueueNames()
+    {
+        var names = Queues.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var bad = names.Where(n => !Course.Core.Data.Submission.IsQueueName(n)).ToList();
+        return names.Length > 0 && bad.Count == 0 ? names : throw new InvalidOperationException(
+            $"{Section}:Queues lists queue names (lowercase letters, digits, '-' and '_', comma-separated), not '{Queues}'.");
+    }
+
     /// <summary>How long a claimed job stays a worker's without a heartbeat; after that the reaper re-queues it.</summary>
     public int LeaseSeconds { get; set; } = 30;
 

@@ -1,4 +1,5 @@
 using Course.Core.Configuration;
+using Course.Core.Data;
 using Course.Web.Extensions;
 using Course.Web.Features.Hosting;
 
@@ -29,7 +30,16 @@ builder.AddCourseUi();
 var app = builder.Build();
 app.UseCoursePipeline();
 app.MapCourseEndpoints();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (DatabaseNotMigratedException ex)
+{
+    // What to run, not a stack trace: the site never starts against a database `./course migrate` has not brought up to date.
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
 return 0;
 
 /// <summary>Entry point; public so end-to-end tests can host the real site.</summary>

@@ -32,7 +32,7 @@ public sealed class CommandLineTests(CliRunner cli)
         var (code, stdout, _) = await cli.RunAsync("help");
 
         Assert.Equal(0, code);
-        foreach (var verb in new[] { "backup", "content", "tokenize", "predict", "evaluate", "train", "models", "datasets", "assignments", "grade", "submit", "submissions", "worker" })
+        foreach (var verb in new[] { "backup", "migrate", "content", "tokenize", "predict", "evaluate", "train", "models", "datasets", "assignments", "grade", "submit", "submissions", "worker" })
         {
             Assert.Contains($"  {verb} ", stdout);
         }

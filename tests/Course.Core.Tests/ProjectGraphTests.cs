@@ -12,7 +12,8 @@ public class ProjectGraphTests
         ["Course.Yaml"] = [],
         ["Course.Core"] = ["Course.Yaml"],
         ["Course.Ml"] = ["Course.Yaml"],
-        ["Course.Grading"] = ["Course.Core", "Course.Ml"],
+        ["Course.Migrations.PostgreSQL"] = ["Course.Core"],
+        ["Course.Grading"] = ["Course.Core", "Course.Migrations.PostgreSQL", "Course.Ml"],
         ["Course.Web"] = ["Course.Grading"],
         ["Course.Cli"] = ["Course.Grading"],
     };

@@ -3,17 +3,16 @@ using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading.Queue;
 using Course.Tests.Shared;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Course.Grading.Tests;
 
-/// <summary>A migrated SQLite database (in memory, one shared connection) with two students.</summary>
-public abstract class QueueTest : IAsyncLifetime
+/// <summary>A migrated database with two students: a SQLite file, or a fresh database on the test run's PostgreSQL server.</summary>
+public abstract class QueueTest(PostgresServer? server = null) : IAsyncLifetime
 {
-    private readonly SqliteConnection _connection = new("Data Source=:memory:");
+    private TestDatabase _database = default!;
 
     protected FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
     protected IDbContextFactory<CourseDbContext> Databases { get; private set; } = default!;
@@ -23,8 +22,8 @@ public abstract class QueueTest : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _connection.OpenAsync();
-        Databases = new PooledDbContextFactory<CourseDbContext>(new DbContextOptionsBuilder<CourseDbContext>().UseSqlite(_connection).Options);
+        _database = await TestDatabase.CreateAsync(server);
+        Databases = _database.Factory();
         await using var db = await Databases.CreateDbContextAsync();
         await db.Database.MigrateAsync();
         db.Users.AddRange(new CourseUser { Id = "ann", UserName = "ann", Email = "ann@example.com" }, new CourseUser { Id = "bob", UserName = "bob", Email = "bob@example.com" });
@@ -41,14 +40,28 @@ public abstract class QueueTest : IAsyncLifetime
         return await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == id);
     }
 
+    /// <summary>The job's lease ran out a minute ago (the database's clock is the judge, so the row is moved, not the clock).</summary>
+    protected async Task ExpireLeaseAsync(long id)
+    {
+        await using var db = await Databases.CreateDbContextAsync();
+        var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await db.Submissions.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.LeaseExpiresAt, past));
+    }
+
     public async Task DisposeAsync()
     {
-        await _connection.DisposeAsync();
+        await _database.DisposeAsync();
         Setup.Dispose();
     }
 }
 
-public class QueueTests : QueueTest
+public sealed class SqliteQueueTests() : QueueTests(null);
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgreSqlQueueTests(PostgresServer server) : QueueTests(server);
+
+/// <summary>The queue's transitions, run on both providers (<see cref="SqliteQueueTests"/>, <see cref="PostgreSqlQueueTests"/>).</summary>
+public abstract partial class QueueTests(PostgresServer? server) : QueueTest(server)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
@@ -80,7 +93,7 @@ public class QueueTests : QueueTest
             var claimed = await Queue.ClaimAsync($"w{attempt}", Lease);
             Assert.Equal(attempt, claimed!.Attempts);
             Assert.Equal(0, await Queue.ReapAsync()); // lease still valid
-            Clock.Advance(Lease + TimeSpan.FromSeconds(1));
+            await ExpireLeaseAsync(job.Id);
             Assert.Equal(1, await Queue.ReapAsync());
         }
 
@@ -169,7 +182,12 @@ public class QueueTests : QueueTest
     }
 }
 
-public class InstructorQueueActionTests : QueueTest
+public sealed class SqliteInstructorQueueActionTests() : InstructorQueueActionTests(null);
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgreSqlInstructorQueueActionTests(PostgresServer server) : InstructorQueueActionTests(server);
+
+public abstract class InstructorQueueActionTests(PostgresServer? server) : QueueTest(server)
 {
     [Fact]
     public async Task Verify_rerun_queues_the_same_configuration_uncharged_and_linked_to_the_original()

@@ -52,6 +52,12 @@ public sealed class AssignmentFrontMatter
     public DateTimeOffset? Due { get; set; }
     public int MaxSubmissionsPerDay { get; set; } = 5;
 
+    /// <summary>
+    /// The grading queue this assignment's submissions join (<see cref="Data.Submission.Queue"/>): only workers whose
+    /// <c>Grading:Queues</c> list it take them, so a GPU-sized assignment can say <c>queue: gpu</c>.
+    /// </summary>
+    public string Queue { get; set; } = Data.Submission.DefaultQueue;
+
     /// <summary>How many graded submissions a student may mark as final (Kaggle's "final submissions").</summary>
     public int FinalSubmissions { get; set; } = 1;
     public AssignmentLimits Limits { get; set; } = new();

@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Course.Core.Data;
 
 /// <summary>
-/// The platform's database (SQLite by default). Blazor components never hold one: services create a
+/// The platform's database (SQLite by default, or PostgreSQL: <see cref="DatabaseOptions"/>). Blazor components never hold one: services create a
 /// context per operation from <see cref="IDbContextFactory{TContext}"/>.
 /// </summary>
 public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) : IdentityDbContext<CourseUser>(options)
@@ -26,16 +27,21 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     {
         base.OnModelCreating(builder);
         builder.ApplyConfigurationsFromAssembly(typeof(CourseDbContext).Assembly);
-        // SQLite cannot order or compare DateTimeOffset; store UTC ticks so queries translate.
-        foreach (var property in builder.Model.GetEntityTypes().SelectMany(t => t.GetProperties())
-                     .Where(p => p.ClrType == typeof(DateTimeOffset) || p.ClrType == typeof(DateTimeOffset?)))
+        var dates = builder.Model.GetEntityTypes().SelectMany(t => t.GetProperties())
+            .Where(p => p.ClrType == typeof(DateTimeOffset) || p.ClrType == typeof(DateTimeOffset?)).ToList();
+        foreach (var property in dates)
         {
-            property.SetValueConverter(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter());
+            property.SetValueConverter(Database.IsSqlite()
+                // SQLite cannot order or compare DateTimeOffset; store UTC ticks so queries translate.
+                ? new DateTimeOffsetToBinaryConverter()
+                // PostgreSQL's timestamptz holds an instant, and Npgsql writes only offset 0: a due date typed with
+                // its zone (+02:00) is the same instant in UTC.
+                : new ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v));
         }
     }
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the context without starting a host.</summary>
+/// <summary>Lets <c>dotnet ef migrations add</c> build the context without starting a host (SQLite; PostgreSQL's factory lives beside its migrations).</summary>
 internal sealed class CourseDbContextDesignTimeFactory : IDesignTimeDbContextFactory<CourseDbContext>
 {
     public CourseDbContext CreateDbContext(string[] args) =>

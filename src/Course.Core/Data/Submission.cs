@@ -19,6 +19,20 @@ public sealed class Submission
     public required string IdempotencyKey { get; set; }
 
     public SubmissionStatus Status { get; set; }
+
+    /// <summary>
+    /// The named queue the job waits in, from its assignment's <c>queue:</c> (default <see cref="DefaultQueue"/>); a
+    /// worker claims only from the queues its <c>Grading:Queues</c> lists, so GPU workers can take only GPU jobs.
+    /// </summary>
+    public string Queue { get; set; } = DefaultQueue;
+
+    public const string DefaultQueue = "default";
+
+    public const int QueueMaxLength = 50;
+
+    /// <summary>A queue name: lowercase letters, digits, '-' and '_' (it appears in settings, logs and SQL parameters).</summary>
+    public static bool IsQueueName(string? name) =>
+        name is { Length: > 0 and <= QueueMaxLength } && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_');
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

@@ -74,7 +74,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
             var submission = new Submission
             {
                 UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, IdempotencyKey = idempotencyKey,
-                Status = SubmissionStatus.Queued, CreatedAt = now, QuotaDay = day, QuotaSlot = slot,
+                Status = SubmissionStatus.Queued, Queue = assignment.Rules.Queue, CreatedAt = now, QuotaDay = day, QuotaSlot = slot,
             };
             await using var db = await databases.CreateDbContextAsync(cancellationToken);
             db.Submissions.Add(submission);
@@ -111,44 +111,45 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         return extension.Append(assignment.Rules.Due!.Value).Max()!.Value;
     }
 
-    /// <summary>Claims the oldest queued job for <paramref name="worker"/>, or null when none is waiting.</summary>
-    public async Task<Submission?> ClaimAsync(string worker, TimeSpan lease, CancellationToken cancellationToken = default)
+    /// <summary>Throws <see cref="DatabaseNotMigratedException"/> when the database lacks this build's migrations.</summary>
+    public Task EnsureMigratedAsync(CancellationToken cancellationToken = default) => databases.EnsureMigratedAsync(cancellationToken);
+
+    /// <summary>
+    /// Claims the oldest queued job of <paramref name="queues"/> for <paramref name="worker"/>, or null when none is
+    /// waiting (<paramref name="queues"/> null: the default queue). One statement picks and takes the job, so
+    /// concurrent claimers never get the same one: PostgreSQL's <c>FOR UPDATE SKIP LOCKED</c> lets each pass over the
+    /// rows others are taking; SQLite runs the statement under its one writer lock. The lease runs on the database's clock.
+    /// </summary>
+    public async Task<Submission?> ClaimAsync(string worker, TimeSpan lease, IReadOnlyList<string>? queues = null, CancellationToken cancellationToken = default)
     {
+        queues ??= [Submission.DefaultQueue];
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        for (var tries = 0; tries < 10; tries++)
-        {
-            var candidate = await db.Submissions.Where(s => s.Status == SubmissionStatus.Queued).OrderBy(s => s.CreatedAt).ThenBy(s => s.Id)
-                .Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken);
-            if (candidate is not { } id)
-            {
-                return null;
-            }
-            var now = clock.GetUtcNow();
-            var claimed = await db.Submissions.Where(s => s.Id == id && s.Status == SubmissionStatus.Queued).ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.Status, SubmissionStatus.Running)
-                .SetProperty(s => s.LeaseOwner, worker)
-                .SetProperty(s => s.LeaseExpiresAt, now + lease)
-                .SetProperty(s => s.Attempts, s => s.Attempts + 1)
-                .SetProperty(s => s.StartedAt, s => s.StartedAt ?? now), cancellationToken);
-            if (claimed == 1)
-            {
-                return await db.Submissions.AsNoTracking().SingleAsync(s => s.Id == id, cancellationToken);
-            }
-            // Another worker won this one: look again.
-        }
-        return null;
+        var time = DatabaseClock.Of(db);
+        // {0} worker, {1} lease, {2}… the queues.
+        var inQueues = string.Join(", ", queues.Select((_, i) => $"{{{i + 2}}}"));
+        var sql = $$"""
+            UPDATE "Submissions" SET "Status" = 'Running', "LeaseOwner" = {0}, "LeaseExpiresAt" = {{time.After("{1}")}},
+                "Attempts" = "Attempts" + 1, "StartedAt" = COALESCE("StartedAt", {{time.Now}})
+            WHERE "Id" = (SELECT "Id" FROM "Submissions" WHERE "Status" = 'Queued' AND "Queue" IN ({{inQueues}})
+                          ORDER BY "CreatedAt", "Id" LIMIT 1 {{time.SkipLocked}})
+            RETURNING *
+            """;
+        var claimed = await db.Submissions.FromSqlRaw(sql, [worker, time.Lease(lease), .. queues]).AsNoTracking().ToListAsync(cancellationToken);
+        return claimed.SingleOrDefault();
     }
 
-    /// <summary>Renews the lease and stores progress; false when the job is no longer this worker's or cancellation was asked.</summary>
+    /// <summary>Renews the lease (on the database's clock) and stores progress; false when the job is no longer this worker's or cancellation was asked.</summary>
     public async Task<bool> HeartbeatAsync(long id, string worker, TimeSpan lease, string? progressJson, string? log, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        var renewed = await db.Submissions.Where(s => s.Id == id && s.LeaseOwner == worker && s.Status == SubmissionStatus.Running && !s.CancelRequested)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.LeaseExpiresAt, now + lease)
-                .SetProperty(s => s.ProgressJson, s => progressJson ?? s.ProgressJson)
-                .SetProperty(s => s.Log, s => log ?? s.Log), cancellationToken);
+        var time = DatabaseClock.Of(db);
+        // Progress and log only when given: null keeps what is there.
+        var progress = progressJson is null ? "" : """, "ProgressJson" = {3}""";
+        var logged = log is null ? "" : """, "Log" = {4}""";
+        var renewed = await db.Database.ExecuteSqlRawAsync($$"""
+            UPDATE "Submissions" SET "LeaseExpiresAt" = {{time.After("{2}")}}{{progress}}{{logged}}
+            WHERE "Id" = {0} AND "LeaseOwner" = {1} AND "Status" = 'Running' AND NOT "CancelRequested"
+            """, [id, worker, time.Lease(lease), progressJson ?? "", log ?? ""], cancellationToken);
         return renewed == 1;
     }
 
@@ -191,22 +192,24 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
                 .SetProperty(s => s.Log, log), cancellationToken) == 1;
     }
 
-    /// <summary>Re-queues running jobs whose lease expired (their worker died); after <see cref="MaxAttempts"/> starts they fail, uncharged.</summary>
+    /// <summary>
+    /// Re-queues running jobs whose lease expired by the database's clock (their worker died); after
+    /// <see cref="MaxAttempts"/> starts they fail, uncharged. No worker's own clock decides, so a worker whose clock
+    /// runs ahead never takes a live job from another.
+    /// </summary>
     public async Task<int> ReapAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        var expired = db.Submissions.Where(s => s.Status == SubmissionStatus.Running && s.LeaseExpiresAt < now);
-        var failed = await expired.Where(s => s.Attempts >= MaxAttempts).ExecuteUpdateAsync(u => u
-            .SetProperty(s => s.Status, SubmissionStatus.Failed)
-            .SetProperty(s => s.FinishedAt, now)
-            .SetProperty(s => s.LeaseOwner, (string?)null)
-            .FreeQuotaSlot()
-            .SetProperty(s => s.Error, GradingWorker.NotCharged($"The grading worker stopped {MaxAttempts} times while running this job.")), cancellationToken);
-        var requeued = await expired.Where(s => s.Attempts < MaxAttempts).ExecuteUpdateAsync(u => u
-            .SetProperty(s => s.Status, s => s.CancelRequested ? SubmissionStatus.Cancelled : SubmissionStatus.Queued)
-            .SetProperty(s => s.LeaseOwner, (string?)null)
-            .SetProperty(s => s.LeaseExpiresAt, (DateTimeOffset?)null), cancellationToken);
+        var time = DatabaseClock.Of(db);
+        var expired = $"""WHERE "Status" = 'Running' AND "LeaseExpiresAt" < {time.Now}""";
+        var failed = await db.Database.ExecuteSqlRawAsync($$"""
+            UPDATE "Submissions" SET "Status" = 'Failed', "FinishedAt" = {{time.Now}}, "LeaseOwner" = NULL, "QuotaSlot" = NULL, "QuotaDay" = NULL, "Error" = {1}
+            {{expired}} AND "Attempts" >= {0}
+            """, [MaxAttempts, GradingWorker.NotCharged($"The grading worker stopped {MaxAttempts} times while running this job.")], cancellationToken);
+        var requeued = await db.Database.ExecuteSqlRawAsync($$"""
+            UPDATE "Submissions" SET "Status" = CASE WHEN "CancelRequested" THEN 'Cancelled' ELSE 'Queued' END, "LeaseOwner" = NULL, "LeaseExpiresAt" = NULL
+            {{expired}} AND "Attempts" < {0}
+            """, [MaxAttempts], cancellationToken);
         return failed + requeued;
     }
 
@@ -259,7 +262,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         var rerun = new Submission
         {
             UserId = original.UserId, AssignmentId = original.AssignmentId, ConfigYaml = original.ConfigYaml,
-            IdempotencyKey = $"verify-{id}-{Guid.NewGuid():N}", Status = SubmissionStatus.Queued, CreatedAt = clock.GetUtcNow(),
+            IdempotencyKey = $"verify-{id}-{Guid.NewGuid():N}", Status = SubmissionStatus.Queued, Queue = original.Queue, CreatedAt = clock.GetUtcNow(),
             VerifiesId = id, KeepWeights = original.KeepWeights, // no quota slot: uncharged
         };
         db.Submissions.Add(rerun);
@@ -293,6 +296,26 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         }
         return 1 + await db.Submissions.CountAsync(s => s.Status == SubmissionStatus.Queued && (s.CreatedAt < job.CreatedAt || (s.CreatedAt == job.CreatedAt && s.Id < job.Id)), cancellationToken);
     }
+}
+
+/// <summary>
+/// The database's clock as SQL, in the form the provider stores a <see cref="DateTimeOffset"/>: PostgreSQL's
+/// <c>now()</c> in a <c>timestamptz</c>; on SQLite, <c>julianday('now')</c> turned into the integer EF Core's
+/// <c>DateTimeOffsetToBinaryConverter</c> writes for a UTC instant (ticks / 1000, shifted left 11 bits, offset bits 0),
+/// so leases set here compare with the rows' other times and read back as usual.
+/// </summary>
+internal sealed record DatabaseClock(string Now, Func<string, string> After, Func<TimeSpan, object> Lease, string SkipLocked)
+{
+    private const string SqliteUnits = "(CAST((julianday('now') - 2440587.5) * 864000000.0 AS INTEGER) + 621355968000000)"; // 100 µs since 0001-01-01
+
+    private static readonly DatabaseClock Sqlite = new(
+        $"({SqliteUnits} * 2048)", lease => $"(({SqliteUnits} + {lease}) * 2048)", lease => lease.Ticks / 1000,
+        // One writer at a time: the whole statement runs under SQLite's write lock.
+        SkipLocked: "");
+
+    private static readonly DatabaseClock PostgreSql = new("now()", lease => $"(now() + {lease})", lease => lease, SkipLocked: "FOR UPDATE SKIP LOCKED");
+
+    public static DatabaseClock Of(CourseDbContext db) => db.Database.IsNpgsql() ? PostgreSql : Sqlite;
 }
 
 internal static class QuotaSlotUpdates

@@ -22,6 +22,9 @@ public sealed record WorkerSettings(string ContentRoot, HiddenSplits HiddenSplit
 
     public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>The named queues this worker claims from (<c>Grading:Queues</c>).</summary>
+    public IReadOnlyList<string> Queues { get; init; } = [Submission.DefaultQueue];
+
     /// <summary>The longest wait between retries of a failed database call (the wait doubles from one second up to this).</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 }
@@ -55,12 +58,20 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
     {
         logger.LogInformation("Grading worker {Worker} started", settings.WorkerId);
         var failures = 0;
+        var schemaChecked = false;
         while (!stop.IsCancellationRequested)
         {
             try
             {
+                if (!schemaChecked)
+                {
+                    // A worker never migrates (./course migrate does, or the site on SQLite): it refuses a database
+                    // that lacks this build's migrations, and waits out one it cannot reach yet like any outage.
+                    await queue.EnsureMigratedAsync(stop);
+                    schemaChecked = true;
+                }
                 await queue.ReapAsync(stop);
-                var job = await queue.ClaimAsync(settings.WorkerId, settings.Lease, stop);
+                var job = await queue.ClaimAsync(settings.WorkerId, settings.Lease, settings.Queues, stop);
                 failures = 0;
                 if (job is not null)
                 {

@@ -26,9 +26,8 @@ public static class WorkerProcess
             .AddCourseServices(configuration, environment)
             .BuildServiceProvider();
         var device = services.GetRequiredService<torch.Device>(); // a bad Ml:Device stops the worker here, before it claims a job
-        var databases = services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
-        await databases.MigrateAsync(stop);
         var grading = services.GetRequiredService<IOptions<GradingOptions>>().Value;
+        var queues = grading.QueueNames(); // a bad Grading:Queues too
         var settings = new WorkerSettings(
             environment.Resolve(services.GetRequiredService<IOptions<ContentOptions>>().Value.Path),
             services.GetRequiredService<HiddenSplits>(),
@@ -41,6 +40,7 @@ public static class WorkerProcess
             CheckpointRoot = environment.Resolve(grading.CheckpointPath
                 ?? Path.Combine(services.GetRequiredService<IOptions<DataOptions>>().Value.Path, "checkpoints")),
             CheckpointEvery = TimeSpan.FromSeconds(grading.CheckpointSeconds),
+            Queues = queues,
         };
         var worker = new GradingWorker(services.GetRequiredService<SubmissionQueue>(), settings, services.GetRequiredService<ILogger<GradingWorker>>());
         await worker.RunAsync(stop);

@@ -16,8 +16,9 @@ internal sealed class SubmissionConfiguration : IEntityTypeConfiguration<Submiss
         // The daily quota, enforced by the database: one submission per slot of a user's day on an assignment.
         builder.HasIndex(s => new { s.UserId, s.AssignmentId, s.QuotaDay, s.QuotaSlot }).IsUnique();
         builder.Ignore(s => s.CountsAgainstQuota);
-        // The claim query: the oldest queued job.
-        builder.HasIndex(s => new { s.Status, s.CreatedAt });
+        builder.Property(s => s.Queue).HasMaxLength(Submission.QueueMaxLength).HasDefaultValue(Submission.DefaultQueue);
+        // The claim query: the oldest queued job of the worker's queues.
+        builder.HasIndex(s => new { s.Status, s.Queue, s.CreatedAt });
         builder.HasOne<CourseUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -397,6 +397,13 @@ namespace Course.Core.Data.Migrations
                     b.Property<double?>("PublicScore")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("Queue")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("default");
+
                     b.Property<DateOnly?>("QuotaDay")
                         .HasColumnType("TEXT");
 
@@ -423,10 +430,10 @@ namespace Course.Core.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Status", "CreatedAt");
-
                     b.HasIndex("UserId", "IdempotencyKey")
                         .IsUnique();
+
+                    b.HasIndex("Status", "Queue", "CreatedAt");
 
                     b.HasIndex("UserId", "AssignmentId", "QuotaDay", "QuotaSlot")
                         .IsUnique();

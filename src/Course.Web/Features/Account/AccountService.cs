@@ -52,7 +52,7 @@ public sealed class AccountService(
         {
             user.MustChangePassword = false;
             await users.UpdateAsync(user);
-            File.Delete(DatabaseInitializer.InitialInstructorFile(course, data.Value));
+            File.Delete(DatabaseSetup.InitialInstructorFile(course, data.Value));
             logger.LogInformation("The initial instructor {UserId} chose a password; the generated one's file is deleted.", user.Id);
         }
         await signIn.RefreshSignInAsync(user);

@@ -10,10 +10,11 @@ namespace Course.Web.Features.Hosting;
 /// <summary>
 /// This same program started in another mode (a grading worker, the demo-model build) for work that must not
 /// share the site's process: training's threads, memory and native state. A child gets the settings the site
-/// resolved, overrides given to the site only included, so both read the same database, content and hub.
+/// resolved, overrides given to the site only included, so both read the same database, content and hub; the
+/// connection string travels in the child's environment.
 /// </summary>
 public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironment course, IOptions<GradingOptions> grading,
-    IOptions<ContentOptions> content, IOptions<MlOptions> ml, IOptions<DataOptions> data)
+    IOptions<ContentOptions> content, IOptions<MlOptions> ml, IOptions<DataOptions> data, IOptions<DatabaseOptions> database)
 {
     public Process Start(string mode, Action<string> output, Action<string> error)
     {
@@ -24,10 +25,15 @@ public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironme
             UseShellExecute = false,
             WorkingDirectory = course.Root,
         };
+        // The connection string may hold a password: the child's environment, which only its user and root can read
+        // (/proc/PID/environ), never its command line, which every user sees in ps.
+        start.Environment[$"ConnectionStrings__{DatabaseExtensions.ConnectionStringName}"] =
+            DatabaseExtensions.ResolveConnectionString(configuration, course, database.Value.Provider);
+        start.Environment.Remove($"ConnectionStrings__{DatabaseExtensions.ConnectionStringFileName}");
         foreach (var argument in new[]
         {
             typeof(ChildProcesses).Assembly.Location, mode,
-            $"--ConnectionStrings:Course={DatabaseExtensions.ResolveConnectionString(configuration, course)}",
+            $"--{DatabaseOptions.Section}:Provider={database.Value.Provider}",
             $"--{ContentOptions.Section}:Path={course.Resolve(content.Value.Path)}",
             $"--{MlOptions.Section}:HubPath={course.Resolve(ml.Value.HubPath)}",
             $"--{TorchDevices.Setting}={ml.Value.Device}",
