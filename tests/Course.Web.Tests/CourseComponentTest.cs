@@ -46,6 +46,7 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(Options.Create(new Grading.GradingOptions()));
         Services.AddSingleton<Grading.Queue.SubmissionQueue>();
         Services.AddScoped<Features.Assignments.AssignmentService>();
+        Services.AddScoped<Features.Assignments.ReportService>();
         // Samples inside the "repository" (practice grading); uploads in a data folder of their own, outside the content.
         Services.AddSingleton(new Grading.HiddenSplits(Path.Combine(DataRoot, Grading.HiddenSplits.UploadFolder), Path.Combine(ContentRoot, "hidden-sample"), ContentRoot));
         Services.AddSingleton(services => new Grading.HiddenSplitUpload(services.GetRequiredService<Grading.HiddenSplits>(), Path.Combine(ContentRoot, "datasets"),
