@@ -37,6 +37,20 @@ public class ReportRulesTests
     }
 
     [Fact]
+    public void The_courses_assignments_load_with_their_report_blocks()
+    {
+        var content = new Course.Core.Content.ContentFiles(Course.Core.Configuration.CourseEnvironment.Discover().Resolve("content"));
+        foreach (var id in new[] { "sentiment", "ticket-urgency", "ner" })
+        {
+            var loaded = AssignmentLoader.Load(content, id, null, [], _ => "/lesson");
+
+            Assert.Empty(loaded.Errors);
+            var report = loaded.Assignment!.Rules.Report!;
+            Assert.Equal((0.2, 400, 3, 10), (report.Weight, report.MaxWords, report.Prompts.Count, report.MaxPoints));
+        }
+    }
+
+    [Fact]
     public void An_assignment_without_a_report_block_has_none()
     {
         using var folder = new AssignmentFolder();
