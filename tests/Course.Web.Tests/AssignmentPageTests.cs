@@ -245,6 +245,6 @@ public class AssignmentPageTests : CourseComponentTest
         Clock.SetUtcNow(Due.AddSeconds(1));
         Assert.Contains("final selection is closed", (await Assert.ThrowsAsync<SubmissionRefusedException>(
             () => assignments.MarkFinalAsync("student-1", assignment, second.Id, final: false))).Message);
-        Assert.Equal(assignment.PointsFor(0.9), (await assignments.StandingAsync("student-1", assignment)).Grade);
+        Assert.Equal(assignment.PointsFor(0.9), (await assignments.StandingAsync("student-1", assignment)).Grade!.Combined);
     }
 }
