@@ -112,8 +112,8 @@ public class ReportTests : CourseComponentTest
         Assert.DoesNotContain("href=\"javascript", body.InnerHtml);
         Assert.Equal("1 to grade", page.Find("[data-testid=reports-summary]").TextContent.Split(" · ")[1]);
 
-        page.Find("[data-testid=rubric-item-matrix] input").Change(true);
-        page.Find("[data-testid=rubric-item-off-topic] input").Change(true);
+        page.Find("input[data-testid=rubric-item-matrix]").Change(true);
+        page.Find("input[data-testid=rubric-item-off-topic]").Change(true);
         Assert.Equal("Score: 3 / 10", page.Find("[data-testid=report-running-score]").TextContent);
         page.Find("textarea[data-testid=report-comment]").Change("Read the urgent row again.");
         await page.InvokeAsync(() => page.Find("[data-testid=report-grade]").Click());
