@@ -191,7 +191,7 @@ public class ReportTests : CourseComponentTest
         Assert.Equal("The report has 6 words; at most 5 are accepted. Shorten it and submit again.",
             (await Assert.ThrowsAsync<SubmissionRefusedException>(() => reports.UpdateReportAsync("student-1", Reviews, submission.Id, "one two three four five six"))).Message);
         // The page goes first: moving the fake clock by years would fire its 2-second refresh timer for each period passed.
-        DisposeComponents();
+        await DisposeComponentsAsync();
         Clock.SetUtcNow(ReviewsAssignment.Due.AddSeconds(1));
         Assert.StartsWith("Reviews was due at 2030-01-01 00:00 UTC",
             (await Assert.ThrowsAsync<SubmissionRefusedException>(() => reports.UpdateReportAsync("student-1", Reviews, submission.Id, "Late."))).Message);
