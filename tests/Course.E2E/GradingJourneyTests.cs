@@ -101,8 +101,9 @@ public class GradingJourneyTests(SiteFixture site)
                 await later.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
                 await Expect(later.Page.GetByTestId("private-score")).ToHaveTextAsync(submission.PrivateScore!.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture));
                 await Expect(later.Page.GetByTestId("submission-grade")).ToContainTextAsync("95 % interval");
-                var grade = Course.Grading.AssignmentGrades.GradeOf(graded.Where(s => s.AssignmentId == assignment.Id), assignment)!.Value;
-                await Expect(later.Page.GetByTestId("assignment-grade")).ToContainTextAsync($"{grade:0.#} / 100 points");
+                // No report was written: the report part scores 0 and the grade combines the two.
+                var grade = Course.Grading.ReportGrades.GradeOf(graded.Where(s => s.AssignmentId == assignment.Id), assignment);
+                await Expect(later.Page.GetByTestId("assignment-grade")).ToContainTextAsync(Course.Web.Features.Assignments.GradeText.Of(grade, assignment));
             }
         }
         finally
@@ -114,10 +115,11 @@ public class GradingJourneyTests(SiteFixture site)
         await instructor.GoToAsync("/instructor/grading");
         await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Gradebook" }).ClickAsync();
         var row = instructor.Page.GetByTestId("gradebook").Locator("tr", new() { HasText = email });
-        await Expect(row.Locator("td")).ToHaveCountAsync(1 + 5 + assignments.Length);
-        // Instructors see each grade before the due date: the rubric on the student's final selection.
-        var expected = content.Assignments.Select(a => Course.Grading.AssignmentGrades.GradeOf(graded.Where(s => s.AssignmentId == a.Id), a)!.Value.ToString("0.#"));
-        Assert.Equal(expected, (await row.Locator("td").AllInnerTextsAsync()).TakeLast(assignments.Length));
+        // Instructors see each grade before the due date: the rubric on the student's final selection, with the report's columns beside it.
+        var expected = content.Assignments.SelectMany(a => Course.Web.Features.Assignments.AssignmentService.GradebookCells(a,
+            Course.Grading.ReportGrades.GradeOf(graded.Where(s => s.AssignmentId == a.Id), a))).Select(v => v?.ToString("0.#") ?? "").ToList();
+        await Expect(row.Locator("td")).ToHaveCountAsync(1 + 5 + expected.Count);
+        Assert.Equal(expected, (await row.Locator("td").AllInnerTextsAsync()).TakeLast(expected.Count));
     }
 
     [Fact]

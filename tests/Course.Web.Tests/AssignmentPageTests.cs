@@ -12,42 +12,7 @@ namespace Course.Web.Tests;
 
 public class AssignmentPageTests : CourseComponentTest
 {
-    public AssignmentPageTests()
-    {
-        Directory.CreateDirectory(Path.Combine(ContentRoot, "datasets", "reviews"));
-        File.WriteAllText(Path.Combine(ContentRoot, "datasets", "reviews", "train.jsonl"), "{\"text\": \"good\", \"label\": \"positive\"}\n");
-        File.WriteAllText(Path.Combine(ContentRoot, "datasets", "reviews", "validation.jsonl"), "{\"text\": \"bad\", \"label\": \"negative\"}\n");
-        Directory.CreateDirectory(Path.Combine(ContentRoot, "assignments", "reviews"));
-        File.WriteAllText(Path.Combine(ContentRoot, "assignments", "reviews", "assignment.md"), """
-            ---
-            id: reviews
-            title: Reviews
-            task: text-classification
-            dataset: reviews
-            hidden_split: reviews/test.jsonl
-            metric: eval_accuracy
-            rubric:
-              - { at: 0.5, points: 0 }
-              - { at: 0.9, points: 100 }
-            pass_points: 50
-            opens: 2026-01-01T00:00:00Z
-            due: 2030-01-01T00:00:00Z
-            max_submissions_per_day: 3
-            limits:
-              max_epochs: 3
-              max_train_examples: 100
-              max_seq_length: 64
-              time_limit_minutes: 10
-            allowed_models: [test/tiny-bert]
-            allowed_training_args: [learning_rate]
-            allowed_preprocessing: [deduplicate, max_characters]
-            ---
-            The brief.
-            """);
-        File.WriteAllText(Path.Combine(ContentRoot, "assignments", "reviews", "starter.yaml"), "task: text-classification\nmodel_name_or_path: test/tiny-bert\n");
-        Directory.CreateDirectory(Path.Combine(ContentRoot, "hidden-sample", "reviews"));
-        File.WriteAllText(Path.Combine(ContentRoot, "hidden-sample", "reviews", "test.jsonl"), "{\"text\": \"fine\", \"label\": \"positive\"}\n");
-    }
+    public AssignmentPageTests() => ReviewsAssignment.Write(ContentRoot);
 
     private async Task<IRenderedComponent<AssignmentPage>> RenderAsInstructorAsync()
     {
@@ -308,6 +273,6 @@ public class AssignmentPageTests : CourseComponentTest
         Clock.SetUtcNow(Due.AddSeconds(1));
         Assert.Contains("final selection is closed", (await Assert.ThrowsAsync<SubmissionRefusedException>(
             () => assignments.MarkFinalAsync("student-1", assignment, second.Id, final: false))).Message);
-        Assert.Equal(assignment.PointsFor(0.9), (await assignments.StandingAsync("student-1", assignment)).Grade);
+        Assert.Equal(assignment.PointsFor(0.9), (await assignments.StandingAsync("student-1", assignment)).Grade!.Combined);
     }
 }

@@ -48,6 +48,7 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<Features.Assignments.AssignmentService>();
         // An empty hub (the assignment page's data report counts over-long rows only with the starter model's tokenizer).
         Services.AddSingleton(new Course.Ml.Hub.ModelHub(Directory.CreateDirectory(Path.Combine(DataRoot, "hub")).FullName));
+        Services.AddScoped<Features.Assignments.ReportService>();
         // Samples inside the "repository" (practice grading); uploads in a data folder of their own, outside the content.
         Services.AddSingleton(new Grading.HiddenSplits(Path.Combine(DataRoot, Grading.HiddenSplits.UploadFolder), Path.Combine(ContentRoot, "hidden-sample"), ContentRoot));
         Services.AddSingleton(services => new Grading.HiddenSplitUpload(services.GetRequiredService<Grading.HiddenSplits>(), Path.Combine(ContentRoot, "datasets"),

@@ -73,6 +73,40 @@ public sealed class AssignmentFrontMatter
     /// <summary>Keys of the <c>decision:</c> block (class_bias, tune_for) a submission may set; none leaves the block out of the assignment.</summary>
     public List<string> AllowedDecision { get; set; } = [];
     public Dictionary<string, List<double>> Ranges { get; set; } = [];
+
+    /// <summary>The evaluation report graded by instructors; null: the assignment has none and its grade is the automatic one.</summary>
+    public ReportRules? Report { get; set; }
+}
+
+/// <summary>
+/// One reusable rubric item of the evaluation report (Gradescope's rubric): instructors apply it to reports by
+/// <see cref="Id"/>, so its title and points are read from the front matter whenever a score is computed, and an
+/// edit changes every report that applied it. Negative points are deductions.
+/// </summary>
+public sealed class ReportRubricItem
+{
+    public string? Id { get; set; }
+    public string? Title { get; set; }
+    public double Points { get; set; }
+}
+
+/// <summary>
+/// The <c>report:</c> block: a short Markdown evaluation report per submission, written to the brief's prompts,
+/// graded by instructors with the rubric items, and weighted into the assignment's grade.
+/// </summary>
+public sealed class ReportRules
+{
+    /// <summary>The report's share of the assignment grade (0–1); the automatic part has the rest.</summary>
+    public double Weight { get; set; }
+
+    public int MaxWords { get; set; } = 400;
+    public List<string> Prompts { get; set; } = [];
+    public List<ReportRubricItem> Rubric { get; set; } = [];
+
+    /// <summary>The report's full marks: the positive items together (deductions only take away).</summary>
+    public double MaxPoints => Rubric.Where(i => i.Points > 0).Sum(i => i.Points);
+
+    public ReportRubricItem? Item(string id) => Rubric.FirstOrDefault(i => i.Id == id);
 }
 
 /// <summary>A validated assignment: its rules, brief and files.</summary>

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Course.Core.Content;
 using Course.Yaml;
+using YamlDotNet.RepresentationModel;
 
 namespace Course.Core.Assignments;
 
@@ -102,6 +103,11 @@ public static partial class AssignmentLoader
             Check(range.Count == 2 && range[0] <= range[1], "ranges", $"ranges.{key} is [min, max]");
         }
 
+        if (rules.Report is { } report)
+        {
+            errors.AddRange(CheckReport(report, front, source, rendered.FrontMatterLine));
+        }
+
         var dataset = Path.Combine(contentRoot, "datasets", rules.Dataset ?? "");
         Check(rules.Dataset is not null && File.Exists(Path.Combine(dataset, "train.jsonl")) && File.Exists(Path.Combine(dataset, "validation.jsonl")),
             "dataset", $"dataset '{rules.Dataset}' needs content/datasets/{rules.Dataset}/train.jsonl and validation.jsonl");
@@ -119,5 +125,59 @@ public static partial class AssignmentLoader
         var starter = content.FullPath($"assignments/{folderName}/starter.yaml");
         Check(content.Exists($"assignments/{folderName}/starter.yaml"), "id", $"assignments/{folderName}/starter.yaml (the starter configuration) is missing");
         return new AssignmentFile(source, errors.Count == 0 ? new Assignment(rules, rendered.Html, source, starter) : null, errors);
+    }
+
+    /// <summary>Longest <c>max_words</c> an assignment may set: a report is a page, not an essay.</summary>
+    public const int MaxReportWords = 2000;
+
+    /// <summary>Longest prompt and rubric item title (they are shown in the form and on every grading screen).</summary>
+    public const int MaxReportText = 300;
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,39}\z", RegexOptions.NonBacktracking)]
+    private static partial Regex RubricItemId();
+
+    /// <summary>
+    /// The <c>report:</c> block's rules, each error at the line of the key or list entry it is about: a weight in
+    /// [0, 1], max_words 1–<see cref="MaxReportWords"/>, one to ten prompts, and rubric items with unique ids, titles
+    /// and non-zero points, at least one of them positive (the report's full marks are the positive items together).
+    /// </summary>
+    public static IReadOnlyList<ContentError> CheckReport(ReportRules report, YamlText front, string source, int fallbackLine)
+    {
+        var errors = new List<ContentError>();
+        var blockLine = front.Entry("report") is { } block ? front.LineOf(block.Key) : fallbackLine;
+        int LineOf(string key) => front.Entry("report", key) is { } entry ? front.LineOf(entry.Key) : blockLine;
+        int LineOfItem(string key, int index) => front.Entry("report", key)?.Value is YamlSequenceNode { } list && index < list.Children.Count
+            ? front.LineOf(list.Children[index]) : LineOf(key);
+        void Check(bool ok, int line, string message)
+        {
+            if (!ok) errors.Add(new ContentError(source, line, message));
+        }
+
+        Check(front.Entry("report", "weight") is not null, blockLine, "report.weight is required: the report's share of the grade, from 0 to 1");
+        Check(report.Weight is >= 0 and <= 1, LineOf("weight"), $"report.weight is the report's share of the grade, from 0 to 1, not {report.Weight}");
+        Check(report.MaxWords is >= 1 and <= MaxReportWords, LineOf("max_words"), $"report.max_words must be 1–{MaxReportWords}, not {report.MaxWords}");
+        Check(report.Prompts.Count is >= 1 and <= 10, LineOf("prompts"), "report.prompts lists 1–10 questions the report answers");
+        for (var i = 0; i < report.Prompts.Count; i++)
+        {
+            Check(!string.IsNullOrWhiteSpace(report.Prompts[i]) && report.Prompts[i].Length <= MaxReportText, LineOfItem("prompts", i),
+                $"report.prompts: each prompt is text of 1–{MaxReportText} characters");
+        }
+        Check(report.Rubric.Count is >= 1 and <= 30, LineOf("rubric"), "report.rubric lists 1–30 items { id, title, points }");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < report.Rubric.Count; i++)
+        {
+            var item = report.Rubric[i];
+            var line = LineOfItem("rubric", i);
+            Check(item.Id is not null && RubricItemId().IsMatch(item.Id), line,
+                $"report.rubric: id '{item.Id}' must be 1–40 lower-case letters, digits, '-' or '_' (it ties graded reports to the item)");
+            Check(item.Id is null || seen.Add(item.Id), line, $"report.rubric: id '{item.Id}' is used twice; ids are unique");
+            Check(!string.IsNullOrWhiteSpace(item.Title) && item.Title.Length <= MaxReportText, line,
+                $"report.rubric: item '{item.Id}' needs a title of 1–{MaxReportText} characters");
+            Check(item.Points != 0 && Math.Abs(item.Points) <= 100, line,
+                $"report.rubric: item '{item.Id}' has points from -100 to 100 other than 0 (negative: a deduction), not {item.Points}");
+        }
+        Check(report.Rubric.Count == 0 || report.MaxPoints > 0, LineOf("rubric"),
+            "report.rubric needs at least one item with positive points: together they are the report's full marks");
+        return errors;
     }
 }

@@ -19,6 +19,15 @@ public static class TextLimits
 
     public const int DisplayName = 100;
 
+    /// <summary>An evaluation report's characters, beside its assignment's word limit (2,000 words of Markdown fit).</summary>
+    public const int Report = 20_000;
+
+    /// <summary>An instructor's comment on a report.</summary>
+    public const int ReportComment = 2_000;
+
+    /// <summary>A student's regrade request and an instructor's reply to it.</summary>
+    public const int RegradeText = 1_000;
+
     /// <summary>ASVS 2.1.2: passwords of 64 characters are allowed, and more than 128 refused (hashing cost).</summary>
     public const int Password = 128;
 

@@ -18,6 +18,7 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Submission> Submissions => Set<Submission>();
     public DbSet<AssignmentExtension> AssignmentExtensions => Set<AssignmentExtension>();
+    public DbSet<ReportRegradeRequest> ReportRegradeRequests => Set<ReportRegradeRequest>();
 
     /// <summary>Everyone without the Instructor role: the people the gradebook and the course statistics count.</summary>
     public IQueryable<CourseUser> Students => Users.Where(u =>

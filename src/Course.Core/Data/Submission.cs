@@ -89,6 +89,25 @@ public sealed class Submission
     /// <summary>Where the hub keeps this submission's weights when asked to.</summary>
     public static string KeptModelId(long submissionId) => $"{KeptModelOrganisation}/submission-{submissionId}";
 
+    /// <summary>
+    /// The student's evaluation report (Markdown, within the assignment's <c>report.max_words</c>); null or blank when
+    /// none was written, which scores 0 unless an instructor grades it otherwise.
+    /// </summary>
+    public string? Report { get; set; }
+
+    /// <summary>
+    /// The ids of the report rubric items an instructor applied, space-separated. Only ids are stored: titles and
+    /// points are read from the assignment's front matter, so editing an item changes every report that applied it.
+    /// </summary>
+    public string? ReportItems { get; set; }
+
+    public string? ReportComment { get; set; }
+
+    /// <summary>When an instructor last graded the report; null: not graded yet.</summary>
+    public DateTimeOffset? ReportGradedAt { get; set; }
+
+    public string? ReportGradedByUserId { get; set; }
+
     /// <summary>An instructor made the kept model public: listed in /hub and usable in the playgrounds. Private otherwise.</summary>
     public bool ModelPublished { get; set; }
 }
@@ -102,4 +121,20 @@ public sealed class AssignmentExtension
     public DateTimeOffset Due { get; set; }
     public required string GrantedByUserId { get; set; }
     public DateTimeOffset GrantedAt { get; set; }
+}
+
+/// <summary>
+/// A student's request to have their evaluation report graded again, with a reason; open until an instructor
+/// answers it with a reply. At most one request of a submission is open at a time (a filtered unique index).
+/// </summary>
+public sealed class ReportRegradeRequest
+{
+    public long Id { get; set; }
+    public long SubmissionId { get; set; }
+    public required string UserId { get; set; }
+    public required string Reason { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? Reply { get; set; }
+    public DateTimeOffset? ResolvedAt { get; set; }
+    public string? ResolvedByUserId { get; set; }
 }

@@ -28,14 +28,25 @@ public static class AssignmentGrades
     /// The assignment grade of one student: the best of the final selection's points (the rubric on the private
     /// score) and of any instructor override, an override standing for its submission. Null before anything is graded.
     /// </summary>
-    public static double? GradeOf(IEnumerable<Submission> submissions, int finalSubmissions)
+    public static double? GradeOf(IEnumerable<Submission> submissions, int finalSubmissions) =>
+        GradedSubmission(submissions, finalSubmissions) is { } graded ? PointsOf(graded) : null;
+
+    /// <summary>
+    /// The submission whose points are the automatic grade (<see cref="GradeOf(IEnumerable{Submission}, int)"/>): the
+    /// best of the final selection's and of any overridden one's points, the earlier on a tie. Its evaluation report is
+    /// the one that counts. Null before anything is graded.
+    /// </summary>
+    public static Submission? GradedSubmission(IEnumerable<Submission> submissions, int finalSubmissions)
     {
         var all = submissions.ToList();
-        var selected = FinalSelection(all, finalSubmissions);
-        return selected.Where(s => s.GradeOverride is null).Select(s => s.Grade)
-            .Concat(all.Where(s => s.GradeOverride is not null).Select(s => s.GradeOverride))
-            .Max();
+        return FinalSelection(all, finalSubmissions).Where(s => s.GradeOverride is null && s.Grade is not null)
+            .Concat(all.Where(s => s.GradeOverride is not null))
+            .OrderByDescending(PointsOf).ThenBy(s => s.Id)
+            .FirstOrDefault();
     }
+
+    /// <summary>A submission's automatic points: an instructor's override stands for the rubric's.</summary>
+    public static double? PointsOf(Submission submission) => submission.GradeOverride ?? submission.Grade;
 
     public static double? GradeOf(IEnumerable<Submission> submissions, Assignment assignment) =>
         GradeOf(submissions, assignment.Rules.FinalSubmissions);

@@ -25,9 +25,12 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
 {
     public const int MaxAttempts = 3;
 
-    /// <summary>Validates, applies opens/due (with extensions) and the UTC-day quota, and queues; the same key returns the first submission.</summary>
+    /// <summary>
+    /// Validates, applies opens/due (with extensions) and the UTC-day quota, and queues with the evaluation
+    /// <paramref name="report"/> (checked by <see cref="ReportGrades.Refusal"/>); the same key returns the first submission.
+    /// </summary>
     public async Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, string datasetsFolder,
-        CancellationToken cancellationToken = default)
+        string? report = null, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         if (await db.Submissions.SingleOrDefaultAsync(s => s.UserId == userId && s.IdempotencyKey == idempotencyKey, cancellationToken) is { } existing)
@@ -45,12 +48,16 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         {
             throw new SubmissionRefusedException($"{assignment.Title} was due at {due:yyyy-MM-dd HH:mm} UTC; submissions are closed.");
         }
+        if (ReportGrades.Refusal(assignment, report) is { } refusal)
+        {
+            throw new SubmissionRefusedException(refusal);
+        }
         var (_, errors) = SubmissionRules.Check(assignment, yaml, "submission.yaml", datasetsFolder, Path.GetDirectoryName(assignment.StarterPath)!);
         if (errors.Count > 0)
         {
             throw new SubmissionRefusedException("The configuration does not pass the assignment's rules.", errors);
         }
-        return await TakeQuotaSlotAsync(userId, assignment, yaml, idempotencyKey, now, cancellationToken)
+        return await TakeQuotaSlotAsync(userId, assignment, yaml, string.IsNullOrWhiteSpace(report) ? null : report, idempotencyKey, now, cancellationToken)
             ?? throw new SubmissionRefusedException(
                 $"You have used today's {rules.MaxSubmissionsPerDay} submissions for {assignment.Title}; the quota resets at 00:00 UTC.");
     }
@@ -60,7 +67,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     /// index over (user, assignment, day, slot) decides: of two tabs trying one slot, the second insert fails and
     /// tries the next slot, so exactly <c>max_submissions_per_day</c> get in however many race (no count-then-insert).
     /// </summary>
-    private async Task<Submission?> TakeQuotaSlotAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, DateTimeOffset now,
+    private async Task<Submission?> TakeQuotaSlotAsync(string userId, Assignment assignment, string yaml, string? report, string idempotencyKey, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var day = DateOnly.FromDateTime(now.UtcDateTime);
@@ -73,7 +80,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         {
             var submission = new Submission
             {
-                UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, IdempotencyKey = idempotencyKey,
+                UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, Report = report, IdempotencyKey = idempotencyKey,
                 Status = SubmissionStatus.Queued, Queue = assignment.Rules.Queue, CreatedAt = now, QuotaDay = day, QuotaSlot = slot,
             };
             await using var db = await databases.CreateDbContextAsync(cancellationToken);

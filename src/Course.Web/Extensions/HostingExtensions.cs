@@ -161,6 +161,7 @@ public static class HostingExtensions
                 course.Resolve(services.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath), WebRoots(services));
         });
         builder.Services.AddScoped<AssignmentService>();
+        builder.Services.AddScoped<ReportService>();
         builder.Services.AddSingleton(services =>
         {
             var course = services.GetRequiredService<CourseEnvironment>();

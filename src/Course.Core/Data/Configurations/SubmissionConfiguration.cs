@@ -20,6 +20,18 @@ internal sealed class SubmissionConfiguration : IEntityTypeConfiguration<Submiss
         // The claim query: the oldest queued job of the worker's queues.
         builder.HasIndex(s => new { s.Status, s.Queue, s.CreatedAt });
         builder.HasOne<CourseUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        builder.Property(s => s.ReportItems).HasMaxLength(2000);
+        builder.Property(s => s.ReportGradedByUserId).HasMaxLength(450);
+    }
+}
+
+internal sealed class ReportRegradeRequestConfiguration : IEntityTypeConfiguration<ReportRegradeRequest>
+{
+    public void Configure(EntityTypeBuilder<ReportRegradeRequest> builder)
+    {
+        // One open request per submission, held by the database, so two tabs cannot both open one.
+        builder.HasIndex(r => r.SubmissionId).IsUnique().HasFilter("\"ResolvedAt\" IS NULL");
+        builder.HasOne<Submission>().WithMany().HasForeignKey(r => r.SubmissionId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

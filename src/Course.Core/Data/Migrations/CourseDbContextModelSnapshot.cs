@@ -327,6 +327,44 @@ namespace Course.Core.Data.Migrations
                     b.ToTable("QuizAttemptGrants");
                 });
 
+            modelBuilder.Entity("Course.Core.Data.ReportRegradeRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reply")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResolvedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SubmissionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubmissionId")
+                        .IsUnique()
+                        .HasFilter("\"ResolvedAt\" IS NULL");
+
+                    b.ToTable("ReportRegradeRequests");
+                });
+
             modelBuilder.Entity("Course.Core.Data.Submission", b =>
                 {
                     b.Property<long>("Id")
@@ -409,6 +447,23 @@ namespace Course.Core.Data.Migrations
 
                     b.Property<int?>("QuotaSlot")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReportComment")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReportGradedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReportGradedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReportItems")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("ResultJson")
                         .HasColumnType("TEXT");
@@ -615,6 +670,15 @@ namespace Course.Core.Data.Migrations
                     b.HasOne("Course.Core.Data.CourseUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Course.Core.Data.ReportRegradeRequest", b =>
+                {
+                    b.HasOne("Course.Core.Data.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

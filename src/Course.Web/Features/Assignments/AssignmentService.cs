@@ -19,19 +19,22 @@ namespace Course.Web.Features.Assignments;
 
 public sealed record LeaderboardRow(int Rank, string Name, double Score, DateTimeOffset At, bool IsYou);
 
-/// <summary>One of a student's submissions as that student may see it (scores held back until released).</summary>
-public sealed record SubmissionRow(Submission Submission, SubmissionScores? Scores, bool InFinalSelection, string? Error);
+/// <summary>
+/// One of a student's submissions as that student may see it (scores held back until released), with its report's
+/// score (null: no report block, or a written report not graded yet).
+/// </summary>
+public sealed record SubmissionRow(Submission Submission, SubmissionScores? Scores, bool InFinalSelection, string? Error, ReportScore? Report);
 
 /// <summary>
 /// A student's standing on one assignment: their own due date (extensions included), whether the hidden split's
-/// figures are released to them, their submissions newest first, and the grade once released.
+/// figures are released to them, their submissions newest first, and the grade (automatic, report, combined) once released.
 /// </summary>
-public sealed record StudentStanding(DateTimeOffset Due, bool HiddenReleased, int FinalSubmissions, IReadOnlyList<SubmissionRow> Submissions, double? Grade)
+public sealed record StudentStanding(DateTimeOffset Due, bool HiddenReleased, int FinalSubmissions, IReadOnlyList<SubmissionRow> Submissions, AssignmentGrade? Grade)
 {
     public int MarkedFinal => Submissions.Count(r => r.Submission.MarkedFinal);
 }
 
-public sealed record GradebookRow(string UserId, string Email, IReadOnlyDictionary<string, double?> Quizzes, IReadOnlyDictionary<string, double?> Assignments);
+public sealed record GradebookRow(string UserId, string Email, IReadOnlyDictionary<string, double?> Quizzes, IReadOnlyDictionary<string, AssignmentGrade> Assignments);
 
 /// <summary>
 /// Submissions from the browser and what students and instructors read back: a student's standing (validation
@@ -50,14 +53,17 @@ public sealed class AssignmentService(
 
     public IReadOnlyList<Assignment> All => content.Current.Assignments;
 
-    /// <summary>Queues a submission; refused with a message when the student (or their address) submits too often.</summary>
-    public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey)
+    /// <summary>
+    /// Queues a submission with its evaluation report; refused with a message when the student (or their address)
+    /// submits too often, or the report is too long.
+    /// </summary>
+    public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, string? report = null)
     {
         if (limiter.Check(LimitedAction.Submission, userId, connection.Address) is { } refusal)
         {
             throw new SubmissionRefusedException(refusal);
         }
-        return queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder);
+        return queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder, report);
     }
 
     /// <summary>Rows of the assignment's public train split (read once per page, not per render).</summary>
@@ -97,9 +103,10 @@ public sealed class AssignmentService(
         var selection = AssignmentGrades.FinalSelection(rows, assignment.Rules.FinalSubmissions).Select(s => s.Id).ToHashSet();
         var submissions = rows.OrderByDescending(s => s.Id).Select(s => new SubmissionRow(s,
             GradingResult.FromJson(s.ResultJson) is { } result ? SubmissionScores.For(result, assignment, s.GradeOverride, released) : null,
-            selection.Contains(s.Id), SubmissionScores.ErrorFor(s, instructor: false))).ToList();
+            selection.Contains(s.Id), SubmissionScores.ErrorFor(s, instructor: false),
+            assignment.Rules.Report is { } report ? ReportGrades.ScoreOf(s, report) : null)).ToList();
         return new StudentStanding(due, released, assignment.Rules.FinalSubmissions, submissions,
-            released ? AssignmentGrades.GradeOf(rows, assignment) : null);
+            released ? ReportGrades.GradeOf(rows, assignment) : null);
     }
 
     /// <summary>
@@ -238,7 +245,10 @@ public sealed class AssignmentService(
     /// <summary>A stable name that reveals no one ("Learner 3f9a1c").</summary>
     public static string Pseudonym(string userId) => "Learner " + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..6];
 
-    /// <summary>Every student × every graded quiz (by its policy) and assignment (the rubric on the final selection; for instructors, before the due date too).</summary>
+    /// <summary>
+    /// Every student × every graded quiz (by its policy) and assignment (the rubric on the final selection with the
+    /// report, <see cref="ReportGrades"/>; for instructors, before the due date too).
+    /// </summary>
     public async Task<IReadOnlyList<GradebookRow>> GradebookAsync()
     {
         var snapshot = content.Current;
@@ -248,22 +258,37 @@ public sealed class AssignmentService(
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.Status == SubmissionStatus.Succeeded || s.GradeOverride != null).ToListAsync();
         return students.Select(u => new GradebookRow(u.Id, u.Email ?? u.Id,
             snapshot.GradedQuizzes.ToDictionary(q => q.Id, q => QuizAttemptService.GradeOf(q, attempts.Where(a => a.UserId == u.Id && a.QuizId == q.Id)) * 100),
-            snapshot.Assignments.ToDictionary(a => a.Id, a => AssignmentGrades.GradeOf(submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id), a)))).ToList();
+            snapshot.Assignments.ToDictionary(a => a.Id, a => ReportGrades.GradeOf(submissions.Where(s => s.UserId == u.Id && s.AssignmentId == a.Id), a)))).ToList();
     }
 
+    /// <summary>
+    /// The gradebook as CSV: a column per graded quiz, and per assignment its grade under the assignment's id; an
+    /// assignment with a report has <c>ID_automatic</c> and <c>ID_report</c> (0–100) before it, the column <c>ID</c>
+    /// being the combined grade, so an import that reads <c>ID</c> gets the assignment's grade either way.
+    /// </summary>
     public async Task<string> GradebookCsvAsync()
     {
         var rows = await GradebookAsync();
         var snapshot = content.Current;
         var csv = new StringBuilder();
-        csv.AppendLine(string.Join(',', new[] { "email" }.Concat(snapshot.GradedQuizzes.Select(q => q.Id)).Concat(snapshot.Assignments.Select(a => a.Id)).Select(Escape)));
+        csv.AppendLine(string.Join(',', new[] { "email" }.Concat(snapshot.GradedQuizzes.Select(q => q.Id))
+            .Concat(snapshot.Assignments.SelectMany(GradebookColumns)).Select(Escape)));
         foreach (var row in rows)
         {
+            var grades = snapshot.Assignments.SelectMany(a => GradebookCells(a, row.Assignments.GetValueOrDefault(a.Id, Course.Grading.AssignmentGrade.None)));
             csv.AppendLine(string.Join(',', new[] { Escape(row.Email) }
-                .Concat(row.Quizzes.Values.Concat(row.Assignments.Values).Select(v => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? ""))));
+                .Concat(row.Quizzes.Values.Concat(grades).Select(v => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? ""))));
         }
         return csv.ToString();
     }
+
+    /// <summary>The gradebook's columns of one assignment (the page's and the CSV's): the grade alone, or automatic, report and combined.</summary>
+    public static IEnumerable<string> GradebookColumns(Assignment assignment) =>
+        assignment.Rules.Report is null ? [assignment.Id] : [$"{assignment.Id}_automatic", $"{assignment.Id}_report", assignment.Id];
+
+    /// <summary>The cells under <see cref="GradebookColumns"/>, in the same order.</summary>
+    public static IEnumerable<double?> GradebookCells(Assignment assignment, AssignmentGrade grade) =>
+        assignment.Rules.Report is null ? [grade.Combined] : [grade.Automatic, grade.Report?.Percent, grade.Combined];
 
     /// <summary>
     /// One text cell, quoted as RFC 4180 says when it holds a comma, quote or line break. A cell a spreadsheet would

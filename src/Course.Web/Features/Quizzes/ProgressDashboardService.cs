@@ -3,6 +3,7 @@ using Course.Core.Data;
 using Course.Core.Quizzes;
 using Course.Grading;
 using Course.Grading.Queue;
+using Course.Web.Features.Assignments;
 using Microsoft.EntityFrameworkCore;
 
 namespace Course.Web.Features.Quizzes;
@@ -49,9 +50,9 @@ public sealed class ProgressDashboardService(IDbContextFactory<CourseDbContext> 
         {
             var mine = submissions.Where(s => s.AssignmentId == a.Id).ToList();
             var due = await SubmissionQueue.DueForAsync(db, userId, a, cancellationToken);
-            var grade = AssignmentGrades.HiddenReleased(due, clock.GetUtcNow()) ? AssignmentGrades.GradeOf(mine, a) : null;
+            var grade = AssignmentGrades.HiddenReleased(due, clock.GetUtcNow()) ? ReportGrades.GradeOf(mine, a) : AssignmentGrade.None;
             var bestPublic = mine.Where(s => s.Status == SubmissionStatus.Succeeded).Max(s => s.PublicScore);
-            var status = grade is { } points ? $"{points:0.#} / 100 points"
+            var status = grade.Automatic is not null ? GradeText.Of(grade, a)
                 : bestPublic is { } score ? $"best validation {a.Rules.Metric} {score:0.###}; graded after the due date"
                 : mine.Count == 0 ? "not submitted"
                 : mine.MaxBy(s => s.Id)!.Status.ToString().ToLowerInvariant();
