@@ -344,6 +344,46 @@ namespace Course.Migrations.PostgreSQL.Migrations
                     b.ToTable("QuizAttemptGrants");
                 });
 
+            modelBuilder.Entity("Course.Core.Data.ReportRegradeRequest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Reply")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ResolvedByUserId")
+                        .HasColumnType("text");
+
+                    b.Property<long>("SubmissionId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubmissionId")
+                        .IsUnique()
+                        .HasFilter("\"ResolvedAt\" IS NULL");
+
+                    b.ToTable("ReportRegradeRequests");
+                });
+
             modelBuilder.Entity("Course.Core.Data.Submission", b =>
                 {
                     b.Property<long>("Id")
@@ -428,6 +468,23 @@ namespace Course.Migrations.PostgreSQL.Migrations
 
                     b.Property<int?>("QuotaSlot")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ReportComment")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("ReportGradedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ReportGradedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("ReportItems")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
 
                     b.Property<string>("ResultJson")
                         .HasColumnType("text");
@@ -638,6 +695,15 @@ namespace Course.Migrations.PostgreSQL.Migrations
                     b.HasOne("Course.Core.Data.CourseUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Course.Core.Data.ReportRegradeRequest", b =>
+                {
+                    b.HasOne("Course.Core.Data.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
