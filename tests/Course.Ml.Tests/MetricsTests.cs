@@ -123,5 +123,9 @@ public class SquadMetricsTests
         Assert.Equal(100.0 / 3, exact, 10);
         Assert.Equal(100.0 * (1 + 2.0 / 3) / 3, f1, 10);
         Assert.Equal(2.0 / 3, SquadMetrics.F1("the cat sat", "cat sat on mat"), 10);
+        // Per question, in the references' order: what the hidden split's bootstrap resamples, whose mean is the score.
+        var scores = SquadMetrics.PerQuestion(gold, predictions);
+        Assert.Equal([(1.0, 1.0), (0.0, Math.Round(2.0 / 3, 10)), (0.0, 0.0)], scores.Select(q => (q.ExactMatch, Math.Round(q.F1, 10))).ToArray());
+        Assert.Equal((exact, f1), SquadMetrics.Mean(scores));
     }
 }

@@ -49,20 +49,26 @@ public static partial class SquadMetrics
     /// <returns>(exact_match, f1) on 0–100.</returns>
     public static (double ExactMatch, double F1) Compute(IReadOnlyDictionary<string, IReadOnlyList<string>> goldAnswers, IReadOnlyDictionary<string, string> predictions)
     {
+        return Mean(PerQuestion(goldAnswers, predictions));
+    }
+
+    /// <returns>(exact_match, f1) on 0–100 of questions scored by <see cref="PerQuestion"/>.</returns>
+    public static (double ExactMatch, double F1) Mean(IReadOnlyList<(double ExactMatch, double F1)> scores) =>
+        (100 * scores.Average(q => q.ExactMatch), 100 * scores.Average(q => q.F1));
+
+    /// <summary>
+    /// Each question's best exact match and F1 over its reference answers (0 or 1, and 0–1), in the references'
+    /// order; a question without a prediction scores 0. The split's score is their mean, and a bootstrap resamples them.
+    /// </summary>
+    public static IReadOnlyList<(double ExactMatch, double F1)> PerQuestion(IReadOnlyDictionary<string, IReadOnlyList<string>> goldAnswers,
+        IReadOnlyDictionary<string, string> predictions)
+    {
         if (goldAnswers.Count == 0)
         {
             throw new ArgumentException("Nothing to score: no questions in the references.");
         }
-        double exact = 0, f1 = 0;
-        foreach (var (id, answers) in goldAnswers)
-        {
-            if (!predictions.TryGetValue(id, out var prediction))
-            {
-                continue;
-            }
-            exact += answers.Max(a => ExactMatch(prediction, a));
-            f1 += answers.Max(a => F1(prediction, a));
-        }
-        return (100 * exact / goldAnswers.Count, 100 * f1 / goldAnswers.Count);
+        return goldAnswers.Select(g => predictions.TryGetValue(g.Key, out var prediction)
+            ? (g.Value.Max(a => ExactMatch(prediction, a)), g.Value.Max(a => F1(prediction, a)))
+            : (0d, 0d)).ToList();
     }
 }

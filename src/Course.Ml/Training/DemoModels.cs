@@ -48,10 +48,13 @@ public static class DemoModels
         {
             Preprocessing = new() { LabelScheme = "iob1", DropEmpty = true, Deduplicate = "normalized" },
         },
-        new("course/minilm-qa", "question-answering", "course-qa", 256,
-            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 4, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
-            "Extractive question answering (SQuAD-style).",
-            [("Where do corals get their colour?", "Most reef-building corals live in partnership with microscopic algae that grow inside their tissues. The algae provide the coral with sugars and give reefs their bright colours."),
+        // One epoch over SQuAD's 26 training articles (6,750 windows of 256 tokens) is most of the build's time and
+        // what clears F1 60 on the held-out articles; the course's own 297 questions were too few to learn spans from.
+        new("course/minilm-qa", "question-answering", "squad", 256,
+            new() { LearningRate = 1e-4, PerDeviceTrainBatchSize = 16, PerDeviceEvalBatchSize = 32, NumTrainEpochs = 1, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true },
+            "Extractive question answering, trained on SQuAD v1.1 articles.",
+            [("Who designed the Eiffel Tower?", "The Eiffel Tower in Paris was completed in 1889 for the World's Fair. It was designed by the engineering company of Gustave Eiffel."),
+             ("Where do corals get their colour?", "Most reef-building corals live in partnership with microscopic algae that grow inside their tissues. The algae provide the coral with sugars and give reefs their bright colours."),
              ("How long do I have to return an item?", "You can return any item within 30 days of delivery for a full refund. Items must be unused and in their original packaging.")]),
         new("course/minilm-fill-mask", "fill-mask", "*", 64,
             new() { LearningRate = 5e-4, PerDeviceTrainBatchSize = 32, PerDeviceEvalBatchSize = 64, NumTrainEpochs = 10, WarmupRatio = 0.1, WeightDecay = 0.01, GroupByLength = true, FreezeLayers = ["embeddings", "2"] },

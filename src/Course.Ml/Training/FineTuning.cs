@@ -296,6 +296,9 @@ public static class FineTuning
             return (features, windows);
         }
 
+        // The questions' scores of the latest evaluation: a row of the evaluation set is a window, so the hidden
+        // split's bootstrap resamples these instead of the rows.
+        IReadOnlyList<(double ExactMatch, double F1)> questionScores = [];
         Func<EvalPrediction, IReadOnlyDictionary<string, double>> Metrics(Dataset data, List<(int Example, Tokenization.Encoding Window)> windows) => p =>
         {
             var best = new Dictionary<int, Pipelines.QuestionAnswer>();
@@ -317,8 +320,8 @@ public static class FineTuning
             var gold = Enumerable.Range(0, data.Count).ToDictionary(i => data[i].Get<string>("id"),
                 i => (IReadOnlyList<string>)(string[])data[i].Get<Dictionary<string, object?>>("answers")["text"]!);
             var predicted = best.ToDictionary(b => data[b.Key].Get<string>("id"), b => b.Value.Answer);
-            var (exact, f1) = SquadMetrics.Compute(gold, predicted);
-            return new Dictionary<string, double> { ["exact_match"] = exact, ["f1"] = f1 };
+            questionScores = SquadMetrics.PerQuestion(gold, predicted);
+            return QuestionMetrics(questionScores);
         };
 
         var (model, report) = AutoModelForQuestionAnswering.FromPretrained(config.ModelNameOrPath!, hub, log, device);
@@ -332,11 +335,25 @@ public static class FineTuning
         IReadOnlyDictionary<string, double> EvaluateTest()
         {
             var (testFeatures, testWindows) = EvalFeatures(test!);
-            return new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
-                [], testFeatures, new DataCollatorWithPadding(tokenizer), Metrics(test!, testWindows)).Evaluate(prefix: "test");
+            var metrics = new Dictionary<string, double>(new Trainer(model, b => model.forward(b.InputIds, b.AttentionMask, b.TokenTypeIds, b.StartPositions, b.EndPositions), args,
+                [], testFeatures, new DataCollatorWithPadding(tokenizer), Metrics(test!, testWindows)).Evaluate(prefix: "test"));
+            var scores = questionScores;
+            var intervals = Bootstrap.Intervals(scores.Count, rows => QuestionMetrics(rows.Select(r => scores[r]).ToList()), ["exact_match", "f1"]);
+            foreach (var (name, (low, high)) in intervals)
+            {
+                (metrics[$"test_{name}_ci95_low"], metrics[$"test_{name}_ci95_high"]) = (low, high);
+            }
+            return metrics;
         }
         return Finish(trainer, test is not null && test.ColumnNames.Contains("answers") ? EvaluateTest : null,
             null, cancellationToken, model, () => model.Config, output, "question-answering");
+    }
+
+    /// <summary>SQuAD's exact_match and f1 (0–100): the means of the questions' scores.</summary>
+    private static Dictionary<string, double> QuestionMetrics(IReadOnlyList<(double ExactMatch, double F1)> scores)
+    {
+        var (exact, f1) = SquadMetrics.Mean(scores);
+        return new() { ["exact_match"] = exact, ["f1"] = f1 };
     }
 
     /// <summary>Masked-language-model training on plain text (<c>mlm_probability</c> of the tokens masked, 80/10/10); reports loss and perplexity.</summary>
@@ -387,7 +404,7 @@ public static class FineTuning
 
     /// <summary>
     /// The hidden split's headline metrics get bootstrap intervals; per-class figures and confusion cells do not,
-    /// and neither do question-answering windows (a row there is a window, not an example).
+    /// and question-answering resamples its questions, not its rows (a row there is a window, not an example).
     /// </summary>
     private static bool IsBootstrapped(string metric) => IsHeadline("test_" + metric);
 
