@@ -58,7 +58,8 @@ public sealed class HiddenSplitCommandTests : IDisposable
 
         Assert.True(code == 1, stderr);
         Assert.Equal("", stdout);
-        var lines = stderr.TrimEnd('\n').Split('\n');
+        // The file's refusals, one a line; a first run on a fresh database also says where the new instructor's password is.
+        var lines = stderr.TrimEnd('\n').Split('\n').Where(l => l.StartsWith(file, StringComparison.Ordinal)).ToArray();
         Assert.True(lines.Length == 3, stderr);
         Assert.Equal($"{file}:2: repeats row 5 of the public train split (case and punctuation ignored): students train on it", lines[0]);
         Assert.Equal($"{file}:3: \"label\" must be one of the assignment's labels (negative, positive), not 'meh'", lines[1]);
