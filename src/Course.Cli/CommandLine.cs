@@ -298,8 +298,9 @@ public static class CommandLine
     {
         var (assignment, config) = (AssignmentOption(), ConfigOption());
         var user = Syntax.Text("--user", "EMAIL", "the student (an unknown e-mail gets an account without a password; required)");
-        var command = new Command("submit", "queue a submission for a student") { assignment, config, user };
-        command.SetAction(parse => Grading().SubmitAsync(parse.GetValue(assignment), parse.GetValue(config), parse.GetValue(user)));
+        var report = Syntax.Text("--report", "FILE.md", "the evaluation report (Markdown, within the assignment's report.max_words)");
+        var command = new Command("submit", "queue a submission for a student: {id, status}") { assignment, config, user, report };
+        command.SetAction(parse => Grading().SubmitAsync(parse.GetValue(assignment), parse.GetValue(config), parse.GetValue(user), parse.GetValue(report)));
         return command;
     }
 
@@ -318,7 +319,7 @@ public static class CommandLine
                 return 0;
             },
         };
-        var show = new Command("show", "{id, status, attempts, result, error}") { id };
+        var show = new Command("show", "{id, status, attempts, result, error, report}") { id };
         show.SetAction(parse => Grading().ShowAsync(parse.GetValue(id)));
         return new Command("submissions", "the grading queue's submissions") { show };
     }

@@ -164,11 +164,14 @@ internal sealed class GradingCommands(CourseSettings settings)
     }
 
     /// <summary>Queues a configuration for a student (an instructor tool); a new account gets no password until a reset link is issued.</summary>
-    public async Task<int> SubmitAsync(string? assignmentId, string? config, string? user)
+    public async Task<int> SubmitAsync(string? assignmentId, string? config, string? user, string? reportPath)
     {
         var assignment = FindAssignment(assignmentId);
         var path = config ?? throw new UsageException("--config FILE is required");
         var email = user ?? throw new UsageException("--user EMAIL is required");
+        // Read before anything is written, so a missing report file creates no account.
+        var report = reportPath is null ? null
+            : File.Exists(reportPath) ? File.ReadAllText(reportPath) : throw new UsageException($"--report: no file '{reportPath}'");
         await using var scope = settings.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         await ReadyAsync(services);
@@ -187,7 +190,7 @@ internal sealed class GradingCommands(CourseSettings settings)
         try
         {
             var submission = await services.GetRequiredService<SubmissionQueue>().SubmitAsync(student.Id, assignment, File.ReadAllText(path),
-                $"cli-{Guid.NewGuid():N}", Path.Combine(ContentRoot, "datasets"));
+                $"cli-{Guid.NewGuid():N}", Path.Combine(ContentRoot, "datasets"), report);
             CommandLine.WriteResult(new { id = submission.Id, status = submission.Status.ToString() });
             return 0;
         }
@@ -216,6 +219,7 @@ internal sealed class GradingCommands(CourseSettings settings)
             attempts = submission.Attempts,
             result = result is null ? null : new { metrics = result.Metrics, public_score = result.PublicScore, private_score = result.PrivateScore, grade = result.Grade, receipt = result.Receipt },
             error = submission.Error,
+            report = submission.Report,
         });
         return 0;
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Course.Core.Configuration;
+using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading.Queue;
 using Course.Web.Features.Account;
@@ -181,13 +182,21 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
         var submission = export.GetProperty("submissions").EnumerateArray().Single();
         Assert.Equal(("num_train_epochs: 1\n", 0.75, $"submissions/submission-{submissionId}"),
             (submission.GetProperty("config").GetString(), submission.GetProperty("metrics").GetProperty("eval_f1").GetDouble(), submission.GetProperty("kept_model").GetString()));
+        Assert.Equal("The neutral row holds most errors.", submission.GetProperty("report").GetString());
+        var reportGrade = submission.GetProperty("report_grade");
+        var sentiment = site.Services.GetRequiredService<ContentRepository>().Current.FindAssignment("sentiment")!.Rules.Report!;
+        Assert.Equal(["confusion-matrix", "next-steps"], reportGrade.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!));
+        Assert.Equal(sentiment.Item("confusion-matrix")!.Points + sentiment.Item("next-steps")!.Points, reportGrade.GetProperty("points").GetDouble());
+        Assert.Equal("Good reading of the matrix.", reportGrade.GetProperty("comment").GetString());
+        Assert.Equal("I did propose a next step.", submission.GetProperty("regrade_requests").EnumerateArray().Single().GetProperty("reason").GetString());
         // Before the due date the export holds back the hidden split's figures, as the pages do.
         Assert.Equal(System.Text.Json.JsonValueKind.Null, submission.GetProperty("private_score").ValueKind);
         Assert.DoesNotContain(submission.GetProperty("metrics").EnumerateObject(), m => m.Name.StartsWith("test_", StringComparison.Ordinal));
         Assert.True(deleted.Succeeded);
         Assert.False(Directory.Exists(weights));
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
-        Assert.Equal((0, 0), (await db.QuizAttempts.CountAsync(a => a.UserId == student.Id), await db.Submissions.CountAsync(s => s.UserId == student.Id)));
+        Assert.Equal((0, 0, 0), (await db.QuizAttempts.CountAsync(a => a.UserId == student.Id), await db.Submissions.CountAsync(s => s.UserId == student.Id),
+            await db.ReportRegradeRequests.CountAsync(r => r.UserId == student.Id)));
     }
 
     [Fact]
@@ -246,7 +255,10 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
             .Select(e => (e.Action, e.Details)).ToList();
     }
 
-    /// <summary>One submitted quiz attempt with an answer and one graded submission with kept weights; returns the submission's id.</summary>
+    /// <summary>
+    /// One submitted quiz attempt with an answer and one graded submission with kept weights, a graded report and a
+    /// regrade request; returns the submission's id.
+    /// </summary>
     private async Task<long> AddWorkAsync(string userId)
     {
         await using var db = await site.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
@@ -259,11 +271,18 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
         {
             UserId = userId, AssignmentId = "sentiment", ConfigYaml = "num_train_epochs: 1\n", IdempotencyKey = Guid.NewGuid().ToString("N"),
             Status = SubmissionStatus.Succeeded, KeepWeights = true, PublicScore = 0.75, PrivateScore = 0.6125, Grade = 30,
+            Report = "The neutral row holds most errors.", ReportItems = "confusion-matrix next-steps", ReportComment = "Good reading of the matrix.",
+            ReportGradedAt = DateTimeOffset.UtcNow, ReportGradedByUserId = userId,
             ResultJson = new Course.Grading.GradingResult(new Dictionary<string, double> { ["eval_f1"] = 0.75, ["test_f1"] = 0.6125 }, 0.75, 0.6125, 30,
                 new Course.Grading.Receipt(42, 2, "m", new Dictionary<string, string> { ["train"] = "a", [Course.Grading.GradingResult.HiddenSplitKey] = "b" }, "c",
                     new Dictionary<string, string>(), "cpu", 1)).ToJson(),
         };
         db.Submissions.Add(submission);
+        await db.SaveChangesAsync();
+        db.ReportRegradeRequests.Add(new ReportRegradeRequest
+        {
+            SubmissionId = submission.Id, UserId = userId, Reason = "I did propose a next step.", CreatedAt = DateTimeOffset.UtcNow,
+        });
         await db.SaveChangesAsync();
         return submission.Id;
     }

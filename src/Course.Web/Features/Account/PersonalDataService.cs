@@ -12,7 +12,7 @@ namespace Course.Web.Features.Account;
 
 /// <summary>
 /// A student's own data: everything stored about them, as JSON (profile, roles, lesson progress, quiz attempts
-/// with their answers, assignment submissions with configurations and results), and its deletion, which also
+/// with their answers, assignment submissions with configurations, results, evaluation reports, their grades and regrade requests), and its deletion, which also
 /// removes the weights the hub kept of their submissions. Results hold back the hidden split's figures until the
 /// student's due date, as the site does: an export is not a way round it.
 /// </summary>
@@ -37,11 +37,23 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
             .ToListAsync();
         var attempts = await db.QuizAttempts.AsNoTracking().Where(a => a.UserId == user.Id).OrderBy(a => a.Id).ToListAsync();
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.UserId == user.Id).OrderBy(s => s.Id).ToListAsync();
+        var regrades = (await db.ReportRegradeRequests.AsNoTracking().Where(r => r.UserId == user.Id).OrderBy(r => r.Id).ToListAsync())
+            .ToLookup(r => r.SubmissionId);
         var released = new Dictionary<string, bool>();
         foreach (var assignment in content.Current.Assignments)
         {
             released[assignment.Id] = AssignmentGrades.HiddenReleased(await SubmissionQueue.DueForAsync(db, user.Id, assignment, CancellationToken.None), clock.GetUtcNow());
         }
+        // The report's grade as the student's page shows it: the rubric items applied as they read now, and the comment.
+        object? ReportGradeOf(Submission s) =>
+            s.ReportGradedAt is { } gradedAt && content.Current.FindAssignment(s.AssignmentId)?.Rules.Report is { } rules
+                && ReportGrades.Score(ReportGrades.AppliedIds(s), rules) is var score
+                ? new
+                {
+                    items = score.Applied.Select(i => new { id = i.Id, title = i.Title, points = i.Points }), points = score.Points, max_points = score.MaxPoints,
+                    comment = s.ReportComment, graded_at = gradedAt,
+                }
+                : null;
         SubmissionScores? ScoresOf(Submission s) =>
             GradingResult.FromJson(s.ResultJson) is { } result && content.Current.FindAssignment(s.AssignmentId) is { } assignment
                 ? SubmissionScores.For(result, assignment, s.GradeOverride, released[assignment.Id]) : null;
@@ -66,6 +78,8 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
                 private_score_ci95 = x.Scores?.PrivateInterval, grade = x.Scores?.Points ?? x.Row.GradeOverride,
                 metrics = x.Scores?.Metrics, receipt = x.Scores?.Receipt, error = SubmissionScores.ErrorFor(x.Row, instructor: false),
                 kept_model = x.Row.KeepWeights ? Submission.KeptModelId(x.Row.Id) : null,
+                report = x.Row.Report, report_grade = ReportGradeOf(x.Row),
+                regrade_requests = regrades[x.Row.Id].Select(r => new { reason = r.Reason, created_at = r.CreatedAt, reply = r.Reply, resolved_at = r.ResolvedAt }),
             }),
         }, Json);
     }
