@@ -24,7 +24,7 @@ internal static class BatchPrediction
 
     private sealed record Example(int Line, string? Id, string Text, string? Context);
 
-    public sealed record Settings(int BatchSize, int? TopK, AggregationStrategy Aggregation);
+    public sealed record Settings(int BatchSize, int? TopK, AggregationStrategy Aggregation, QuestionAnsweringOptions Answering);
 
     public static int Run(Pipeline pipeline, string inputPath, string? outputPath, Settings settings)
     {
@@ -92,7 +92,7 @@ internal static class BatchPrediction
         {
             TextClassificationPipeline p => p.Run(texts, settings.BatchSize).Select(r => Classification(r, settings.TopK)).ToList(),
             TokenClassificationPipeline p => p.Run(texts, settings.Aggregation, settings.BatchSize).Select(r => (object)new { entities = r }).ToList(),
-            QuestionAnsweringPipeline p => p.Run(examples.Select(e => (e.Text, e.Context!)).ToList(), new QuestionAnsweringOptions { TopK = settings.TopK ?? 1 }, settings.BatchSize)
+            QuestionAnsweringPipeline p => p.Run(examples.Select(e => (e.Text, e.Context!)).ToList(), settings.Answering, settings.BatchSize)
                 .Select(answers => Answer(answers, settings.TopK)).ToList(),
             FillMaskPipeline p => p.Run(texts, settings.TopK ?? 5, settings.BatchSize).Select(r => (object)new { predictions = r }).ToList(),
             FeatureExtractionPipeline p => p.Run(texts, settings.BatchSize).Select(r => (object)new { features = r }).ToList(),

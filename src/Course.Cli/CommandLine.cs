@@ -187,12 +187,18 @@ public static class CommandLine
         var output = Syntax.Text("--output", "FILE.jsonl", "with --input: where the results go, one JSON object per line (default: stdout)");
         var batchSize = Syntax.WholeNumber("--batch-size", 1, 256, $"with --input: inputs run through the model together (default {DefaultBatchSize})");
         var text = Syntax.AtMostOne("TEXT", "the input (the question for question-answering)", "predict needs exactly one TEXT argument (the question for question-answering)");
+        // run_qa's names, as in an assignment's configuration, so its evaluation can be repeated here.
+        var maxSeqLength = Syntax.WholeNumber("--max-seq-length", 8, 512, "question-answering: tokens per window (default 384; the pipeline's max_seq_len)");
+        var docStride = Syntax.WholeNumber("--doc-stride", 0, 511, "question-answering: tokens shared by consecutive windows (default 128)");
+        var maxAnswerLength = Syntax.WholeNumber("--max-answer-length", 1, 512, "question-answering: the longest answer in tokens (default 15; the pipeline's max_answer_len)");
+        var nBestSize = Syntax.WholeNumber("--n-best-size", 1, 100, "question-answering: pair only the N likeliest starts and ends of each window (default: every pair)");
         var command = new Command("predict", "the pipeline's output as Hugging Face prints it, for one TEXT or a file of inputs")
         {
-            task, model, context, topK, aggregation, input, output, batchSize, text,
+            task, model, context, topK, aggregation, input, output, batchSize, maxSeqLength, docStride, maxAnswerLength, nBestSize, text,
         };
         command.SetAction(parse => Ml().Predict(new PredictRequest(parse.GetValue(task), parse.GetValue(model), parse.GetValue(text), parse.GetValue(context),
-            parse.GetValue(topK), parse.GetValue(aggregation), parse.GetValue(input), parse.GetValue(output), parse.GetValue(batchSize))));
+            parse.GetValue(topK), parse.GetValue(aggregation), parse.GetValue(input), parse.GetValue(output), parse.GetValue(batchSize),
+            new AnswerSettings(parse.GetValue(maxSeqLength), parse.GetValue(docStride), parse.GetValue(maxAnswerLength), parse.GetValue(nBestSize)))));
         return command;
     }
 

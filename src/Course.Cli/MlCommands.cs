@@ -11,7 +11,36 @@ namespace Course.Cli;
 
 /// <summary><c>./course predict</c>'s arguments: one TEXT, or an --input file.</summary>
 internal sealed record PredictRequest(string? Task, string? Model, string? Text, string? Context, int? TopK, AggregationStrategy Aggregation,
-    string? Input, string? Output, int? BatchSize);
+    string? Input, string? Output, int? BatchSize, AnswerSettings Answering)
+{
+    /// <summary>The question-answering pipeline's settings: its defaults where a flag is not given.</summary>
+    public QuestionAnsweringOptions AnsweringOptions
+    {
+        get
+        {
+            var defaults = new QuestionAnsweringOptions { TopK = TopK ?? 1 };
+            return defaults with
+            {
+                MaxSeqLength = Answering.MaxSeqLength ?? defaults.MaxSeqLength, DocStride = Answering.DocStride ?? defaults.DocStride,
+                MaxAnswerLength = Answering.MaxAnswerLength ?? defaults.MaxAnswerLength, NBestSize = Answering.NBestSize,
+            };
+        }
+    }
+}
+
+/// <summary>predict's question-answering flags, by run_qa's names; null where not given.</summary>
+internal sealed record AnswerSettings(int? MaxSeqLength, int? DocStride, int? MaxAnswerLength, int? NBestSize)
+{
+    /// <summary>The first flag given, for the refusal on other tasks.</summary>
+    public string? FirstGiven => (MaxSeqLength, DocStride, MaxAnswerLength, NBestSize) switch
+    {
+        ({ }, _, _, _) => "--max-seq-length",
+        (_, { }, _, _) => "--doc-stride",
+        (_, _, { }, _) => "--max-answer-length",
+        (_, _, _, { }) => "--n-best-size",
+        _ => null,
+    };
+}
 
 /// <summary>The verbs over Course.Ml: tokenize, predict, train, models, datasets.</summary>
 internal sealed class MlCommands(CourseSettings settings)
@@ -113,6 +142,14 @@ internal sealed class MlCommands(CourseSettings settings)
             throw new UsageException($"unknown task '{task}'; tasks: {string.Join(", ", Pipeline.Tasks)}");
         }
         var model = request.Model ?? throw new UsageException("predict needs --model ID");
+        if (task != Pipeline.QuestionAnswering && request.Answering.FirstGiven is { } flag)
+        {
+            throw new UsageException($"{flag} is only for question-answering");
+        }
+        if (request.Answering is { DocStride: { } stride } && stride >= request.AnsweringOptions.MaxSeqLength / 2)
+        {
+            throw new UsageException($"--doc-stride must be under half of the window ({request.AnsweringOptions.MaxSeqLength} tokens), not {stride}");
+        }
         var (text, context) = (request.Text, request.Context);
         if (request.Input is null)
         {
@@ -162,7 +199,7 @@ internal sealed class MlCommands(CourseSettings settings)
         if (request.Input is { } input)
         {
             return BatchPrediction.Run(pipeline, input, request.Output,
-                new BatchPrediction.Settings(request.BatchSize ?? CommandLine.DefaultBatchSize, request.TopK, request.Aggregation));
+                new BatchPrediction.Settings(request.BatchSize ?? CommandLine.DefaultBatchSize, request.TopK, request.Aggregation, request.AnsweringOptions));
         }
         try
         {
@@ -172,8 +209,8 @@ internal sealed class MlCommands(CourseSettings settings)
                 TextClassificationPipeline p => p.Run(text!).Scores.Take(request.TopK ?? int.MaxValue),
                 TokenClassificationPipeline p => p.Run(text!, request.Aggregation),
                 QuestionAnsweringPipeline p => request.TopK is null
-                    ? p.Run(text!, context!)[0]
-                    : p.Run(text!, context!, new QuestionAnsweringOptions { TopK = request.TopK.Value }),
+                    ? p.Run(text!, context!, request.AnsweringOptions)[0]
+                    : p.Run(text!, context!, request.AnsweringOptions),
                 FillMaskPipeline p => p.Run(text!, request.TopK ?? 5),
                 _ => throw new InvalidOperationException($"no output for {task}"),
             };

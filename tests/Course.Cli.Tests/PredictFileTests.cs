@@ -154,6 +154,43 @@ public sealed class PredictFileTests : IDisposable
         Assert.Contains($"{input}:2: The question is too long: it leaves no room for the context in 384 tokens. Nothing was written.", stderr);
     }
 
+    [Fact]
+    public async Task The_question_answering_flags_reach_the_pipeline_as_an_assignment_configures_them()
+    {
+        // Words that are one token each: a span of one token is one word.
+        const string context = "the cat sat on the mat and the dog ran to the park with a red ball";
+        string[] Answers(string stdout) => CliRunner.LastLine(stdout).EnumerateArray().Select(a => a.GetProperty("answer").GetString()!).ToArray();
+        string[] args = ["predict", "--task", "question-answering", "--model", "course/minilm-qa", "--top-k", "5", "--context", context, "Where did the dog run?"];
+
+        var (_, pipelineDefaults, _) = await _cli.RunAsync(args);
+        var (code, oneToken, stderr) = await _cli.RunAsync([.. args, "--max-answer-length", "1"]);
+        var (tooShort, _, refusal) = await _cli.RunAsync([.. args, "--max-seq-length", "8", "--doc-stride", "2"]);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains(Answers(pipelineDefaults), a => a.Contains(' ')); // up to 15 tokens by default
+        Assert.All(Answers(oneToken), a => Assert.DoesNotContain(' ', a));
+        Assert.Equal(2, tooShort);
+        Assert.Contains("The question is too long: it leaves no room for the context in 8 tokens.", refusal);
+    }
+
+    [Theory]
+    [InlineData("text-classification", new[] { "--doc-stride", "32" }, "--doc-stride is only for question-answering")]
+    [InlineData("text-classification", new[] { "--n-best-size", "5" }, "--n-best-size is only for question-answering")]
+    [InlineData("question-answering", new[] { "--max-seq-length", "128", "--doc-stride", "64" }, "--doc-stride must be under half of the window (128 tokens), not 64")]
+    [InlineData("question-answering", new[] { "--doc-stride", "192" }, "--doc-stride must be under half of the window (384 tokens), not 192")]
+    [InlineData("question-answering", new[] { "--max-answer-length", "0x10" }, "--max-answer-length must be a whole number")]
+    [InlineData("question-answering", new[] { "--n-best-size", "101" }, "--n-best-size must be a whole number from 1 to 100, not '101'")]
+    public async Task Question_answering_flags_out_of_place_or_range_are_refused(string task, string[] flags, string message)
+    {
+        var model = task == "question-answering" ? "course/minilm-qa" : "course/minilm-sentiment";
+
+        var (code, stdout, stderr) = await _cli.RunAsync(["predict", "--task", task, "--model", model, "--context", "Ada wrote it.", .. flags, "Who?"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout.Trim());
+        Assert.Contains(message, stderr);
+    }
+
     [Theory]
     [InlineData("--output", "predict needs exactly one TEXT argument")]
     [InlineData("text", "TEXT and --input exclude each other")]
