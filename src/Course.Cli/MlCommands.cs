@@ -240,7 +240,7 @@ internal sealed class MlCommands(CourseSettings settings)
         {
             Hub.PathOf(output);
         }
-        var metrics = FineTuning.Run(training, Hub, Device, output, TrainingBar, Progress);
+        var metrics = FineTuning.Run(training, Hub, Device, output, TrainingBar, Progress).Metrics;
         if (output is not null)
         {
             Console.Error.WriteLine($"saved to the hub as {output}");

@@ -44,9 +44,9 @@ public class ReportJourneyTests(SiteFixture site)
         var done = await new JobWatch(databases).UntilAsync(jobId, s => s.Status is not (SubmissionStatus.Queued or SubmissionStatus.Running));
         Assert.Equal(SubmissionStatus.Succeeded, done.Status);
 
-        // The instructor grades it: Reports opens on the first report still to grade (the other journeys' reports are blank).
+        // The instructor grades it, opened at this submission (other journeys' reports may wait too).
         await using var instructor = await site.SignInInstructorAsync();
-        await instructor.GoToAsync($"/instructor/reports/{assignmentId}");
+        await instructor.GoToAsync($"/instructor/reports/{assignmentId}?submission={jobId}");
         await Expect(instructor.Page.GetByTestId("report-student")).ToContainTextAsync(email);
         await Expect(instructor.Page.GetByTestId("report-body").Locator("strong")).ToHaveTextAsync("every");
         await instructor.Page.GetByTestId("rubric-item-confusion-matrix").CheckAsync();

@@ -264,6 +264,8 @@ public class GradingRunTests
             setup.DatasetsFolder, setup.HiddenSplits, setup.Hub, TorchSharp.torch.CPU, log: new Lines(log));
 
         Assert.Contains("data preparation: 200 train rows + 40 validation rows → 240 training rows", log);
+        // The receipt keeps the same line, which the student's submission shows.
+        Assert.Equal("data preparation: 200 train rows + 40 validation rows → 240 training rows", result.Receipt.DataPreparation);
         Assert.Contains("train_splits train+validation: the 40 validation rows are in the training data, so eval_* figures are not held-out estimates", log);
         Assert.Equal(40, result.Metrics[Course.Ml.Training.FineTuning.ValidationTrainedOnMetric]);
     }

@@ -12,7 +12,10 @@ public sealed record Receipt(
     [property: JsonPropertyName("config_sha256")] string ConfigSha256,
     [property: JsonPropertyName("libraries")] IReadOnlyDictionary<string, string> Libraries,
     [property: JsonPropertyName("device")] string Device,
-    [property: JsonPropertyName("wall_time_seconds")] double WallTimeSeconds);
+    [property: JsonPropertyName("wall_time_seconds")] double WallTimeSeconds,
+    // What preparation did to the training rows (train and public validation only: nothing of the hidden split);
+    // null in results stored before the receipt had it.
+    [property: JsonPropertyName("data_preparation")] string? DataPreparation = null);
 
 /// <summary>
 /// A graded submission as stored: every metric (<c>eval_*</c> on the public validation split, <c>test_*</c> on the

@@ -43,7 +43,7 @@ public static class GradingRun
         {
             config.TrainFile = CappedCopy(config.TrainFile!, assignment.Rules.Limits.MaxTrainExamples, scratch, log);
             var watch = Stopwatch.StartNew();
-            var metrics = FineTuning.Run(config, hub, device, keepAs, progress, log, cancellationToken, checkpoints);
+            var (metrics, preparation) = FineTuning.Run(config, hub, device, keepAs, progress, log, cancellationToken, checkpoints);
             watch.Stop();
             var metric = assignment.Rules.Metric!;
             var (publicScore, privateScore) = (Required(metrics, metric), Required(metrics, Assignment.OnSplit(metric, "test")));
@@ -59,7 +59,7 @@ public static class GradingRun
                     [".NET"] = Environment.Version.ToString(),
                     ["course-platform"] = typeof(GradingRun).Assembly.GetName().Version!.ToString(),
                 },
-                TorchDevices.Name(device), Math.Round(watch.Elapsed.TotalSeconds, 1));
+                TorchDevices.Name(device), Math.Round(watch.Elapsed.TotalSeconds, 1), preparation.ToString());
             return new GradingResult(metrics, publicScore, privateScore, assignment.PointsFor(metrics, "test"), receipt);
         }
         finally

@@ -97,7 +97,7 @@ public static class DemoModels
             {
                 (config.TrainFile, config.ValidationFile) = (Split(datasetsFolder, demo.Dataset, "train"), Split(datasetsFolder, demo.Dataset, "validation"));
             }
-            var metrics = new Dictionary<string, double>(FineTuning.Run(config, hub, device, staging, progress, log, cancellationToken));
+            var metrics = new Dictionary<string, double>(FineTuning.Run(config, hub, device, staging, progress, log, cancellationToken).Metrics);
             if (demo.Task == "fill-mask")
             {
                 foreach (var (name, value) in Cloze(hub, device, staging, Split(datasetsFolder, ClozeDataset, "validation"), log))

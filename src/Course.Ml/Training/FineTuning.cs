@@ -15,11 +15,14 @@ namespace Course.Ml.Training;
 /// load the files, build labels, tokenize, fine-tune, evaluate on validation (and test when it has labels),
 /// optionally save the model into the hub with a generated card.
 /// </summary>
+/// <summary>A run's metrics (HF's names) and what data preparation did to its training rows.</summary>
+public sealed record FineTuningResult(IReadOnlyDictionary<string, double> Metrics, PreparationSummary Preparation);
+
 public static class FineTuning
 {
     /// <param name="device">Where the model trains (the process's resolved <c>Ml:Device</c>); batches and optimizer state follow it.</param>
     /// <param name="checkpoints">Time-based checkpoints to resume from and write (a grading job that may be killed).</param>
-    public static IReadOnlyDictionary<string, double> Run(TrainingConfig config, ModelHub hub, Device device, string? outputId = null,
+    public static FineTuningResult Run(TrainingConfig config, ModelHub hub, Device device, string? outputId = null,
         IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default,
         CheckpointSchedule? checkpoints = null)
     {
@@ -50,9 +53,9 @@ public static class FineTuning
                 _ => throw new NotSupportedException($"./course train does not fine-tune '{config.Task}'."),
             };
             // Marks figures computed on rows the model trained on, for whoever reads the metrics without the log.
-            return config.Preprocessing.TrainsOnValidation
+            return new FineTuningResult(config.Preprocessing.TrainsOnValidation
                 ? new Dictionary<string, double>(metrics) { [ValidationTrainedOnMetric] = validation.Count }
-                : metrics;
+                : metrics, preparation);
         }
         catch (Exception ex) when (TrainingOutOfMemoryException.IsTorchOutOfMemory(ex))
         {
