@@ -105,11 +105,11 @@ internal static class BatchPrediction
         new { result.Scores[0].Label, result.Scores[0].Score, scores = topK is { } k ? result.Scores.Take(k) : null };
 
     /// <summary>HF's best answer; the k best with --top-k. An empty list cannot happen: every window has a context token.</summary>
-    private static object Answer(IReadOnlyList<QuestionAnswer> answers, int? topK) => new
+    private static object Answer(IReadOnlyList<QuestionAnswer> answers, int? topK)
     {
-        answers[0].Score, answers[0].Start, answers[0].End, answers[0].Answer,
-        answers = topK is null ? null : answers,
-    };
+        var best = answers.Count > 0 ? answers[0] : QuestionAnswer.NoSpan;
+        return new { best.Score, best.Start, best.End, best.Answer, answers = topK is null ? null : answers };
+    }
 
     private static Dictionary<string, object?> WithId(string? id, object result)
     {

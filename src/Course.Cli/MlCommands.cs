@@ -209,7 +209,7 @@ internal sealed class MlCommands(CourseSettings settings)
                 TextClassificationPipeline p => p.Run(text!).Scores.Take(request.TopK ?? int.MaxValue),
                 TokenClassificationPipeline p => p.Run(text!, request.Aggregation),
                 QuestionAnsweringPipeline p => request.TopK is null
-                    ? p.Run(text!, context!, request.AnsweringOptions)[0]
+                    ? p.Run(text!, context!, request.AnsweringOptions).FirstOrDefault(QuestionAnswer.NoSpan)
                     : p.Run(text!, context!, request.AnsweringOptions),
                 FillMaskPipeline p => p.Run(text!, request.TopK ?? 5),
                 _ => throw new InvalidOperationException($"no output for {task}"),

@@ -173,6 +173,26 @@ public sealed class PredictFileTests : IDisposable
         Assert.Contains("The question is too long: it leaves no room for the context in 8 tokens.", refusal);
     }
 
+    [Fact]
+    public async Task A_question_without_any_valid_span_gets_an_empty_answer_scoring_zero_not_a_crash()
+    {
+        // One start and one end candidate per window, one token long at most: unless the likeliest start is the
+        // likeliest end, no span is valid.
+        const string context = "the cat sat on the mat and the dog ran to the park with a red ball";
+        var questions = new[] { "Where did the dog run?", "Who sat on the mat?", "What colour was the ball?", "What did the cat do?", "Where is the mat?" };
+        var input = Write("nospan.jsonl", questions.Select((q, i) => Line(new { id = $"q{i}", question = q, context })).ToArray());
+
+        var (code, stdout, stderr) = await _cli.RunAsync("predict", "--task", "question-answering", "--model", "course/minilm-qa",
+            "--n-best-size", "1", "--max-answer-length", "1", "--input", input);
+
+        Assert.True(code == 0, stderr);
+        var answers = stdout.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(questions.Length, answers.Count);
+        var empty = answers.Where(a => a.GetProperty("answer").GetString() == "").ToList();
+        Assert.NotEmpty(empty);
+        Assert.All(empty, a => Assert.Equal((0.0, 0, 0), (a.GetProperty("score").GetDouble(), a.GetProperty("start").GetInt32(), a.GetProperty("end").GetInt32())));
+    }
+
     [Theory]
     [InlineData("text-classification", new[] { "--doc-stride", "32" }, "--doc-stride is only for question-answering")]
     [InlineData("text-classification", new[] { "--n-best-size", "5" }, "--n-best-size is only for question-answering")]

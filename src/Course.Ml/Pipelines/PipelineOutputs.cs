@@ -23,7 +23,15 @@ public sealed record QuestionAnswer(
     [property: JsonPropertyName("score")] float Score,
     [property: JsonPropertyName("start")] int Start,
     [property: JsonPropertyName("end")] int End,
-    [property: JsonPropertyName("answer")] string Answer);
+    [property: JsonPropertyName("answer")] string Answer)
+{
+    /// <summary>
+    /// What a question gets when no window holds a valid span (with a small <c>n_best_size</c> the likeliest start
+    /// can lie after the likeliest end): an empty answer scoring 0, as run_qa's post-processing falls back, so a
+    /// file of questions still gets one answer each and SQuAD's rules score it 0.
+    /// </summary>
+    public static readonly QuestionAnswer NoSpan = new(0, 0, 0, "");
+}
 
 /// <summary>A candidate for the masked position.</summary>
 public sealed record MaskPrediction(
