@@ -310,7 +310,8 @@ public static class LessonMarkdown
             });
 
             renderer.EnsureLine();
-            renderer.Write("<div class=\"code-block\"");
+            // Focusable, so a keyboard can scroll a long line into view (WCAG 2.1.1).
+            renderer.Write("<div class=\"code-block\" tabindex=\"0\"");
             if (info.Length > 0)
             {
                 renderer.Write(" data-lang=\"").WriteEscape(info).Write('"');

@@ -12,6 +12,12 @@ public static class CourseTheme
             Primary = "#1f4b99",
             Secondary = "#ff9d00",
             AppbarBackground = "#1f4b99",
+            // MudBlazor's status colours are too light for text on white (#ff9800 is 2.1:1); these reach WCAG's 4.5:1
+            // as text and as alert text on the alerts' tinted backgrounds.
+            Info = "#0b5cad",
+            Success = "#1e7b34",
+            Warning = "#9a5700",
+            Error = "#c62828",
         },
         PaletteDark = new PaletteDark
         {

@@ -1,0 +1,94 @@
+using Course.Core.Content;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Course.E2E;
+
+/// <summary>
+/// axe-core on every page kind, as a student, a visitor and an instructor see them: no serious or critical violation
+/// of WCAG 2.2 A/AA (the wcag2a … wcag22aa rule tags), and each page has one <c>main</c> landmark.
+/// </summary>
+[Collection(SiteCollection.Name)]
+public class AccessibilityTests(SiteFixture site)
+{
+    private const string Password = "Transformers-2026!";
+
+    private static readonly AxeRunOptions Wcag22AA = new()
+    {
+        RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    };
+
+    private readonly List<string> _findings = [];
+
+    /// <summary>Runs axe on the page as it stands and keeps each serious or critical violation with where it is.</summary>
+    private async Task CheckAsync(IPage page, string what)
+    {
+        var result = await page.RunAxe(Wcag22AA);
+        foreach (var violation in result.Violations.Where(v => v.Impact is "serious" or "critical"))
+        {
+            _findings.Add($"{what}: {violation.Id} ({violation.Impact}) {violation.Help}; {violation.Nodes.Length} nodes, first: {violation.Nodes[0].Html}");
+        }
+        var mains = await page.GetByRole(AriaRole.Main).CountAsync();
+        if (mains != 1)
+        {
+            _findings.Add($"{what}: {mains} main landmarks, not 1");
+        }
+    }
+
+    private async Task VisitAsync(BrowserSession session, string path, bool interactive = true)
+    {
+        await session.GoToAsync(path, interactive);
+        await CheckAsync(session.Page, path);
+    }
+
+    [Fact]
+    public async Task Every_page_kind_has_one_main_landmark_and_no_serious_or_critical_wcag_22_aa_violation()
+    {
+        var content = site.Services.GetRequiredService<ContentRepository>().Current;
+        var lesson = content.Lessons.First(l => l.Slug == "tokenization"); // tokenizer and pipeline widgets
+        var quiz = content.Quizzes.First();
+        var assignment = content.Assignments.First();
+
+        await using (var visitor = await BrowserSession.OpenAsync(site))
+        {
+            await VisitAsync(visitor, "/Account/Login", interactive: false);
+            await VisitAsync(visitor, "/Account/Register", interactive: false);
+        }
+
+        await using var student = await BrowserSession.OpenAsync(site);
+        await student.RegisterAsync($"axe-{Guid.NewGuid():N}@example.com", Password);
+        foreach (var path in new[]
+        {
+            "/", $"/topics/{lesson.TopicId}", lesson.Url, "/playground/tokenizer", "/playground/inference", "/hub", "/hub/models/course/minilm-sentiment",
+            $"/hub/datasets/{assignment.Rules.Dataset}", "/quizzes", "/assignments", $"/assignments/{assignment.Id}", "/progress", "/search?q=tokenizer",
+        })
+        {
+            await VisitAsync(student, path);
+        }
+        await student.GoToAsync($"/quizzes/{quiz.Id}");
+        await student.Page.GetByTestId("quiz-start").ClickAsync();
+        await Assertions.Expect(student.Page.GetByTestId("quiz-submit")).ToBeVisibleAsync();
+        await CheckAsync(student.Page, $"/quizzes/{quiz.Id} (in progress)");
+        await student.Page.GetByTestId("quiz-submit").ClickAsync();
+        await Assertions.Expect(student.Page.GetByTestId("attempt-score")).ToBeVisibleAsync();
+        await CheckAsync(student.Page, $"/quizzes/{quiz.Id} (review)");
+
+        await using var instructor = await site.SignInInstructorAsync();
+        foreach (var path in new[]
+        {
+            "/instructor/grading", $"/instructor/reports/{assignment.Id}", "/instructor/people", "/instructor/statistics", "/instructor/content",
+            $"/instructor/editor?file=assignments/{assignment.Id}/assignment.md",
+        })
+        {
+            await VisitAsync(instructor, path);
+        }
+
+        // The playgrounds and the hub are one click from the home page, not only in the drawer.
+        await student.GoToAsync("/");
+        Assert.Equal(["/playground/tokenizer", "/playground/inference", "/hub"],
+            await student.Page.GetByTestId("home-try-it").Locator("a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))"));
+        Assert.True(_findings.Count == 0, $"{_findings.Count} findings:\n{string.Join("\n", _findings)}");
+    }
+}
