@@ -20,7 +20,6 @@ using Course.Web.Features.Security;
 using Course.Ml;
 using Course.Ml.Hub;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -99,14 +98,8 @@ public static class HostingExtensions
             return Task.CompletedTask;
         });
 
-        // Keys on disk under data/, so sign-in cookies survive a restart of the site; readable by the site's account only.
-        services.AddDataProtection();
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(options =>
-        {
-            var course = provider.GetRequiredService<CourseEnvironment>();
-            var data = provider.GetRequiredService<IOptions<DataOptions>>().Value;
-            options.XmlRepository = new OwnerOnlyXmlRepository(Path.Combine(course.Resolve(data.Path), "keys"), provider.GetRequiredService<ILoggerFactory>());
-        }));
+        // Keys in the database, so sign-in cookies survive a restart and every web node on the database accepts them.
+        services.AddCourseDataProtection();
 
         services.AddScoped<AccountService>();
         services.AddScoped<PeopleService>();
