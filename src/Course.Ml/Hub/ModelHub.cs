@@ -110,7 +110,7 @@ public sealed partial class ModelHub(string root)
     /// which is an flock on Linux) until disposed, waiting while another process or hub instance holds it. The
     /// operating system releases the lock of a process that dies, so a crash never leaves the model locked.
     /// </summary>
-    private IDisposable LockInstall(string id, IProgress<string>? progress = null)
+    public IDisposable LockInstall(string id, IProgress<string>? progress = null)
     {
         var file = System.IO.Path.Combine(Root, ".locks", $"{System.IO.Path.GetRelativePath(Root, PathOf(id))}.lock");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
