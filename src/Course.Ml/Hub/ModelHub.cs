@@ -133,9 +133,12 @@ public sealed partial class ModelHub(string root)
         }
     }
 
-    /// <summary>A lock another holder has: EWOULDBLOCK from flock on Linux (errno 11), a sharing violation on Windows.</summary>
+    /// <summary>
+    /// A lock another holder has: .NET reports flock's EWOULDBLOCK with the errno as HResult (11 on Linux, 35 on
+    /// macOS), Windows a sharing violation. Any other error (permissions, a full disk) is thrown, not waited on.
+    /// </summary>
     private static bool IsHeldElsewhere(IOException ex) =>
-        ex.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020) : 11);
+        ex.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020) : OperatingSystem.IsMacOS() ? 35 : 11);
 
     /// <summary>
     /// A new, empty folder under <c>.staging/&lt;org&gt;/&lt;name&gt;/</c> for one install of <paramref name="id"/>; call with

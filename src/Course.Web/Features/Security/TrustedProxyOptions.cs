@@ -50,9 +50,24 @@ public sealed class TrustedProxyOptions
         IPAddress.TryParse(value, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || address.ToString() == value.Trim())
             ? address : null;
 
-    private static System.Net.IPNetwork? ParseNetwork(string value) =>
-        value.Split('/') is [var address, _] && ParseAddress(address) is not null && System.Net.IPNetwork.TryParse(value.Trim(), out var network)
-            ? network : null;
+    /// <summary>A network whose address has no bits past the prefix: 10.0.0.1/8 is more likely a typo than 10.0.0.0/8.</summary>
+    private static System.Net.IPNetwork? ParseNetwork(string value)
+    {
+        if (value.Split('/') is not [var written, _] || ParseAddress(written) is not { } address
+            || !System.Net.IPNetwork.TryParse(value.Trim(), out var network))
+        {
+            return null;
+        }
+        var bytes = address.GetAddressBytes();
+        for (var bit = network.PrefixLength; bit < bytes.Length * 8; bit++)
+        {
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0)
+            {
+                return null;
+            }
+        }
+        return network;
+    }
 
     /// <summary>Fails the site's start with every bad value (ValidateOnStart), before it serves a request.</summary>
     internal sealed class Validation : IValidateOptions<TrustedProxyOptions>
