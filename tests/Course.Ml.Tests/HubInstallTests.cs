@@ -57,7 +57,8 @@ public sealed class HubInstallTests : IDisposable
         var installed = await Task.WhenAll(firstInstall, secondInstall);
 
         Assert.Equal(1, model.Writes);
-        Assert.All(installed, m => Assert.Equal((Path.Combine(_root, "course", "shared"), ModelFiles), (m.Path, m.Files.ToArray())));
+        Assert.All(installed, m => Assert.Equal(Path.Combine(_root, "course", "shared"), m.Path));
+        Assert.All(installed, m => Assert.Equal(ModelFiles, m.Files));
         Assert.Equal(["course/shared"], second.ListIds());
         Assert.Equal("# course/shared\n", File.ReadAllText(Path.Combine(_root, "course", "shared", "README.md")));
         Assert.Equal(["shared"], Directory.GetFileSystemEntries(Path.Combine(_root, "course")).Select(Path.GetFileName));
