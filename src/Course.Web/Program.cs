@@ -40,6 +40,12 @@ catch (DatabaseNotMigratedException ex)
     Console.Error.WriteLine($"error: {ex.Message}");
     return 1;
 }
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // A setting the options refuse (they name the key and the value): what to fix, not a stack trace.
+    Console.Error.WriteLine($"error: {string.Join(Environment.NewLine + "error: ", ex.Failures)}");
+    return 1;
+}
 return 0;
 
 /// <summary>Entry point; public so end-to-end tests can host the real site.</summary>

@@ -77,10 +77,11 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
 
         using var session = site.Session();
         await session.SignInAsync(email, generated);
-        var keys = Path.Combine(site.DataPath, "keys"); // the key ring exists once a cookie has been protected
-        Assert.Equal(OwnerOnly.FolderPermissions, File.GetUnixFileMode(keys));
-        Assert.NotEmpty(Directory.GetFiles(keys));
-        Assert.All(Directory.GetFiles(keys), key => Assert.Equal(OwnerOnly.FilePermissions, File.GetUnixFileMode(key)));
+        await using (var db = await site.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync())
+        {
+            Assert.NotEmpty(await db.DataProtectionKeys.ToListAsync()); // the key ring is in the database once a cookie has been protected
+        }
+        Assert.False(Directory.Exists(Path.Combine(site.DataPath, "keys")));
         var home = await session.GetAsync("/");
         var people = await session.GetAsync("/instructor/people");
         var changePage = await session.GetAsync("/Account/Manage");

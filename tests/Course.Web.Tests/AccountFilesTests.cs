@@ -1,8 +1,5 @@
-using System.Xml.Linq;
 using Course.Core.Configuration;
 using Course.Web.Features.Account;
-using Course.Web.Features.Security;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Course.Web.Tests;
 
@@ -57,18 +54,5 @@ public class OwnerOnlyFileTests : IDisposable
         Assert.Equal(OwnerOnly.FilePermissions, File.GetUnixFileMode(written));
         Assert.Equal("password: x\n", File.ReadAllText(written));
         Assert.Equal(OwnerOnly.FilePermissions, File.GetUnixFileMode(loose));
-    }
-
-    [Fact]
-    public void Data_protection_keys_are_written_into_a_0700_folder_as_0600_files()
-    {
-        var folder = Path.Combine(_root, "keys");
-        var keys = new OwnerOnlyXmlRepository(folder, NullLoggerFactory.Instance);
-
-        keys.StoreElement(new XElement("key", new XAttribute("id", "1")), "key-1");
-
-        Assert.Equal(OwnerOnly.FolderPermissions, File.GetUnixFileMode(folder));
-        Assert.Equal([(("key-1.xml"), OwnerOnly.FilePermissions)], Directory.GetFiles(folder).Select(f => (Path.GetFileName(f), File.GetUnixFileMode(f))));
-        Assert.Equal("1", keys.GetAllElements().Single().Attribute("id")!.Value);
     }
 }

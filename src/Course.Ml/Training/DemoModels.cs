@@ -83,10 +83,21 @@ public static class DemoModels
 
     /// <summary>
     /// Fine-tunes <paramref name="demo"/> and moves it into the hub in one rename, so readers never see a
-    /// half-written model. Returns the metrics written into its card.
+    /// half-written model. Returns the metrics written into its card. Holds the model's install lock
+    /// (<see cref="ModelHub.LockInstall"/>) throughout, so processes sharing the hub build it one at a time.
     /// </summary>
     public static IReadOnlyDictionary<string, double> Build(DemoModel demo, ModelHub hub, torch.Device device, string datasetsFolder,
         IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        using (hub.LockInstall(demo.Id, log))
+        {
+            return BuildLocked(demo, hub, device, datasetsFolder, progress, log, cancellationToken);
+        }
+    }
+
+    /// <summary><see cref="Build"/> with the lock held: only its holder writes <c>&lt;id&gt;.partial</c>, so one found there is a leftover.</summary>
+    private static IReadOnlyDictionary<string, double> BuildLocked(DemoModel demo, ModelHub hub, torch.Device device, string datasetsFolder,
+        IProgress<TrainerProgress>? progress, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var staging = $"{demo.Id}.partial";
         var scratch = Directory.CreateTempSubdirectory("course-demo-").FullName;
@@ -137,15 +148,25 @@ public static class DemoModels
         }
     }
 
-    /// <summary>Builds every missing demo model, one after another.</summary>
+    /// <summary>
+    /// Builds every missing demo model, one after another; one that another process sharing the hub built while this
+    /// one waited for its lock is left as it is.
+    /// </summary>
     public static void BuildMissing(ModelHub hub, torch.Device device, string datasetsFolder, IProgress<DemoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var missing = Missing(hub);
         for (var i = 0; i < missing.Count; i++)
         {
             var (demo, index) = (missing[i], i);
+            var log = new InlineProgress<string>(m => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, m)));
+            using var turn = hub.LockInstall(demo.Id, log);
+            if (hub.Contains(demo.Id))
+            {
+                progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "done"));
+                continue;
+            }
             progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "starting"));
-            Build(demo, hub, device, datasetsFolder,
+            BuildLocked(demo, hub, device, datasetsFolder,
                 new InlineProgress<TrainerProgress>(p =>
                 {
                     if (p.Event != TrainerEvent.StepEnd) // the site re-renders on each report: logs are often enough
@@ -153,8 +174,7 @@ public static class DemoModels
                         progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, p, null));
                     }
                 }),
-                new InlineProgress<string>(m => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, m))),
-                cancellationToken);
+                log, cancellationToken);
             progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "done"));
         }
     }

@@ -20,8 +20,6 @@ using Course.Web.Features.Security;
 using Course.Ml;
 using Course.Ml.Hub;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -99,14 +97,8 @@ public static class HostingExtensions
             return Task.CompletedTask;
         });
 
-        // Keys on disk under data/, so sign-in cookies survive a restart of the site; readable by the site's account only.
-        services.AddDataProtection();
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(options =>
-        {
-            var course = provider.GetRequiredService<CourseEnvironment>();
-            var data = provider.GetRequiredService<IOptions<DataOptions>>().Value;
-            options.XmlRepository = new OwnerOnlyXmlRepository(Path.Combine(course.Resolve(data.Path), "keys"), provider.GetRequiredService<ILoggerFactory>());
-        }));
+        // Keys in the database, so sign-in cookies survive a restart and every web node on the database accepts them.
+        services.AddCourseDataProtection();
 
         services.AddScoped<AccountService>();
         services.AddScoped<PeopleService>();
@@ -190,9 +182,10 @@ public static class HostingExtensions
         // and the browser's WebSocket then gets a 404; on a busy server the page's scripts can take longer than that.
         builder.Services.Configure<ConnectionOptions>(options => options.DisconnectTimeout = TimeSpan.FromSeconds(90));
         builder.Services.AddMudServices();
-        // Behind a reverse proxy on the same host (see README), X-Forwarded-For/Proto are trusted from loopback only.
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        // Behind a reverse proxy (see README), X-Forwarded-For/Proto are trusted from loopback and the ForwardedHeaders section's proxies only.
+        builder.Services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TrustedProxyOptions>, TrustedProxyOptions.Validation>();
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((options, proxies) => proxies.Value.ApplyTo(options));
     }
 
     public static void UseCoursePipeline(this WebApplication app)
