@@ -96,7 +96,8 @@ public sealed class PostgresServer : IAsyncLifetime
             }
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+                // Unpooled: after a restart, a pooled connection opens without asking the server.
+                await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Pooling = false }.ToString());
                 await connection.OpenAsync();
                 return;
             }
