@@ -51,7 +51,7 @@ public sealed class WorkerDatabaseRestartTests : IAsyncLifetime
     [Fact]
     public async Task A_worker_keeps_training_through_a_database_restart_records_that_job_and_then_claims_and_finishes_a_new_one()
     {
-        var during = await SubmitAsync(epochs: 50);
+        var during = await SubmitAsync(epochs: 16); // long enough to be training when the server stops: the first step is seen before it does
         // The worker's own pooled connections, as a worker process has: the restart breaks every one of them.
         var databases = Factory(_connectionString);
         var settings = new WorkerSettings(_setup.Content, _setup.HiddenSplits, _setup.Hub, TorchSharp.torch.CPU, "pg-worker:1")
