@@ -12,7 +12,7 @@ namespace Course.Grading;
 public static class GradingServiceCollectionExtensions
 {
     /// <summary>
-    /// The <c>Grading</c> section bound to <see cref="GradingOptions"/>, the submission queue and its overview, the hidden splits,
+    /// The <c>Grading</c> section bound to <see cref="GradingOptions"/>, the submission queue and its overview, the workers' registry and theirs, the hidden splits,
     /// and the model hub under the course root (here because only this layer knows both the root and
     /// <see cref="MlOptions"/>; the site's pages read the same hub).
     /// </summary>
@@ -21,6 +21,8 @@ public static class GradingServiceCollectionExtensions
         services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section);
         services.AddSingleton<SubmissionQueue>();
         services.AddSingleton<QueueOverview>();
+        services.AddSingleton<Workers.WorkerRegistry>();
+        services.AddSingleton<Workers.WorkerOverview>();
         services.AddSingleton(provider => HiddenSplits.Create(provider.GetRequiredService<CourseEnvironment>(),
             provider.GetRequiredService<IOptions<DataOptions>>().Value.Path, provider.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath));
         services.AddSingleton(provider => new ModelHub(

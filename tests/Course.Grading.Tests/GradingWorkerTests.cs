@@ -39,7 +39,7 @@ public sealed class DatabaseOutage : DbCommandInterceptor
             }
             (_remaining, Refused) = (_remaining - 1, Refused + 1);
         }
-        throw new SqliteException("simulated outage: the database is restarting", 10);
+        throw new SqliteException("simulated outage: database is locked", 5); // SQLITE_BUSY, a transient failure
     }
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
@@ -105,7 +105,7 @@ public sealed class GradingWorkerTests : IAsyncLifetime
             MaxBackoff = TimeSpan.FromMilliseconds(200), CheckpointRoot = Checkpoints, CheckpointEvery = TimeSpan.FromSeconds(1),
         };
         var stop = new CancellationTokenSource();
-        var worker = new GradingWorker(new SubmissionQueue(databases, TimeProvider.System), settings, NullLogger<GradingWorker>.Instance);
+        var worker = new GradingWorker(new SubmissionQueue(databases, TimeProvider.System), new WorkerRegistry(databases), settings, NullLogger<GradingWorker>.Instance);
         return (Task.Run(() => worker.RunAsync(stop.Token)), stop);
     }
 
@@ -131,6 +131,33 @@ public sealed class GradingWorkerTests : IAsyncLifetime
         Assert.Equal(7, _outage.Refused);
         Assert.Contains("heartbeat failed (SqliteException", done.Log);
         Assert.NotNull(done.ResultJson);
+    }
+
+    [Fact]
+    public async Task A_worker_registers_reports_the_job_it_runs_goes_idle_after_it_and_marks_itself_stopped()
+    {
+        var job = await SubmitAsync(epochs: 16);
+        var (run, stop) = StartWorker("host-a:77");
+        var watch = new JobWatch(_databases);
+        await watch.UntilAsync(job.Id, s => GradingProgress.FromJson(s.ProgressJson) is { Step: > 0 } || Ended(s));
+        var running = await WorkerAsync("host-a:77");
+        await watch.UntilAsync(job.Id, Ended);
+        var idle = await new WorkerWatch(_databases, run).UntilAsync("host-a:77", w => w.CurrentSubmissionId is null);
+        await stop.CancelAsync();
+        await run;
+        var stopped = await WorkerAsync("host-a:77");
+
+        Assert.Equal((job.Id, Environment.MachineName, Environment.ProcessId, "cpu", "default", (DateTimeOffset?)null),
+            (running.CurrentSubmissionId, running.Host, running.ProcessId, running.Device, running.Queues, running.StoppedAt));
+        Assert.True(idle.LastHeartbeatAt > running.LastHeartbeatAt);
+        Assert.Equal((running.StartedAt, (long?)null), (stopped.StartedAt, stopped.CurrentSubmissionId));
+        Assert.NotNull(stopped.StoppedAt);
+    }
+
+    private async Task<WorkerRegistration> WorkerAsync(string id)
+    {
+        await using var db = await _databases.CreateDbContextAsync();
+        return await db.GradingWorkers.AsNoTracking().SingleAsync(w => w.Id == id);
     }
 
     [Fact]

@@ -35,10 +35,30 @@ public sealed class PostgresServer : IAsyncLifetime
         }
         await RunAsync(PgTools.Find("initdb"), ["-D", data, "-U", User, $"--pwfile={passwordFile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"], asPostgres: IsRoot);
         Port = FreePort();
+        await StartAsync();
+    }
+
+    /// <summary>Starts the postmaster on the cluster's data folder and port (again, after <see cref="StopAsync"/>: a database restart).</summary>
+    public async Task StartAsync()
+    {
+        _postmaster?.Dispose();
         // fsync off: a test cluster need not survive a power cut, and the machine's disk is shared.
-        _postmaster = Start(PgTools.Find("postgres"), ["-D", data, "-p", Port.ToString(), "-h", "127.0.0.1", "-c", "unix_socket_directories=",
+        _postmaster = Start(PgTools.Find("postgres"), ["-D", Path.Combine(_folder, "data"), "-p", Port.ToString(), "-h", "127.0.0.1", "-c", "unix_socket_directories=",
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"], IsRoot);
         await WaitUntilAcceptingAsync();
+    }
+
+    /// <summary>SIGINT is PostgreSQL's fast shutdown: sessions are ended, the server exits cleanly and keeps its data.</summary>
+    public async Task StopAsync()
+    {
+        if (_postmaster is { HasExited: false })
+        {
+            using (var signal = Process.Start("kill", ["-INT", _postmaster.Id.ToString()]))
+            {
+                await signal.WaitForExitAsync();
+            }
+            await _postmaster.WaitForExitAsync();
+        }
     }
 
     /// <summary>A connection string for <paramref name="database"/> with the test password.</summary>
@@ -56,17 +76,9 @@ public sealed class PostgresServer : IAsyncLifetime
         return ConnectionString(name);
     }
 
-    /// <summary>SIGINT is PostgreSQL's fast shutdown: sessions are ended, the server exits cleanly.</summary>
     public async Task DisposeAsync()
     {
-        if (_postmaster is { HasExited: false })
-        {
-            using (var signal = Process.Start("kill", ["-INT", _postmaster.Id.ToString()]))
-            {
-                await signal.WaitForExitAsync();
-            }
-            await _postmaster.WaitForExitAsync();
-        }
+        await StopAsync();
         NpgsqlConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
@@ -84,7 +96,8 @@ public sealed class PostgresServer : IAsyncLifetime
             }
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+                // Unpooled: after a restart, a pooled connection opens without asking the server.
+                await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Pooling = false }.ToString());
                 await connection.OpenAsync();
                 return;
             }

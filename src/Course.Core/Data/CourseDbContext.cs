@@ -23,6 +23,7 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     public DbSet<Submission> Submissions => Set<Submission>();
     public DbSet<AssignmentExtension> AssignmentExtensions => Set<AssignmentExtension>();
     public DbSet<ReportRegradeRequest> ReportRegradeRequests => Set<ReportRegradeRequest>();
+    public DbSet<WorkerRegistration> GradingWorkers => Set<WorkerRegistration>();
 
     /// <summary>Everyone without the Instructor role: the people the gradebook and the course statistics count.</summary>
     public IQueryable<CourseUser> Students => Users.Where(u =>

@@ -323,6 +323,18 @@ internal sealed record DatabaseClock(string Now, Func<string, string> After, Fun
     private static readonly DatabaseClock PostgreSql = new("now()", lease => $"(now() + {lease})", lease => lease, SkipLocked: "FOR UPDATE SKIP LOCKED");
 
     public static DatabaseClock Of(CourseDbContext db) => db.Database.IsNpgsql() ? PostgreSql : Sqlite;
+
+    /// <summary>The database's now, to judge the times it wrote (heartbeats) by the clock that wrote them.</summary>
+    public static async Task<DateTimeOffset> ReadAsync(CourseDbContext db, CancellationToken cancellationToken)
+    {
+        var time = Of(db);
+        if (time == PostgreSql)
+        {
+            return await db.Database.SqlQueryRaw<DateTimeOffset>($"SELECT {time.Now} AS \"Value\"").SingleAsync(cancellationToken);
+        }
+        var stored = await db.Database.SqlQueryRaw<long>($"SELECT {time.Now} AS \"Value\"").SingleAsync(cancellationToken);
+        return (DateTimeOffset)new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertFromProvider(stored)!;
+    }
 }
 
 internal static class QuotaSlotUpdates

@@ -27,6 +27,12 @@ public sealed record WorkerSettings(string ContentRoot, HiddenSplits HiddenSplit
 
     /// <summary>The longest wait between retries of a failed database call (the wait doubles from one second up to this).</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What the worker registers as (<c>GradingWorkers</c>): its id, this machine and process, device and queues.</summary>
+    public WorkerRegistration Registration() => new()
+    {
+        Id = WorkerId, Host = Environment.MachineName, ProcessId = Environment.ProcessId, Device = Device.ToString(), Queues = string.Join(",", Queues),
+    };
 }
 
 /// <summary>The progress a worker writes to the database: the latest step and the curves the site draws.</summary>
@@ -51,14 +57,21 @@ public sealed class GradingProgress
 /// A grading worker: reap, claim the oldest job, run it on a thread of its own while a heartbeat renews the
 /// lease and writes progress, record the outcome. A lost lease (the reaper gave the job away) or a
 /// cancellation stops the run; only the lease holder can record a result, so a job ends exactly once.
+/// The worker reports itself in the <c>GradingWorkers</c> table (<see cref="WorkerRegistry"/>) at its start, on every
+/// heartbeat, idle or running, and at a clean stop. The database going away for a while (<see cref="TransientDatabaseFailure"/>)
+/// stops none of this: each call is retried with backoff, and a job in training goes on training meanwhile.
 /// </summary>
-public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings, ILogger<GradingWorker> logger)
+public sealed class GradingWorker(SubmissionQueue queue, WorkerRegistry registry, WorkerSettings settings, ILogger<GradingWorker> logger)
 {
+    private readonly WorkerRegistration _registration = settings.Registration();
+
     public async Task RunAsync(CancellationToken stop)
     {
-        logger.LogInformation("Grading worker {Worker} started", settings.WorkerId);
+        logger.LogInformation("Grading worker {Worker} started on {Device}, queues {Queues}", settings.WorkerId, _registration.Device, _registration.Queues);
         var failures = 0;
         var schemaChecked = false;
+        var registered = false;
+        var lastBeat = DateTimeOffset.MinValue;
         while (!stop.IsCancellationRequested)
         {
             try
@@ -70,15 +83,33 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
                     await queue.EnsureMigratedAsync(stop);
                     schemaChecked = true;
                 }
+                if (!registered)
+                {
+                    await registry.RegisterAsync(_registration, stop);
+                    (registered, lastBeat) = (true, DateTimeOffset.UtcNow);
+                }
                 await queue.ReapAsync(stop);
                 var job = await queue.ClaimAsync(settings.WorkerId, settings.Lease, settings.Queues, stop);
-                failures = 0;
+                if (failures > 0)
+                {
+                    logger.LogInformation("Grading worker {Worker}: the database is back after {Failures} failed attempts", settings.WorkerId, failures);
+                    failures = 0;
+                }
                 if (job is not null)
                 {
+                    await ReportJobAsync(job.Id);
                     await RunJobAsync(job, stop);
+                    lastBeat = DateTimeOffset.MinValue; // idle again: say so at once
                 }
                 else
                 {
+                    // Idle: the registry hears from this worker once a heartbeat, as it does while a job runs.
+                    if (DateTimeOffset.UtcNow - lastBeat >= settings.Heartbeat)
+                    {
+                        await registry.BeatAsync(_registration, current: null, stop);
+                        await registry.PruneAsync(stop);
+                        lastBeat = DateTimeOffset.UtcNow;
+                    }
                     await Task.Delay(settings.Poll, stop);
                 }
             }
@@ -86,7 +117,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
             {
                 break;
             }
-            catch (Exception ex) when (IsDatabaseFailure(ex))
+            catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
             {
                 // The database restarting or unreachable: a worker waits it out rather than dying.
                 var wait = Backoff(++failures);
@@ -101,13 +132,36 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
                 }
             }
         }
+        if (registered)
+        {
+            try
+            {
+                await registry.StopAsync(settings.WorkerId, CancellationToken.None);
+            }
+            catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
+            {
+                // Left running in the table, it turns lost after a lease: the page still tells the truth.
+                logger.LogWarning("Grading worker {Worker}: could not record its stop ({Error})", settings.WorkerId, ex.Message);
+            }
+        }
         logger.LogInformation("Grading worker {Worker} stopped", settings.WorkerId);
     }
 
-    /// <summary>Failures of the database (or of the connection to it), as opposed to bugs, which still stop the worker.</summary>
-    private static bool IsDatabaseFailure(Exception ex) =>
-        ex is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or TimeoutException or IOException
-        || ex.InnerException is { } inner && IsDatabaseFailure(inner);
+    /// <summary>
+    /// Tells the registry the job just claimed. A database failure here must not cost the job its run (the claim
+    /// is made): the job's first heartbeat reports it again.
+    /// </summary>
+    private async Task ReportJobAsync(long id)
+    {
+        try
+        {
+            await registry.BeatAsync(_registration, id, CancellationToken.None);
+        }
+        catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
+        {
+            logger.LogWarning("Submission {Id}: could not report it as this worker's job ({Error}); the heartbeat will", id, ex.Message);
+        }
+    }
 
     private TimeSpan Backoff(int failures) =>
         TimeSpan.FromSeconds(Math.Min(settings.MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(failures - 1, 16))));
@@ -206,15 +260,16 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
     }
 
     /// <summary>
-    /// Renews the lease every heartbeat and writes progress. A failed database call is retried with backoff;
-    /// once no heartbeat has succeeded for a whole lease, the reaper may already have given the job away, so the
-    /// run stops. A refused renewal means the job is someone else's or was cancelled; a cancellation is recorded
-    /// here and now, so Cancel takes effect within one heartbeat whatever the run is doing.
+    /// Renews the lease every heartbeat, writes progress and reports the job in the workers' registry. A failed
+    /// database call is retried with backoff while training goes on: however long the outage, the database decides
+    /// when it is back, in one statement: the renewal succeeds if the job is still this worker's (nobody reaped it),
+    /// and is refused if the reaper gave it away, which stops the run and drops its result. A refused renewal also
+    /// means a cancellation; that is recorded here and now, so Cancel takes effect within one heartbeat whatever the
+    /// run is doing.
     /// </summary>
     /// <returns>True when it recorded a cancellation.</returns>
     private async Task<bool> HeartbeatAsync(Submission job, CancellationToken end, Func<string> progressJson, Func<string> logText, Action<string> log, Func<Task> lost)
     {
-        var lastRenewal = DateTimeOffset.UtcNow;
         var failures = 0;
         while (!end.IsCancellationRequested)
         {
@@ -230,7 +285,12 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
             {
                 if (await queue.HeartbeatAsync(job.Id, settings.WorkerId, settings.Lease, progressJson(), logText(), CancellationToken.None))
                 {
-                    (lastRenewal, failures) = (DateTimeOffset.UtcNow, 0);
+                    if (failures > 0)
+                    {
+                        log($"heartbeat back after {failures} failures; the lease is still this worker's");
+                        failures = 0;
+                    }
+                    await registry.BeatAsync(_registration, job.Id, CancellationToken.None);
                     continue;
                 }
                 await lost();
@@ -242,17 +302,13 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
                 }
                 return cancelled;
             }
-            catch (Exception ex) when (IsDatabaseFailure(ex))
+            catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
             {
-                failures++;
-                log($"heartbeat failed ({ex.GetType().Name}: {ex.Message}); retrying");
-                logger.LogWarning("Submission {Id}: heartbeat failed ({Error})", job.Id, ex.Message);
-                if (DateTimeOffset.UtcNow - lastRenewal >= settings.Lease)
+                if (++failures == 1)
                 {
-                    log("no heartbeat for a whole lease: the job may be another worker's now; stopping");
-                    await lost();
-                    return false;
+                    log($"heartbeat failed ({ex.GetType().Name}: {ex.Message}); retrying, training goes on"); // once per outage: the job's log is the student's to read
                 }
+                logger.LogWarning("Submission {Id}: heartbeat failed ({Error})", job.Id, ex.Message);
             }
         }
         return false;
@@ -269,7 +325,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerSettings settings
             {
                 return await queue.FinishAsync(id, settings.WorkerId, status, result, error, counts, log, CancellationToken.None);
             }
-            catch (Exception ex) when (IsDatabaseFailure(ex) && !stop.IsCancellationRequested)
+            catch (Exception ex) when (TransientDatabaseFailure.Is(ex) && !stop.IsCancellationRequested)
             {
                 logger.LogWarning("Submission {Id}: recording the result failed ({Error}); retrying", id, ex.Message);
                 try
