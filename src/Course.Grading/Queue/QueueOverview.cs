@@ -51,9 +51,10 @@ public sealed class QueueOverview(IDbContextFactory<CourseDbContext> databases)
         }
         if (!string.IsNullOrWhiteSpace(query.Email))
         {
-            // Identity's normalized e-mail is upper-case invariant: the search ignores case on both providers.
+            // Both sides upper-cased (upper() in SQL), so the search ignores case on both providers; the address as
+            // stored, not Identity's NormalizedEmail, which accounts made outside UserManager lack.
             var email = query.Email.Trim().ToUpperInvariant();
-            matching = matching.Where(s => db.Users.Any(u => u.Id == s.UserId && u.NormalizedEmail!.Contains(email)));
+            matching = matching.Where(s => db.Users.Any(u => u.Id == s.UserId && u.Email!.ToUpper().Contains(email)));
         }
         var counts = await matching.GroupBy(s => s.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
         // Ids only grow: newest first is a stable order for Skip/Take.
