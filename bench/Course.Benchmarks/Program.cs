@@ -25,6 +25,13 @@ if (args is ["grading", .. var grading])
     await GradingThroughput.RunAsync(grading.Length > 0 ? int.Parse(grading[0]) : 100, grading.Length > 1 ? int.Parse(grading[1]) : 2);
     return;
 }
+// dotnet run -c Release --project bench/Course.Benchmarks -- progress [SECONDS] [PAGES…]  (database commands/s of N live assignment pages)
+if (args is ["progress", .. var progress])
+{
+    var pages = progress.Skip(1).Select(int.Parse).ToList();
+    await ProgressPush.RunAsync(pages.Count > 0 ? pages : [50, 500], progress.Length > 0 ? double.Parse(progress[0], System.Globalization.CultureInfo.InvariantCulture) : 20);
+    return;
+}
 // dotnet run -c Release --project bench/Course.Benchmarks -- profile [STEPS] [sst2]  (where a training step's time goes)
 if (args is ["profile", .. var profile])
 {

@@ -35,6 +35,12 @@ public sealed class GradingOptions
     public int HeartbeatSeconds { get; set; } = 3;
 
     /// <summary>
+    /// How often each site node reads the jobs in flight for its open pages (one query per node, however many
+    /// pages are open); a page shows a job's progress at most this much after its worker's heartbeat wrote it.
+    /// </summary>
+    public int ProgressPollMilliseconds { get; set; } = 1000;
+
+    /// <summary>
     /// Folder of running jobs' checkpoints (<c>submission-ID/checkpoint-N</c>), relative to the repository root;
     /// null: <c>checkpoints/</c> in the <c>Data:Path</c> folder. Every worker that may take over a job must see it
     /// (a shared disk for workers on other machines).

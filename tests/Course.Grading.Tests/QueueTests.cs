@@ -303,11 +303,69 @@ public class QueueOverviewTests : QueueTest
         var rerun = await SucceedAsync(await Queue.VerifyAsync(original.Id), Result(0.75, 0.625));
         var waiting = await SubmitAsync("bob");
 
-        var rows = await new QueueOverview(Databases).LatestAsync(_ => Assignment);
+        var rows = (await new QueueOverview(Databases).PageAsync(new QueueQuery(), _ => Assignment)).Rows;
 
         Assert.Equal([(waiting.Id, "bob@example.com", ""), (rerun.Id, "ann@example.com", $" (verifies #{original.Id}: private score differs by +0.125)"),
             (original.Id, "ann@example.com", "")], rows.Select(r => (r.Job.Id, r.Email, r.Verification)));
         Assert.Equal(["", "0.625", "0.5"], rows.Select(r => r.PrivateText));
+    }
+
+    [Fact]
+    public async Task The_queue_pages_newest_first_and_filters_by_status_assignment_and_email_in_the_database()
+    {
+        await using (var db = await Databases.CreateDbContextAsync())
+        {
+            // 7 jobs of ann's (ids 1…7, every third on another assignment, 1 and 4 running), 3 of bob's (8…10, 9 failed).
+            db.Submissions.AddRange(Enumerable.Range(1, 10).Select(i => new Submission
+            {
+                Id = i, UserId = i <= 7 ? "ann" : "bob", AssignmentId = i % 3 == 0 ? "other" : "reviews", ConfigYaml = "", IdempotencyKey = $"k{i}",
+                Status = i is 1 or 4 ? SubmissionStatus.Running : i == 9 ? SubmissionStatus.Failed : SubmissionStatus.Queued, CreatedAt = Clock.GetUtcNow(),
+            }));
+            await db.SaveChangesAsync();
+        }
+        var overview = new QueueOverview(Databases);
+        async Task<(string Ids, int Total, int Running, int Waiting, int Failed)> PageAsync(QueueQuery query)
+        {
+            var page = await overview.PageAsync(query, _ => Assignment);
+            return (string.Join(",", page.Rows.Select(r => r.Job.Id)), page.Total, page.Running, page.Waiting, page.Failed);
+        }
+
+        Assert.Equal(("10,9,8,7", 10, 2, 7, 1), await PageAsync(new QueueQuery(PageSize: 4)));
+        Assert.Equal(("6,5,4,3", 10, 2, 7, 1), await PageAsync(new QueueQuery(Page: 1, PageSize: 4)));
+        Assert.Equal(("2,1", 10, 2, 7, 1), await PageAsync(new QueueQuery(Page: 2, PageSize: 4)));
+        Assert.Equal(("", 10, 2, 7, 1), await PageAsync(new QueueQuery(Page: 3, PageSize: 4)));
+        Assert.Equal(("4,1", 2, 2, 0, 0), await PageAsync(new QueueQuery(Status: SubmissionStatus.Running)));
+        Assert.Equal(("9,6,3", 3, 0, 2, 1), await PageAsync(new QueueQuery(AssignmentId: "other")));
+        Assert.Equal(("10,9,8", 3, 0, 2, 1), await PageAsync(new QueueQuery(Email: " BOB@ex")));
+        Assert.Equal(("9", 1, 0, 0, 1), await PageAsync(new QueueQuery(Status: SubmissionStatus.Failed, AssignmentId: "other", Email: "bob")));
+        Assert.Equal(("7,5", 5, 2, 3, 0), await PageAsync(new QueueQuery(PageSize: 2, AssignmentId: "reviews", Email: "ann")));
+        Assert.Equal(("", 0, 0, 0, 0), await PageAsync(new QueueQuery(Email: "carol")));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => overview.PageAsync(new QueueQuery(PageSize: QueueOverview.MaxPageSize + 1), _ => Assignment));
+    }
+
+    [Fact]
+    public async Task In_flight_reads_queued_and_running_jobs_and_those_finished_within_the_look_back_on_the_databases_clock()
+    {
+        var running = await SubmitAsync("ann");
+        var queued = await SubmitAsync("bob");
+        var justFinished = await SubmitAsync("ann");
+        var longFinished = await SubmitAsync("bob");
+        Assert.Equal(running.Id, (await Queue.ClaimAsync("w", TimeSpan.FromMinutes(1)))!.Id);
+        Assert.True(await Queue.HeartbeatAsync(running.Id, "w", TimeSpan.FromMinutes(1), "{\"Step\":3}", "a long log", default));
+        await using (var db = await Databases.CreateDbContextAsync())
+        {
+            // FinishedAt as a worker writes it, near the database's clock: a second ago, and an hour ago.
+            await db.Submissions.Where(s => s.Id == justFinished.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Status, SubmissionStatus.Succeeded).SetProperty(s => s.FinishedAt, DateTimeOffset.UtcNow.AddSeconds(-1)));
+            await db.Submissions.Where(s => s.Id == longFinished.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Status, SubmissionStatus.Failed).SetProperty(s => s.FinishedAt, DateTimeOffset.UtcNow.AddHours(-1)));
+        }
+
+        var jobs = await Queue.InFlightAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal([(running.Id, "ann", SubmissionStatus.Running, "{\"Step\":3}"), (queued.Id, "bob", SubmissionStatus.Queued, null), (justFinished.Id, "ann", SubmissionStatus.Succeeded, null)],
+            jobs.OrderBy(j => j.Id).Select(j => (j.Id, j.UserId, j.Status, j.ProgressJson)));
+        Assert.Equal(4, (await Queue.InFlightAsync(TimeSpan.FromHours(2))).Count);
     }
 
     [Fact]

@@ -155,7 +155,7 @@ public class AssignmentPageTests : CourseComponentTest
     }
 
     [Fact]
-    public async Task The_page_keeps_one_refresh_timer_however_often_its_parameters_change_and_disposes_it()
+    public async Task The_page_follows_job_changes_once_however_often_its_parameters_change_makes_no_timer_and_stops_when_disposed()
     {
         await AddUserAsync("student-1");
         SignIn("student-1");
@@ -168,9 +168,54 @@ public class AssignmentPageTests : CourseComponentTest
         page.Render(p => p.Add(x => x.AssignmentId, "missing"));
         page.Render(p => p.Add(x => x.AssignmentId, "reviews"));
 
-        Assert.Equal((1, 1), (Clock.TimersCreated, Clock.TimersAlive));
+        Assert.Equal((1, 0), (Jobs.Subscribers, Clock.TimersCreated));
         await DisposeComponentsAsync();
-        Assert.Equal((1, 0), (Clock.TimersCreated, Clock.TimersAlive));
+        Assert.Equal(0, Jobs.Subscribers);
+    }
+
+    private JobChangeHub Jobs => Services.GetRequiredService<JobChangeHub>();
+
+    [Fact]
+    public async Task A_running_jobs_progress_published_by_the_hub_re_renders_the_page_without_a_query_and_its_end_reads_the_row_again()
+    {
+        await AddUserAsync("student-1");
+        SignIn("student-1");
+        Content.Reload();
+        long id;
+        await using (var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync())
+        {
+            var job = new Submission
+            {
+                UserId = "student-1", AssignmentId = "reviews", ConfigYaml = "task: text-classification", IdempotencyKey = "k1",
+                Status = SubmissionStatus.Running, LeaseOwner = "w", CreatedAt = Clock.GetUtcNow(),
+            };
+            db.Submissions.Add(job);
+            await db.SaveChangesAsync();
+            id = job.Id;
+        }
+        var page = await MySubmissionsAsync();
+        page.WaitForAssertion(() => Assert.Equal("Preparing the run: loading the model and tokenizing the data.", page.Find("[data-testid=training-progress]").TextContent));
+        Assert.Equal(1, await Jobs.PollAsync(Clock)); // the node sees the job for the first time: the page's row already shows it
+
+        await WriteAsync(id, s => s.SetProperty(x => x.ProgressJson, """{"Step":3,"TotalSteps":10,"Epoch":0.3,"Loss":0.6931,"EtaSeconds":42}"""));
+        var before = Commands.Count;
+        Assert.Equal(1, await Jobs.PollAsync(Clock));
+
+        page.WaitForAssertion(() => Assert.StartsWith("Step 3 of 10 · epoch 0.30 · loss 0.693 · about 00:42 left", page.Find("[data-testid=training-progress]").TextContent));
+        Assert.Equal(before + 1, Commands.Count); // the poll's one query; the page wrote the progress into its row
+        Assert.Equal(0, await Jobs.PollAsync(Clock)); // nothing new: nothing published
+
+        await WriteAsync(id, s => s.SetProperty(x => x.Status, SubmissionStatus.Failed).SetProperty(x => x.Error, "The run diverged.").SetProperty(x => x.LeaseOwner, (string?)null));
+        Assert.Equal(1, await Jobs.PollAsync(Clock));
+
+        page.WaitForAssertion(() => Assert.Equal("Failed", page.Find("[data-testid=submission]").GetAttribute("data-status")));
+        Assert.Empty(page.FindAll("[data-testid=training-progress]"));
+    }
+
+    private async Task WriteAsync(long id, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<Submission>> set)
+    {
+        await using var db = await Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
+        Assert.Equal(1, await db.Submissions.Where(s => s.Id == id).ExecuteUpdateAsync(set));
     }
 
     private static readonly DateTimeOffset Due = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -34,7 +34,7 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<ContentRepository>();
         Services.AddSingleton<TimeProvider>(Clock);
         _connection.Open();
-        Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection).AddInterceptors(Saves));
+        Services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(_connection).AddInterceptors(Saves, Commands));
         Services.AddSingleton(Options.Create(RateLimits));
         Services.AddSingleton<RequestLimiter>();
         Services.AddScoped<ClientConnection>();
@@ -46,6 +46,9 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(Options.Create(new Grading.GradingOptions()));
         Services.AddSingleton<Grading.Queue.SubmissionQueue>();
         Services.AddScoped<Features.Assignments.AssignmentService>();
+        // The node's job changes: tests poll by hand (no poller), so a change reaches the pages when a test says.
+        Services.AddSingleton(services => new Features.Assignments.JobChangeHub(services.GetRequiredService<Grading.Queue.SubmissionQueue>(),
+            NullLogger<Features.Assignments.JobChangeHub>.Instance));
         // An empty hub (the assignment page's data report counts over-long rows only with the starter model's tokenizer).
         Services.AddSingleton(new Course.Ml.Hub.ModelHub(Directory.CreateDirectory(Path.Combine(DataRoot, "hub")).FullName));
         Services.AddScoped<Features.Assignments.ReportService>();
@@ -62,6 +65,9 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
 
     /// <summary>Holds the database's saves while a test interleaves a page's events.</summary>
     protected SaveGate Saves { get; } = new();
+
+    /// <summary>Counts the commands the site's contexts send to the database.</summary>
+    protected Course.Tests.Shared.CommandCounter Commands { get; } = new();
 
     /// <summary>The Data:Path folder (instructors' hidden splits).</summary>
     protected string DataRoot { get; } = Directory.CreateTempSubdirectory("course-web-data-").FullName;

@@ -9,6 +9,9 @@ using Course.Yaml;
 
 namespace Course.Grading.Queue;
 
+/// <summary>One job as the live pages follow it: whose, which assignment, its status and its progress (<c>GradingProgress</c> JSON).</summary>
+public sealed record JobState(long Id, string UserId, string AssignmentId, SubmissionStatus Status, string? ProgressJson, DateTimeOffset CreatedAt);
+
 /// <summary>Why a submission was refused, with the configuration's errors at their lines when that was the reason.</summary>
 public sealed class SubmissionRefusedException(string message, IReadOnlyList<ContentError>? errors = null) : Exception(message)
 {
@@ -292,6 +295,23 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         await db.Submissions.Where(s => s.Id == id).ExecuteUpdateAsync(u => u.SetProperty(s => s.KeepWeights, keep), cancellationToken);
     }
 
+    /// <summary>
+    /// What the site's live pages show of the jobs in flight, in one statement however many pages are open: every
+    /// queued or running job, and those that finished within <paramref name="lookback"/> of the database's clock
+    /// (a job that was queued and ended between two polls is seen once). Only the columns the pages follow, not
+    /// configurations, logs or results.
+    /// </summary>
+    public async Task<IReadOnlyList<JobState>> InFlightAsync(TimeSpan lookback, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        var time = DatabaseClock.Of(db);
+        return await db.Submissions.FromSqlRaw($$"""
+                SELECT * FROM "Submissions" WHERE "Status" IN ('Queued', 'Running') OR "FinishedAt" >= {{time.Before("{0}")}}
+                """, time.Lease(lookback))
+            .AsNoTracking().Select(s => new JobState(s.Id, s.UserId, s.AssignmentId, s.Status, s.ProgressJson, s.CreatedAt))
+            .ToListAsync(cancellationToken);
+    }
+
     /// <summary>The student's place in line (1 = next), or null when not queued.</summary>
     public async Task<int?> PositionAsync(long id, CancellationToken cancellationToken = default)
     {
@@ -311,16 +331,16 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
 /// <c>DateTimeOffsetToBinaryConverter</c> writes for a UTC instant (ticks / 1000, shifted left 11 bits, offset bits 0),
 /// so leases set here compare with the rows' other times and read back as usual.
 /// </summary>
-internal sealed record DatabaseClock(string Now, Func<string, string> After, Func<TimeSpan, object> Lease, string SkipLocked)
+internal sealed record DatabaseClock(string Now, Func<string, string> After, Func<string, string> Before, Func<TimeSpan, object> Lease, string SkipLocked)
 {
     private const string SqliteUnits = "(CAST((julianday('now') - 2440587.5) * 864000000.0 AS INTEGER) + 621355968000000)"; // 100 µs since 0001-01-01
 
     private static readonly DatabaseClock Sqlite = new(
-        $"({SqliteUnits} * 2048)", lease => $"(({SqliteUnits} + {lease}) * 2048)", lease => lease.Ticks / 1000,
+        $"({SqliteUnits} * 2048)", lease => $"(({SqliteUnits} + {lease}) * 2048)", span => $"(({SqliteUnits} - {span}) * 2048)", lease => lease.Ticks / 1000,
         // One writer at a time: the whole statement runs under SQLite's write lock.
         SkipLocked: "");
 
-    private static readonly DatabaseClock PostgreSql = new("now()", lease => $"(now() + {lease})", lease => lease, SkipLocked: "FOR UPDATE SKIP LOCKED");
+    private static readonly DatabaseClock PostgreSql = new("now()", lease => $"(now() + {lease})", span => $"(now() - {span})", lease => lease, SkipLocked: "FOR UPDATE SKIP LOCKED");
 
     public static DatabaseClock Of(CourseDbContext db) => db.Database.IsNpgsql() ? PostgreSql : Sqlite;
 

@@ -162,6 +162,9 @@ public static class HostingExtensions
                 services.GetRequiredService<IDbContextFactory<CourseDbContext>>(), services.GetRequiredService<TimeProvider>());
         });
         builder.Services.AddHostedService<GradingWorkerSupervisor>();
+        // One view of the jobs in flight per node, pushed to the pages that show them.
+        builder.Services.AddSingleton<JobChangeHub>();
+        builder.Services.AddHostedService<JobChangePoller>();
     }
 
     /// <summary>
