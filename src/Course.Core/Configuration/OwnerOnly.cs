@@ -36,11 +36,16 @@ public static class OwnerOnly
     /// <summary>Creates an empty file as 0600 when missing, or narrows an existing one to 0600.</summary>
     public static void CreateFile(string path)
     {
-        if (!System.IO.File.Exists(path))
+        try
         {
             using var _ = Open(path, FileMode.CreateNew);
+            return;
         }
-        else if (!OperatingSystem.IsWindows())
+        catch (IOException) when (System.IO.File.Exists(path))
+        {
+            // There already, or created by another process between two calls (two `migrate`s at once): narrowed below.
+        }
+        if (!OperatingSystem.IsWindows())
         {
             System.IO.File.SetUnixFileMode(path, FilePermissions);
         }
