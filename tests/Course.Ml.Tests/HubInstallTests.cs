@@ -66,6 +66,27 @@ public sealed class HubInstallTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wait_for_a_model_another_hub_holds_ends_when_it_is_cancelled_and_the_lock_stays_with_its_holder()
+    {
+        var (first, second) = (new ModelHub(_root), new ModelHub(_root));
+        using var held = first.LockInstall("course/demo");
+        using var stop = new CancellationTokenSource();
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var wait = Task.Run(() => second.LockInstall("course/demo", new Lines(_ => waiting.TrySetResult()), stop.Token));
+        await waiting.Task; // it found the lock held and waits
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => wait);
+        Assert.Throws<IOException>(() => new FileStream(Path.Combine(_root, ".locks", "course", "demo.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None));
+    }
+
+    private sealed class Lines(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+
+    [Fact]
     public void A_staging_folder_left_by_a_crashed_install_is_removed_and_does_not_block_the_next()
     {
         var leftover = Directory.CreateDirectory(Path.Combine(_root, ".staging", "course", "shared", "crashed")).FullName;

@@ -108,9 +108,11 @@ public sealed partial class ModelHub(string root)
     /// <summary>
     /// Holds <paramref name="id"/>'s lock file (<c>.locks/&lt;org&gt;/&lt;name&gt;.lock</c>, opened with FileShare.None,
     /// which is an flock on Linux) until disposed, waiting while another process or hub instance holds it. The
-    /// operating system releases the lock of a process that dies, so a crash never leaves the model locked.
+    /// operating system releases the lock of a process that dies, so a crash never leaves the model locked. The wait
+    /// polls (.NET opens lock files without blocking) and ends with <paramref name="cancellationToken"/>: another node's
+    /// demo build can hold a lock for many minutes, and a process shutting down must not wait for it.
     /// </summary>
-    public IDisposable LockInstall(string id, IProgress<string>? progress = null)
+    public IDisposable LockInstall(string id, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var file = System.IO.Path.Combine(Root, ".locks", $"{System.IO.Path.GetRelativePath(Root, PathOf(id))}.lock");
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
@@ -128,7 +130,8 @@ public sealed partial class ModelHub(string root)
                     progress?.Report($"{id}: waiting for another install of it to finish");
                     waiting = true;
                 }
-                Thread.Sleep(200);
+                cancellationToken.WaitHandle.WaitOne(LockRetryInterval);
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
     }
@@ -137,6 +140,8 @@ public sealed partial class ModelHub(string root)
     /// A lock another holder has: .NET reports flock's EWOULDBLOCK with the errno as HResult (11 on Linux, 35 on
     /// macOS), Windows a sharing violation. Any other error (permissions, a full disk) is thrown, not waited on.
     /// </summary>
+    private static readonly TimeSpan LockRetryInterval = TimeSpan.FromMilliseconds(200);
+
     private static bool IsHeldElsewhere(IOException ex) =>
         ex.HResult == (OperatingSystem.IsWindows() ? unchecked((int)0x80070020) : OperatingSystem.IsMacOS() ? 35 : 11);
 

@@ -89,7 +89,7 @@ public static class DemoModels
     public static IReadOnlyDictionary<string, double> Build(DemoModel demo, ModelHub hub, torch.Device device, string datasetsFolder,
         IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
     {
-        using (hub.LockInstall(demo.Id, log))
+        using (hub.LockInstall(demo.Id, log, cancellationToken))
         {
             return BuildLocked(demo, hub, device, datasetsFolder, progress, log, cancellationToken);
         }
@@ -159,7 +159,7 @@ public static class DemoModels
         {
             var (demo, index) = (missing[i], i);
             var log = new InlineProgress<string>(m => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, m)));
-            using var turn = hub.LockInstall(demo.Id, log);
+            using var turn = hub.LockInstall(demo.Id, log, cancellationToken);
             if (hub.Contains(demo.Id))
             {
                 progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "done"));
