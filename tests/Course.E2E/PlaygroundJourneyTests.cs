@@ -43,6 +43,22 @@ public class PlaygroundJourneyTests(SiteFixture site)
     }
 
     [Fact]
+    public async Task The_inference_playground_picks_a_model_from_the_hub_models_of_the_task()
+    {
+        await using var visitor = await BrowserSession.OpenAsync(site);
+        await visitor.GoToAsync("/playground/inference?task=token-classification");
+
+        await visitor.Page.GetByTestId("inference-model").ClickAsync();
+        var options = visitor.Page.GetByRole(AriaRole.Option);
+        await Expect(options.First).ToHaveTextAsync("course/minilm-ner"); // the task's demo model first
+        await Expect(options.Filter(new() { HasText = "course/minilm-sentiment" })).ToHaveCountAsync(0); // another task's model is not offered
+        await options.First.ClickAsync();
+        await visitor.Page.GetByTestId("inference-run").ClickAsync();
+
+        await Expect(visitor.Page.GetByTestId("inference-output").Locator(".entity-text").First).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task A_lesson_mounts_its_tokenizer_widget_live()
     {
         await using var visitor = await BrowserSession.OpenAsync(site);

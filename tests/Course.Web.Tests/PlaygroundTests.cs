@@ -174,6 +174,29 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         Assert.Null(published.Error);
     }
 
+    [Fact]
+    public async Task The_model_picker_offers_the_demo_model_first_then_the_visible_hub_models_of_the_task()
+    {
+        var hub = new ModelHub(Directory.CreateTempSubdirectory("course-web-picker-").FullName);
+        try
+        {
+            TinyDemoModels.WriteTo(hub);
+            CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("acme/reviews-sentiment"));
+            CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("submissions/submission-9"));
+            using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+                new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions()));
+
+            Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment"], await service.ModelsForAsync(Pipeline.TextClassification, Visitor));
+            Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment", "submissions/submission-9"],
+                await service.ModelsForAsync(Pipeline.TextClassification, new Requester("teacher", "203.0.113.7", true)));
+            Assert.Equal(["course/minilm-ner"], await service.ModelsForAsync(Pipeline.TokenClassification, Visitor));
+        }
+        finally
+        {
+            Directory.Delete(hub.Root, recursive: true);
+        }
+    }
+
     private static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);

@@ -60,6 +60,19 @@ public sealed class InferenceService(
 
     public int MaxInputCharacters => options.Value.MaxInputCharacters;
 
+    /// <summary>
+    /// The models the playground offers for <paramref name="task"/>: the task's demo model first (listed while it is
+    /// still being built, so the picker shows what is coming), then every hub model whose card's <c>pipeline_tag</c>
+    /// is the task and that <paramref name="requester"/> may see, by id.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ModelsForAsync(string task, Requester requester, CancellationToken cancellationToken = default)
+    {
+        var access = await visibility.ForAsync(requester.IsInstructor, cancellationToken);
+        var demo = DemoModelFor.GetValueOrDefault(task);
+        var others = hub.List(new HubQuery(Task: task)).Select(m => m.Id).Where(id => id != demo && access.CanSee(id)).Order(StringComparer.Ordinal);
+        return [.. demo is null ? [] : new[] { demo }, .. others];
+    }
+
     /// <param name="queuePosition">Told the caller's place in line (1 = next) while it waits; 0 once it runs.</param>
     public async Task<InferenceResult> RunAsync(InferenceRequest request, Requester requester, IProgress<int>? queuePosition = null, CancellationToken cancellationToken = default)
     {
