@@ -199,3 +199,37 @@ public class CardWidgetTests
         Assert.Empty(HubCard.Parse("---\npipeline_tag: fill-mask\n---\n", "README.md").WidgetExamples());
     }
 }
+
+public class MaskedLmCorpusTests
+{
+    private static readonly string Datasets = Path.Combine(HubCardTests.RepoRoot(), "content", "datasets");
+
+    [Fact]
+    public void Training_text_holds_the_lessons_prose_as_plain_text_without_code()
+    {
+        var train = Course.Ml.Training.DemoModels.CorpusTexts(Datasets, "train");
+        var validation = Course.Ml.Training.DemoModels.CorpusTexts(Datasets, "validation");
+
+        Assert.Contains(train, t => t.Contains("learning rate", StringComparison.Ordinal));
+        Assert.DoesNotContain(train, t => t.Contains("```", StringComparison.Ordinal) || t.StartsWith("from transformers import", StringComparison.Ordinal) || t.StartsWith('#'));
+        Assert.DoesNotContain(validation, t => t.Contains("learning rate", StringComparison.Ordinal) && !train.Contains(t)); // lessons train only
+        Assert.Empty(train.Intersect(validation));
+    }
+
+    /// <summary>
+    /// A leak is the answer in its context: a six-word run of the sentence with the answer in place of [MASK] that
+    /// spans the answer. A phrase without the answer ("is the capital and largest city of") is just English.
+    /// </summary>
+    [Fact]
+    public void No_cloze_answer_appears_in_the_training_text_within_its_six_word_context()
+    {
+        var trained = Course.Ml.Training.DemoModels.CorpusTexts(Datasets, "train").SelectMany(Course.Ml.Training.DemoModels.WordRuns).ToHashSet();
+        var cloze = File.ReadLines(Path.Combine(Datasets, "cloze", "validation.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(r => (Text: r.GetProperty("text").GetString()!, Answers: r.GetProperty("answers").EnumerateArray().Select(a => a.GetString()!).ToList())).ToList();
+        static IEnumerable<string> Runs(string text) => Course.Ml.Training.DemoModels.WordRuns(text);
+        IEnumerable<string> Spanning(string text, string answer) => Runs(text.Replace("[MASK]", answer)).Except(text.Split("[MASK]").SelectMany(Runs));
+
+        Assert.Equal(64, cloze.Count);
+        Assert.Empty(cloze.Where(c => c.Answers.Any(a => Spanning(c.Text, a).Any(trained.Contains))).Select(c => c.Text));
+    }
+}

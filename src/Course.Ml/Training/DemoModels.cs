@@ -1,4 +1,8 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Markdig;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 using Course.Ml.Data;
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
@@ -187,34 +191,108 @@ public static class DemoModels
 
     /// <summary>
     /// The masked-LM text: every text of the course's classification and QA datasets (train → training,
-    /// validation → evaluation); NER sentences are left out because their tokens lost the original spacing.
+    /// validation → evaluation) and, for training, the lessons' prose (<see cref="LessonParagraphs"/>); NER
+    /// sentences are left out because their tokens lost the original spacing.
     /// </summary>
     private static (string Train, string Validation) WriteCorpus(string datasetsFolder, string scratch)
     {
         string Write(string split)
         {
             var path = Path.Combine(scratch, $"{split}.jsonl");
-            var texts = new List<string>();
-            foreach (var folder in Directory.GetDirectories(datasetsFolder).Order(StringComparer.Ordinal))
-            {
-                var file = Path.Combine(folder, $"{split}.jsonl");
-                if (Path.GetFileName(folder) == ClozeDataset || !File.Exists(file))
-                {
-                    continue;
-                }
-                foreach (var row in Dataset.FromJsonLines(file))
-                {
-                    var text = row.GetValueOrDefault("text") as string ?? row.GetValueOrDefault("context") as string;
-                    if (text is not null)
-                    {
-                        texts.Add(text);
-                    }
-                }
-            }
-            File.WriteAllLines(path, texts.Distinct().Select(t => JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = t })));
+            File.WriteAllLines(path, CorpusTexts(datasetsFolder, split).Select(t => JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = t })));
             return path;
         }
         return (Write("train"), Write("validation"));
+    }
+
+    /// <summary>The distinct texts of the masked-LM corpus for <paramref name="split"/> (<see cref="WriteCorpus"/>), in a fixed order; validation texts are never training texts.</summary>
+    internal static IReadOnlyList<string> CorpusTexts(string datasetsFolder, string split)
+    {
+        var texts = split == "train" ? LessonParagraphs(datasetsFolder).ToList() : [];
+        foreach (var folder in Directory.GetDirectories(datasetsFolder).Order(StringComparer.Ordinal))
+        {
+            var file = Path.Combine(folder, $"{split}.jsonl");
+            if (Path.GetFileName(folder) == ClozeDataset || !File.Exists(file))
+            {
+                continue;
+            }
+            foreach (var row in Dataset.FromJsonLines(file))
+            {
+                var text = row.GetValueOrDefault("text") as string ?? row.GetValueOrDefault("context") as string;
+                if (text is not null)
+                {
+                    texts.Add(text);
+                }
+            }
+        }
+        if (split != "train")
+        {
+            // A review can sit in one dataset's train split and another's validation split: held out means unseen.
+            return texts.Distinct().Except(CorpusTexts(datasetsFolder, "train")).ToList();
+        }
+        var leaks = ClozeAnswersInContext(datasetsFolder);
+        return texts.Distinct().Where(t => !WordRuns(t).Any(leaks.Contains)).ToList();
+    }
+
+    /// <summary>
+    /// Each cloze sentence's six-word runs that span its answer (the answer in place of [MASK]): a training text
+    /// holding one has seen the answer in its context, and the cloze score would measure recall, not the model.
+    /// A run without the answer ("is the capital and largest city of") is just English and stays.
+    /// </summary>
+    private static HashSet<string> ClozeAnswersInContext(string datasetsFolder)
+    {
+        var file = Path.Combine(datasetsFolder, ClozeDataset, "validation.jsonl");
+        var runs = new HashSet<string>(StringComparer.Ordinal);
+        if (!File.Exists(file))
+        {
+            return runs;
+        }
+        foreach (var row in Dataset.FromJsonLines(file))
+        {
+            var text = row.Get<string>("text");
+            var without = text.Split("[MASK]").SelectMany(WordRuns).ToHashSet(StringComparer.Ordinal);
+            runs.UnionWith(row.Get<string[]>("answers").SelectMany(a => WordRuns(text.Replace("[MASK]", a))).Where(r => !without.Contains(r)));
+        }
+        return runs;
+    }
+
+    /// <summary>The text's runs of six consecutive lowercase words (letters, digits, apostrophes).</summary>
+    internal static IEnumerable<string> WordRuns(string text)
+    {
+        var words = Regex.Matches(text.ToLowerInvariant(), "[\\p{L}\\p{N}']+").Select(m => m.Value).ToArray();
+        return Enumerable.Range(0, Math.Max(0, words.Length - 5)).Select(i => string.Join(' ', words, i, 6));
+    }
+
+    /// <summary>
+    /// Each paragraph of the lessons (<c>topics/</c> beside the datasets folder) as plain text, in file order: the
+    /// course's own explanations of training (learning rate, validation loss, weights) in the register students
+    /// write in. Code blocks, tables and headings are not prose and are left out.
+    /// </summary>
+    private static IEnumerable<string> LessonParagraphs(string datasetsFolder)
+    {
+        var topics = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(datasetsFolder))!, "topics");
+        if (!Directory.Exists(topics))
+        {
+            yield break;
+        }
+        var pipeline = new MarkdownPipelineBuilder().UseYamlFrontMatter().UseCustomContainers().UsePipeTables().Build();
+        foreach (var file in Directory.EnumerateFiles(topics, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            foreach (var paragraph in Markdown.Parse(File.ReadAllText(file), pipeline).Descendants<ParagraphBlock>())
+            {
+                var text = string.Concat(paragraph.Inline?.Descendants<Inline>().Select(i => i switch
+                {
+                    LiteralInline literal => literal.Content.ToString(),
+                    CodeInline code => code.Content,
+                    LineBreakInline => " ",
+                    _ => "",
+                }) ?? []).Trim();
+                if (text.Length > 0)
+                {
+                    yield return text;
+                }
+            }
+        }
     }
 
     /// <summary>Top-1 / top-5 accuracy on held-out cloze sentences (<c>{"text": "… [MASK] …", "answers": [...]}</c>).</summary>
