@@ -31,7 +31,7 @@ public abstract class DemoBuildQueueTests(PostgresServer? server) : QueueTest(se
         var again = await Builds.EnqueueAsync(Missing);
 
         var rows = await RowsAsync();
-        Assert.Equal(["course/minilm-sentiment", "course/minilm-ner", "course/minilm-qa"], rows.Select(b => b.ModelId));
+        Assert.Equal(new[] { "course/minilm-sentiment", "course/minilm-ner", "course/minilm-qa" }, rows.Select(b => b.ModelId));
         Assert.All(rows, b => Assert.Equal((DemoBuildState.Queued, 0, null), (b.State, b.Attempts, b.LeaseOwner)));
         Assert.Equal(3, queued.Sum());
         Assert.Equal(0, again);
@@ -48,7 +48,7 @@ public abstract class DemoBuildQueueTests(PostgresServer? server) : QueueTest(se
             claims.Add((await Builds.ClaimAsync($"w{i}", Lease))?.ModelId);
         }
 
-        Assert.Equal(["course/minilm-sentiment", "course/minilm-ner", "course/minilm-qa", null], claims);
+        Assert.Equal(new string?[] { "course/minilm-sentiment", "course/minilm-ner", "course/minilm-qa", null }, claims);
         var first = (await RowsAsync())[0];
         Assert.Equal((DemoBuildState.Running, "w0", 1), (first.State, first.LeaseOwner, first.Attempts));
     }

@@ -49,8 +49,16 @@ public sealed class DemoModelBuilder(ModelHub hub, DemoBuildQueue builds, DemoBu
     {
         if (options.Value.BuildDemoModels && DemoModels.Missing(hub) is { Count: > 0 } missing)
         {
-            var queued = await builds.EnqueueAsync(missing.Select(m => (m.Id, DemoModels.All.ToList().IndexOf(m))), stoppingToken);
-            logger.LogInformation("Demo models missing: {Models} ({Queued} builds queued)", string.Join(", ", missing.Select(m => m.Id)), queued);
+            try
+            {
+                var queued = await builds.EnqueueAsync(missing.Select(m => (m.Id, DemoModels.All.ToList().IndexOf(m))), stoppingToken);
+                logger.LogInformation("Demo models missing: {Models} ({Queued} builds queued)", string.Join(", ", missing.Select(m => m.Id)), queued);
+            }
+            catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
+            {
+                // The site serves without them; the playgrounds say the models are missing until a start queues them.
+                logger.LogError("Could not queue the demo-model builds ({Error}); the next start will", ex.Message);
+            }
         }
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(grading.Value.ProgressPollMilliseconds));
         do
