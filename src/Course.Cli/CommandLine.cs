@@ -64,7 +64,7 @@ public static class CommandLine
         {
             return Fail(ex.Message);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException or NotSupportedException or Microsoft.Extensions.Options.OptionsValidationException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;

@@ -11,12 +11,18 @@ public sealed class GradingOptions
     /// </summary>
     public string HiddenDataPath { get; set; } = "hidden-sample";
 
-    /// <summary>Worker processes the site starts (0: none; run <c>./course worker</c> elsewhere).</summary>
-    public int Workers { get; set; } = 1;
+    /// <summary>
+    /// Grading worker processes the site starts beside itself, on <see cref="Queues"/>. 0, the default: none, so a web
+    /// node in a cluster starts nothing it was not told to (workers run as <c>./course worker</c> elsewhere); the
+    /// repository's appsettings.json says 1 for <c>./course run</c> on one machine.
+    /// </summary>
+    public int Workers { get; set; }
 
     /// <summary>
     /// The named queues a worker claims from, comma-separated (<c>gpu</c>, <c>default,gpu</c>); an assignment's
-    /// <c>queue:</c> says which queue its submissions join.
+    /// <c>queue:</c> says which queue its submissions join. <c>demos</c> (<see cref="Course.Core.Data.DemoBuild.Queue"/>)
+    /// is no assignment's: a worker listing it also builds the missing demo models the site queued, one per job
+    /// (<c>demos</c> alone: a worker that only builds them, as the one the site starts for <c>Ml:BuildDemoModels</c>).
     /// </summary>
     public string Queues { get; set; } = Course.Core.Data.Submission.DefaultQueue;
 
@@ -42,7 +48,7 @@ public sealed class GradingOptions
 
     /// <summary>
     /// Folder of running jobs' checkpoints (<c>submission-ID/checkpoint-N</c>), relative to the repository root;
-    /// null: <c>checkpoints/</c> in the <c>Data:Path</c> folder. Every worker that may take over a job must see it
+    /// null: <c>checkpoints/</c> in <c>Storage:SharedPath</c> when that is set, else in the <c>Data:Path</c> folder. Every worker that may take over a job must see it
     /// (a shared disk for workers on other machines).
     /// </summary>
     public string? CheckpointPath { get; set; }

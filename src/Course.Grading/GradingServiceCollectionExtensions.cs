@@ -12,19 +12,23 @@ namespace Course.Grading;
 public static class GradingServiceCollectionExtensions
 {
     /// <summary>
-    /// The <c>Grading</c> section bound to <see cref="GradingOptions"/>, the submission queue and its overview, the workers' registry and theirs, the hidden splits,
+    /// The <c>Grading</c> section bound to <see cref="GradingOptions"/>, the submission queue and its overview, the demo builds' queue, the workers' registry and theirs, the hidden splits,
     /// and the model hub under the course root (here because only this layer knows both the root and
     /// <see cref="MlOptions"/>; the site's pages read the same hub).
     /// </summary>
     public static IServiceCollection AddCourseGrading(this IServiceCollection services)
     {
-        services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section);
+        services.AddOptions<GradingOptions>().BindConfiguration(GradingOptions.Section).InSharedStorage(
+            $"{GradingOptions.Section}:{nameof(GradingOptions.CheckpointPath)}", StorageOptions.CheckpointsFolder, (grading, path) => grading.CheckpointPath = path);
         services.AddSingleton<SubmissionQueue>();
+        services.AddSingleton<DemoBuildQueue>();
         services.AddSingleton<QueueOverview>();
         services.AddSingleton<Workers.WorkerRegistry>();
         services.AddSingleton<Workers.WorkerOverview>();
-        services.AddSingleton(provider => HiddenSplits.Create(provider.GetRequiredService<CourseEnvironment>(),
+        services.AddSingleton(provider => HiddenSplits.Create(provider.GetRequiredService<CourseEnvironment>(), provider.GetRequiredService<IOptions<StorageOptions>>().Value,
             provider.GetRequiredService<IOptions<DataOptions>>().Value.Path, provider.GetRequiredService<IOptions<GradingOptions>>().Value.HiddenDataPath));
+        // Course.Ml knows nothing of the course's storage: the hub's place in the shared folder is set here.
+        services.AddOptions<MlOptions>().InSharedStorage($"{MlOptions.Section}:{nameof(MlOptions.HubPath)}", StorageOptions.HubFolder, (ml, path) => ml.HubPath = path);
         services.AddSingleton(provider => new ModelHub(
             provider.GetRequiredService<CourseEnvironment>().Resolve(provider.GetRequiredService<IOptions<MlOptions>>().Value.HubPath)));
         return services;

@@ -11,9 +11,14 @@ public sealed class MlOptions
     /// </summary>
     public string Device { get; set; } = "auto";
 
-    /// <summary>Local model hub in the Hugging Face folder layout; relative to the repository root.</summary>
+    /// <summary>Local model hub in the Hugging Face folder layout; relative to the repository root (default <c>hub/</c> in <c>Storage:SharedPath</c> when that is set).</summary>
     public string HubPath { get; set; } = "data/hub";
 
-    /// <summary>Whether the site builds missing demo models (course/minilm-*) in the background at start.</summary>
-    public bool BuildDemoModels { get; set; } = true;
+    /// <summary>
+    /// Whether the site queues the builds of missing demo models (course/minilm-*) at start and starts a local worker
+    /// on the <c>demos</c> queue to build them. False, the default: a web node in a cluster leaves both to the nodes
+    /// told to (any <c>./course worker</c> whose <c>Grading:Queues</c> lists <c>demos</c> builds what was queued); the
+    /// repository's appsettings.json says true for <c>./course run</c> on one machine.
+    /// </summary>
+    public bool BuildDemoModels { get; set; }
 }

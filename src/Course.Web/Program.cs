@@ -4,7 +4,7 @@ using Course.Web.Extensions;
 using Course.Web.Features.Hosting;
 
 var course = CourseEnvironment.Discover();
-if (args is [ChildProcesses.WorkerMode or ChildProcesses.DemoBuildMode, .. var settings])
+if (args is [ChildProcesses.WorkerMode, .. var settings])
 {
     return await ChildProcesses.RunAsync(course, args[0], settings);
 }

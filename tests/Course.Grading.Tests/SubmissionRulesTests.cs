@@ -91,6 +91,7 @@ public class AssignmentLoaderTests
     [InlineData("  learning_rate: [1.0e-6, 1.0e-3]", "  warmup_ratio: [0, 0.5]", "ranges.warmup_ratio: 'warmup_ratio' is not in allowed_training_args", 23)]
     [InlineData("due: 2027-03-31T23:59:59Z", "due: 2026-10-01T00:00:00Z", "opens and due are UTC times with opens before due", 14)]
     [InlineData("dataset: reviews", "dataset: reviews\nqueue: GPU boxes", "queue is a name of 1–50 lowercase letters, digits, '-' or '_', not 'GPU boxes'", 6)]
+    [InlineData("dataset: reviews", "dataset: reviews\nqueue: demos", "queue 'demos' is the demo-model builds' queue; name another", 6)]
     public void Broken_rules_are_reported_at_their_line(string from, string to, string message, int line)
     {
         using var folder = new AssignmentFolder(AssignmentFolder.Rules.Replace(from, to));

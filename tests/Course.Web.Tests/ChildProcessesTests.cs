@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Course.Web.Tests;
 
-/// <summary>The site's own grading workers get the database's connection string in their environment, never on their command line.</summary>
+/// <summary>The site's own grading workers get the database's connection string in their environment, never on their command line, and the site's folders and their own queues on it.</summary>
 public sealed class ChildProcessesTests : IDisposable
 {
     private const string Secret = "s3cret-never-in-ps";
@@ -27,7 +27,7 @@ public sealed class ChildProcessesTests : IDisposable
         }).Build();
         var children = new ChildProcesses(configuration, new CourseEnvironment(Repository.Root), Options.Create(new GradingOptions()),
             Options.Create(new ContentOptions()), Options.Create(new MlOptions { Device = "cpu" }), Options.Create(new DataOptions { Path = _data }),
-            Options.Create(new DatabaseOptions { Provider = DatabaseProvider.PostgreSQL }));
+            Options.Create(new DatabaseOptions { Provider = DatabaseProvider.PostgreSQL }), Options.Create(new StorageOptions { SharedPath = _data }));
         var retrying = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         void Watch(string line)
         {
@@ -37,7 +37,7 @@ public sealed class ChildProcessesTests : IDisposable
             }
         }
 
-        using var child = children.Start(ChildProcesses.WorkerMode, Watch, Watch);
+        using var child = children.Start(ChildProcesses.WorkerMode, Watch, Watch, $"--Grading:Queues={DemoBuild.Queue}");
         try
         {
             var commandLine = await File.ReadAllTextAsync($"/proc/{child.Id}/cmdline");
@@ -46,6 +46,8 @@ public sealed class ChildProcessesTests : IDisposable
             Assert.Contains(ChildProcesses.WorkerMode, commandLine.Split('\0'));
             Assert.DoesNotContain(Secret, commandLine);
             Assert.Contains("--Database:Provider=PostgreSQL", commandLine.Split('\0'));
+            // The shared folder travels with the other paths, and this child's own queue after the site's settings.
+            Assert.Equal(new[] { $"--Storage:SharedPath={_data}", "--Grading:Queues=demos" }, commandLine.Split('\0').Where(a => a.Length > 0).TakeLast(2));
             Assert.Contains($"ConnectionStrings__Course={connectionString}", environment);
             // The worker opened the database that variable names: it reports that server (port 1) failing and waits.
             var exited = child.WaitForExitAsync();

@@ -91,6 +91,7 @@ public static partial class AssignmentLoader
         Check(rules.Opens is not null && rules.Due is not null && rules.Opens < rules.Due, "due", "opens and due are UTC times with opens before due");
         Check(rules.MaxSubmissionsPerDay is >= 1 and <= 100, "max_submissions_per_day", $"max_submissions_per_day must be 1–100, not {rules.MaxSubmissionsPerDay}");
         Check(Data.Submission.IsQueueName(rules.Queue), "queue", $"queue is a name of 1–{Data.Submission.QueueMaxLength} lowercase letters, digits, '-' or '_', not '{rules.Queue}'");
+        Check(rules.Queue != Data.DemoBuild.Queue, "queue", $"queue '{Data.DemoBuild.Queue}' is the demo-model builds' queue; name another");
         Check(rules.FinalSubmissions is >= 1 and <= 10, "final_submissions", $"final_submissions must be 1–10, not {rules.FinalSubmissions}");
         Check(rules.Limits.MaxEpochs is > 0 and <= 50, "max_epochs", $"limits.max_epochs must be in (0, 50], not {rules.Limits.MaxEpochs}");
         Check(rules.Limits.MaxSeqLength is >= 8 and <= 512, "max_seq_length", $"limits.max_seq_length must be 8–512, not {rules.Limits.MaxSeqLength}");

@@ -5,7 +5,7 @@ public sealed class ContentOptions
 {
     public const string Section = "Content";
 
-    /// <summary>Folder holding module.yaml and topics/; relative to the repository root.</summary>
+    /// <summary>Folder holding module.yaml and topics/; relative to the repository root (default <c>content/</c> in <c>Storage:SharedPath</c> when that is set).</summary>
     public string Path { get; set; } = "content";
 
     /// <summary>Reload content when its files change (hot reload), without restarting the site.</summary>
@@ -17,7 +17,7 @@ public sealed class DataOptions
 {
     public const string Section = "Data";
 
-    /// <summary>Root of runtime data (database, hub, checkpoints, logs, backups).</summary>
+    /// <summary>Root of this node's runtime data (database, hub, checkpoints, logs, backups; the hub, checkpoints and uploaded hidden splits go to <c>Storage:SharedPath</c> when that is set).</summary>
     public string Path { get; set; } = "data";
 }
 

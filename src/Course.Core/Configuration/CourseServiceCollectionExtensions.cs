@@ -12,7 +12,10 @@ public static class CourseServiceCollectionExtensions
     {
         services.AddSingleton(course);
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<ContentOptions>().BindConfiguration(ContentOptions.Section);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<StorageOptions>, StorageOptions.Validation>();
+        services.AddOptions<ContentOptions>().BindConfiguration(ContentOptions.Section)
+            .InSharedStorage($"{ContentOptions.Section}:{nameof(ContentOptions.Path)}", StorageOptions.ContentFolder, (content, path) => content.Path = path);
         services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section);
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
         return services;

@@ -24,6 +24,7 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     public DbSet<AssignmentExtension> AssignmentExtensions => Set<AssignmentExtension>();
     public DbSet<ReportRegradeRequest> ReportRegradeRequests => Set<ReportRegradeRequest>();
     public DbSet<WorkerRegistration> GradingWorkers => Set<WorkerRegistration>();
+    public DbSet<DemoBuild> DemoBuilds => Set<DemoBuild>();
 
     /// <summary>Everyone without the Instructor role: the people the gradebook and the course statistics count.</summary>
     public IQueryable<CourseUser> Students => Users.Where(u =>

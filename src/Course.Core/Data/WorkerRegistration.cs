@@ -26,6 +26,9 @@ public sealed class WorkerRegistration
     /// <summary>The submission it is running, or null when idle.</summary>
     public long? CurrentSubmissionId { get; set; }
 
+    /// <summary>The demo model it is building (<see cref="DemoBuild.ModelId"/>), or null.</summary>
+    public string? CurrentDemoModelId { get; set; }
+
     /// <summary>Set by a clean shutdown; a worker that died leaves it null and is told apart by its old heartbeat.</summary>
     public DateTimeOffset? StoppedAt { get; set; }
 

@@ -25,8 +25,9 @@ public sealed class HiddenSplits(string uploadRoot, string sampleRoot, string re
 
     public string UploadRoot { get; } = Path.GetFullPath(uploadRoot);
 
-    public static HiddenSplits Create(CourseEnvironment environment, string dataPath, string hiddenDataPath) =>
-        new(environment.Resolve(Path.Combine(dataPath, UploadFolder)), environment.Resolve(hiddenDataPath), environment.Root);
+    /// <summary>Uploads in <c>hidden/</c> of <c>Storage:SharedPath</c> when that is set (every node's workers grade against them), else of <c>Data:Path</c>.</summary>
+    public static HiddenSplits Create(CourseEnvironment environment, StorageOptions storage, string dataPath, string hiddenDataPath) =>
+        new(environment.Resolve(storage.SharedFolder(StorageOptions.HiddenFolder) ?? Path.Combine(dataPath, UploadFolder)), environment.Resolve(hiddenDataPath), environment.Root);
 
     public string UploadedPath(Assignment assignment) => Path.Combine(UploadRoot, assignment.Id, "test.jsonl");
 

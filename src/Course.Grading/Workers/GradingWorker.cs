@@ -22,8 +22,11 @@ public sealed record WorkerSettings(string ContentRoot, HiddenSplits HiddenSplit
 
     public TimeSpan CheckpointEvery { get; init; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>The named queues this worker claims from (<c>Grading:Queues</c>).</summary>
+    /// <summary>The named queues this worker claims from (<c>Grading:Queues</c>); <see cref="DemoBuild.Queue"/> among them takes demo-model builds.</summary>
     public IReadOnlyList<string> Queues { get; init; } = [Submission.DefaultQueue];
+
+    /// <summary>The demo models a demo build's row may name (tests give tiny ones under the same ids).</summary>
+    public IReadOnlyList<DemoModel> Demos { get; init; } = DemoModels.All;
 
     /// <summary>The longest wait between retries of a failed database call (the wait doubles from one second up to this).</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
@@ -61,9 +64,18 @@ public sealed class GradingProgress
 /// heartbeat, idle or running, and at a clean stop. The database going away for a while (<see cref="TransientDatabaseFailure"/>)
 /// stops none of this: each call is retried with backoff, and a job in training goes on training meanwhile.
 /// </summary>
-public sealed class GradingWorker(SubmissionQueue queue, WorkerRegistry registry, WorkerSettings settings, ILogger<GradingWorker> logger)
+/// <param name="demos">The demo builds' queue: needed when <see cref="WorkerSettings.Queues"/> lists <see cref="DemoBuild.Queue"/>.</param>
+public sealed partial class GradingWorker(SubmissionQueue queue, WorkerRegistry registry, WorkerSettings settings, ILogger<GradingWorker> logger,
+    DemoBuildQueue? demos = null)
 {
     private readonly WorkerRegistration _registration = settings.Registration();
+
+    /// <summary>The submission queues among the worker's queues (all but <see cref="DemoBuild.Queue"/>).</summary>
+    private readonly IReadOnlyList<string> _gradingQueues = settings.Queues.Where(q => q != DemoBuild.Queue).ToList();
+
+    private readonly DemoBuildQueue? _demos = settings.Queues.Contains(DemoBuild.Queue)
+        ? demos ?? throw new ArgumentException($"a worker on the {DemoBuild.Queue} queue needs the demo builds' queue", nameof(demos))
+        : null;
 
     public async Task RunAsync(CancellationToken stop)
     {
@@ -89,7 +101,8 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerRegistry registry
                     (registered, lastBeat) = (true, DateTimeOffset.UtcNow);
                 }
                 await queue.ReapAsync(stop);
-                var job = await queue.ClaimAsync(settings.WorkerId, settings.Lease, settings.Queues, stop);
+                var job = _gradingQueues.Count == 0 ? null : await queue.ClaimAsync(settings.WorkerId, settings.Lease, _gradingQueues, stop);
+                var build = job is null && _demos is not null ? await ClaimDemoBuildAsync(stop) : null;
                 if (failures > 0)
                 {
                     logger.LogInformation("Grading worker {Worker}: the database is back after {Failures} failed attempts", settings.WorkerId, failures);
@@ -101,12 +114,17 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerRegistry registry
                     await RunJobAsync(job, stop);
                     lastBeat = DateTimeOffset.MinValue; // idle again: say so at once
                 }
+                else if (build is not null)
+                {
+                    await RunDemoBuildAsync(build, stop);
+                    lastBeat = DateTimeOffset.MinValue;
+                }
                 else
                 {
                     // Idle: the registry hears from this worker once a heartbeat, as it does while a job runs.
                     if (DateTimeOffset.UtcNow - lastBeat >= settings.Heartbeat)
                     {
-                        await registry.BeatAsync(_registration, current: null, stop);
+                        await registry.BeatAsync(_registration, current: null, cancellationToken: stop);
                         await registry.PruneAsync(stop);
                         lastBeat = DateTimeOffset.UtcNow;
                     }
@@ -155,7 +173,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerRegistry registry
     {
         try
         {
-            await registry.BeatAsync(_registration, id, CancellationToken.None);
+            await registry.BeatAsync(_registration, id, cancellationToken: CancellationToken.None);
         }
         catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
         {
@@ -290,7 +308,7 @@ public sealed class GradingWorker(SubmissionQueue queue, WorkerRegistry registry
                         log($"heartbeat back after {failures} failures; the lease is still this worker's");
                         failures = 0;
                     }
-                    await registry.BeatAsync(_registration, job.Id, CancellationToken.None);
+                    await registry.BeatAsync(_registration, job.Id, cancellationToken: CancellationToken.None);
                     continue;
                 }
                 await lost();

@@ -22,8 +22,9 @@ public sealed record WorkerRow(WorkerRegistration Worker, WorkerState State, Tim
         _ => $"{(int)Since.TotalDays} d ago",
     };
 
-    /// <summary>"#12 reviews", or empty when the worker reports no job.</summary>
-    public string CurrentJobText => Worker.CurrentSubmissionId is { } id ? $"#{id} {CurrentAssignmentId}".TrimEnd() : "";
+    /// <summary>"#12 reviews", "demo build course/minilm-ner", or empty when the worker reports no job.</summary>
+    public string CurrentJobText => Worker.CurrentSubmissionId is { } id ? $"#{id} {CurrentAssignmentId}".TrimEnd()
+        : Worker.CurrentDemoModelId is { } model ? $"demo build {model}" : "";
 }
 
 /// <summary>The registered grading workers and their states, for instructors (rows pruned after <see cref="WorkerRegistry.Retention"/>).</summary>
@@ -50,6 +51,6 @@ public sealed class WorkerOverview(IDbContextFactory<CourseDbContext> databases,
     public static WorkerState StateOf(WorkerRegistration worker, DateTimeOffset now, TimeSpan lease) =>
         worker.StoppedAt is not null ? WorkerState.Stopped
         : now - worker.LastHeartbeatAt > lease ? WorkerState.Lost
-        : worker.CurrentSubmissionId is not null ? WorkerState.Running
+        : worker.CurrentSubmissionId is not null || worker.CurrentDemoModelId is not null ? WorkerState.Running
         : WorkerState.Idle;
 }

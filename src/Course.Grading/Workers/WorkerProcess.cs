@@ -42,7 +42,8 @@ public static class WorkerProcess
             CheckpointEvery = TimeSpan.FromSeconds(grading.CheckpointSeconds),
             Queues = queues,
         };
-        var worker = new GradingWorker(services.GetRequiredService<SubmissionQueue>(), services.GetRequiredService<WorkerRegistry>(), settings, services.GetRequiredService<ILogger<GradingWorker>>());
+        var worker = new GradingWorker(services.GetRequiredService<SubmissionQueue>(), services.GetRequiredService<WorkerRegistry>(), settings, services.GetRequiredService<ILogger<GradingWorker>>(),
+            services.GetRequiredService<DemoBuildQueue>());
         await worker.RunAsync(stop);
         return 0;
     }

@@ -19,30 +19,32 @@ public sealed class WorkerRegistry(IDbContextFactory<CourseDbContext> databases)
 
     /// <summary>Writes the worker's row afresh (a restarted process with the same id starts a new row), idle and running.</summary>
     public Task RegisterAsync(WorkerRegistration worker, CancellationToken cancellationToken = default) =>
-        UpsertAsync(worker, current: null,
+        UpsertAsync(worker, current: null, demo: null,
             """
             "StartedAt" = excluded."StartedAt", "Host" = excluded."Host", "ProcessId" = excluded."ProcessId", "Device" = excluded."Device", "Queues" = excluded."Queues",
             """ + " ", cancellationToken);
 
     /// <summary>
-    /// The heartbeat: now alive, running <paramref name="current"/> (null: idle). An upsert, so a worker whose row was
-    /// pruned while the database was out of its reach is listed again.
+    /// The heartbeat: now alive, running the submission <paramref name="current"/> or building the demo model
+    /// <paramref name="demo"/> (both null: idle). An upsert, so a worker whose row was pruned while the database was out
+    /// of its reach is listed again.
     /// </summary>
-    public Task BeatAsync(WorkerRegistration worker, long? current, CancellationToken cancellationToken = default) =>
-        UpsertAsync(worker, current, "", cancellationToken);
+    public Task BeatAsync(WorkerRegistration worker, long? current, string? demo = null, CancellationToken cancellationToken = default) =>
+        UpsertAsync(worker, current, demo, "", cancellationToken);
 
-    private async Task UpsertAsync(WorkerRegistration worker, long? current, string alsoSet, CancellationToken cancellationToken)
+    private async Task UpsertAsync(WorkerRegistration worker, long? current, string? demo, string alsoSet, CancellationToken cancellationToken)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var time = DatabaseClock.Of(db);
-        // {0} id … {4} queues, {5} the current job (a literal NULL when idle: a null parameter has no type to bind).
+        // {0} id … {4} queues, {5} the current job, {6} the demo model (a literal NULL when idle: a null parameter has no type to bind).
         var job = current is null ? "NULL" : "{5}";
+        var building = demo is null ? "NULL" : "{6}";
         await db.Database.ExecuteSqlRawAsync($$"""
-            INSERT INTO "GradingWorkers" ("Id", "Host", "ProcessId", "Device", "Queues", "StartedAt", "LastHeartbeatAt", "CurrentSubmissionId", "StoppedAt")
-            VALUES ({0}, {1}, {2}, {3}, {4}, {{time.Now}}, {{time.Now}}, {{job}}, NULL)
+            INSERT INTO "GradingWorkers" ("Id", "Host", "ProcessId", "Device", "Queues", "StartedAt", "LastHeartbeatAt", "CurrentSubmissionId", "CurrentDemoModelId", "StoppedAt")
+            VALUES ({0}, {1}, {2}, {3}, {4}, {{time.Now}}, {{time.Now}}, {{job}}, {{building}}, NULL)
             ON CONFLICT ("Id") DO UPDATE SET {{alsoSet}}"LastHeartbeatAt" = excluded."LastHeartbeatAt",
-                "CurrentSubmissionId" = excluded."CurrentSubmissionId", "StoppedAt" = NULL
-            """, [worker.Id, worker.Host, worker.ProcessId, worker.Device, worker.Queues, current ?? 0L], cancellationToken);
+                "CurrentSubmissionId" = excluded."CurrentSubmissionId", "CurrentDemoModelId" = excluded."CurrentDemoModelId", "StoppedAt" = NULL
+            """, [worker.Id, worker.Host, worker.ProcessId, worker.Device, worker.Queues, current ?? 0L, demo ?? ""], cancellationToken);
     }
 
     /// <summary>A clean shutdown: stopped now, running nothing.</summary>
@@ -51,7 +53,7 @@ public sealed class WorkerRegistry(IDbContextFactory<CourseDbContext> databases)
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var time = DatabaseClock.Of(db);
         await db.Database.ExecuteSqlRawAsync($$"""
-            UPDATE "GradingWorkers" SET "StoppedAt" = {{time.Now}}, "LastHeartbeatAt" = {{time.Now}}, "CurrentSubmissionId" = NULL WHERE "Id" = {0}
+            UPDATE "GradingWorkers" SET "StoppedAt" = {{time.Now}}, "LastHeartbeatAt" = {{time.Now}}, "CurrentSubmissionId" = NULL, "CurrentDemoModelId" = NULL WHERE "Id" = {0}
             """, [workerId], cancellationToken);
     }
 

@@ -12,7 +12,7 @@ namespace Course.Ml.Training;
 
 /// <summary>
 /// A model the lessons and playgrounds use, fine-tuned here from all-MiniLM-L6-v2 on the course's own datasets
-/// (<c>content/datasets</c>) by <c>./course models build-demos</c> or, in the background, by the site.
+/// (<c>content/datasets</c>) by <c>./course models build-demos</c> or by a worker on the <c>demos</c> queue.
 /// </summary>
 public sealed record DemoModel(string Id, string Task, string Dataset, int MaxSeqLength, TrainingArgumentsFile Args, string Description,
     IReadOnlyList<(string Text, string? Context)> Examples)
@@ -25,10 +25,10 @@ public sealed record DemoModel(string Id, string Task, string Dataset, int MaxSe
 
     /// <summary>The data preparation a careful author gives the course's public splits, whose defects are real data's (see their cards).</summary>
     public PreprocessingFile Preprocessing { get; init; } = new();
-}
 
-/// <summary>Progress of a demo build: which model, and the Trainer's step within it.</summary>
-public sealed record DemoBuildProgress(string Id, int Index, int Count, TrainerProgress? Step, string? Message);
+    /// <summary>The hub model it is fine-tuned from: <see cref="DemoModels.BaseModel"/> (tests build from a tiny one).</summary>
+    public string BaseModel { get; init; } = DemoModels.BaseModel;
+}
 
 public static class DemoModels
 {
@@ -113,7 +113,7 @@ public static class DemoModels
             }
             var config = new TrainingConfig
             {
-                Task = demo.Task, ModelNameOrPath = BaseModel, MaxSeqLength = demo.MaxSeqLength, TrainingArgs = demo.Args, MlmProbability = demo.MlmProbability,
+                Task = demo.Task, ModelNameOrPath = demo.BaseModel, MaxSeqLength = demo.MaxSeqLength, TrainingArgs = demo.Args, MlmProbability = demo.MlmProbability,
                 MaxAnswerLength = demo.MaxAnswerLength, Preprocessing = demo.Preprocessing,
             };
             if (demo.Task == "fill-mask")
@@ -153,34 +153,19 @@ public static class DemoModels
     }
 
     /// <summary>
-    /// Builds every missing demo model, one after another; one that another process sharing the hub built while this
-    /// one waited for its lock is left as it is.
+    /// <see cref="Build"/> unless the model is in the hub once its install lock is held: another process sharing the hub
+    /// (a worker on another node, <c>./course models build-demos</c>) built it while this one waited. True when it built.
     /// </summary>
-    public static void BuildMissing(ModelHub hub, torch.Device device, string datasetsFolder, IProgress<DemoBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static bool BuildIfMissing(DemoModel demo, ModelHub hub, torch.Device device, string datasetsFolder,
+        IProgress<TrainerProgress>? progress = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
     {
-        var missing = Missing(hub);
-        for (var i = 0; i < missing.Count; i++)
+        using var turn = hub.LockInstall(demo.Id, log, cancellationToken);
+        if (hub.Contains(demo.Id))
         {
-            var (demo, index) = (missing[i], i);
-            var log = new InlineProgress<string>(m => progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, m)));
-            using var turn = hub.LockInstall(demo.Id, log, cancellationToken);
-            if (hub.Contains(demo.Id))
-            {
-                progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "done"));
-                continue;
-            }
-            progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "starting"));
-            BuildLocked(demo, hub, device, datasetsFolder,
-                new InlineProgress<TrainerProgress>(p =>
-                {
-                    if (p.Event != TrainerEvent.StepEnd) // the site re-renders on each report: logs are often enough
-                    {
-                        progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, p, null));
-                    }
-                }),
-                log, cancellationToken);
-            progress?.Report(new DemoBuildProgress(demo.Id, index, missing.Count, null, "done"));
+            return false;
         }
+        BuildLocked(demo, hub, device, datasetsFolder, progress, log, cancellationToken);
+        return true;
     }
 
     private static string Split(string datasetsFolder, string dataset, string split)
@@ -325,7 +310,7 @@ public static class DemoModels
 
         ## Demo model
 
-        {demo.Description} Built by `./course models build-demos` from `{BaseModel}` on the course dataset
+        {demo.Description} Built by `./course models build-demos` or a worker's `demos` queue from `{demo.BaseModel}` on the course dataset
         `{demo.Dataset}` (content/datasets). The evaluation metrics above are on held-out data: the dataset's
         validation split{(demo.Task == "fill-mask" ? $", and {metrics.GetValueOrDefault("cloze_sentences")} cloze sentences written for this purpose and never trained on (top-1 {metrics.GetValueOrDefault("cloze_top1"):0.###}, top-5 {metrics.GetValueOrDefault("cloze_top5"):0.###})" : "")}.
 

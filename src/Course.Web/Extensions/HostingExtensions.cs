@@ -126,7 +126,7 @@ public static class HostingExtensions
         builder.Services.AddScoped<Features.Statistics.CourseStatisticsService>();
     }
 
-    /// <summary>The playgrounds and the background build of missing demo models (the hub comes with grading's services).</summary>
+    /// <summary>The playgrounds and the queued builds of missing demo models (the hub comes with grading's services).</summary>
     public static void AddCourseMl(this WebApplicationBuilder builder)
     {
         builder.Services.AddCourseMl();

@@ -12,6 +12,7 @@ internal sealed class WorkerRegistrationConfiguration : IEntityTypeConfiguration
         builder.Property(w => w.Host).HasMaxLength(200);
         builder.Property(w => w.Device).HasMaxLength(50);
         builder.Property(w => w.Queues).HasMaxLength(500);
+        builder.Property(w => w.CurrentDemoModelId).HasMaxLength(DemoBuild.ModelIdMaxLength);
         // No foreign key to Submissions: the row reports what the worker said, and a submission deleted with its
         // account must not block (or be blocked by) a worker's heartbeat.
     }

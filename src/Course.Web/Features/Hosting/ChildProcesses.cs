@@ -8,15 +8,16 @@ using Microsoft.Extensions.Options;
 namespace Course.Web.Features.Hosting;
 
 /// <summary>
-/// This same program started in another mode (a grading worker, the demo-model build) for work that must not
+/// This same program started in another mode (a grading worker) for work that must not
 /// share the site's process: training's threads, memory and native state. A child gets the settings the site
 /// resolved, overrides given to the site only included, so both read the same database, content and hub; the
 /// connection string travels in the child's environment.
 /// </summary>
 public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironment course, IOptions<GradingOptions> grading,
-    IOptions<ContentOptions> content, IOptions<MlOptions> ml, IOptions<DataOptions> data, IOptions<DatabaseOptions> database)
+    IOptions<ContentOptions> content, IOptions<MlOptions> ml, IOptions<DataOptions> data, IOptions<DatabaseOptions> database, IOptions<StorageOptions> storage)
 {
-    public Process Start(string mode, Action<string> output, Action<string> error)
+    /// <param name="settings">More <c>--Key=Value</c> settings for this child (a worker's queues), over the site's.</param>
+    public Process Start(string mode, Action<string> output, Action<string> error, params IEnumerable<string> settings)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -30,8 +31,8 @@ public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironme
         start.Environment[$"ConnectionStrings__{DatabaseExtensions.ConnectionStringName}"] =
             DatabaseExtensions.ResolveConnectionString(configuration, course, database.Value.Provider);
         start.Environment.Remove($"ConnectionStrings__{DatabaseExtensions.ConnectionStringFileName}");
-        foreach (var argument in new[]
-        {
+        string[] arguments =
+        [
             typeof(ChildProcesses).Assembly.Location, mode,
             $"--{DatabaseOptions.Section}:Provider={database.Value.Provider}",
             $"--{ContentOptions.Section}:Path={course.Resolve(content.Value.Path)}",
@@ -39,7 +40,11 @@ public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironme
             $"--{TorchDevices.Setting}={ml.Value.Device}",
             $"--{GradingOptions.Section}:HiddenDataPath={course.Resolve(grading.Value.HiddenDataPath)}",
             $"--{DataOptions.Section}:Path={course.Resolve(data.Value.Path)}",
-        })
+            // The shared folder too: hidden uploads and checkpoints are found in it as the site finds them.
+            .. storage.Value.SharedPath is { Length: > 0 } shared ? [$"--{StorageOptions.Section}:{nameof(StorageOptions.SharedPath)}={course.Resolve(shared)}"] : Array.Empty<string>(),
+            .. settings,
+        ];
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -89,12 +94,9 @@ public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironme
         return mode switch
         {
             WorkerMode => await Course.Grading.Workers.WorkerProcess.RunAsync(course, configuration, stop.Token),
-            // Training is synchronous and its dispose scopes are thread-bound: the build runs on this thread.
-            DemoBuildMode => Course.Grading.Workers.DemoBuildProcess.Run(course, configuration, stop.Token),
             _ => throw new ArgumentException($"unknown mode {mode}"),
         };
     }
 
     public const string WorkerMode = "--grading-worker";
-    public const string DemoBuildMode = "--build-demo-models";
 }

@@ -1,91 +1,77 @@
+using Course.Core.Data;
+using Course.Grading;
+using Course.Grading.Queue;
 using Course.Grading.Workers;
 using Course.Ml.Hub;
-using Course.Web.Features.Hosting;
 using Course.Ml.Training;
 using Microsoft.Extensions.Options;
 
 namespace Course.Web.Features.Models;
 
-/// <summary>What the site shows while demo models are built: which one, how far, and how it ended.</summary>
+/// <summary>What the site shows of the demo-model builds: the <c>DemoBuilds</c> rows as this node last read them.</summary>
 public sealed class DemoBuildStatus
 {
-    private readonly Lock _gate = new();
-
-    public DemoBuildProgress? Current { get; private set; }
-    public IReadOnlyList<string> Missing { get; private set; } = [];
-    public string? Error { get; private set; }
+    private IReadOnlyDictionary<string, DemoBuild> _builds = new Dictionary<string, DemoBuild>();
 
     public event Action? Changed;
 
-    /// <summary>A demo model still being built (or waiting to be): widgets say so instead of failing.</summary>
-    public bool IsPending(string modelId) => Missing.Contains(modelId);
+    /// <summary>A demo model queued or being built (by any worker): widgets say so instead of failing.</summary>
+    public bool IsPending(string modelId) => _builds.GetValueOrDefault(modelId) is { State: DemoBuildState.Queued or DemoBuildState.Running };
 
-    internal void Start(IReadOnlyList<string> missing) => Update(() => (Missing, Error) = (missing, null));
+    /// <summary>The progress the worker building <paramref name="modelId"/> last wrote; null while it waits to start.</summary>
+    public DemoBuildProgress? ProgressOf(string modelId) =>
+        _builds.GetValueOrDefault(modelId) is { State: DemoBuildState.Running } build ? DemoBuildProgress.FromJson(build.ProgressJson) : null;
 
-    internal void Report(DemoBuildProgress progress) => Update(() =>
+    /// <summary>Replaces the rows; tells the pages only when a state or a progress changed.</summary>
+    public void Update(IReadOnlyList<DemoBuild> rows)
     {
-        Current = progress;
-        if (progress.Message == "done")
+        var builds = rows.ToDictionary(b => b.ModelId);
+        var changed = builds.Count != _builds.Count
+            || builds.Values.Any(b => _builds.GetValueOrDefault(b.ModelId) is not { } was || was.State != b.State || was.ProgressJson != b.ProgressJson);
+        _builds = builds;
+        if (changed)
         {
-            Missing = Missing.Where(id => id != progress.Id).ToList();
+            Changed?.Invoke();
         }
-    });
-
-    internal void Finish(string? error) => Update(() => Error = error);
-
-    private void Update(Action change)
-    {
-        lock (_gate)
-        {
-            change();
-        }
-        Changed?.Invoke();
     }
 }
 
 /// <summary>
-/// Builds the demo models that are missing from the hub (course/minilm-*) once, in a child process
-/// (<see cref="DemoBuildProcess"/>), so the site starts at once and never trains in its own process; the child's
-/// progress lines go to <see cref="DemoBuildStatus"/>. Off with <c>Ml:BuildDemoModels: false</c>.
+/// With <c>Ml:BuildDemoModels</c>, queues at start the builds of the demo models missing from the hub
+/// (course/minilm-*), in the demo list's order, for a worker on the <c>demos</c> queue; on every node, follows the
+/// builds' rows into <see cref="DemoBuildStatus"/> every <c>Grading:ProgressPollMilliseconds</c> (the site starts
+/// such a worker itself, <see cref="Assignments.GradingWorkerSupervisor"/>; on a cluster any node's worker may).
 /// </summary>
-public sealed class DemoModelBuilder(ModelHub hub, ChildProcesses children, DemoBuildStatus status, IOptions<Course.Ml.MlOptions> options,
-    ILogger<DemoModelBuilder> logger) : BackgroundService
+public sealed class DemoModelBuilder(ModelHub hub, DemoBuildQueue builds, DemoBuildStatus status, IOptions<Course.Ml.MlOptions> options,
+    IOptions<GradingOptions> grading, ILogger<DemoModelBuilder> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var missing = DemoModels.Missing(hub);
-        if (!options.Value.BuildDemoModels || missing.Count == 0)
+        if (options.Value.BuildDemoModels && DemoModels.Missing(hub) is { Count: > 0 } missing)
         {
-            return;
-        }
-        status.Start(missing.Select(m => m.Id).ToList());
-        logger.LogInformation("Building demo models: {Models}", string.Join(", ", missing.Select(m => m.Id)));
-        string? lastError = null;
-        using var process = children.Start(ChildProcesses.DemoBuildMode,
-            line =>
+            try
             {
-                if (DemoBuildProcess.Parse(line) is { } progress)
-                {
-                    status.Report(progress);
-                }
-            },
-            line =>
+                var queued = await builds.EnqueueAsync(missing.Select(m => (m.Id, DemoModels.All.ToList().IndexOf(m))), stoppingToken);
+                logger.LogInformation("Demo models missing: {Models} ({Queued} builds queued)", string.Join(", ", missing.Select(m => m.Id)), queued);
+            }
+            catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
             {
-                lastError = line;
-                logger.LogInformation("[demo build] {Line}", line);
-            });
-        try
-        {
-            await process.WaitForExitAsync(stoppingToken);
-            // Output events may still be queued after exit; the parameterless wait drains them.
-            await Task.Run(process.WaitForExit, CancellationToken.None);
-            status.Finish(process.ExitCode == 0 ? null : lastError ?? $"the build exited with code {process.ExitCode}");
-            logger.Log(process.ExitCode == 0 ? LogLevel.Information : LogLevel.Error, "Demo model build ended with code {Code}", process.ExitCode);
+                // The site serves without them; the playgrounds say the models are missing until a start queues them.
+                logger.LogError("Could not queue the demo-model builds ({Error}); the next start will", ex.Message);
+            }
         }
-        catch (OperationCanceledException)
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(grading.Value.ProgressPollMilliseconds));
+        do
         {
-            await ChildProcesses.StopAsync(process);
-            status.Finish("stopped with the site; the build resumes at the next start");
+            try
+            {
+                status.Update(await builds.ListAsync(stoppingToken));
+            }
+            catch (Exception ex) when (TransientDatabaseFailure.Is(ex))
+            {
+                logger.LogWarning("Could not read the demo builds ({Error}); the playgrounds show the last rows read", ex.Message);
+            }
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

@@ -148,7 +148,8 @@ public sealed class InferenceService(
         }
         if (demos.IsPending(request.Model))
         {
-            return $"{request.Model} is still being built ({demos.Current?.Step?.Step ?? 0}/{demos.Current?.Step?.TotalSteps ?? 0} steps of the current demo model); try again in a few minutes.";
+            var progress = demos.ProgressOf(request.Model);
+            return $"{request.Model} is still being built ({progress?.Step ?? 0}/{progress?.TotalSteps ?? 0} steps); try again in a few minutes.";
         }
         return null;
     }
