@@ -5,6 +5,7 @@ using Course.Grading.Queue;
 using Course.Tests.Shared;
 using Course.Web.Features.Assignments;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
