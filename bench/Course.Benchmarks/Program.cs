@@ -31,11 +31,11 @@ if (args is ["grading", .. var grading])
 if (args is ["progress", .. var progress])
 {
     var provider = DatabaseProvider.Sqlite;
-    if (progress is ["--provider", var name, .. var rest])
+    if (progress is ["--provider", var name, .. var measured])
     {
         provider = Enum.TryParse<DatabaseProvider>(name, ignoreCase: true, out var parsed) ? parsed
             : throw new ArgumentException($"progress --provider is sqlite or postgresql, not '{name}'.");
-        progress = rest;
+        progress = measured;
     }
     var pages = progress.Skip(1).Select(int.Parse).ToList();
     await ProgressPush.RunAsync(provider, pages.Count > 0 ? pages : [50, 500], progress.Length > 0 ? double.Parse(progress[0], System.Globalization.CultureInfo.InvariantCulture) : 20);

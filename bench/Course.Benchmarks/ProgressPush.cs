@@ -60,8 +60,9 @@ internal static class ProgressPush
         await using var database = await BenchDatabase.CreateAsync(server, setup.Root);
         await using var provider = Services(setup, database, counter);
         var assignment = provider.GetRequiredService<ContentRepository>().Current.FindAssignment("reviews")!;
-        var worker = new SubmissionQueue(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CourseDbContext>(
-            new DbContextOptionsBuilder<CourseDbContext>().UseCourseDatabase(database.Provider, database.ConnectionString).Options), TimeProvider.System);
+        var workerDatabase = new DbContextOptionsBuilder<CourseDbContext>();
+        workerDatabase.UseCourseDatabase(database.Provider, database.ConnectionString);
+        var worker = new SubmissionQueue(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CourseDbContext>(workerDatabase.Options), TimeProvider.System);
         var running = await SeedAsync(provider, pages);
 
         using var stop = new CancellationTokenSource();
