@@ -270,3 +270,25 @@ public sealed class JobChangeListenerRestartTests : JobChangeListenerTest
         await _server.DisposeAsync();
     }
 }
+
+public sealed class JobChangeListenerSettingsTests
+{
+    [Theory]
+    [InlineData(1000, 0, "Grading:ProgressSafetyPollSeconds is the time between reads of the jobs without a notification, in seconds (above 0), not 0.")]
+    [InlineData(-5, 30, "Grading:ProgressPollMilliseconds is the time between polls in milliseconds (above 0), not -5.")]
+    public async Task A_bad_interval_stops_the_listener_with_an_error_naming_the_setting(int pollMilliseconds, int safetySeconds, string error)
+    {
+        using var database = new TestDatabase();
+        var options = new GradingOptions { ProgressPollMilliseconds = pollMilliseconds, ProgressSafetyPollSeconds = safetySeconds };
+        using var listener = new JobChangeListener(new JobChangeHub(new SubmissionQueue(database.Factory, TimeProvider.System), NullLogger<JobChangeHub>.Instance),
+            database.Factory, Options.Create(options), TimeProvider.System, NullLogger<JobChangeListener>.Instance);
+
+        var failure = await Record.ExceptionAsync(async () =>
+        {
+            await listener.StartAsync(CancellationToken.None);
+            await listener.ExecuteTask!;
+        });
+
+        Assert.Equal(error, Assert.IsType<InvalidOperationException>(failure).Message);
+    }
+}
