@@ -70,7 +70,9 @@ public sealed class JobChangeListener(JobChangeHub hub, IDbContextFactory<Course
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // The poll loop may be waiting out a safety interval: it reads now, then every interval until this listens again.
                 _listening = false;
+                Wake();
                 if (!deaf)
                 {
                     // Once per outage; the retries are silent.
