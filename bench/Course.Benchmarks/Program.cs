@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Course.Benchmarks;
+using Course.Core.Data;
 
 // dotnet run -c Release --project bench/Course.Benchmarks -- --filter '*'      (BenchmarkDotNet suites)
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference           (latency, TorchSharp vs ORT)
@@ -25,11 +26,19 @@ if (args is ["grading", .. var grading])
     await GradingThroughput.RunAsync(grading.Length > 0 ? int.Parse(grading[0]) : 100, grading.Length > 1 ? int.Parse(grading[1]) : 2);
     return;
 }
-// dotnet run -c Release --project bench/Course.Benchmarks -- progress [SECONDS] [PAGES…]  (database commands/s of N live assignment pages)
+// dotnet run -c Release --project bench/Course.Benchmarks -- progress [--provider sqlite|postgresql] [SECONDS] [PAGES…]
+//   (database commands/s of N live assignment pages; PostgreSQL: a server named by COURSE_BENCH_POSTGRES, see ProgressPush)
 if (args is ["progress", .. var progress])
 {
+    var provider = DatabaseProvider.Sqlite;
+    if (progress is ["--provider", var name, .. var measured])
+    {
+        provider = Enum.TryParse<DatabaseProvider>(name, ignoreCase: true, out var parsed) ? parsed
+            : throw new ArgumentException($"progress --provider is sqlite or postgresql, not '{name}'.");
+        progress = measured;
+    }
     var pages = progress.Skip(1).Select(int.Parse).ToList();
-    await ProgressPush.RunAsync(pages.Count > 0 ? pages : [50, 500], progress.Length > 0 ? double.Parse(progress[0], System.Globalization.CultureInfo.InvariantCulture) : 20);
+    await ProgressPush.RunAsync(provider, pages.Count > 0 ? pages : [50, 500], progress.Length > 0 ? double.Parse(progress[0], System.Globalization.CultureInfo.InvariantCulture) : 20);
     return;
 }
 // dotnet run -c Release --project bench/Course.Benchmarks -- profile [STEPS] [sst2]  (where a training step's time goes)

@@ -10,8 +10,8 @@ using Course.Web.Features.Assignments;
 using Course.Web.Features.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Course.Benchmarks;
@@ -21,41 +21,54 @@ namespace Course.Benchmarks;
 /// progress of a few running jobs. Before: each page reloads what the page loaded every 2 s (the per-circuit timer
 /// this replaced, with the same service calls). After: the node's <see cref="JobChangeHub"/> polls once per
 /// <c>Grading:ProgressPollMilliseconds</c> and each page applies its own jobs' changes. Only the pages' commands are
-/// counted; the worker's heartbeats are the same either way.
+/// counted; the worker's heartbeats are the same either way. On SQLite (a file) the node runs
+/// <see cref="JobChangePoller"/>; with <c>--provider postgresql</c> it runs <see cref="JobChangeListener"/>, which polls
+/// when the heartbeats' triggers notify it, on a fresh database per row on the server that the connection string in
+/// <see cref="ServerVariable"/> names (its user may create databases; each is dropped after its row).
 /// </summary>
 internal static class ProgressPush
 {
     private const int Running = 5;
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(new GradingOptions().HeartbeatSeconds);
 
-    public static async Task RunAsync(IReadOnlyList<int> pageCounts, double seconds)
+    /// <summary>The environment variable naming the PostgreSQL server for <c>--provider postgresql</c>.</summary>
+    public const string ServerVariable = "COURSE_BENCH_POSTGRES";
+
+    public static async Task RunAsync(DatabaseProvider provider, IReadOnlyList<int> pageCounts, double seconds)
     {
-        Console.WriteLine($"{Running} running jobs, a heartbeat each every {Heartbeat.TotalSeconds:0} s, {seconds:0} s measured per row (SQLite file)");
+        var server = provider == DatabaseProvider.PostgreSQL
+            ? Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } set ? set
+                : throw new InvalidOperationException($"progress --provider postgresql needs {ServerVariable}: a connection string to a PostgreSQL server whose user may create databases.")
+            : null;
+        Console.WriteLine($"{Running} running jobs, a heartbeat each every {Heartbeat.TotalSeconds:0} s, {seconds:0} s measured per row " +
+            (server is null ? "(SQLite file, JobChangePoller)" : "(PostgreSQL, JobChangeListener)"));
         Console.WriteLine("| open pages | before: commands/s (timer per page) | after: commands/s (hub) | progress updates seen by pages (after) |");
         Console.WriteLine("|---:|---:|---:|---:|");
         foreach (var pages in pageCounts)
         {
-            var (before, _) = await MeasureAsync(pages, seconds, pushed: false);
-            var (after, seen) = await MeasureAsync(pages, seconds, pushed: true);
+            var (before, _) = await MeasureAsync(server, pages, seconds, pushed: false);
+            var (after, seen) = await MeasureAsync(server, pages, seconds, pushed: true);
             Console.WriteLine($"| {pages} | {before:0.0} | {after:0.0} | {seen} |");
         }
     }
 
-    private static async Task<(double CommandsPerSecond, int ProgressSeen)> MeasureAsync(int pages, double seconds, bool pushed)
+    /// <param name="server">The PostgreSQL server's connection string; null: a SQLite file.</param>
+    private static async Task<(double CommandsPerSecond, int ProgressSeen)> MeasureAsync(string? server, int pages, double seconds, bool pushed)
     {
         using var setup = new TinyGradingSetup();
         var counter = new CommandCounter();
-        var file = $"Data Source={Path.Combine(setup.Root, "course.db")}";
-        await using var provider = Services(setup, file, counter);
+        await using var database = await BenchDatabase.CreateAsync(server, setup.Root);
+        await using var provider = Services(setup, database, counter);
         var assignment = provider.GetRequiredService<ContentRepository>().Current.FindAssignment("reviews")!;
-        var worker = new SubmissionQueue(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CourseDbContext>(
-            new DbContextOptionsBuilder<CourseDbContext>().UseSqlite(file).Options), TimeProvider.System);
+        var workerDatabase = new DbContextOptionsBuilder<CourseDbContext>();
+        workerDatabase.UseCourseDatabase(database.Provider, database.ConnectionString);
+        var worker = new SubmissionQueue(new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<CourseDbContext>(workerDatabase.Options), TimeProvider.System);
         var running = await SeedAsync(provider, pages);
 
         using var stop = new CancellationTokenSource();
         var progressSeen = 0;
         var load = new System.Collections.Concurrent.ConcurrentBag<Task>();
-        JobChangePoller? poller = null;
+        IHostedService? poller = null;
         if (pushed)
         {
             var hub = provider.GetRequiredService<JobChangeHub>();
@@ -73,7 +86,8 @@ internal static class ProgressPush
                     Interlocked.Add(ref progressSeen, changes.Count(c => !c.StatusChanged));
                 });
             }
-            poller = new JobChangePoller(hub, Options.Create(new GradingOptions()), TimeProvider.System, NullLogger<JobChangePoller>.Instance);
+            // What the site registers for its provider.
+            poller = JobChangePoller.For(provider, database.Provider);
             await poller.StartAsync(stop.Token);
         }
         else
@@ -165,8 +179,8 @@ internal static class ProgressPush
         return running.Select(s => s.Id).ToList();
     }
 
-    /// <summary>The site's assignment services over <paramref name="connection"/>, every page command counted.</summary>
-    private static ServiceProvider Services(TinyGradingSetup setup, string connection, CommandCounter counter)
+    /// <summary>The site's assignment services over <paramref name="database"/>, every page command counted.</summary>
+    private static ServiceProvider Services(TinyGradingSetup setup, BenchDatabase database, CommandCounter counter)
     {
         var services = new ServiceCollection();
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
@@ -174,7 +188,7 @@ internal static class ProgressPush
         services.AddSingleton(Options.Create(new ContentOptions { Path = "content" }));
         services.AddSingleton<ContentRepository>();
         services.AddSingleton(TimeProvider.System);
-        services.AddDbContextFactory<CourseDbContext>(o => o.UseSqlite(connection).AddInterceptors(counter));
+        services.AddDbContextFactory<CourseDbContext>(o => o.UseCourseDatabase(database.Provider, database.ConnectionString).AddInterceptors(counter));
         services.AddSingleton(Options.Create(new RateLimitOptions()));
         services.AddSingleton<RequestLimiter>();
         services.AddScoped<ClientConnection>();
@@ -185,5 +199,46 @@ internal static class ProgressPush
         services.AddScoped<ReportService>();
         services.AddSingleton<JobChangeHub>();
         return services.BuildServiceProvider();
+    }
+}
+
+/// <summary>One row's database: a SQLite file in the row's folder, or a fresh database on a PostgreSQL server, dropped after the row.</summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly string? _server;
+
+    private BenchDatabase(DatabaseProvider provider, string connectionString, string? server) => (Provider, ConnectionString, _server) = (provider, connectionString, server);
+
+    public DatabaseProvider Provider { get; }
+
+    public string ConnectionString { get; }
+
+    /// <param name="server">A PostgreSQL server's connection string; null: a SQLite file in <paramref name="folder"/>.</param>
+    public static async Task<BenchDatabase> CreateAsync(string? server, string folder)
+    {
+        if (server is null)
+        {
+            return new BenchDatabase(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(folder, "course.db")}", null);
+        }
+        var name = $"bench_{Guid.NewGuid():N}";
+        await ExecuteAsync(server, $"CREATE DATABASE \"{name}\"");
+        return new BenchDatabase(DatabaseProvider.PostgreSQL, new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ToString(), server);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(_server, $"DROP DATABASE \"{new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database}\" WITH (FORCE)");
+        }
+    }
+
+    private static async Task ExecuteAsync(string server, string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(server);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }

@@ -42,9 +42,16 @@ public sealed class GradingOptions
 
     /// <summary>
     /// How often each site node reads the jobs in flight for its open pages (one query per node, however many
-    /// pages are open); a page shows a job's progress at most this much after its worker's heartbeat wrote it.
+    /// pages are open); a page shows a job's progress at most this much after its worker's heartbeat wrote it. On
+    /// PostgreSQL the node reads them only when notified of a change, and at most this often.
     /// </summary>
     public int ProgressPollMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// On PostgreSQL, where a node reads the jobs in flight when the database notifies it of a change (at most once
+    /// per <see cref="ProgressPollMilliseconds"/>), how often it reads them anyway, in case a notification was lost.
+    /// </summary>
+    public int ProgressSafetyPollSeconds { get; set; } = 30;
 
     /// <summary>
     /// Folder of running jobs' checkpoints (<c>submission-ID/checkpoint-N</c>), relative to the repository root;

@@ -162,9 +162,10 @@ public static class HostingExtensions
                 services.GetRequiredService<IDbContextFactory<CourseDbContext>>(), services.GetRequiredService<TimeProvider>());
         });
         builder.Services.AddHostedService<GradingWorkerSupervisor>();
-        // One view of the jobs in flight per node, pushed to the pages that show them.
+        // One view of the jobs in flight per node, pushed to the pages that show them: read when PostgreSQL notifies a
+        // change, or every interval on SQLite. Chosen when the host starts, so a test host's Database:Provider counts.
         builder.Services.AddSingleton<JobChangeHub>();
-        builder.Services.AddHostedService<JobChangePoller>();
+        builder.Services.AddSingleton(services => JobChangePoller.For(services, services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider));
     }
 
     /// <summary>

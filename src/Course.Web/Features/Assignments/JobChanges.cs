@@ -143,17 +143,27 @@ public sealed class JobChangeHub(SubmissionQueue queue, ILogger<JobChangeHub> lo
     }
 }
 
-/// <summary>The node's one poller: <see cref="JobChangeHub.PollAsync"/> every <see cref="GradingOptions.ProgressPollMilliseconds"/>.</summary>
+/// <summary>
+/// The node's one poller on SQLite (one machine: no other node to tell, and no notifications to hear):
+/// <see cref="JobChangeHub.PollAsync"/> every <see cref="GradingOptions.ProgressPollMilliseconds"/>. PostgreSQL nodes
+/// run <see cref="JobChangeListener"/> instead.
+/// </summary>
 public sealed class JobChangePoller(JobChangeHub hub, IOptions<GradingOptions> options, TimeProvider clock, ILogger<JobChangePoller> logger) : BackgroundService
 {
+    /// <summary>The poller's (and the listener's shortest) time between polls; a bad setting is an error naming it.</summary>
+    public static TimeSpan Interval(GradingOptions options) => options.ProgressPollMilliseconds is > 0 and var interval
+        ? TimeSpan.FromMilliseconds(interval)
+        : throw new InvalidOperationException($"{GradingOptions.Section}:ProgressPollMilliseconds is the time between polls in milliseconds (above 0), not {options.ProgressPollMilliseconds}.");
+
+    /// <summary>The node's poller for <paramref name="provider"/>: this one on SQLite, <see cref="JobChangeListener"/> on PostgreSQL.</summary>
+    public static IHostedService For(IServiceProvider services, DatabaseProvider provider) => provider == DatabaseProvider.PostgreSQL
+        ? ActivatorUtilities.CreateInstance<JobChangeListener>(services)
+        : ActivatorUtilities.CreateInstance<JobChangePoller>(services);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.ProgressPollMilliseconds;
-        if (interval <= 0)
-        {
-            throw new InvalidOperationException($"{GradingOptions.Section}:ProgressPollMilliseconds is the time between polls in milliseconds (above 0), not {interval}.");
-        }
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(interval), clock);
+        var interval = Interval(options.Value);
+        using var timer = new PeriodicTimer(interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -163,7 +173,7 @@ public sealed class JobChangePoller(JobChangeHub hub, IOptions<GradingOptions> o
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 // A database restart or a lock timeout: the next tick tries again, and pages keep what they show.
-                logger.LogWarning(ex, "Reading the jobs in flight failed; trying again in {Interval} ms", interval);
+                logger.LogWarning(ex, "Reading the jobs in flight failed; trying again in {Interval} ms", interval.TotalMilliseconds);
             }
         }
     }
