@@ -68,7 +68,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
 
     private InferenceService Service(int slots = 2, RateLimitOptions? limits = null, DemoBuildStatus? demos = null) =>
         new(tiny.Hub, TorchSharp.torch.CPU, demos ?? new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(limits ?? new RateLimitOptions()), _clock),
-            Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }));
+            Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }), TimeProvider.System);
 
     public void Dispose() => _database.Dispose();
 
@@ -184,7 +184,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("acme/reviews-sentiment"));
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("submissions/submission-9"));
             using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
-                new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions()));
+                new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions()), TimeProvider.System);
 
             Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment"], await service.ModelsForAsync(Pipeline.TextClassification, Visitor));
             Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment", "submissions/submission-9"],
