@@ -49,6 +49,8 @@ internal static class PlaygroundLoad
             // No refusals for a long line: every simulated request is measured.
             options.MaxWaitingInferences = Math.Max(users, defaults.MaxWaitingInferences);
         }
+        // Untimed: the process's first requests run .NET's unoptimised first-tier code and would slow whichever row came first.
+        await MeasureAsync(hub, mix, "warm-up", modes[0].Item2, users, 2);
         // Low load first for both modes, then the crowd: a burst of other work on a shared machine then hits one kind of row, not one mode.
         var rows = new List<Row>();
         foreach (var load in new[] { 1, users })
