@@ -204,6 +204,23 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         new(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(Unlimited), _clock),
             Options.Create(new PlaygroundOptions { MaxBatchSize = maxBatchSize, BatchWindowMilliseconds = 50, MaxPerUserInBatch = 2 }), time);
 
+    /// <summary>A batching service on a clock of the test's own, and the batches it takes.</summary>
+    private (InferenceService Service, FakeTimeProvider Clock, List<InferenceBatch> Batches) Held()
+    {
+        var clock = new FakeTimeProvider();
+        var service = Batching(clock);
+        var batches = new List<InferenceBatch>();
+        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        return (service, clock, batches);
+    }
+
+    /// <summary>Once <paramref name="waiting"/> requests are in line, the window passes: they go as one batch (fair share allowing).</summary>
+    private static async Task CloseWindowAsync(InferenceService service, FakeTimeProvider clock, int waiting)
+    {
+        await Until(() => service.Waiting == waiting);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+    }
+
     private static Requester User(string id) => new(id, "203.0.113.7", false);
 
     /// <summary>Waits for a state the service reaches on other threads; a generous limit only so a broken build ends.</summary>
@@ -275,14 +292,11 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         {
             expected.Add(await alone.RunAsync(request, Visitor));
         }
-        var clock = new FakeTimeProvider();
-        using var service = Batching(clock);
-        var batches = new List<InferenceBatch>();
-        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        var (service, clock, batches) = Held();
+        using var _ = service;
 
         var running = requests.Select((r, i) => service.RunAsync(r, User($"u{i}"))).ToList();
-        await Until(() => service.Waiting == requests.Length);
-        clock.Advance(TimeSpan.FromMilliseconds(50));
+        await CloseWindowAsync(service, clock, requests.Length);
         var results = await Task.WhenAll(running);
 
         Assert.Equal(["u0", "u1", "u2"], Assert.Single(batches).Requesters.Order());
@@ -299,15 +313,12 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task A_batch_holds_at_most_the_fair_share_of_one_requester_the_rest_of_theirs_wait_for_the_next()
     {
-        var clock = new FakeTimeProvider();
-        using var service = Batching(clock);
-        var batches = new List<InferenceBatch>();
-        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        var (service, clock, batches) = Held();
+        using var _ = service;
         var request = new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone.");
 
         var running = Enumerable.Range(0, 4).Select(_ => service.RunAsync(request, User("a"))).Append(service.RunAsync(request, User("b"))).ToList();
-        await Until(() => service.Waiting == 5);
-        clock.Advance(TimeSpan.FromMilliseconds(50));
+        await CloseWindowAsync(service, clock, 5);
         var results = await Task.WhenAll(running);
 
         Assert.All(results, r => Assert.Null(r.Error));
@@ -320,10 +331,8 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task A_request_cancelled_in_line_leaves_it_and_the_others_run_as_one_batch()
     {
-        var clock = new FakeTimeProvider();
-        using var service = Batching(clock);
-        var batches = new List<InferenceBatch>();
-        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        var (service, clock, batches) = Held();
+        using var _ = service;
         var request = new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", "She lived in [MASK].");
         using var leaving = new CancellationTokenSource();
 
@@ -342,18 +351,15 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task A_request_the_pipeline_refuses_fails_alone_and_the_rest_of_its_batch_answers()
     {
-        var clock = new FakeTimeProvider();
-        using var service = Batching(clock);
-        var batches = new List<InferenceBatch>();
-        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        var (service, clock, batches) = Held();
+        using var _ = service;
         const string context = "Ada Lovelace lived in London.";
         // Within the playground's 2,000 characters, but more tokens than a window holds: only the pipeline can tell.
         var tooLong = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", string.Join(" ", Enumerable.Repeat("why", 450)), context);
         var good = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Where did she live?", context);
 
         var running = new[] { service.RunAsync(good, User("a")), service.RunAsync(tooLong, User("b")), service.RunAsync(good, User("c")) };
-        await Until(() => service.Waiting == 3);
-        clock.Advance(TimeSpan.FromMilliseconds(50));
+        await CloseWindowAsync(service, clock, 3);
         var results = await Task.WhenAll(running);
 
         Assert.Single(batches);
