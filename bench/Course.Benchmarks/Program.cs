@@ -6,7 +6,7 @@ using Course.Core.Data;
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference           (latency, TorchSharp vs ORT)
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference memory    (resident memory over 10k requests)
 // dotnet run -c Release --project bench/Course.Benchmarks -- training [STEPS]     (fine-tuning examples/s, fp32 vs bf16)
-// dotnet run -c Release --project bench/Course.Benchmarks -- load [USERS] [REQUESTS] [SLOTS] (playground inference under load)
+// dotnet run -c Release --project bench/Course.Benchmarks -- load [USERS] [REQUESTS] [SLOTS] (playground inference under load: pool beside batcher)
 if (args is ["load", .. var load])
 {
     int Arg(int i, int fallback) => load.Length > i ? int.Parse(load[i]) : fallback;

@@ -68,7 +68,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
 
     private InferenceService Service(int slots = 2, RateLimitOptions? limits = null, DemoBuildStatus? demos = null) =>
         new(tiny.Hub, TorchSharp.torch.CPU, demos ?? new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(limits ?? new RateLimitOptions()), _clock),
-            Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }));
+            Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }), TimeProvider.System);
 
     public void Dispose() => _database.Dispose();
 
@@ -183,7 +183,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("acme/reviews-sentiment"));
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("submissions/submission-9"));
             using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
-                new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions()));
+                new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions()), TimeProvider.System);
 
             Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment"], await service.ModelsForAsync(Pipeline.TextClassification, Visitor));
             Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment", "submissions/submission-9"],
@@ -194,6 +194,194 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         {
             Directory.Delete(hub.Root, recursive: true);
         }
+    }
+
+    private static readonly RateLimitOptions Unlimited = new() { Inference = new RateLimitRule { PerUser = 0, PerAddress = 0 } };
+
+    /// <summary>A batching service whose window closes only when the test moves <paramref name="time"/>: batches form deterministically.</summary>
+    private InferenceService Batching(TimeProvider time, int maxBatchSize = 16) =>
+        new(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(Unlimited), _clock),
+            Options.Create(new PlaygroundOptions { MaxBatchSize = maxBatchSize, BatchWindowMilliseconds = 50, MaxPerUserInBatch = 2 }), time);
+
+    /// <summary>A batching service on a clock of the test's own, and the batches it takes.</summary>
+    private (InferenceService Service, FakeTimeProvider Clock, List<InferenceBatch> Batches) Held()
+    {
+        var clock = new FakeTimeProvider();
+        var service = Batching(clock);
+        var batches = new List<InferenceBatch>();
+        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        return (service, clock, batches);
+    }
+
+    /// <summary>Once <paramref name="waiting"/> requests are in line, the window passes: they go as one batch (fair share allowing).</summary>
+    private static async Task CloseWindowAsync(InferenceService service, FakeTimeProvider clock, int waiting)
+    {
+        await Until(() => service.Waiting == waiting);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+    }
+
+    private static Requester User(string id) => new(id, "203.0.113.7", false);
+
+    /// <summary>Waits for a state the service reaches on other threads; a generous limit only so a broken build ends.</summary>
+    private static async Task Until(Func<bool> condition)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (!condition())
+        {
+            await Task.Delay(5, limit.Token);
+        }
+    }
+
+    /// <summary>Numbers equal within float tolerance (padding changes the sums' order), everything else exactly.</summary>
+    private static void AssertSameOutput(System.Text.Json.JsonElement expected, System.Text.Json.JsonElement actual)
+    {
+        Assert.Equal(expected.ValueKind, actual.ValueKind);
+        switch (expected.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.Number:
+                Assert.Equal(expected.GetDouble(), actual.GetDouble(), 1e-4);
+                break;
+            case System.Text.Json.JsonValueKind.Array:
+                Assert.Equal(expected.GetArrayLength(), actual.GetArrayLength());
+                foreach (var (e, a) in expected.EnumerateArray().Zip(actual.EnumerateArray())) AssertSameOutput(e, a);
+                break;
+            case System.Text.Json.JsonValueKind.Object:
+                Assert.Equal(expected.EnumerateObject().Select(p => p.Name), actual.EnumerateObject().Select(p => p.Name));
+                foreach (var property in expected.EnumerateObject()) AssertSameOutput(property.Value, actual.GetProperty(property.Name));
+                break;
+            default:
+                Assert.Equal(expected.ToString(), actual.ToString());
+                break;
+        }
+    }
+
+    [Theory]
+    [InlineData(Pipeline.TextClassification)]
+    [InlineData(Pipeline.TokenClassification)]
+    [InlineData(Pipeline.QuestionAnswering)]
+    [InlineData(Pipeline.FillMask)]
+    public async Task A_batch_of_several_users_requests_answers_each_as_a_request_run_alone(string task)
+    {
+        var model = InferenceService.DemoModelFor[task];
+        // Different lengths, so the batch pads; a long QA context gives several windows.
+        InferenceRequest[] requests = task switch
+        {
+            Pipeline.QuestionAnswering =>
+            [
+                new(task, model, "Where did she live?", "Ada Lovelace lived in London.", TopK: 1),
+                new(task, model, "Who worked with Charles Babbage on the engine?", string.Join(" ", Enumerable.Repeat("Ada Lovelace worked with Charles Babbage in London.", 30)), TopK: 3),
+                new(task, model, "When?", "In 1843.", TopK: 2),
+            ],
+            Pipeline.FillMask =>
+            [
+                new(task, model, "She lived in [MASK].", TopK: 1),
+                new(task, model, "Ada Lovelace worked with Charles Babbage in [MASK] on the Analytical Engine.", TopK: 3),
+                new(task, model, "[MASK] phone.", TopK: 2),
+            ],
+            _ =>
+            [
+                new(task, model, "Great phone."),
+                new(task, model, "Ada Lovelace worked with Charles Babbage in London on the Analytical Engine.", Aggregation: AggregationStrategy.First),
+                new(task, model, "It broke.", Aggregation: AggregationStrategy.None),
+            ],
+        };
+        using var alone = Batching(TimeProvider.System, maxBatchSize: 1);
+        var expected = new List<InferenceResult>();
+        foreach (var request in requests)
+        {
+            expected.Add(await alone.RunAsync(request, Visitor));
+        }
+        var (service, clock, batches) = Held();
+        using var _ = service;
+
+        var running = requests.Select((r, i) => service.RunAsync(r, User($"u{i}"))).ToList();
+        await CloseWindowAsync(service, clock, requests.Length);
+        var results = await Task.WhenAll(running);
+
+        Assert.Equal(["u0", "u1", "u2"], Assert.Single(batches).Requesters.Order());
+        foreach (var (single, batched) in expected.Zip(results))
+        {
+            Assert.Null(single.Error);
+            Assert.Null(batched.Error);
+            using var a = System.Text.Json.JsonDocument.Parse(single.Json);
+            using var b = System.Text.Json.JsonDocument.Parse(batched.Json);
+            AssertSameOutput(a.RootElement, b.RootElement);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_holds_at_most_the_fair_share_of_one_requester_the_rest_of_theirs_wait_for_the_next()
+    {
+        var (service, clock, batches) = Held();
+        using var _ = service;
+        var request = new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone.");
+
+        var running = Enumerable.Range(0, 4).Select(_ => service.RunAsync(request, User("a"))).Append(service.RunAsync(request, User("b"))).ToList();
+        await CloseWindowAsync(service, clock, 5);
+        var results = await Task.WhenAll(running);
+
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.Equal(2, batches.Count);
+        Assert.Equal(["a", "a", "b"], batches[0].Requesters.Order());
+        Assert.Equal(["a", "a"], batches[1].Requesters);
+        Assert.Equal(0, service.Waiting);
+    }
+
+    [Fact]
+    public async Task A_request_cancelled_in_line_leaves_it_and_the_others_run_as_one_batch()
+    {
+        var (service, clock, batches) = Held();
+        using var _ = service;
+        var request = new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", "She lived in [MASK].");
+        using var leaving = new CancellationTokenSource();
+
+        var cancelled = service.RunAsync(request, User("a"), cancellationToken: leaving.Token);
+        var others = new[] { service.RunAsync(request, User("b")), service.RunAsync(request, User("c")) };
+        await Until(() => service.Waiting == 3);
+        await leaving.CancelAsync();
+
+        Assert.Equal("Cancelled.", (await cancelled).Error);
+        Assert.Equal(2, service.Waiting);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.All(await Task.WhenAll(others), r => Assert.Null(r.Error));
+        Assert.Equal(["b", "c"], Assert.Single(batches).Requesters.Order());
+    }
+
+    [Fact]
+    public async Task A_request_the_pipeline_refuses_fails_alone_and_the_rest_of_its_batch_answers()
+    {
+        var (service, clock, batches) = Held();
+        using var _ = service;
+        const string context = "Ada Lovelace lived in London.";
+        // Within the playground's 2,000 characters, but more tokens than a window holds: only the pipeline can tell.
+        var tooLong = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", string.Join(" ", Enumerable.Repeat("why", 450)), context);
+        var good = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Where did she live?", context);
+
+        var running = new[] { service.RunAsync(good, User("a")), service.RunAsync(tooLong, User("b")), service.RunAsync(good, User("c")) };
+        await CloseWindowAsync(service, clock, 3);
+        var results = await Task.WhenAll(running);
+
+        Assert.Single(batches);
+        Assert.Null(results[0].Error);
+        Assert.StartsWith("The question is too long: it leaves no room for the context in ", results[1].Error);
+        Assert.Null(results[2].Error);
+        Assert.Equal(results[0].Json, results[2].Json);
+    }
+
+    [Fact]
+    public void Batching_settings_out_of_range_are_refused_naming_the_key()
+    {
+        var options = new PlaygroundOptions { MaxBatchSize = 0, BatchWindowMilliseconds = 60_000, MaxPerUserInBatch = -1 };
+
+        Assert.Equal(
+        [
+            "Playground:MaxBatchSize is 0; it must be between 1 and 256 (requests per batch).",
+            "Playground:BatchWindowMilliseconds is 60000; it must be between 1 and 1,000 (milliseconds a request waits for others to join its batch).",
+            "Playground:MaxPerUserInBatch is -1; it must be between 1 and 256 (one requester's requests per batch).",
+        ], options.Errors());
+        var refused = Assert.Throws<ArgumentException>(() => new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+            new RequestLimiter(Options.Create(Unlimited), _clock), Options.Create(options), TimeProvider.System));
+        Assert.StartsWith("Playground:MaxBatchSize is 0;", refused.Message);
     }
 
     private static void CopyFolder(string from, string to)

@@ -10,22 +10,26 @@ public sealed class FillMaskPipeline(string modelId, PreTrainedTokenizer tokeniz
 {
     public IReadOnlyList<MaskPrediction> Run(string text, int topK = 5) => Run([text], topK)[0];
 
-    public IReadOnlyList<IReadOnlyList<MaskPrediction>> Run(IReadOnlyList<string> texts, int topK = 5, int batchSize = 1)
+    public IReadOnlyList<IReadOnlyList<MaskPrediction>> Run(IReadOnlyList<string> texts, int topK = 5, int batchSize = 1) =>
+        Run(texts.Select(text => (text, topK)).ToList(), batchSize);
+
+    /// <summary>Texts each with its own top_k (a postprocessing choice), run as one batch: a server batching several users' requests.</summary>
+    public IReadOnlyList<IReadOnlyList<MaskPrediction>> Run(IReadOnlyList<(string Text, int TopK)> inputs, int batchSize)
     {
         var mask = Tokenizer.SpecialTokens.MaskToken is { } token ? Tokenizer.TokenToId(token) : null;
         if (mask is null)
         {
             throw new InvalidOperationException($"{ModelId}'s tokenizer has no mask token.");
         }
-        if (topK < 1)
-        {
-            throw new ArgumentException("top_k must be at least 1.");
-        }
-        return RunBatched(texts, batchSize,
-            text =>
+        return RunBatched(inputs, batchSize,
+            input =>
             {
-                CheckText(text);
-                var encoding = Tokenizer.Encode(text, options: Truncated);
+                if (input.TopK < 1)
+                {
+                    throw new ArgumentException("top_k must be at least 1.");
+                }
+                CheckText(input.Text);
+                var encoding = Tokenizer.Encode(input.Text, options: Truncated);
                 var count = encoding.InputIds.Count(id => id == mask);
                 if (count != 1)
                 {
@@ -35,7 +39,7 @@ public sealed class FillMaskPipeline(string modelId, PreTrainedTokenizer tokeniz
             },
             // Only the masked position's scores leave the model: one (vocabulary) row per text, not (tokens, vocabulary).
             (ids, attention, types) => model.forward(ids, attention, types).Logits[ids.eq(mask.Value)],
-            (_, rows) => Postprocess(rows[0].Encoding.InputIds, Array.IndexOf(rows[0].Encoding.InputIds, mask.Value), rows[0].Output, topK, Tokenizer));
+            (input, rows) => Postprocess(rows[0].Encoding.InputIds, Array.IndexOf(rows[0].Encoding.InputIds, mask.Value), rows[0].Output, input.TopK, Tokenizer));
     }
 
     public static IReadOnlyList<MaskPrediction> Postprocess(int[] inputIds, int position, float[] logits, int topK, PreTrainedTokenizer tokenizer)

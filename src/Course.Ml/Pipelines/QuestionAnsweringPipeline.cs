@@ -41,12 +41,20 @@ public sealed class QuestionAnsweringPipeline(string modelId, PreTrainedTokenize
         int batchSize = 1)
     {
         settings ??= new QuestionAnsweringOptions();
-        if (settings.TopK < 1)
-        {
-            throw new ArgumentException("top_k must be at least 1.");
-        }
-        return RunBatched(inputs, batchSize,
-            input => Windows(input.Question, input.Context, settings),
+        return Run(inputs.Select(input => (input.Question, input.Context, settings)).ToList(), batchSize);
+    }
+
+    /// <summary>Questions each with its own settings, their windows batched together: a server batching several users' requests.</summary>
+    public IReadOnlyList<IReadOnlyList<QuestionAnswer>> Run(IReadOnlyList<(string Question, string Context, QuestionAnsweringOptions Settings)> inputs, int batchSize) =>
+        RunBatched(inputs, batchSize,
+            input =>
+            {
+                if (input.Settings.TopK < 1)
+                {
+                    throw new ArgumentException("top_k must be at least 1.");
+                }
+                return Windows(input.Question, input.Context, input.Settings);
+            },
             (ids, mask, types) =>
             {
                 var output = model.forward(ids, mask, types);
@@ -58,17 +66,16 @@ public sealed class QuestionAnsweringPipeline(string modelId, PreTrainedTokenize
                 foreach (var (window, logits) in rows)
                 {
                     var length = logits.Length / 2;
-                    candidates.AddRange(Decode(window, logits.AsSpan(0, length), logits.AsSpan(length, length), input.Context, settings));
+                    candidates.AddRange(Decode(window, logits.AsSpan(0, length), logits.AsSpan(length, length), input.Context, input.Settings));
                 }
                 // The same span can win in two overlapping windows: keep its best score.
                 return (IReadOnlyList<QuestionAnswer>)candidates
                     .GroupBy(a => (a.Start, a.End))
                     .Select(g => g.MaxBy(a => a.Score)!)
                     .OrderByDescending(a => a.Score)
-                    .Take(settings.TopK)
+                    .Take(input.Settings.TopK)
                     .ToList();
             });
-    }
 
     /// <summary>The question with overlapping windows of its context, as many as the context needs.</summary>
     private List<Tokenization.Encoding> Windows(string question, string context, QuestionAnsweringOptions settings)

@@ -31,14 +31,18 @@ public sealed class TokenClassificationPipeline(string modelId, PreTrainedTokeni
     public IReadOnlyList<EntityPrediction> Run(string text, AggregationStrategy strategy = AggregationStrategy.Simple) => Run([text], strategy)[0];
 
     public IReadOnlyList<IReadOnlyList<EntityPrediction>> Run(IReadOnlyList<string> texts, AggregationStrategy strategy = AggregationStrategy.Simple, int batchSize = 1) =>
-        RunBatched(texts, batchSize,
-            text =>
+        Run(texts.Select(text => (text, strategy)).ToList(), batchSize);
+
+    /// <summary>Texts each with its own strategy (aggregation is postprocessing), run as one batch: a server batching several users' requests.</summary>
+    public IReadOnlyList<IReadOnlyList<EntityPrediction>> Run(IReadOnlyList<(string Text, AggregationStrategy Strategy)> inputs, int batchSize) =>
+        RunBatched(inputs, batchSize,
+            input =>
             {
-                CheckText(text);
-                return [Tokenizer.Encode(text, options: Truncated)];
+                CheckText(input.Text);
+                return [Tokenizer.Encode(input.Text, options: Truncated)];
             },
             (ids, mask, types) => model.forward(ids, mask, types).Logits,
-            (_, rows) =>
+            (input, rows) =>
             {
                 var ((encoding, logits), labels) = (rows[0], model.Config.Labels);
                 // Padding carries a special-tokens mask of 1, so it drops out here with [CLS] and [SEP].
@@ -47,7 +51,7 @@ public sealed class TokenClassificationPipeline(string modelId, PreTrainedTokeni
                     .Select(i => new TokenScores(i, encoding.Tokens[i], encoding.OffsetMapping[i].Start, encoding.OffsetMapping[i].End,
                         encoding.WordIds[i], Softmax(logits.AsSpan(i * labels.Count, labels.Count))))
                     .ToList();
-                return Aggregate(tokens, labels, strategy, Tokenizer);
+                return Aggregate(tokens, labels, input.Strategy, Tokenizer);
             });
 
     /// <summary>HF's postprocessing: per-token labels, word-level aggregation, then grouping of adjacent entities; "O" dropped.</summary>

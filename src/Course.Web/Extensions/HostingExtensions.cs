@@ -136,7 +136,8 @@ public static class HostingExtensions
         builder.Services.AddSingleton<ModelPages>();
         builder.Services.AddSingleton<ChildProcesses>();
         builder.Services.AddHostedService<DemoModelBuilder>();
-        builder.Services.AddOptions<PlaygroundOptions>().BindConfiguration(PlaygroundOptions.Section);
+        builder.Services.AddOptions<PlaygroundOptions>().BindConfiguration(PlaygroundOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PlaygroundOptions>, PlaygroundOptions.Validation>();
         builder.Services.AddSingleton<TokenizerPlaygroundService>();
         builder.Services.AddSingleton<InferenceService>();
     }

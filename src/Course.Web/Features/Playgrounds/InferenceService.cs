@@ -17,14 +17,46 @@ public sealed class PlaygroundOptions
 {
     public const string Section = "Playground";
 
-    /// <summary>Pipelines running at once; further requests wait in line (and see their position).</summary>
+    /// <summary>Batches running at once; further requests wait in line (and see their position).</summary>
     public int MaxConcurrentInferences { get; set; } = 2;
 
     /// <summary>Longest text (and QA context) a playground request may send.</summary>
     public int MaxInputCharacters { get; set; } = 2_000;
 
-    /// <summary>Requests that may wait for a slot; beyond it a request is refused, so the line cannot grow without bound.</summary>
+    /// <summary>Requests that may wait for a batch; beyond it a request is refused, so the line cannot grow without bound.</summary>
     public int MaxWaitingInferences { get; set; } = 20;
+
+    /// <summary>Requests (of all users, same task and model) run as one padded batch; 1 runs each request alone.</summary>
+    public int MaxBatchSize { get; set; } = 16;
+
+    /// <summary>How long the oldest waiting request waits for others to join its batch, unless the batch fills first.</summary>
+    public int BatchWindowMilliseconds { get; set; } = 5;
+
+    /// <summary>A requester's requests in one batch; the rest of theirs wait for the next, so one user cannot fill a batch.</summary>
+    public int MaxPerUserInBatch { get; set; } = 2;
+
+    /// <summary>What is wrong with the settings, one line per bad value naming its key; empty when all are in range.</summary>
+    public IEnumerable<string> Errors()
+    {
+        string? Check(string key, int value, int max, string why) => value < 1 || value > max
+            ? $"{Section}:{key} is {value}; it must be between 1 and {max:N0} ({why})." : null;
+        return new[]
+        {
+            Check(nameof(MaxConcurrentInferences), MaxConcurrentInferences, 64, "batches running at once"),
+            Check(nameof(MaxInputCharacters), MaxInputCharacters, PipelineOptions.Default.MaxInputCharacters, "characters per field"),
+            Check(nameof(MaxWaitingInferences), MaxWaitingInferences, 10_000, "requests waiting in line"),
+            Check(nameof(MaxBatchSize), MaxBatchSize, 256, "requests per batch"),
+            Check(nameof(BatchWindowMilliseconds), BatchWindowMilliseconds, 1_000, "milliseconds a request waits for others to join its batch"),
+            Check(nameof(MaxPerUserInBatch), MaxPerUserInBatch, 256, "one requester's requests per batch"),
+        }.OfType<string>();
+    }
+
+    /// <summary>Fails the site's start with every bad value (ValidateOnStart), before it serves a request.</summary>
+    internal sealed class Validation : IValidateOptions<PlaygroundOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, PlaygroundOptions options) =>
+            options.Errors().ToList() is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+    }
 }
 
 public sealed record InferenceRequest(string Task, string Model, string Text, string? Context = null,
@@ -37,28 +69,36 @@ public sealed record InferenceResult(object? Output, string Json, TimeSpan Elaps
 }
 
 /// <summary>
-/// Runs playground requests on a bounded pool: at most <see cref="PlaygroundOptions.MaxConcurrentInferences"/>
-/// pipelines at once, the rest queued with their position reported, up to <see cref="PlaygroundOptions.MaxWaitingInferences"/>;
-/// each requester is rate-limited (<see cref="LimitedAction.Inference"/>), since the playgrounds need no sign-in.
-/// Pipelines are loaded once per model and reused. A failing or refused request returns its error and never
-/// takes the caller (a Blazor circuit) down.
+/// Runs playground requests in dynamic micro-batches (<see cref="InferenceBatcher"/>, one line per task and model)
+/// on a bounded pool: at most <see cref="PlaygroundOptions.MaxConcurrentInferences"/> batches at once, the waiting
+/// requests told their position, up to <see cref="PlaygroundOptions.MaxWaitingInferences"/>; each requester is
+/// rate-limited (<see cref="LimitedAction.Inference"/>), since the playgrounds need no sign-in. Pipelines are
+/// loaded once per model and reused. A failing or refused request returns its error, never fails the other
+/// requests of its batch, and never takes the caller (a Blazor circuit) down.
 /// </summary>
 public sealed class InferenceService(
-    ModelHub hub, TorchSharp.torch.Device device, DemoBuildStatus demos, HubVisibility visibility, RequestLimiter limiter, IOptions<PlaygroundOptions> options) : IDisposable
+    ModelHub hub, TorchSharp.torch.Device device, DemoBuildStatus demos, HubVisibility visibility, RequestLimiter limiter, IOptions<PlaygroundOptions> options,
+    TimeProvider time) : IDisposable
 {
     /// <summary>The model each task uses unless a lesson or the student picks another.</summary>
     public static IReadOnlyDictionary<string, string> DemoModelFor => WidgetReferences.DemoModelFor;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    // The site checks these at start; a service built by hand (the load harness) gets the same message.
+    private readonly PlaygroundOptions _options = options.Value.Errors().ToList() is { Count: > 0 } errors
+        ? throw new ArgumentException(string.Join(" ", errors)) : options.Value;
     private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentInferences, options.Value.MaxConcurrentInferences);
     private readonly ConcurrentDictionary<(string, string), Lazy<Pipeline>> _pipelines = new();
-    private int _waiting;
+    private readonly ConcurrentDictionary<(string, string), InferenceBatcher> _lines = new();
 
-    /// <summary>Requests waiting for a slot right now.</summary>
-    public int Waiting => Volatile.Read(ref _waiting);
+    /// <summary>Each batch as it starts (the load harness's mean batch size; the tests' view of the fair share).</summary>
+    public event Action<InferenceBatch>? BatchTaken;
 
-    public int MaxInputCharacters => options.Value.MaxInputCharacters;
+    /// <summary>Requests waiting for a batch right now.</summary>
+    public int Waiting => _lines.Values.Sum(line => line.Waiting);
+
+    public int MaxInputCharacters => _options.MaxInputCharacters;
 
     /// <summary>
     /// The models the playground offers for <paramref name="task"/>: the task's demo model first (listed while it is
@@ -84,7 +124,7 @@ public sealed class InferenceService(
         {
             return InferenceResult.Failed(HubAccess.NotFound(request.Model));
         }
-        if (_slots.CurrentCount == 0 && Waiting >= options.Value.MaxWaitingInferences)
+        if (Waiting >= _options.MaxWaitingInferences)
         {
             return InferenceResult.Failed($"The playground is busy ({Waiting} requests waiting); try again in a few seconds.");
         }
@@ -92,36 +132,8 @@ public sealed class InferenceService(
         {
             return InferenceResult.Failed(refusal);
         }
-        var position = Interlocked.Increment(ref _waiting);
-        var entered = false;
-        try
-        {
-            if (!_slots.Wait(0))
-            {
-                queuePosition?.Report(position);
-                await _slots.WaitAsync(cancellationToken);
-            }
-            entered = true;
-            Interlocked.Decrement(ref _waiting);
-            queuePosition?.Report(0);
-            // Pipelines are synchronous work; a pool thread keeps the circuit responsive.
-            return await Task.Run(() => Run(request), cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return InferenceResult.Failed("Cancelled.");
-        }
-        finally
-        {
-            if (entered)
-            {
-                _slots.Release();
-            }
-            else
-            {
-                Interlocked.Decrement(ref _waiting);
-            }
-        }
+        var line = _lines.GetOrAdd((request.Task, request.Model), key => new InferenceBatcher(key.Item1, key.Item2, Run, _slots, _options, time, batch => BatchTaken?.Invoke(batch)));
+        return await line.RunAsync(request, requester.UserId ?? requester.Address ?? "", queuePosition, cancellationToken);
     }
 
     private string? Validate(InferenceRequest request)
@@ -154,34 +166,59 @@ public sealed class InferenceService(
         return null;
     }
 
-    private InferenceResult Run(InferenceRequest request)
+    /// <summary>
+    /// One batch of requests for the same task and model, synchronously on the caller's thread (the pipeline's dispose
+    /// scope is thread-bound). An input the pipeline refuses (one the checks above could not foresee) fails alone and
+    /// the rest run again without it.
+    /// </summary>
+    private IReadOnlyList<InferenceResult> Run(IReadOnlyList<InferenceRequest> requests)
     {
+        var (task, model) = (requests[0].Task, requests[0].Model);
+        var results = new InferenceResult?[requests.Count];
         try
         {
-            var pipeline = _pipelines.GetOrAdd((request.Task, request.Model), key => new Lazy<Pipeline>(() => Pipeline.Create(key.Item1, key.Item2, hub, device))).Value;
-            var watch = Stopwatch.StartNew();
-            object output = pipeline switch
+            var pipeline = _pipelines.GetOrAdd((task, model), key => new Lazy<Pipeline>(() => Pipeline.Create(key.Item1, key.Item2, hub, device))).Value;
+            while (Array.IndexOf(results, null) >= 0)
             {
-                TextClassificationPipeline p => p.Run(request.Text),
-                TokenClassificationPipeline p => p.Run(request.Text, request.Aggregation),
-                QuestionAnsweringPipeline p => p.Run(request.Text, request.Context!, new QuestionAnsweringOptions { TopK = Math.Clamp(request.TopK, 1, 10) }),
-                FillMaskPipeline p => p.Run(request.Text, Math.Clamp(request.TopK, 1, 20)),
-                _ => throw new InvalidOperationException($"The playground does not show {request.Task}."),
-            };
-            watch.Stop();
-            var printed = output is ClassificationResult c ? c.Scores : output;
-            return new InferenceResult(output, JsonSerializer.Serialize(printed, Json), watch.Elapsed, null);
+                var open = Enumerable.Range(0, requests.Count).Where(i => results[i] is null).ToList();
+                try
+                {
+                    var watch = Stopwatch.StartNew();
+                    var outputs = Predict(pipeline, open.ConvertAll(i => requests[i]));
+                    watch.Stop();
+                    foreach (var (i, output) in open.Zip(outputs))
+                    {
+                        var printed = output is ClassificationResult c ? c.Scores : output;
+                        results[i] = new InferenceResult(output, JsonSerializer.Serialize(printed, Json), watch.Elapsed, null);
+                    }
+                }
+                catch (PipelineInputException ex)
+                {
+                    results[open[ex.Index]] = InferenceResult.Failed(ex.Message);
+                }
+            }
+            return results!;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or KeyNotFoundException or IOException or NotSupportedException or InvalidDataException)
         {
             // A model that failed to load is tried again next time (e.g. installed a moment later); a loaded one stays.
-            if (_pipelines.TryGetValue((request.Task, request.Model), out var lazy) && !lazy.IsValueCreated)
+            if (_pipelines.TryGetValue((task, model), out var lazy) && !lazy.IsValueCreated)
             {
-                _pipelines.TryRemove((request.Task, request.Model), out _);
+                _pipelines.TryRemove((task, model), out _);
             }
-            return InferenceResult.Failed(ex.Message);
+            return [.. requests.Select(_ => InferenceResult.Failed(ex.Message))];
         }
     }
+
+    /// <summary>The batch's outputs, each request with its own settings; windows of question answering batched up to the batch size too.</summary>
+    private IReadOnlyList<object> Predict(Pipeline pipeline, IReadOnlyList<InferenceRequest> requests) => pipeline switch
+    {
+        TextClassificationPipeline p => [.. p.Run(requests.Select(r => r.Text).ToList(), _options.MaxBatchSize)],
+        TokenClassificationPipeline p => [.. p.Run(requests.Select(r => (r.Text, r.Aggregation)).ToList(), _options.MaxBatchSize)],
+        QuestionAnsweringPipeline p => [.. p.Run(requests.Select(r => (r.Text, r.Context!, new QuestionAnsweringOptions { TopK = Math.Clamp(r.TopK, 1, 10) })).ToList(), _options.MaxBatchSize)],
+        FillMaskPipeline p => [.. p.Run(requests.Select(r => (r.Text, Math.Clamp(r.TopK, 1, 20))).ToList(), _options.MaxBatchSize)],
+        _ => throw new InvalidOperationException($"The playground does not show {requests[0].Task}."),
+    };
 
     public void Dispose()
     {
