@@ -36,7 +36,7 @@ internal static class GradingThroughput
 
         var grade = Stopwatch.StartNew();
         // One torch thread per worker: the workers share the cores.
-        var processes = Enumerable.Range(0, workers).Select(_ => setup.StartWorker(database, new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" })).ToList();
+        var processes = Enumerable.Range(0, workers).Select(_ => setup.StartWorker($"Data Source={database}", new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" })).ToList();
         try
         {
             while (true)
