@@ -6,6 +6,7 @@ using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading;
 using Course.Grading.Queue;
+using Course.Grading.Workers;
 using Course.Tests.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
