@@ -81,12 +81,16 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["OMP_NUM_THREADS"] = "1", // three workers on a machine of two cores
             })))));
         }
+        // One node after the other, as docs/deploy.md starts them: on a fresh database the first page served creates the
+        // data-protection key ring's first key, and two nodes serving their first pages at once would each create one,
+        // neither reading the other's until its key ring refreshes (a cookie from one would not sign in on the other).
         foreach (var name in new[] { "node A", "node B" })
         {
             var port = LoopbackPorts.Free();
-            Nodes[$"127.0.0.1:{port}"] = Track(new RunningProcess(name, SiteNode(port)));
+            var node = Track(new RunningProcess(name, SiteNode(port)));
+            Nodes[$"127.0.0.1:{port}"] = node;
+            await node.WaitUntilAnsweringAsync($"http://127.0.0.1:{port}/");
         }
-        await Task.WhenAll(Nodes.Select(node => node.Value.WaitUntilAnsweringAsync($"http://{node.Key}/")));
         Nginx = await NginxServer.StartAsync(Nodes.Keys.ToList());
         _playwright = await Playwright.CreateAsync();
         Assertions.SetDefaultExpectTimeout(60_000);

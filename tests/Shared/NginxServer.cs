@@ -132,7 +132,9 @@ public sealed class NginxServer : IAsyncDisposable
                     proxy_set_header Connection $connection_upgrade;
                     # A circuit's WebSocket is quiet between Blazor's 15 s keep-alive pings.
                     proxy_read_timeout 120s;
-                    proxy_set_header Host $host;
+                    # With its port: the site builds redirects from it, and a form post redirected to another origin
+                    # (the default port) breaks the Content-Security-Policy's form-action 'self'.
+                    proxy_set_header Host $http_host;
                     # The site trusts these from the proxies that ForwardedHeaders:KnownProxies names (and loopback). The
                     # client's own X-Forwarded-For is replaced, not extended: rate limits count by this address.
                     proxy_set_header X-Forwarded-For $remote_addr;
