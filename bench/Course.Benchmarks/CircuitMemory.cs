@@ -6,8 +6,10 @@ namespace Course.Benchmarks;
 /// <summary>
 /// What an open page costs a site node, for sizing (docs/deploy.md): the site as its own process (as the soak runs it),
 /// Debian's Chromium opening the first lesson in more and more tabs, each a Blazor circuit held open and idle. At 0
-/// (the site has served one page, since closed) and at each count: the site's resident memory and its live managed
-/// heap after a forced full collection (<see cref="LiveHeap"/>), and their growth per open page against 0.
+/// (the site has served one page, since closed) and at each count: the site's resident memory, then its live managed
+/// heap after a forced full collection (<see cref="LiveHeap"/>), and their growth per page added since the previous
+/// count. Resident memory at 0 still holds memory the runtime hands back over the next collections, so the growth
+/// per page reads best between the later rows; the live heap has no such lag.
 /// </summary>
 internal static class CircuitMemory
 {
@@ -40,24 +42,25 @@ internal static class CircuitMemory
 
             // The first page loads what every later one shares (compiled components, content, the lesson's Markdown).
             await (await OpenAsync()).CloseAsync();
+            // The start's garbage collected and handed back first, so the baseline is not inflated by it.
+            LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1));
             var pages = new List<IPage>();
-            Console.WriteLine($"| open pages (circuits) | resident MiB | live managed heap MiB | resident per page MiB | live heap per page MiB |");
+            Console.WriteLine($"| open pages (circuits) | resident MiB | live managed heap MiB | resident per added page MiB | live heap per added page MiB |");
             Console.WriteLine("|---|---|---|---|---|");
-            (long Resident, long? Live) baseline = default;
+            (int Count, long Resident, long? Live) previous = default;
             foreach (var count in counts.Prepend(0))
             {
                 while (pages.Count < count)
                 {
                     pages.Add(await OpenAsync());
                 }
-                var live = LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)); // collected first, so resident memory is read without garbage in it
+                // Resident memory as the system sees it in service (garbage included), then the live heap after a full
+                // collection, which also hands memory back: the resident figure after it would undercount.
                 var resident = CircuitSoak.Resident(site);
-                if (count == 0)
-                {
-                    baseline = (resident, live);
-                }
-                string PerPage(long? now, long? then) => count == 0 || now is null || then is null ? "–" : $"{(now - then).Value / 1024.0 / 1024.0 / count:0.00}";
-                Console.WriteLine($"| {count} | {Mib(resident)} | {(live is { } bytes ? Mib(bytes) : "not reported")} | {PerPage(resident, baseline.Resident)} | {PerPage(live, baseline.Live)} |");
+                var live = LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1));
+                string PerPage(long? now, long? then) => count == 0 || now is null || then is null ? "–" : $"{(now - then).Value / 1024.0 / 1024.0 / (count - previous.Count):0.00}";
+                Console.WriteLine($"| {count} | {Mib(resident)} | {(live is { } bytes ? Mib(bytes) : "not reported")} | {PerPage(resident, previous.Resident)} | {PerPage(live, previous.Live)} |");
+                previous = (count, resident, live);
             }
             await context.CloseAsync();
         }
