@@ -39,11 +39,7 @@ internal static class CircuitSoak
             var idle = Resident(site);
 
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = Chromium, Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-            });
+            await using var browser = await LaunchChromiumAsync(playwright);
             var timings = new List<(string Action, double Ms)>();
             var errors = new List<string>();
             void Time(string action, Stopwatch watch)
@@ -220,28 +216,42 @@ internal static class CircuitSoak
         }
         finally
         {
-            using (var term = Process.Start("kill", ["-TERM", site.Id.ToString()])) { await term!.WaitForExitAsync(); }
-            await site.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+            await StopSiteAsync(site);
             Directory.Delete(data, recursive: true);
         }
     }
 
+    /// <summary>Debian's Chromium, headless, without background traffic.</summary>
+    internal static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = Chromium, Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+
+    /// <summary>SIGTERM, as systemd stops the site, then a wait for it to exit.</summary>
+    internal static async Task StopSiteAsync(Process site)
+    {
+        using (var term = Process.Start("kill", ["-TERM", site.Id.ToString()])) { await term!.WaitForExitAsync(); }
+        await site.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+    }
+
     private static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:0} MiB";
 
-    private static long Resident(Process process)
+    internal static long Resident(Process process)
     {
         process.Refresh();
         return process.WorkingSet64;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static Process StartSite(string root, string data, string url)
+    /// <summary>The site as its own process on a SQLite file in <paramref name="data"/>: tiny demo models, no grading worker, per-address limits off.</summary>
+    internal static Process StartSite(string root, string data, string url)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -276,7 +286,7 @@ internal static class CircuitSoak
         return process;
     }
 
-    private static async Task WaitUntilUpAsync(string baseUrl, Process site)
+    internal static async Task WaitUntilUpAsync(string baseUrl, Process site)
     {
         using var http = new HttpClient();
         for (var tries = 0; tries < 600; tries++)

@@ -36,7 +36,7 @@ internal static class GradingThroughput
 
         var grade = Stopwatch.StartNew();
         // One torch thread per worker: the workers share the cores.
-        var processes = Enumerable.Range(0, workers).Select(_ => setup.StartWorker(database, new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" })).ToList();
+        var processes = Enumerable.Range(0, workers).Select(_ => setup.StartWorker($"Data Source={database}", new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1" })).ToList();
         try
         {
             while (true)
@@ -53,6 +53,8 @@ internal static class GradingThroughput
             var mean = runs.Average(r => (r.FinishedAt!.Value - r.StartedAt!.Value).TotalSeconds);
             Console.WriteLine($"graded by {workers} workers in {grade.Elapsed.TotalSeconds:0.0} s ({submissions / grade.Elapsed.TotalMinutes:0.0} jobs/min, {mean:0.0} s per job on average); " +
                 string.Join(", ", statuses.Select(s => $"{s.Count} {s.Key}")));
+            // For sizing (docs/deploy.md): the most memory each worker process held, from the kernel's high-water mark.
+            Console.WriteLine($"worker peak resident memory (VmHWM): {string.Join(", ", processes.Select(p => $"{PeakResidentMib(p.Id)} MiB"))}");
         }
         finally
         {
@@ -64,4 +66,7 @@ internal static class GradingThroughput
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
     }
+
+    private static long PeakResidentMib(int processId) =>
+        long.Parse(File.ReadLines($"/proc/{processId}/status").Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 }

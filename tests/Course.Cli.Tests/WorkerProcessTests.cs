@@ -30,7 +30,7 @@ public sealed partial class WorkerProcessTests : IDisposable
         new DbContextOptionsBuilder<CourseDbContext>().UseSqlite($"Data Source={Database}").Options);
 
     /// <summary>Short leases and heartbeats, so a dead worker's job comes back within seconds, and a checkpoint every second.</summary>
-    private Process StartWorker() => _setup.StartWorker(Database, new Dictionary<string, string>
+    private Process StartWorker() => _setup.StartWorker($"Data Source={Database}", new Dictionary<string, string>
     {
         ["Grading__LeaseSeconds"] = "3",
         ["Grading__HeartbeatSeconds"] = "1",

@@ -8,13 +8,13 @@ namespace Course.E2E;
 /// </summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
-    private readonly SiteFixture site;
+    private readonly string baseUrl;
     private readonly IBrowserContext context;
     private readonly List<string> cspViolations = [];
 
-    private BrowserSession(SiteFixture site, IBrowserContext context, IPage page)
+    private BrowserSession(string baseUrl, IBrowserContext context, IPage page)
     {
-        (this.site, this.context, Page) = (site, context, page);
+        (this.baseUrl, this.context, Page) = (baseUrl, context, page);
         page.Console += (_, message) =>
         {
             if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
@@ -26,17 +26,20 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<BrowserSession> OpenAsync(SiteFixture site)
+    public static Task<BrowserSession> OpenAsync(SiteFixture site) => OpenAsync(site.Browser, site.BaseUrl);
+
+    /// <summary>A new person on the site at <paramref name="baseUrl"/> (a node, or the proxy in front of several).</summary>
+    public static async Task<BrowserSession> OpenAsync(IBrowser browser, string baseUrl)
     {
-        var context = await site.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = site.BaseUrl });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl });
         context.SetDefaultTimeout(60_000); // a page on a busy machine, not a training run: those are followed in the database
-        return new BrowserSession(site, context, await context.NewPageAsync());
+        return new BrowserSession(baseUrl, context, await context.NewPageAsync());
     }
 
     /// <summary>Opens a page and, for interactive pages, waits until the Blazor circuit is live.</summary>
     public async Task<IResponse?> GoToAsync(string path, bool interactive = true)
     {
-        var response = await Page.GotoAsync(site.BaseUrl.TrimEnd('/') + path);
+        var response = await Page.GotoAsync(baseUrl.TrimEnd('/') + path);
         if (interactive)
         {
             await Page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();

@@ -41,10 +41,6 @@ public sealed class SiteFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            throw new InvalidOperationException($"{ChromiumPath} is missing: run ./course test (it installs Debian's chromium) or apt-get install chromium.");
-        }
         // The authoring tests edit content in the browser: the site serves a copy, never the repository's files.
         CopyFolder(Course.Core.Configuration.CourseEnvironment.Discover().Resolve("content"), ContentPath);
         // The grading journey trains the real starters on the real model, on a slice of each train split: a job
@@ -69,7 +65,17 @@ public sealed class SiteFixture : IAsyncLifetime
         _playwright = await Playwright.CreateAsync();
         // Expect(…) waits 5 s by default, independently of the page's timeout: the same 60 s for a busy machine.
         Assertions.SetDefaultExpectTimeout(60_000);
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        Browser = await LaunchChromiumAsync(_playwright);
+    }
+
+    /// <summary>Debian's Chromium, headless, without the background traffic a test does not want.</summary>
+    public static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright)
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"{ChromiumPath} is missing: run ./course test (it installs Debian's chromium) or apt-get install chromium.");
+        }
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
             Headless = true,

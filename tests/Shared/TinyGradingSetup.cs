@@ -112,16 +112,24 @@ public sealed class TinyGradingSetup : IDisposable
         File.WriteAllText(Path.Combine(folder, "README.md"), "---\npipeline_tag: feature-extraction\n---\n\n# test/tiny-bert\n");
     }
 
-    /// <summary>Starts a real <c>course worker</c> process (course.dll beside the caller) on this setup and <paramref name="database"/>.</summary>
-    public System.Diagnostics.Process StartWorker(string database, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// <c>dotnet <paramref name="program"/> <paramref name="arguments"/></c> on this setup's folders and the database
+    /// of <paramref name="connectionString"/> (a SQLite one unless <paramref name="settings"/> names another
+    /// <c>Database__Provider</c>): every setting in its environment, none on its command line.
+    /// </summary>
+    public System.Diagnostics.ProcessStartInfo DotnetProcess(string program, IEnumerable<string> arguments, string connectionString,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "course.dll"));
-        start.ArgumentList.Add("worker");
-        start.Environment["ConnectionStrings__Course"] = $"Data Source={database}";
+        start.ArgumentList.Add(program);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["ConnectionStrings__Course"] = connectionString;
         start.Environment["Content__Path"] = Content;
         start.Environment["Ml__HubPath"] = Hub.Root;
         start.Environment["Grading__HiddenDataPath"] = Hidden;
@@ -130,7 +138,17 @@ public sealed class TinyGradingSetup : IDisposable
         {
             start.Environment[key] = value;
         }
-        var process = System.Diagnostics.Process.Start(start)!;
+        return start;
+    }
+
+    /// <summary>A real <c>course VERB</c> process (course.dll beside the caller); see <see cref="DotnetProcess"/>.</summary>
+    public System.Diagnostics.ProcessStartInfo CourseProcess(string verb, string connectionString, IReadOnlyDictionary<string, string>? settings = null) =>
+        DotnetProcess(Path.Combine(AppContext.BaseDirectory, "course.dll"), [verb], connectionString, settings);
+
+    /// <summary>Starts a real <c>course worker</c> process (see <see cref="CourseProcess"/>); its output is read and dropped.</summary>
+    public System.Diagnostics.Process StartWorker(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var process = System.Diagnostics.Process.Start(CourseProcess("worker", connectionString, settings))!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
