@@ -1,8 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Markdig;
-using Markdig.Syntax;
-using Markdig.Syntax.Inlines;
 using Course.Ml.Data;
 using Course.Ml.Hub;
 using Course.Ml.Pipelines;
@@ -176,8 +173,7 @@ public static class DemoModels
 
     /// <summary>
     /// The masked-LM text: every text of the course's classification and QA datasets (train → training,
-    /// validation → evaluation) and, for training, the lessons' prose (<see cref="LessonParagraphs"/>); NER
-    /// sentences are left out because their tokens lost the original spacing.
+    /// validation → evaluation); NER sentences are left out because their tokens lost the original spacing.
     /// </summary>
     private static (string Train, string Validation) WriteCorpus(string datasetsFolder, string scratch)
     {
@@ -193,7 +189,7 @@ public static class DemoModels
     /// <summary>The distinct texts of the masked-LM corpus for <paramref name="split"/> (<see cref="WriteCorpus"/>), in a fixed order; validation texts are never training texts.</summary>
     internal static IReadOnlyList<string> CorpusTexts(string datasetsFolder, string split)
     {
-        var texts = split == "train" ? LessonParagraphs(datasetsFolder).ToList() : [];
+        var texts = new List<string>();
         foreach (var folder in Directory.GetDirectories(datasetsFolder).Order(StringComparer.Ordinal))
         {
             var file = Path.Combine(folder, $"{split}.jsonl");
@@ -246,38 +242,6 @@ public static class DemoModels
     {
         var words = Regex.Matches(text.ToLowerInvariant(), "[\\p{L}\\p{N}']+").Select(m => m.Value).ToArray();
         return Enumerable.Range(0, Math.Max(0, words.Length - 5)).Select(i => string.Join(' ', words, i, 6));
-    }
-
-    /// <summary>
-    /// Each paragraph of the lessons (<c>topics/</c> beside the datasets folder) as plain text, in file order: the
-    /// course's own explanations of training (learning rate, validation loss, weights) in the register students
-    /// write in. Code blocks, tables and headings are not prose and are left out.
-    /// </summary>
-    private static IEnumerable<string> LessonParagraphs(string datasetsFolder)
-    {
-        var topics = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(datasetsFolder))!, "topics");
-        if (!Directory.Exists(topics))
-        {
-            yield break;
-        }
-        var pipeline = new MarkdownPipelineBuilder().UseYamlFrontMatter().UseCustomContainers().UsePipeTables().Build();
-        foreach (var file in Directory.EnumerateFiles(topics, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            foreach (var paragraph in Markdown.Parse(File.ReadAllText(file), pipeline).Descendants<ParagraphBlock>())
-            {
-                var text = string.Concat(paragraph.Inline?.Descendants<Inline>().Select(i => i switch
-                {
-                    LiteralInline literal => literal.Content.ToString(),
-                    CodeInline code => code.Content,
-                    LineBreakInline => " ",
-                    _ => "",
-                }) ?? []).Trim();
-                if (text.Length > 0)
-                {
-                    yield return text;
-                }
-            }
-        }
     }
 
     /// <summary>Top-1 / top-5 accuracy on held-out cloze sentences (<c>{"text": "… [MASK] …", "answers": [...]}</c>).</summary>
