@@ -80,4 +80,20 @@ public abstract class DataProtectionKeyRingTests(PostgresServer? server) : IAsyn
         var key = Assert.Single(await db.DataProtectionKeys.ToListAsync());
         Assert.StartsWith("<key id=", key.Xml);
     }
+
+    [Fact]
+    public async Task The_migrate_step_makes_the_one_first_key_that_every_node_then_uses()
+    {
+        var (a, b) = (Node(), Node());
+        var databases = _nodes[0].GetRequiredService<IDbContextFactory<CourseDbContext>>();
+
+        DataProtectionKeyRing.EnsureActiveKey(databases, TimeProvider.System);
+        DataProtectionKeyRing.EnsureActiveKey(databases, TimeProvider.System); // a second migrate finds it
+        await using var db = new CourseDbContext(_database.Options());
+        var first = Assert.Single(await db.DataProtectionKeys.ToListAsync());
+        var fromA = a.CreateProtector(CookiePurpose).Protect("ticket of ada@example.com");
+
+        Assert.Equal("ticket of ada@example.com", b.CreateProtector(CookiePurpose).Unprotect(fromA));
+        Assert.Equal(first.FriendlyName, Assert.Single(await db.DataProtectionKeys.AsNoTracking().ToListAsync()).FriendlyName);
+    }
 }

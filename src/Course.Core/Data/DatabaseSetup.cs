@@ -36,6 +36,7 @@ public static class DatabaseSetup
         // The seed inside the same lock as the migrations: two first starts must not create two instructors.
         await using var held = await MigrationLock.AcquireAsync(db, cancellationToken);
         var applied = await DatabaseExtensions.ApplyMigrationsAsync(db, cancellationToken);
+        DataProtectionKeyRing.EnsureActiveKey(databases, services.GetService<TimeProvider>() ?? TimeProvider.System);
         await using var scope = services.CreateAsyncScope();
         return new DatabaseSetupReport(applied, await SeedAsync(scope.ServiceProvider, cancellationToken));
     }
