@@ -81,9 +81,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["OMP_NUM_THREADS"] = "1", // three workers on a machine of two cores
             })))));
         }
-        // One node after the other, as docs/deploy.md starts them: on a fresh database the first page served creates the
-        // data-protection key ring's first key, and two nodes serving their first pages at once would each create one,
-        // neither reading the other's until its key ring refreshes (a cookie from one would not sign in on the other).
+        // One node after the other, so that a node which fails to start names itself; the data-protection key ring's first
+        // key is migrate's (docs/deploy.md), so the order does not decide which cookies a node can read.
         foreach (var name in new[] { "node A", "node B" })
         {
             var port = LoopbackPorts.Free();
