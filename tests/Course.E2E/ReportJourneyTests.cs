@@ -111,8 +111,13 @@ public class ReportJourneyTests(SiteFixture site)
         // The gradebook and its CSV: automatic, report and combined columns.
         await instructor.GoToAsync("/instructor/grading");
         await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Gradebook" }).ClickAsync();
-        var columns = await instructor.Page.GetByTestId("gradebook").Locator("thead th").AllInnerTextsAsync();
-        var cells = await instructor.Page.GetByTestId("gradebook").Locator("tr", new() { HasText = email }).Locator("td").AllInnerTextsAsync();
+        // The tab renders its table after the click, over the circuit: wait for the student's row before reading any.
+        var gradebook = instructor.Page.GetByTestId("gradebook");
+        var studentRow = gradebook.Locator("tr", new() { HasText = email });
+        await Expect(studentRow).ToBeVisibleAsync();
+        var columns = await gradebook.Locator("thead th").AllInnerTextsAsync();
+        await Expect(studentRow.Locator("td")).ToHaveCountAsync(columns.Count);
+        var cells = await studentRow.Locator("td").AllInnerTextsAsync();
         string Cell(string column) => cells[columns.ToList().IndexOf(column)];
         Assert.Equal((grade.Automatic.Value.ToString("0.#"), "70", grade.Combined!.Value.ToString("0.#")),
             (Cell($"{assignmentId}_automatic"), Cell($"{assignmentId}_report"), Cell(assignmentId)));
