@@ -177,42 +177,47 @@ public static class DemoModels
     /// </summary>
     private static (string Train, string Validation) WriteCorpus(string datasetsFolder, string scratch)
     {
-        string Write(string split)
+        string Write(string split, IEnumerable<string> texts)
         {
             var path = Path.Combine(scratch, $"{split}.jsonl");
-            File.WriteAllLines(path, CorpusTexts(datasetsFolder, split).Select(t => JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = t })));
+            File.WriteAllLines(path, texts.Select(t => JsonSerializer.Serialize(new Dictionary<string, string> { ["text"] = t })));
             return path;
         }
-        return (Write("train"), Write("validation"));
+        var (train, validation) = CorpusTexts(datasetsFolder);
+        return (Write("train", train), Write("validation", validation));
     }
 
-    /// <summary>The distinct texts of the masked-LM corpus for <paramref name="split"/> (<see cref="WriteCorpus"/>), in a fixed order; validation texts are never training texts.</summary>
-    internal static IReadOnlyList<string> CorpusTexts(string datasetsFolder, string split)
+    /// <summary>
+    /// The distinct texts of the masked-LM corpus (<see cref="WriteCorpus"/>) in a fixed order: training text without
+    /// cloze answers in their context, and validation text that is never training text.
+    /// </summary>
+    internal static (IReadOnlyList<string> Train, IReadOnlyList<string> Validation) CorpusTexts(string datasetsFolder)
     {
-        var texts = new List<string>();
-        foreach (var folder in Directory.GetDirectories(datasetsFolder).Order(StringComparer.Ordinal))
+        List<string> Read(string split)
         {
-            var file = Path.Combine(folder, $"{split}.jsonl");
-            if (Path.GetFileName(folder) == ClozeDataset || !File.Exists(file))
+            var texts = new List<string>();
+            foreach (var folder in Directory.GetDirectories(datasetsFolder).Order(StringComparer.Ordinal))
             {
-                continue;
-            }
-            foreach (var row in Dataset.FromJsonLines(file))
-            {
-                var text = row.GetValueOrDefault("text") as string ?? row.GetValueOrDefault("context") as string;
-                if (text is not null)
+                var file = Path.Combine(folder, $"{split}.jsonl");
+                if (Path.GetFileName(folder) == ClozeDataset || !File.Exists(file))
                 {
-                    texts.Add(text);
+                    continue;
+                }
+                foreach (var row in Dataset.FromJsonLines(file))
+                {
+                    var text = row.GetValueOrDefault("text") as string ?? row.GetValueOrDefault("context") as string;
+                    if (text is not null)
+                    {
+                        texts.Add(text);
+                    }
                 }
             }
-        }
-        if (split != "train")
-        {
-            // A review can sit in one dataset's train split and another's validation split: held out means unseen.
-            return texts.Distinct().Except(CorpusTexts(datasetsFolder, "train")).ToList();
+            return texts.Distinct().ToList();
         }
         var leaks = ClozeAnswersInContext(datasetsFolder);
-        return texts.Distinct().Where(t => !WordRuns(t).Any(leaks.Contains)).ToList();
+        var train = Read("train").Where(t => !WordRuns(t).Any(leaks.Contains)).ToList();
+        // A review can sit in one dataset's train split and another's validation split: held out means unseen.
+        return (train, Read("validation").Except(train).ToList());
     }
 
     /// <summary>
@@ -220,7 +225,7 @@ public static class DemoModels
     /// holding one has seen the answer in its context, and the cloze score would measure recall, not the model.
     /// A run without the answer ("is the capital and largest city of") is just English and stays.
     /// </summary>
-    private static HashSet<string> ClozeAnswersInContext(string datasetsFolder)
+    internal static HashSet<string> ClozeAnswersInContext(string datasetsFolder)
     {
         var file = Path.Combine(datasetsFolder, ClozeDataset, "validation.jsonl");
         var runs = new HashSet<string>(StringComparer.Ordinal);
