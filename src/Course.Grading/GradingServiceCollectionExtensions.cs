@@ -1,6 +1,8 @@
 using Course.Core.Configuration;
 using Course.Core.Data;
+using Course.Core.Search;
 using Course.Grading.Queue;
+using Course.Grading.Search;
 using Course.Ml;
 using Course.Ml.Hub;
 using Microsoft.Extensions.Configuration;
@@ -12,7 +14,7 @@ namespace Course.Grading;
 public static class GradingServiceCollectionExtensions
 {
     /// <summary>
-    /// The <c>Grading</c> section bound to <see cref="GradingOptions"/>, the submission queue and its overview, the demo builds' queue, the workers' registry and theirs, the hidden splits,
+    /// The <c>Grading</c> section bound to <see cref="GradingOptions"/>, the submission queue and its overview, the demo builds' queue, the workers' registry and theirs, the hidden splits, the site's search,
     /// and the model hub under the course root (here because only this layer knows both the root and
     /// <see cref="MlOptions"/>; the site's pages read the same hub).
     /// </summary>
@@ -31,6 +33,10 @@ public static class GradingServiceCollectionExtensions
         services.AddOptions<MlOptions>().InSharedStorage($"{MlOptions.Section}:{nameof(MlOptions.HubPath)}", StorageOptions.HubFolder, (ml, path) => ml.HubPath = path);
         services.AddSingleton(provider => new ModelHub(
             provider.GetRequiredService<CourseEnvironment>().Resolve(provider.GetRequiredService<IOptions<MlOptions>>().Value.HubPath)));
+        services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.Section)
+            .Validate(search => search.BatchSize is >= 1 and <= 1024, $"{SearchOptions.Section}:{nameof(SearchOptions.BatchSize)} must be between 1 and 1024 (passages per forward pass).");
+        services.AddSingleton<ISemanticIndex, EmbeddingSemanticIndex>();
+        services.AddSingleton(provider => new CourseSearch(provider.GetRequiredService<ISemanticIndex>()));
         return services;
     }
 

@@ -16,6 +16,7 @@ using Course.Web.Features.Authoring;
 using Course.Grading;
 using Course.Web.Features.Hub;
 using Course.Web.Features.Playgrounds;
+using Course.Web.Features.Search;
 using Course.Web.Features.Security;
 using Course.Ml;
 using Course.Ml.Hub;
@@ -118,6 +119,9 @@ public static class HostingExtensions
     {
         builder.Services.AddSingleton<ContentRepository>();
         builder.Services.AddHostedService<ContentHotReload>();
+        builder.Services.AddOptions<Course.Grading.Search.SearchOptions>().ValidateOnStart();
+        builder.Services.AddSingleton<SearchIndexing>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SearchIndexing>());
         builder.Services.AddSingleton<ContentEditor>();
         builder.Services.AddTransient<EditorSession>(); // one per editor page: its open file and typing
         builder.Services.AddScoped<LessonProgressService>();

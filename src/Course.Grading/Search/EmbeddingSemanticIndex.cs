@@ -1,0 +1,72 @@
+using Course.Core.Search;
+using Course.Ml.Hub;
+using Course.Ml.Pipelines;
+using Course.Ml.Search;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using static TorchSharp.torch;
+
+namespace Course.Grading.Search;
+
+/// <summary>
+/// <see cref="ISemanticIndex"/> over <see cref="SearchOptions.Model"/>'s sentence embeddings: every passage of every
+/// document embedded (mean pooling, normalised), a document ranked by its best passage. The model is loaded at the
+/// first update that has passages; a model the hub cannot provide leaves search to keywords, and the status says why.
+/// </summary>
+public sealed class EmbeddingSemanticIndex(ModelHub hub, Device device, IOptions<SearchOptions> options, ILogger<EmbeddingSemanticIndex> logger)
+    : ISemanticIndex, IDisposable
+{
+    private readonly SearchOptions _options = options.Value;
+    private SentenceEmbeddingPipeline? _pipeline;
+    private volatile EmbeddingIndex? _index;
+    private volatile SemanticIndexStatus _status = string.IsNullOrWhiteSpace(options.Value.Model)
+        ? new SemanticIndexStatus(false, $"Searching by keywords only: {SearchOptions.Section}:{nameof(SearchOptions.Model)} names no embedding model.")
+        : new SemanticIndexStatus(false, "Ranking by meaning is being prepared; these results match your words.");
+
+    public SemanticIndexStatus Status => _status;
+
+    public event Action? Changed;
+
+    /// <summary>The last update's passages, passages embedded and time taken (null before the first).</summary>
+    public EmbeddingIndexUpdate? LastUpdate { get; private set; }
+
+    public void Update(IReadOnlyList<SearchDocument> documents)
+    {
+        var passages = documents.SelectMany(d => d.Passages.Select(p => new Passage(d.Id, p))).ToList();
+        if (string.IsNullOrWhiteSpace(_options.Model) || (passages.Count == 0 && _index is null))
+        {
+            return;
+        }
+        if (_index is null)
+        {
+            try
+            {
+                _pipeline = SentenceEmbeddingPipeline.FromPretrained(_options.Model, hub, device);
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or IOException or InvalidOperationException or ArgumentException)
+            {
+                logger.LogWarning("Search by meaning is off: {Model} could not be loaded: {Error}", _options.Model, ex.Message);
+                Publish(new SemanticIndexStatus(false, $"Searching by keywords only: the embedding model {_options.Model} is not in the local hub ({ex.Message})"));
+                return;
+            }
+            _index = EmbeddingIndex.For(_pipeline, _options.BatchSize);
+        }
+        LastUpdate = _index.Update(passages);
+        logger.LogInformation("Search index: {Documents} documents, {Passages} passages, {Embedded} embedded with {Model} in {Seconds:F1} s",
+            documents.Count, LastUpdate.Passages, LastUpdate.Embedded, _options.Model, LastUpdate.Elapsed.TotalSeconds);
+        Publish(new SemanticIndexStatus(true, $"Ranked by meaning ({_options.Model}) and by your words together."));
+    }
+
+    public IReadOnlyList<SemanticHit> Search(string query, int max) =>
+        _index is { } index && _status.Ready
+            ? index.Search(query, max).Select(h => new SemanticHit(h.Key, h.Passage, h.Score)).ToList()
+            : [];
+
+    private void Publish(SemanticIndexStatus status)
+    {
+        _status = status;
+        Changed?.Invoke();
+    }
+
+    public void Dispose() => _pipeline?.Dispose();
+}

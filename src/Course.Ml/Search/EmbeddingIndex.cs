@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Course.Ml.Pipelines;
+
+namespace Course.Ml.Search;
+
+/// <summary>A passage of a document: <see cref="Key"/> names the document, several passages may share it.</summary>
+public sealed record Passage(string Key, string Text);
+
+/// <summary>A document's best passage for a query: the cosine similarity of their embeddings.</summary>
+public sealed record EmbeddingHit(string Key, string Passage, float Score);
+
+/// <summary>What an <see cref="EmbeddingIndex.Update"/> did: how many passages it holds, how many it had to embed, and how long it took.</summary>
+public sealed record EmbeddingIndexUpdate(int Passages, int Embedded, TimeSpan Elapsed);
+
+/// <summary>
+/// Passages and their sentence embeddings, searched by cosine similarity; a document ranks by its best passage, so
+/// a long lesson is found by the one section that answers the question. Embeddings are kept by the SHA-256 of the
+/// passage's text: an update (a hot reload of the content) embeds only passages it has not seen, in batches.
+/// Updates take turns; a search reads the entries published last, so it never waits for an update.
+/// </summary>
+public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> encode)
+{
+    private readonly Lock _updating = new();
+    private Dictionary<string, float[]> _byHash = new(StringComparer.Ordinal);
+    private volatile Entry[] _entries = [];
+
+    private sealed record Entry(Passage Passage, float[] Vector);
+
+    /// <summary>An index over <paramref name="pipeline"/>'s embeddings, <paramref name="batchSize"/> passages per forward pass.</summary>
+    public static EmbeddingIndex For(SentenceEmbeddingPipeline pipeline, int batchSize = 32) => new(texts => pipeline.Encode(texts, batchSize));
+
+    public int Count => _entries.Length;
+
+    /// <summary>Replaces the index's passages with <paramref name="passages"/>, embedding those whose text is new.</summary>
+    public EmbeddingIndexUpdate Update(IReadOnlyList<Passage> passages)
+    {
+        lock (_updating)
+        {
+            var clock = Stopwatch.StartNew();
+            var hashes = passages.Select(p => Hash(p.Text)).ToList();
+            var missing = hashes.Select((hash, i) => (hash, passages[i].Text)).Where(p => !_byHash.ContainsKey(p.hash))
+                .DistinctBy(p => p.hash).ToList();
+            var vectors = missing.Count == 0 ? [] : encode(missing.ConvertAll(p => p.Text));
+            var byHash = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            for (var i = 0; i < missing.Count; i++)
+            {
+                byHash[missing[i].hash] = vectors[i];
+            }
+            var entries = new Entry[passages.Count];
+            for (var i = 0; i < passages.Count; i++)
+            {
+                // Only the current passages' embeddings are kept: an edited paragraph's old vector is dropped.
+                var vector = byHash.TryGetValue(hashes[i], out var fresh) ? fresh : _byHash[hashes[i]];
+                byHash[hashes[i]] = vector;
+                entries[i] = new Entry(passages[i], vector);
+            }
+            (_byHash, _entries) = (byHash, entries);
+            return new EmbeddingIndexUpdate(passages.Count, missing.Count, clock.Elapsed);
+        }
+    }
+
+    /// <summary>The <paramref name="max"/> documents whose best passage is closest to <paramref name="query"/>, best first.</summary>
+    public IReadOnlyList<EmbeddingHit> Search(string query, int max)
+    {
+        var entries = _entries;
+        if (entries.Length == 0 || string.IsNullOrWhiteSpace(query))
+        {
+            return [];
+        }
+        var q = encode([query])[0];
+        return entries
+            .Select(e => new EmbeddingHit(e.Passage.Key, e.Passage.Text, SentenceEmbeddingPipeline.CosineSimilarity(q, e.Vector)))
+            .GroupBy(h => h.Key)
+            .Select(g => g.MaxBy(h => h.Score)!)
+            .OrderByDescending(h => h.Score).ThenBy(h => h.Key, StringComparer.Ordinal)
+            .Take(max)
+            .ToList();
+    }
+
+    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}
