@@ -91,6 +91,7 @@ public static class CommandLine
             Tokenize(),
             Predict(),
             Evaluate(),
+            SearchEval(),
             Train(),
             Models(),
             Datasets(),
@@ -212,6 +213,18 @@ public static class CommandLine
             task, references, predictions,
         };
         command.SetAction(parse => EvaluateCommand.Run(parse.GetValue(task), parse.GetValue(references), parse.GetValue(predictions)));
+        return command;
+    }
+
+    private static Command SearchEval()
+    {
+        var file = Syntax.One("FILE", "JSON Lines of {\"question\": …, \"targets\": [document ids]}, e.g. bench/search-eval/questions.jsonl", "search-eval needs one FILE");
+        var k = Syntax.WholeNumber("--k", 1, 100, "how many results count (default 3)");
+        var command = new Command("search-eval", "recall@k of the site's search on known questions: keywords, embeddings and both fused, and the index's build time")
+        {
+            file, k,
+        };
+        command.SetAction(parse => SearchEvalCommand.Run(parse.GetValue(file)!, parse.GetValue(k) ?? 3));
         return command;
     }
 

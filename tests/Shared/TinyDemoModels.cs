@@ -15,17 +15,28 @@ namespace Course.Tests.Shared;
 /// </summary>
 public static class TinyDemoModels
 {
+    private static readonly BertConfig Config = new() { VocabSize = 30522, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 64, MaxPositionEmbeddings = 512 };
+
+    private static string Vocab() => System.Text.Encoding.UTF8.GetString(PackagedResources.Read(
+        ((OnnxPackagedBert)PackagedModels.Find(DemoModels.BaseModel)!).AssemblyPath, ".Resources.vocab.txt")).Replace("\r\n", "\n");
+
     public static void WriteTo(ModelHub hub)
     {
-        var vocab = System.Text.Encoding.UTF8.GetString(PackagedResources.Read(
-            ((OnnxPackagedBert)PackagedModels.Find(DemoModels.BaseModel)!).AssemblyPath, ".Resources.vocab.txt")).Replace("\r\n", "\n");
-        var config = new BertConfig { VocabSize = 30522, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 64, MaxPositionEmbeddings = 512 };
+        var vocab = Vocab();
         torch.manual_seed(1);
-        Write(hub, "course/minilm-sentiment", vocab, Pipeline.TextClassification, c => new BertForSequenceClassification(c), config.WithLabels(["negative", "neutral", "positive"]));
+        Write(hub, "course/minilm-sentiment", vocab, Pipeline.TextClassification, c => new BertForSequenceClassification(c), Config.WithLabels(["negative", "neutral", "positive"]));
         Write(hub, "course/minilm-ner", vocab, Pipeline.TokenClassification, c => new BertForTokenClassification(c),
-            config.WithLabels(["O", "B-LOC", "B-MISC", "B-ORG", "B-PER", "I-LOC", "I-MISC", "I-ORG", "I-PER"]));
-        Write(hub, "course/minilm-qa", vocab, Pipeline.QuestionAnswering, c => new BertForQuestionAnswering(c), config);
-        Write(hub, "course/minilm-fill-mask", vocab, Pipeline.FillMask, c => new BertForMaskedLM(c), config);
+            Config.WithLabels(["O", "B-LOC", "B-MISC", "B-ORG", "B-PER", "I-LOC", "I-MISC", "I-ORG", "I-PER"]));
+        Write(hub, "course/minilm-qa", vocab, Pipeline.QuestionAnswering, c => new BertForQuestionAnswering(c), Config);
+        Write(hub, "course/minilm-fill-mask", vocab, Pipeline.FillMask, c => new BertForMaskedLM(c), Config);
+    }
+
+    /// <summary>A tiny random sentence-embedding model (a bare BertModel, real vocabulary) under <paramref name="id"/>: vectors valid and meaningless.</summary>
+    public static string WriteEmbedder(ModelHub hub, string id = "test/tiny-embedder")
+    {
+        torch.manual_seed(2);
+        Write(hub, id, Vocab(), SentenceEmbeddingPipeline.SentenceSimilarity, c => new BertModel(c), Config);
+        return id;
     }
 
     private static void Write(ModelHub hub, string id, string vocab, string task, Func<BertConfig, torch.nn.Module> create, BertConfig config)
@@ -37,6 +48,6 @@ public static class TinyDemoModels
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"tokenizer_class": "BertTokenizer", "do_lower_case": true, "model_max_length": 512}""");
         File.WriteAllText(Path.Combine(folder, "README.md"), DemoModels.WithWidget(
             $"---\npipeline_tag: {task}\nlibrary_name: course-platform\nlanguage:\n  - en\n---\n\n# {id}\n\nA tiny random model for tests.\n",
-            DemoModels.Find(id)!.Examples));
+            DemoModels.Find(id)?.Examples ?? []));
     }
 }

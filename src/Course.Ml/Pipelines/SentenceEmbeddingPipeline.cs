@@ -26,17 +26,35 @@ public sealed class SentenceEmbeddingPipeline(string modelId, PreTrainedTokenize
 
     public float[] Encode(string text) => Encode([text])[0];
 
-    /// <returns>one unit-length vector of <see cref="Dimension"/> floats per text</returns>
-    public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts, int batchSize = 32) =>
-        RunBatched(texts, batchSize,
-            text =>
-            {
-                CheckText(text);
-                return [Tokenizer.Encode(text, options: Truncated)];
-            },
-            // Without padding the batch has no mask (the model skips masking); every token then counts.
-            (ids, mask, types) => Normalize(MeanPooling(model.forward(ids, mask, types).LastHiddenState, mask ?? ones_like(ids))),
-            (_, rows) => rows[0].Output);
+    /// <returns>one unit-length vector of <see cref="Dimension"/> floats per text, in the order of <paramref name="texts"/></returns>
+    public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts, int batchSize = 32)
+    {
+        // As sentence-transformers' encode: longest first, so each batch pads its texts to similar lengths.
+        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => texts[i].Length).ToArray();
+        IReadOnlyList<float[]> sorted;
+        try
+        {
+            sorted = RunBatched(order.Select(i => texts[i]).ToList(), batchSize,
+                text =>
+                {
+                    CheckText(text);
+                    return [Tokenizer.Encode(text, options: Truncated)];
+                },
+                // Without padding the batch has no mask (the model skips masking); every token then counts.
+                (ids, mask, types) => Normalize(MeanPooling(model.forward(ids, mask, types).LastHiddenState, mask ?? ones_like(ids))),
+                (_, rows) => rows[0].Output);
+        }
+        catch (PipelineInputException ex)
+        {
+            throw new PipelineInputException(order[ex.Index], ex.Message);
+        }
+        var embeddings = new float[texts.Count][];
+        for (var i = 0; i < order.Length; i++)
+        {
+            embeddings[order[i]] = sorted[i];
+        }
+        return embeddings;
+    }
 
     /// <summary>
     /// sentence-transformers' <c>mean_pooling</c>: the sum of the token vectors where the mask is 1, over the number of
