@@ -198,6 +198,11 @@ public sealed class LessonOutputsTests : IDisposable
     [InlineData("""check="add_tokens" tokenizer="gpt2" """, "output check 'add_tokens' needs added=")]
     [InlineData("""check="input_ids" tokenizer="gpt2" text="x" added="y" """, "output check 'input_ids' does not take added tokens")]
     [InlineData("""check="len" tokenizer="gpt2" texts="a|b" """, "output check 'len' takes one text=")]
+    [InlineData("""check="cosine_similarity" tokenizer="gpt2" texts="a|b" """, "output embedding checks run a model: tokenizer=")]
+    [InlineData("""check="cosine_similarity" tokenizer="sentence-transformers/all-MiniLM-L6-v2" texts="a" """, "output check 'cosine_similarity' compares the first of texts")]
+    [InlineData("""check="embedding_shape" tokenizer="sentence-transformers/all-MiniLM-L6-v2" """, "output embedding checks need texts=")]
+    [InlineData("""check="embedding_shape,tokens" tokenizer="sentence-transformers/all-MiniLM-L6-v2" texts="a" """, "output check 'tokens' cannot share a block")]
+    [InlineData("""check="embedding_shape" tokenizer="sentence-transformers/all-MiniLM-L6-v2" texts="a" padding="true" """, "output attribute 'padding' does not apply")]
     public void The_validator_reports_an_output_it_cannot_check_at_its_line(string attributes, string message)
     {
         var rendered = LessonMarkdown.Render($"# T\n\n{Block(attributes, "x")}", "topics/t/a.md", _ => null, new WidgetReferences(_hub).Check);
@@ -218,5 +223,11 @@ public sealed class LessonOutputsTests : IDisposable
         Assert.Matches(new Regex("<figure class=\"output-checked\">.*50257.*<figcaption>Output of the <code>gpt2</code> tokenizer \\(vocab_size\\)", RegexOptions.Singleline), shown.Html);
         var several = LessonMarkdown.Render($"# T\n\n{Block("""check="tokens,input_ids" tokenizer="gpt2" text="Hi" """, "['Hi']\n[17250]")}", "topics/t/a.md", _ => null);
         Assert.Contains("tokenizer (tokens, input_ids), recomputed", several.Html);
+    }
+
+    [Fact]
+    public void Floats_print_as_python_reprs_them()
+    {
+        Assert.Equal(["0.5749", "1.0", "-0.1131", "0.0", "0.1"], new[] { 0.5749, 1.0, -0.1131, 0.0, 0.1 }.Select(PythonRepr.Float));
     }
 }

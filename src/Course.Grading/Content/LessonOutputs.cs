@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using Course.Core.Content;
 using Course.Ml.Hub;
+using Course.Ml.Hub.Import;
+using Course.Ml.Pipelines;
 using Course.Ml.Tokenization;
 
 namespace Course.Grading.Content;
@@ -38,7 +40,15 @@ public sealed class LessonOutputs(ModelHub hub)
         ["vocab_len"] = "len(tokenizer.get_vocab())",
         ["len"] = "len(tokenizer)",
         ["add_tokens"] = "tokenizer.add_tokens(added)",
+        ["embedding_shape"] = "embeddings.shape",
+        ["cosine_similarity"] = "[round(s, 4) for s in (embeddings[0] @ embeddings[1:].T).tolist()]",
     };
+
+    /// <summary>
+    /// Checks that run the model <c>tokenizer</c> names on <c>texts</c> as sentence-transformers does (padded batch,
+    /// last hidden state, mean pooling over the attention mask, L2 normalisation) into <c>embeddings</c>.
+    /// </summary>
+    private static readonly HashSet<string> Embedded = ["embedding_shape", "cosine_similarity"];
 
     /// <summary>Checks that encode without the tokenizer's call, so they take no second sentence.</summary>
     private static readonly HashSet<string> WithoutPair = ["tokens", "token_ids", "vocab_size", "model_max_length", "vocab_len", "len", "add_tokens"];
@@ -85,6 +95,10 @@ public sealed class LessonOutputs(ModelHub hub)
     {
         var checks = ChecksOf(output);
         var batch = output["texts"] is not null;
+        if (checks.Any(Embedded.Contains))
+        {
+            return EmbeddingProblem(output, checks);
+        }
         return checks.FirstOrDefault(c => !Checks.ContainsKey(c)) is { } unknown ? $"output check '{unknown}' is unknown (checks: {string.Join(", ", Checks.Keys)})"
             : !WidgetReferences.Tokenizers.Contains(output["tokenizer"]!) ? $"output tokenizer '{output["tokenizer"]}' is not one the platform runs (tokenizers: {string.Join(", ", WidgetReferences.Tokenizers)})"
             : batch && output["text"] is not null ? "output takes text=\"…\" (one text) or texts=\"…|…\" (a batch), not both"
@@ -101,6 +115,14 @@ public sealed class LessonOutputs(ModelHub hub)
             : output["pair"] is not null && checks.FirstOrDefault(WithoutPair.Contains) is { } single ? $"output check '{single}' takes no pair (it does not call tokenizer(text, pair))"
             : null;
     }
+
+    private static string? EmbeddingProblem(Directive output, IReadOnlyList<string> checks) =>
+        checks.FirstOrDefault(c => !Embedded.Contains(c)) is { } other ? $"output check '{other}' cannot share a block with the embedding checks ({string.Join(", ", Embedded)})"
+        : PackagedModels.All.All(m => m.Id != output["tokenizer"]) ? $"output embedding checks run a model: tokenizer=\"…\" must name a packaged sentence-embedding checkpoint ({string.Join(", ", PackagedModels.All.Select(m => m.Id))})"
+        : output["texts"] is not { } texts ? "output embedding checks need texts=\"…|…\" (the sentences to embed)"
+        : checks.Contains("cosine_similarity") && Several(texts).Length < 2 ? "output check 'cosine_similarity' compares the first of texts with the others: give two texts or more"
+        : output.Attributes.Keys.FirstOrDefault(a => a is not ("check" or "tokenizer" or "texts")) is { } extra ? $"output attribute '{extra}' does not apply to embedding checks (they pad and truncate as sentence-transformers does)"
+        : null;
 
     /// <summary>Where Markdown renders with directives: lessons and assignment briefs.</summary>
     public static IReadOnlyList<string> Folders { get; } = ["topics", "assignments"];
@@ -131,6 +153,10 @@ public sealed class LessonOutputs(ModelHub hub)
     /// <summary>What Python prints for the block's computations, one line per check.</summary>
     public string Compute(Directive output)
     {
+        if (ChecksOf(output).Any(Embedded.Contains))
+        {
+            return Embeddings(output);
+        }
         var tokenizer = AutoTokenizer.FromPretrained(output["tokenizer"]!, hub);
         if (output["texts"] is { } texts)
         {
@@ -200,6 +226,21 @@ public sealed class LessonOutputs(ModelHub hub)
         }
     }
 
+    /// <summary>The embedding checks: the texts embedded in one padded batch on the CPU, as a notebook would.</summary>
+    private string Embeddings(Directive output)
+    {
+        var texts = Several(output["texts"]!);
+        using var pipeline = SentenceEmbeddingPipeline.FromPretrained(output["tokenizer"]!, hub, TorchSharp.torch.CPU);
+        var embeddings = pipeline.Encode(texts, batchSize: texts.Length);
+        return string.Join('\n', ChecksOf(output).Select(check => check switch
+        {
+            "embedding_shape" => $"torch.Size([{PythonRepr.Int(texts.Length)}, {PythonRepr.Int(pipeline.Dimension)}])",
+            "cosine_similarity" => PythonRepr.List(embeddings.Skip(1).Select(e =>
+                PythonRepr.Float(Math.Round((double)SentenceEmbeddingPipeline.CosineSimilarity(embeddings[0], e), 4, MidpointRounding.ToEven)))),
+            _ => throw new ArgumentException($"unknown output check '{check}'"),
+        }));
+    }
+
     /// <summary>PyTorch summarizes tensors with more elements than this (<c>torch.set_printoptions(threshold=1000)</c>).</summary>
     private const int TensorThreshold = 1000;
 
@@ -250,6 +291,13 @@ public static class PythonRepr
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     public static string List(IEnumerable<string> items) => "[" + string.Join(", ", items) + "]";
+
+    /// <summary>A float as Python's <c>repr</c>: the shortest text that reads back as the same double, with ".0" on whole numbers.</summary>
+    public static string Float(double value)
+    {
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains('.') || text.Contains('E') ? text : text + ".0";
+    }
 
     /// <summary>
     /// <c>print</c> of a 2-D int64 tensor (the default integer dtype, which PyTorch leaves out), laid out as
