@@ -41,6 +41,13 @@ public class KeywordSearchTests
         Assert.Equal("Which mask hides padding?", hit.Snippet);
     }
 
+    [Fact]
+    public void A_question_mark_or_quote_around_a_word_is_not_part_of_the_term()
+    {
+        Assert.Equal(["what", "runs", "the", "training", "loop", "from_pretrained"], KeywordSearch.Terms("What runs the training loop? \"from_pretrained\""));
+        Assert.Equal(["Fine-tuning"], KeywordSearch.Search(Documents, "trainer?").Select(h => h.Document.Title));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]

@@ -5,9 +5,13 @@ public static class KeywordSearch
 {
     private const int SnippetRadius = 90;
 
-    /// <summary>The query's terms as the keyword search reads them: lower case, two letters or more, each once.</summary>
+    /// <summary>Punctuation that ends or opens a word in a sentence ("length?", "(padding)"), never part of a term.</summary>
+    private static readonly char[] Punctuation = ['?', '!', '.', ':', '"', '\'', '(', ')'];
+
+    /// <summary>The query's terms as the keyword search reads them: lower case, without sentence punctuation at their ends, two letters or more, each once.</summary>
     public static IReadOnlyList<string> Terms(string? query) => (query ?? "")
         .Split([' ', '\t', ',', ';'], StringSplitOptions.RemoveEmptyEntries)
+        .Select(t => t.Trim(Punctuation))
         .Where(t => t.Length >= 2)
         .Select(t => t.ToLowerInvariant())
         .Distinct()
