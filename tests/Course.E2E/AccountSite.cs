@@ -37,6 +37,8 @@ public sealed class AccountSite : IAsyncLifetime
                 ["Content:Watch"] = "false",
                 ["Ml:HubPath"] = Path.Combine(DataPath, "hub"),
                 ["Ml:BuildDemoModels"] = "false",
+                // The account tests never search: the course's passages are not embedded beside them.
+                ["Search:Model"] = "",
                 ["Grading:Workers"] = "0",
                 ["RateLimits:Submission:PerUser"] = "2",
             })));

@@ -116,6 +116,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 ["Content__Watch"] = "false",
                 ["Ml__BuildDemoModels"] = "false",
                 ["Ml__Device"] = "cpu",
+                // Nothing here searches: no node loads the embedding model to index the content.
+                ["Search__Model"] = "",
                 ["Grading__Workers"] = "0",
                 ["ForwardedHeaders__KnownProxies__0"] = "127.0.0.1",
             }));
