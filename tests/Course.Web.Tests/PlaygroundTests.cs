@@ -203,13 +203,36 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         new(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(Unlimited), _clock),
             Options.Create(new PlaygroundOptions { MaxBatchSize = maxBatchSize, BatchWindowMilliseconds = 50, MaxPerUserInBatch = 2 }), time);
 
-    /// <summary>A batching service on a clock of the test's own, and the batches it takes.</summary>
-    private (InferenceService Service, FakeTimeProvider Clock, List<InferenceBatch> Batches) Held()
+    /// <summary>
+    /// A batching service on a clock of the test's own, and the batches it takes after a first one of
+    /// <paramref name="line"/>'s task and model, held (in the event, so the line counts it as running) until the
+    /// clock first moves: the requests a test sends meanwhile gather in line, as behind a busy model, and go when
+    /// the test closes the window.
+    /// </summary>
+    private async Task<(InferenceService Service, FakeTimeProvider Clock, List<InferenceBatch> Batches)> HeldAsync(InferenceRequest line)
     {
         var clock = new FakeTimeProvider();
         var service = Batching(clock);
         var batches = new List<InferenceBatch>();
-        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        var moved = new ManualResetEventSlim();
+        var timer = clock.CreateTimer(_ => moved.Set(), null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        var first = new TaskCompletionSource();
+        service.BatchTaken += batch =>
+        {
+            if (batch.Requesters.SequenceEqual(["held"]))
+            {
+                first.SetResult();
+                moved.Wait(TimeSpan.FromMinutes(2)); // a generous limit only so a broken build ends
+                timer.Dispose();
+                moved.Dispose();
+            }
+            else
+            {
+                lock (batches) batches.Add(batch);
+            }
+        };
+        _ = Task.Run(() => service.RunAsync(line, User("held")));
+        await first.Task;
         return (service, clock, batches);
     }
 
@@ -291,7 +314,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         {
             expected.Add(await alone.RunAsync(request, Visitor));
         }
-        var (service, clock, batches) = Held();
+        var (service, clock, batches) = await HeldAsync(requests[0]);
         using var _ = service;
 
         var running = requests.Select((r, i) => service.RunAsync(r, User($"u{i}"))).ToList();
@@ -310,11 +333,42 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     }
 
     [Fact]
+    public async Task A_lone_request_goes_at_once_without_waiting_for_the_window()
+    {
+        // The clock never moves: a request waiting for the window would never answer.
+        using var service = Batching(new FakeTimeProvider());
+        var batches = new List<InferenceBatch>();
+        service.BatchTaken += batches.Add;
+
+        var result = await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone."), User("a"))
+            .WaitAsync(TimeSpan.FromMinutes(2)); // a generous limit only so a broken build ends
+
+        Assert.Null(result.Error);
+        Assert.Equal(["a"], Assert.Single(batches).Requesters);
+    }
+
+    [Fact]
+    public async Task Requests_gathered_behind_a_running_batch_go_together_when_it_finishes_before_the_window_ends()
+    {
+        var request = new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone.");
+        var (service, clock, batches) = await HeldAsync(request);
+        using var _ = service;
+
+        var running = new[] { service.RunAsync(request, User("a")), service.RunAsync(request, User("b")) };
+        await Until(() => service.Waiting == 2);
+        clock.Advance(TimeSpan.FromMilliseconds(1)); // the held batch finishes; the 50 ms window is far from over
+        var results = await Task.WhenAll(running);
+
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.Equal(["a", "b"], Assert.Single(batches).Requesters.Order());
+    }
+
+    [Fact]
     public async Task A_batch_holds_at_most_the_fair_share_of_one_requester_the_rest_of_theirs_wait_for_the_next()
     {
-        var (service, clock, batches) = Held();
-        using var _ = service;
         var request = new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone.");
+        var (service, clock, batches) = await HeldAsync(request);
+        using var _ = service;
 
         var running = Enumerable.Range(0, 4).Select(_ => service.RunAsync(request, User("a"))).Append(service.RunAsync(request, User("b"))).ToList();
         await CloseWindowAsync(service, clock, 5);
@@ -330,9 +384,9 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task A_request_cancelled_in_line_leaves_it_and_the_others_run_as_one_batch()
     {
-        var (service, clock, batches) = Held();
-        using var _ = service;
         var request = new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", "She lived in [MASK].");
+        var (service, clock, batches) = await HeldAsync(request);
+        using var _ = service;
         using var leaving = new CancellationTokenSource();
 
         var cancelled = service.RunAsync(request, User("a"), cancellationToken: leaving.Token);
@@ -350,12 +404,12 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task A_request_the_pipeline_refuses_fails_alone_and_the_rest_of_its_batch_answers()
     {
-        var (service, clock, batches) = Held();
-        using var _ = service;
         const string context = "Ada Lovelace lived in London.";
         // Within the playground's 2,000 characters, but more tokens than a window holds: only the pipeline can tell.
         var tooLong = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", string.Join(" ", Enumerable.Repeat("why", 450)), context);
         var good = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Where did she live?", context);
+        var (service, clock, batches) = await HeldAsync(good);
+        using var _ = service;
 
         var running = new[] { service.RunAsync(good, User("a")), service.RunAsync(tooLong, User("b")), service.RunAsync(good, User("c")) };
         await CloseWindowAsync(service, clock, 3);
