@@ -108,8 +108,45 @@ public sealed class Submission
 
     public string? ReportGradedByUserId { get; set; }
 
-    /// <summary>An instructor made the kept model public: listed in /hub and usable in the playgrounds. Private otherwise.</summary>
-    public bool ModelPublished { get; set; }
+}
+
+/// <summary>
+/// A student's kept submission model shared on the course hub, with the model card's text the student wrote. Only the
+/// student publishes (after their due date); the student or an instructor unpublishes. One row per submission: publishing
+/// again after the student's own unpublish reuses it, and who did what when stays in the row and the audit trail.
+/// </summary>
+public sealed class ModelPublication
+{
+    public long Id { get; set; }
+    public long SubmissionId { get; set; }
+
+    /// <summary>The student whose submission it is (the publisher).</summary>
+    public required string UserId { get; set; }
+
+    public required string AssignmentId { get; set; }
+
+    /// <summary>The card's "Intended use" section, Markdown written by the student.</summary>
+    public required string IntendedUse { get; set; }
+
+    /// <summary>The card's "Limitations" section, Markdown written by the student.</summary>
+    public required string Limitations { get; set; }
+
+    public DateTimeOffset PublishedAt { get; set; }
+
+    /// <summary>Null while the model is listed; set when the student or an instructor took it down.</summary>
+    public DateTimeOffset? UnpublishedAt { get; set; }
+
+    public string? UnpublishedByUserId { get; set; }
+
+    public string? UnpublishReason { get; set; }
+
+    public bool IsPublished => UnpublishedAt is null;
+
+    /// <summary>Taken down by someone else than the student (an instructor): the student may not publish it again.</summary>
+    public bool TakenDown => UnpublishedAt is not null && UnpublishedByUserId != UserId;
+
+    /// <summary>Characters of each section the student writes (a card section, not an essay).</summary>
+    public const int SectionMaxLength = 2_000;
 }
 
 /// <summary>A later due date for one student on one assignment.</summary>
