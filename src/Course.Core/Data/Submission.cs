@@ -89,6 +89,15 @@ public sealed class Submission
     /// <summary>Where the hub keeps this submission's weights when asked to.</summary>
     public static string KeptModelId(long submissionId) => $"{KeptModelOrganisation}/submission-{submissionId}";
 
+    /// <summary>The submission whose kept model <paramref name="modelId"/> is, or null for any other id.</summary>
+    public static long? KeptSubmissionId(string modelId)
+    {
+        const string prefix = KeptModelOrganisation + "/submission-";
+        return modelId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+               && long.TryParse(modelId.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id : null;
+    }
+
     /// <summary>
     /// The student's evaluation report (Markdown, within the assignment's <c>report.max_words</c>); null or blank when
     /// none was written, which scores 0 unless an instructor grades it otherwise.
