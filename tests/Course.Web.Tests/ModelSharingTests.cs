@@ -52,14 +52,14 @@ public class ModelSharingTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisposab
     public async Task Publishing_before_the_students_due_date_is_refused_and_an_extension_moves_that_date()
     {
         var id = await AddSubmissionAsync(Owner);
+
+        _clock.SetUtcNow(Due.AddHours(-1));
+        var before = await Assert.ThrowsAsync<ModelSharingException>(() => Sharing.PublishAsync(Owner, id, Use, Limits));
         await using (var db = await _database.Factory.CreateDbContextAsync())
         {
             db.AssignmentExtensions.Add(new AssignmentExtension { UserId = Owner, AssignmentId = "sentiment", Due = Due.AddDays(3), GrantedByUserId = Teacher });
             await db.SaveChangesAsync();
         }
-
-        _clock.SetUtcNow(Due.AddHours(-1));
-        var before = await Assert.ThrowsAsync<ModelSharingException>(() => Sharing.PublishAsync(Owner, id, Use, Limits));
         _clock.SetUtcNow(Due.AddDays(1)); // past the assignment's date, not the student's extended one
         var extended = await Assert.ThrowsAsync<ModelSharingException>(() => Sharing.PublishAsync(Owner, id, Use, Limits));
         _clock.SetUtcNow(Due.AddDays(3).AddMinutes(1));
@@ -149,7 +149,8 @@ public class ModelSharingTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisposab
         Assert.DoesNotContain(model, await service.ModelsForAsync(Pipeline.TextClassification, new Requester(null, "203.0.113.7", false)));
         var ran = await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, model, "Great phone."), Signed(Classmate));
         var refused = await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, model, "Great phone."), new Requester(null, "203.0.113.7", false));
-        Assert.Equal((null, ["negative", "neutral", "positive"]), (ran.Error, ((ClassificationResult)ran.Output!).Scores.Select(s => s.Label).Order().ToArray()));
+        Assert.Null(ran.Error);
+        Assert.Equal(["negative", "neutral", "positive"], ((ClassificationResult)ran.Output!).Scores.Select(s => s.Label).Order());
         Assert.Equal($"There is no model '{model}' in the local hub.", refused.Error);
     }
 
@@ -207,8 +208,8 @@ public class ModelSharingTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisposab
 
         Assert.Null(error);
         var card = view!.Model.Card;
-        Assert.Equal(("text-classification", "sentence-transformers/all-MiniLM-L6-v2", ["product-reviews"]),
-            (card.Value("pipeline_tag"), card.Value("base_model"), card.Values("datasets")));
+        Assert.Equal(("text-classification", "sentence-transformers/all-MiniLM-L6-v2", "product-reviews"),
+            (card.Value("pipeline_tag"), card.Value("base_model"), Assert.Single(card.Values("datasets"))));
         Assert.Equal(["Evaluation (validation split)", "Configuration", "Training data", "Intended use", "Limitations"], card.Sections);
         Assert.Contains("<td>eval_f1</td>", view.CardHtml);
         Assert.Contains("<td>0.75</td>", view.CardHtml);
