@@ -26,7 +26,7 @@ public class ModelSharingJourneyTests(SiteFixture site)
     {
         const string assignmentId = "sentiment";
         var assignment = site.Services.GetRequiredService<ContentRepository>().Current.FindAssignment(assignmentId)!;
-        var (ownerEmail, classmateEmail) = ($"ola-{Guid.NewGuid():N}@example.com", $"kim-{Guid.NewGuid():N}@example.com");
+        var (ownerEmail, classmateEmail) = ($"ola-{Guid.NewGuid().ToString("N")[..8]}@example.com", $"kim-{Guid.NewGuid().ToString("N")[..8]}@example.com");
         // The site's clock one day past the due date; everyone signs in after the move (a cookie from before would have expired).
         site.Clock.Offset = assignment.Rules.Due!.Value - DateTimeOffset.UtcNow + TimeSpan.FromDays(1);
         try
@@ -75,9 +75,15 @@ public class ModelSharingJourneyTests(SiteFixture site)
             await Expect(classmate.Page.GetByTestId("compare-error")).ToHaveCountAsync(0);
             if (ScreenshotFolder is not null)
             {
+                // From the title to the comparison's end, right of the navigation: the card the student wrote and the two answers.
                 await classmate.Page.SetViewportSizeAsync(1280, 900);
-                await classmate.Page.GetByTestId("model-comparison").ScrollIntoViewIfNeededAsync();
-                await classmate.Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "model-sharing.png") });
+                await classmate.Page.EvaluateAsync("window.scrollTo(0, 0)"); // bounding boxes are measured from the viewport, the clip from the page's top
+                var (top, bottom) = (await classmate.Page.Locator("h1").First.BoundingBoxAsync(), await classmate.Page.GetByTestId("model-comparison").BoundingBoxAsync());
+                await classmate.Page.ScreenshotAsync(new()
+                {
+                    Path = Path.Combine(ScreenshotFolder, "model-sharing.png"), FullPage = true,
+                    Clip = new() { X = top!.X - 16, Y = top.Y - 16, Width = 1280 - top.X + 16, Height = bottom!.Y + bottom.Height - top.Y + 32 },
+                });
             }
 
             // An instructor unpublishes it with a reason: it leaves the classmate's picker and page, and the owner reads why.
@@ -112,7 +118,7 @@ public class ModelSharingJourneyTests(SiteFixture site)
 
     /// <summary>
     /// A graded submission of the student whose weights were kept, as a worker leaves it (GradingJourneyTests trains
-    /// real ones): the row with validation and hidden-split figures, and the model in the hub, here the tiny sentiment model.
+    /// real ones): the row with validation and hidden-split figures, and the model in the hub, here a tiny sentiment model of its own.
     /// </summary>
     private async Task<long> AddGradedSubmissionAsync(string email, string assignmentId)
     {
@@ -132,13 +138,7 @@ public class ModelSharingJourneyTests(SiteFixture site)
         };
         db.Submissions.Add(submission);
         await db.SaveChangesAsync();
-        var hub = Path.Combine(site.DataPath, "hub");
-        var folder = Path.Combine(hub, Submission.KeptModelId(submission.Id));
-        Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(Path.Combine(hub, "course", "minilm-sentiment")))
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
+        Course.Tests.Shared.TinyDemoModels.WriteSentiment(new Course.Ml.Hub.ModelHub(Path.Combine(site.DataPath, "hub")), Submission.KeptModelId(submission.Id), seed: 7);
         return submission.Id;
     }
 }
