@@ -173,6 +173,14 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
         File.WriteAllText(Path.Combine(weights, "model.safetensors"), "weights");
         await using var scope = site.Services.CreateAsyncScope();
         var personalData = scope.ServiceProvider.GetRequiredService<PersonalDataService>();
+        await using (var seed = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync())
+        {
+            seed.ModelPublications.Add(new ModelPublication
+            {
+                SubmissionId = submissionId, UserId = student.Id, AssignmentId = "sentiment", IntendedUse = "Reviews.", Limitations = "Few rows.", PublishedAt = DateTimeOffset.UtcNow,
+            });
+            await seed.SaveChangesAsync();
+        }
 
         var export = JsonDocument.Parse(await personalData.ExportAsync(student)).RootElement;
         var deleted = await personalData.DeleteAsync(student);
@@ -190,14 +198,17 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
         Assert.Equal(sentiment.Item("confusion-matrix")!.Points + sentiment.Item("next-steps")!.Points, reportGrade.GetProperty("points").GetDouble());
         Assert.Equal("Good reading of the matrix.", reportGrade.GetProperty("comment").GetString());
         Assert.Equal("I did propose a next step.", submission.GetProperty("regrade_requests").EnumerateArray().Single().GetProperty("reason").GetString());
+        var publication = submission.GetProperty("model_publication");
+        Assert.Equal(("Reviews.", "Few rows.", JsonValueKind.Null), (publication.GetProperty("intended_use").GetString(), publication.GetProperty("limitations").GetString(),
+            publication.GetProperty("unpublished_at").ValueKind));
         // Before the due date the export holds back the hidden split's figures, as the pages do.
         Assert.Equal(System.Text.Json.JsonValueKind.Null, submission.GetProperty("private_score").ValueKind);
         Assert.DoesNotContain(submission.GetProperty("metrics").EnumerateObject(), m => m.Name.StartsWith("test_", StringComparison.Ordinal));
         Assert.True(deleted.Succeeded);
         Assert.False(Directory.Exists(weights));
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
-        Assert.Equal((0, 0, 0), (await db.QuizAttempts.CountAsync(a => a.UserId == student.Id), await db.Submissions.CountAsync(s => s.UserId == student.Id),
-            await db.ReportRegradeRequests.CountAsync(r => r.UserId == student.Id)));
+        Assert.Equal((0, 0, 0, 0), (await db.QuizAttempts.CountAsync(a => a.UserId == student.Id), await db.Submissions.CountAsync(s => s.UserId == student.Id),
+            await db.ReportRegradeRequests.CountAsync(r => r.UserId == student.Id), await db.ModelPublications.CountAsync(p => p.UserId == student.Id)));
     }
 
     [Fact]
