@@ -40,6 +40,8 @@ public class ModelSharingJourneyTests(SiteFixture site)
             await owner.GoToAsync($"/assignments/{assignmentId}");
             await owner.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
             var sharing = owner.Page.GetByTestId("model-sharing");
+            await Expect(sharing.GetByTestId("model-publish")).ToBeVisibleAsync();
+            Assert.Empty(await Axe.FindingsAsync(owner.Page, "My submissions with the publish form"));
             await sharing.GetByTestId("card-intended-use").FillAsync(IntendedUse);
             await sharing.GetByTestId("card-limitations").FillAsync(Limitations);
             await sharing.GetByTestId("model-publish").ClickAsync();
@@ -73,6 +75,7 @@ public class ModelSharingJourneyTests(SiteFixture site)
             await Expect(classmate.Page.GetByTestId("compare-demo")).ToContainTextAsync("course/minilm-sentiment");
             await Expect(classmate.Page.GetByTestId("compare-model")).ToContainTextAsync(modelId);
             await Expect(classmate.Page.GetByTestId("compare-error")).ToHaveCountAsync(0);
+            Assert.Empty(await Axe.FindingsAsync(classmate.Page, "a published model's page with its comparison"));
             if (ScreenshotFolder is not null)
             {
                 // From the title to the comparison's end, right of the navigation: the card the student wrote and the two answers.
