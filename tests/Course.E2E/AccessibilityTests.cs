@@ -1,6 +1,4 @@
 using Course.Core.Content;
-using Deque.AxeCore.Commons;
-using Deque.AxeCore.Playwright;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -15,27 +13,9 @@ public class AccessibilityTests(SiteFixture site)
 {
     private const string Password = "Transformers-2026!";
 
-    private static readonly AxeRunOptions Wcag22AA = new()
-    {
-        RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
-    };
-
     private readonly List<string> _findings = [];
 
-    /// <summary>Runs axe on the page as it stands and keeps each serious or critical violation with where it is.</summary>
-    private async Task CheckAsync(IPage page, string what)
-    {
-        var result = await page.RunAxe(Wcag22AA);
-        foreach (var violation in result.Violations.Where(v => v.Impact is "serious" or "critical"))
-        {
-            _findings.Add($"{what}: {violation.Id} ({violation.Impact}) {violation.Help}; {violation.Nodes.Length} nodes, first: {violation.Nodes[0].Html}");
-        }
-        var mains = await page.GetByRole(AriaRole.Main).CountAsync();
-        if (mains != 1)
-        {
-            _findings.Add($"{what}: {mains} main landmarks, not 1");
-        }
-    }
+    private async Task CheckAsync(IPage page, string what) => _findings.AddRange(await Axe.FindingsAsync(page, what));
 
     private async Task VisitAsync(BrowserSession session, string path, bool interactive = true)
     {

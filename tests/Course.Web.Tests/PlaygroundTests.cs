@@ -67,7 +67,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
 
     private InferenceService Service(int slots = 2, RateLimitOptions? limits = null, DemoBuildStatus? demos = null) =>
-        new(tiny.Hub, TorchSharp.torch.CPU, demos ?? new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(limits ?? new RateLimitOptions()), _clock),
+        new(tiny.Hub, TorchSharp.torch.CPU, demos ?? new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock), new RequestLimiter(Options.Create(limits ?? new RateLimitOptions()), _clock),
             Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }), TimeProvider.System);
 
     public void Dispose() => _database.Dispose();
@@ -148,7 +148,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     }
 
     [Fact]
-    public async Task A_kept_submission_model_runs_for_instructors_and_once_published_for_everyone()
+    public async Task A_kept_submission_model_runs_for_instructors_and_not_for_visitors()
     {
         const string id = "submissions/submission-7";
         CopyFolder(tiny.Hub.PathOf("course/minilm-sentiment"), tiny.Hub.PathOf(id));
@@ -157,20 +157,9 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
 
         var hidden = await service.RunAsync(request, Visitor);
         var forInstructor = await service.RunAsync(request, new Requester("teacher", "203.0.113.7", true));
-        await using (var db = await _database.Factory.CreateDbContextAsync())
-        {
-            db.Users.Add(new Course.Core.Data.CourseUser { Id = "s1", UserName = "s1" });
-            db.Submissions.Add(new Course.Core.Data.Submission
-            {
-                Id = 7, UserId = "s1", AssignmentId = "sentiment", ConfigYaml = "", IdempotencyKey = "k", KeepWeights = true, ModelPublished = true,
-            });
-            await db.SaveChangesAsync();
-        }
-        var published = await service.RunAsync(request, Visitor);
 
         Assert.Equal("There is no model 'submissions/submission-7' in the local hub.", hidden.Error);
         Assert.Null(forInstructor.Error);
-        Assert.Null(published.Error);
     }
 
     [Fact]
@@ -182,7 +171,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
             TinyDemoModels.WriteTo(hub);
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("acme/reviews-sentiment"));
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("submissions/submission-9"));
-            using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+            using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock),
                 new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions()), TimeProvider.System);
 
             Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment"], await service.ModelsForAsync(Pipeline.TextClassification, Visitor));
@@ -200,7 +189,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
 
     /// <summary>A batching service whose window closes only when the test moves <paramref name="time"/>: batches form deterministically.</summary>
     private InferenceService Batching(TimeProvider time, int maxBatchSize = 16) =>
-        new(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(Unlimited), _clock),
+        new(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock), new RequestLimiter(Options.Create(Unlimited), _clock),
             Options.Create(new PlaygroundOptions { MaxBatchSize = maxBatchSize, BatchWindowMilliseconds = 50, MaxPerUserInBatch = 2 }), time);
 
     /// <summary>
@@ -433,7 +422,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
             "Playground:BatchWindowMilliseconds is 60000; it must be between 1 and 1,000 (milliseconds a request waits for others to join its batch).",
             "Playground:MaxPerUserInBatch is -1; it must be between 1 and 256 (one requester's requests per batch).",
         ], options.Errors());
-        var refused = Assert.Throws<ArgumentException>(() => new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+        var refused = Assert.Throws<ArgumentException>(() => new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock),
             new RequestLimiter(Options.Create(Unlimited), _clock), Options.Create(options), TimeProvider.System));
         Assert.StartsWith("Playground:MaxBatchSize is 0;", refused.Message);
     }

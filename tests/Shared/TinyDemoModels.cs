@@ -15,17 +15,30 @@ namespace Course.Tests.Shared;
 /// </summary>
 public static class TinyDemoModels
 {
+    private static readonly BertConfig Config = new() { VocabSize = 30522, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 64, MaxPositionEmbeddings = 512 };
+
+    private static string Vocab() => System.Text.Encoding.UTF8.GetString(PackagedResources.Read(
+        ((OnnxPackagedBert)PackagedModels.Find(DemoModels.BaseModel)!).AssemblyPath, ".Resources.vocab.txt")).Replace("\r\n", "\n");
+
     public static void WriteTo(ModelHub hub)
     {
-        var vocab = System.Text.Encoding.UTF8.GetString(PackagedResources.Read(
-            ((OnnxPackagedBert)PackagedModels.Find(DemoModels.BaseModel)!).AssemblyPath, ".Resources.vocab.txt")).Replace("\r\n", "\n");
-        var config = new BertConfig { VocabSize = 30522, HiddenSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 64, MaxPositionEmbeddings = 512 };
+        var (vocab, config) = (Vocab(), Config);
         torch.manual_seed(1);
         Write(hub, "course/minilm-sentiment", vocab, Pipeline.TextClassification, c => new BertForSequenceClassification(c), config.WithLabels(["negative", "neutral", "positive"]));
         Write(hub, "course/minilm-ner", vocab, Pipeline.TokenClassification, c => new BertForTokenClassification(c),
             config.WithLabels(["O", "B-LOC", "B-MISC", "B-ORG", "B-PER", "I-LOC", "I-MISC", "I-ORG", "I-PER"]));
         Write(hub, "course/minilm-qa", vocab, Pipeline.QuestionAnswering, c => new BertForQuestionAnswering(c), config);
         Write(hub, "course/minilm-fill-mask", vocab, Pipeline.FillMask, c => new BertForMaskedLM(c), config);
+    }
+
+    /// <summary>
+    /// Another tiny sentiment classifier under <paramref name="id"/> (a student's kept model, say), drawn from its own
+    /// <paramref name="seed"/>, so its answers differ from the demo model's.
+    /// </summary>
+    public static void WriteSentiment(ModelHub hub, string id, int seed)
+    {
+        torch.manual_seed(seed);
+        Write(hub, id, Vocab(), Pipeline.TextClassification, c => new BertForSequenceClassification(c), Config.WithLabels(["negative", "neutral", "positive"]));
     }
 
     private static void Write(ModelHub hub, string id, string vocab, string task, Func<BertConfig, torch.nn.Module> create, BertConfig config)
@@ -37,6 +50,6 @@ public static class TinyDemoModels
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"tokenizer_class": "BertTokenizer", "do_lower_case": true, "model_max_length": 512}""");
         File.WriteAllText(Path.Combine(folder, "README.md"), DemoModels.WithWidget(
             $"---\npipeline_tag: {task}\nlibrary_name: course-platform\nlanguage:\n  - en\n---\n\n# {id}\n\nA tiny random model for tests.\n",
-            DemoModels.Find(id)!.Examples));
+            DemoModels.Find(id)?.Examples ?? []));
     }
 }

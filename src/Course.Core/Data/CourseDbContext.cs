@@ -23,6 +23,7 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     public DbSet<Submission> Submissions => Set<Submission>();
     public DbSet<AssignmentExtension> AssignmentExtensions => Set<AssignmentExtension>();
     public DbSet<ReportRegradeRequest> ReportRegradeRequests => Set<ReportRegradeRequest>();
+    public DbSet<ModelPublication> ModelPublications => Set<ModelPublication>();
     public DbSet<WorkerRegistration> GradingWorkers => Set<WorkerRegistration>();
     public DbSet<DemoBuild> DemoBuilds => Set<DemoBuild>();
 

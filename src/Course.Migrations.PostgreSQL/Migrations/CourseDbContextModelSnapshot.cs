@@ -279,6 +279,58 @@ namespace Course.Migrations.PostgreSQL.Migrations
                     b.ToTable("LessonCompletions");
                 });
 
+            modelBuilder.Entity("Course.Core.Data.ModelPublication", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AssignmentId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("IntendedUse")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("Limitations")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTimeOffset>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("SubmissionId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("UnpublishReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTimeOffset?>("UnpublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UnpublishedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubmissionId")
+                        .IsUnique();
+
+                    b.ToTable("ModelPublications");
+                });
+
             modelBuilder.Entity("Course.Core.Data.QuizAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -486,9 +538,6 @@ namespace Course.Migrations.PostgreSQL.Migrations
                         .HasColumnType("text");
 
                     b.Property<bool>("MarkedFinal")
-                        .HasColumnType("boolean");
-
-                    b.Property<bool>("ModelPublished")
                         .HasColumnType("boolean");
 
                     b.Property<double?>("PrivateScore")
@@ -785,6 +834,15 @@ namespace Course.Migrations.PostgreSQL.Migrations
                     b.HasOne("Course.Core.Data.CourseUser", null)
                         .WithMany("LessonCompletions")
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Course.Core.Data.ModelPublication", b =>
+                {
+                    b.HasOne("Course.Core.Data.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -133,6 +133,7 @@ public static class HostingExtensions
         builder.Services.AddHostedService<TorchDeviceCheck>();
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddSingleton<HubVisibility>();
+        builder.Services.AddSingleton<ModelSharing>();
         builder.Services.AddSingleton<ModelPages>();
         builder.Services.AddSingleton<ChildProcesses>();
         builder.Services.AddHostedService<DemoModelBuilder>();

@@ -266,6 +266,56 @@ namespace Course.Core.Data.Migrations
                     b.ToTable("LessonCompletions");
                 });
 
+            modelBuilder.Entity("Course.Core.Data.ModelPublication", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AssignmentId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IntendedUse")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Limitations")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PublishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SubmissionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UnpublishReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UnpublishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UnpublishedByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SubmissionId")
+                        .IsUnique();
+
+                    b.ToTable("ModelPublications");
+                });
+
             modelBuilder.Entity("Course.Core.Data.QuizAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -465,9 +515,6 @@ namespace Course.Core.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("MarkedFinal")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("ModelPublished")
                         .HasColumnType("INTEGER");
 
                     b.Property<double?>("PrivateScore")
@@ -758,6 +805,15 @@ namespace Course.Core.Data.Migrations
                     b.HasOne("Course.Core.Data.CourseUser", null)
                         .WithMany("LessonCompletions")
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Course.Core.Data.ModelPublication", b =>
+                {
+                    b.HasOne("Course.Core.Data.Submission", null)
+                        .WithMany()
+                        .HasForeignKey("SubmissionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -39,6 +39,7 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.UserId == user.Id).OrderBy(s => s.Id).ToListAsync();
         var regrades = (await db.ReportRegradeRequests.AsNoTracking().Where(r => r.UserId == user.Id).OrderBy(r => r.Id).ToListAsync())
             .ToLookup(r => r.SubmissionId);
+        var publications = await db.ModelPublications.AsNoTracking().Where(p => p.UserId == user.Id).ToDictionaryAsync(p => p.SubmissionId);
         var released = new Dictionary<string, bool>();
         foreach (var assignment in content.Current.Assignments)
         {
@@ -78,6 +79,11 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
                 private_score_ci95 = x.Scores?.PrivateInterval, grade = x.Scores?.Points ?? x.Row.GradeOverride,
                 metrics = x.Scores?.Metrics, receipt = x.Scores?.Receipt, error = SubmissionScores.ErrorFor(x.Row, instructor: false),
                 kept_model = x.Row.KeepWeights ? Submission.KeptModelId(x.Row.Id) : null,
+                model_publication = publications.GetValueOrDefault(x.Row.Id) is { } p ? new
+                {
+                    published_at = p.PublishedAt, intended_use = p.IntendedUse, limitations = p.Limitations, unpublished_at = p.UnpublishedAt,
+                    unpublished_by_instructor = p.TakenDown, unpublish_reason = p.UnpublishReason,
+                } : null,
                 report = x.Row.Report, report_grade = ReportGradeOf(x.Row),
                 regrade_requests = regrades[x.Row.Id].Select(r => new { reason = r.Reason, created_at = r.CreatedAt, reply = r.Reply, resolved_at = r.ResolvedAt }),
             }),

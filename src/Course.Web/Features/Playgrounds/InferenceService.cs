@@ -107,7 +107,7 @@ public sealed class InferenceService(
     /// </summary>
     public async Task<IReadOnlyList<string>> ModelsForAsync(string task, Requester requester, CancellationToken cancellationToken = default)
     {
-        var access = await visibility.ForAsync(requester.IsInstructor, cancellationToken);
+        var access = await visibility.ForAsync(requester.UserId, requester.IsInstructor, cancellationToken);
         var demo = DemoModelFor.GetValueOrDefault(task);
         var others = hub.List(new HubQuery(Task: task)).Select(m => m.Id).Where(id => id != demo && access.CanSee(id)).Order(StringComparer.Ordinal);
         return [.. demo is null ? [] : new[] { demo }, .. others];
@@ -120,7 +120,7 @@ public sealed class InferenceService(
         {
             return InferenceResult.Failed(problem);
         }
-        if (!await visibility.CanSeeAsync(request.Model, requester.IsInstructor, cancellationToken))
+        if (!await visibility.CanSeeAsync(request.Model, requester.UserId, requester.IsInstructor, cancellationToken))
         {
             return InferenceResult.Failed(HubAccess.NotFound(request.Model));
         }
