@@ -8,32 +8,16 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Course.Web.Tests;
 
 /// <summary>
-/// Certificates on a module of three lessons, one graded quiz and the "reviews" assignment (pass: 50 points, due
+/// Certificates on a module of three lessons, the graded quiz of <see cref="QuizTest"/> (4 points) and the "reviews" assignment (pass: 50 points, due
 /// 2030-01-01): the policy, issuing, signing and verification, rotation and revocation, and the PDF.
 /// </summary>
-public class CertificateTests : CourseComponentTest
+public class CertificateTests : QuizTest
 {
     private const string Policy = """
         certificate:
           lessons: 100
           quiz_grade: 60
           assignments: [reviews]
-        """;
-
-    private const string Quiz = """
-        ---
-        id: quiz-eco
-        title: Ecosystem quiz
-        topic: "4.1"
-        attempts: 2
-        grading: best
-        ---
-        Intro.
-
-        ## single: Which file holds the hyperparameters?
-        - [ ] vocab.txt
-        - [x] config.json
-        explanation: The config describes the architecture.
         """;
 
     private static readonly string[] Lessons = ["4.1/hub", "4.1/libraries", "4.2/auto-classes"];
@@ -45,7 +29,7 @@ public class CertificateTests : CourseComponentTest
         ReviewsAssignment.Write(ContentRoot);
         var module = Path.Combine(ContentRoot, "module.yaml");
         File.WriteAllText(module, File.ReadAllText(module) + "\n" + Policy.Replace("\r\n", "\n") + "\n");
-        WriteQuiz("eco.md", Quiz.Replace("\r\n", "\n"));
+        WriteQuiz("eco.md", QuizText);
     }
 
     private IDbContextFactory<CourseDbContext> Databases => Services.GetRequiredService<IDbContextFactory<CourseDbContext>>();
@@ -57,7 +41,7 @@ public class CertificateTests : CourseComponentTest
     private static readonly DateTimeOffset AfterDue = ReviewsAssignment.Due.AddDays(1);
 
     /// <summary>A student with <paramref name="lessons"/> lessons completed, a quiz attempt scoring <paramref name="quizPercent"/> and a graded submission.</summary>
-    private async Task StudentAsync(string userId, int lessons = 3, double? quizPercent = 75, double? grade = 62.5, string? displayName = "Ada Lovelace")
+    private async Task AddStudentAsync(string userId, int lessons = 3, double? quizPercent = 75, double? grade = 62.5, string? displayName = "Ada Lovelace")
     {
         await AddUserAsync(userId);
         await using var db = await Databases.CreateDbContextAsync();
@@ -85,11 +69,11 @@ public class CertificateTests : CourseComponentTest
     [Fact]
     public async Task Each_requirement_reads_what_the_student_has_and_is_met_only_at_its_threshold()
     {
-        await StudentAsync("nothing", lessons: 0, quizPercent: null, grade: null);
-        await StudentAsync("everything");
-        await StudentAsync("low-quiz", quizPercent: 50);
-        await StudentAsync("failed", grade: 40);
-        await StudentAsync("two-lessons", lessons: 2);
+        await AddStudentAsync("nothing", lessons: 0, quizPercent: null, grade: null);
+        await AddStudentAsync("everything");
+        await AddStudentAsync("low-quiz", quizPercent: 50);
+        await AddStudentAsync("failed", grade: 40);
+        await AddStudentAsync("two-lessons", lessons: 2);
 
         var before = await Certificates.StandingAsync("everything");
         Clock.SetUtcNow(AfterDue);
@@ -118,7 +102,7 @@ public class CertificateTests : CourseComponentTest
         var module = Path.Combine(ContentRoot, "module.yaml");
         File.WriteAllText(module, File.ReadAllText(module).Replace("lessons: 100", "lessons: 60").Replace("quiz_grade: 60", "quiz_grade: 0"));
         Content.Reload();
-        await StudentAsync("two-lessons", lessons: 2, quizPercent: null);
+        await AddStudentAsync("two-lessons", lessons: 2, quizPercent: null);
         Clock.SetUtcNow(AfterDue);
 
         var standing = await Certificates.StandingAsync("two-lessons");
@@ -132,7 +116,7 @@ public class CertificateTests : CourseComponentTest
     [Fact]
     public async Task Issuing_is_refused_with_what_is_missing_then_happens_once_however_often_it_is_asked()
     {
-        await StudentAsync("ada", quizPercent: 50);
+        await AddStudentAsync("ada", quizPercent: 50);
         Clock.SetUtcNow(AfterDue);
 
         var refused = await Assert.ThrowsAsync<CertificateRefusedException>(() => Certificates.IssueAsync("ada"));
@@ -163,7 +147,7 @@ public class CertificateTests : CourseComponentTest
     [Fact]
     public async Task The_name_on_the_certificate_is_the_e_mail_address_without_a_display_name()
     {
-        await StudentAsync("grace", displayName: null);
+        await AddStudentAsync("grace", displayName: null);
         Clock.SetUtcNow(AfterDue);
 
         Assert.Equal("grace@example.com", (await Certificates.IssueAsync("grace")).StudentName);
@@ -222,8 +206,8 @@ public class CertificateTests : CourseComponentTest
     [InlineData("Another-certificate's-signature")]
     public async Task The_verification_rejects_a_tampered_certificate(string tampered)
     {
-        await StudentAsync("ada");
-        await StudentAsync("bob", displayName: "Bob");
+        await AddStudentAsync("ada");
+        await AddStudentAsync("bob", displayName: "Bob");
         Clock.SetUtcNow(AfterDue);
         var certificate = await Certificates.IssueAsync("ada");
         var other = await Certificates.IssueAsync("bob");
@@ -256,7 +240,7 @@ public class CertificateTests : CourseComponentTest
     [Fact]
     public async Task An_unknown_id_or_a_link_without_signature_is_not_valid()
     {
-        await StudentAsync("ada");
+        await AddStudentAsync("ada");
         Clock.SetUtcNow(AfterDue);
         var certificate = await Certificates.IssueAsync("ada");
 
@@ -267,8 +251,8 @@ public class CertificateTests : CourseComponentTest
     [Fact]
     public async Task Rotation_keeps_what_the_old_key_signed_valid_and_revoking_a_key_or_naming_an_unknown_one_is_not_valid()
     {
-        await StudentAsync("ada");
-        await StudentAsync("bob", displayName: "Bob");
+        await AddStudentAsync("ada");
+        await AddStudentAsync("bob", displayName: "Bob");
         Clock.SetUtcNow(AfterDue);
         var before = await Certificates.IssueAsync("ada");
 
@@ -296,8 +280,8 @@ public class CertificateTests : CourseComponentTest
     [Fact]
     public async Task Revoking_the_signing_key_makes_a_new_one_sign_the_next_certificate()
     {
-        await StudentAsync("ada");
-        await StudentAsync("bob", displayName: "Bob");
+        await AddStudentAsync("ada");
+        await AddStudentAsync("bob", displayName: "Bob");
         Clock.SetUtcNow(AfterDue);
         var first = await Certificates.IssueAsync("ada");
         await Keys.RevokeAsync("teacher", first.KeyId);
