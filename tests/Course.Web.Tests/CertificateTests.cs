@@ -278,6 +278,33 @@ public class CertificateTests : QuizTest
     }
 
     [Fact]
+    public async Task A_certificate_whose_key_was_revoked_is_signed_again_with_the_same_content_unless_it_was_altered()
+    {
+        await AddStudentAsync("ada");
+        await AddStudentAsync("bob", displayName: "Bob");
+        Clock.SetUtcNow(AfterDue);
+        var ada = await Certificates.IssueAsync("ada");
+        var bob = await Certificates.IssueAsync("bob");
+        await Keys.RevokeAsync("teacher", ada.KeyId);
+        Assert.True((await Certificates.StandingAsync("ada")).KeyRevoked);
+        await using (var db = await Databases.CreateDbContextAsync())
+        {
+            await db.Certificates.Where(c => c.Id == bob.Id).ExecuteUpdateAsync(u => u.SetProperty(c => c.StudentName, "Bob the Great"));
+        }
+
+        Clock.Advance(TimeSpan.FromDays(30));
+        var again = await Certificates.IssueAsync("ada");
+
+        Assert.Equal((ada.Id, ada.StudentName, ada.AchievementsJson, ada.IssuedAt), (again.Id, again.StudentName, again.AchievementsJson, again.IssuedAt));
+        Assert.NotEqual(ada.KeyId, again.KeyId);
+        Assert.True((await Certificates.VerifyAsync(again.Id, again.Signature)).Valid);
+        Assert.False((await Certificates.VerifyAsync(ada.Id, ada.Signature)).Valid);
+        Assert.False((await Certificates.StandingAsync("ada")).KeyRevoked);
+        var altered = await Assert.ThrowsAsync<InvalidOperationException>(() => Certificates.IssueAsync("bob"));
+        Assert.Equal($"Certificate {bob.Id} no longer matches its signature; it is not signed again.", altered.Message);
+    }
+
+    [Fact]
     public async Task Revoking_the_signing_key_makes_a_new_one_sign_the_next_certificate()
     {
         await AddStudentAsync("ada");

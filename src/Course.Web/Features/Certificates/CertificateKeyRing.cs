@@ -60,7 +60,10 @@ public sealed class CertificateKeyRing(IDbContextFactory<CourseDbContext> databa
         return key;
     }
 
-    /// <summary>Revokes a key: the certificates it signed no longer verify, and a new key signs the next one.</summary>
+    /// <summary>
+    /// Revokes a key: the certificates it signed no longer verify, and a new key signs the next one; their students
+    /// can have them signed again (<see cref="CertificateService.IssueAsync"/>).
+    /// </summary>
     public async Task RevokeAsync(string actorId, string keyId)
     {
         await using var db = await databases.CreateDbContextAsync();
@@ -90,12 +93,11 @@ public sealed class CertificateKeyRing(IDbContextFactory<CourseDbContext> databa
     }
 
     /// <summary>Whether <paramref name="signature"/> is <paramref name="key"/>'s over <paramref name="data"/>; a revoked key verifies nothing.</summary>
-    public static bool Verify(CertificateSigningKey key, byte[] data, byte[] signature)
+    public static bool Verify(CertificateSigningKey key, byte[] data, byte[] signature) => key.RevokedAt is null && Matches(key, data, signature);
+
+    /// <summary>Whether the signature is the key's over the data, revoked or not: a revoked key's certificate is re-signed only when it is unaltered.</summary>
+    public static bool Matches(CertificateSigningKey key, byte[] data, byte[] signature)
     {
-        if (key.RevokedAt is not null)
-        {
-            return false;
-        }
         using var ecdsa = ECDsa.Create();
         ecdsa.ImportSubjectPublicKeyInfo(key.PublicKey, out _);
         return ecdsa.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);

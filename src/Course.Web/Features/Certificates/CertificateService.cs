@@ -14,6 +14,9 @@ public sealed class CertificateRefusedException(string message) : Exception(mess
 /// <summary>Where a student stands: the policy's requirements with their results, and the certificate once issued.</summary>
 public sealed record CertificateStanding(CertificatePolicy? Policy, IReadOnlyList<CertificateRequirement> Requirements, Certificate? Issued)
 {
+    /// <summary>The issued certificate's key was revoked: its link shows it as not valid until it is signed again.</summary>
+    public bool KeyRevoked { get; init; }
+
     public bool Met => Policy is not null && Requirements.All(r => r.Met);
 }
 
@@ -35,19 +38,23 @@ public sealed class CertificateService(IDbContextFactory<CourseDbContext> databa
         var snapshot = content.Current;
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         var issued = await IssuedAsync(db, userId, snapshot.Module.Id, cancellationToken);
-        return snapshot.Module.Certificate is { } policy
+        var standing = snapshot.Module.Certificate is { } policy
             ? new CertificateStanding(policy, CertificateRequirements.Of(policy, snapshot, await RecordAsync(db, userId, snapshot, cancellationToken), clock.GetUtcNow()), issued)
             : new CertificateStanding(null, [], issued);
+        return standing with { KeyRevoked = issued is not null && await RevokedAsync(db, issued, cancellationToken) };
     }
 
-    /// <summary>Issues the student's certificate when the policy is met, or returns the one issued before; refuses with what is missing.</summary>
+    /// <summary>
+    /// Issues the student's certificate when the policy is met, or returns the one issued before (signed again with the
+    /// active key when its key was revoked); refuses with what is missing.
+    /// </summary>
     public async Task<Certificate> IssueAsync(string userId, CancellationToken cancellationToken = default)
     {
         var snapshot = content.Current;
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         if (await IssuedAsync(db, userId, snapshot.Module.Id, cancellationToken) is { } existing)
         {
-            return existing;
+            return await RevokedAsync(db, existing, cancellationToken) ? await SignAgainAsync(db, existing, cancellationToken) : existing;
         }
         if (snapshot.Module.Certificate is not { } policy)
         {
@@ -130,6 +137,35 @@ public sealed class CertificateService(IDbContextFactory<CourseDbContext> databa
             ? CertificatePdf.Write(CertificateContent.Of(row), CertificateUrls.Verification(baseUri, row.Id, row.Signature))
             : null;
     }
+
+    /// <summary>
+    /// The same certificate (id, content, date) under the active key, when the revoked key's signature still matches
+    /// the row: a row altered since it was signed is not made valid by signing it again.
+    /// </summary>
+    private async Task<Certificate> SignAgainAsync(CourseDbContext db, Certificate existing, CancellationToken cancellationToken)
+    {
+        var revoked = await db.CertificateSigningKeys.AsNoTracking().SingleAsync(k => k.Id == existing.KeyId, cancellationToken);
+        var signed = CertificateContent.Of(existing);
+        if (!CertificateKeyRing.Matches(revoked, signed.Canonical(), Base64Url.DecodeFromChars(existing.Signature)))
+        {
+            throw new InvalidOperationException($"Certificate {existing.Id} no longer matches its signature; it is not signed again.");
+        }
+        var key = await keys.ActiveAsync(db, cancellationToken);
+        var signature = Base64Url.EncodeToString(keys.Sign(key, (signed with { KeyId = key.Id }).Canonical()));
+        // Conditional on the revoked key: two tabs signing again at once store one of the two signatures.
+        await db.Certificates.Where(c => c.Id == existing.Id && c.KeyId == existing.KeyId)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.KeyId, key.Id).SetProperty(c => c.Signature, signature), cancellationToken);
+        db.AuditEntries.Add(new AuditEntry
+        {
+            At = clock.GetUtcNow(), ActorUserId = existing.UserId, Action = "certificate.sign-again", SubjectUserId = existing.UserId,
+            Details = $"{existing.ModuleId}: {existing.Id} ({existing.KeyId} revoked → {key.Id})",
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return await db.Certificates.AsNoTracking().SingleAsync(c => c.Id == existing.Id, cancellationToken);
+    }
+
+    private static Task<bool> RevokedAsync(CourseDbContext db, Certificate certificate, CancellationToken cancellationToken) =>
+        db.CertificateSigningKeys.AnyAsync(k => k.Id == certificate.KeyId && k.RevokedAt != null, cancellationToken);
 
     private static Task<Certificate?> IssuedAsync(CourseDbContext db, string userId, string moduleId, CancellationToken cancellationToken) =>
         db.Certificates.AsNoTracking().SingleOrDefaultAsync(c => c.UserId == userId && c.ModuleId == moduleId, cancellationToken);
