@@ -14,7 +14,7 @@ public class CertificateJourneyTests(SiteFixture site)
     private const string Password = "Transformers-2026!";
 
     [Fact]
-    public async Task A_student_meeting_the_policy_gets_the_certificate_page_and_pdf_whose_public_link_verifies_until_tampered_with()
+    public async Task A_student_meeting_the_policy_gets_the_certificate_page_and_pdf_whose_public_link_verifies_through_rotation_and_revocation_until_tampered_with()
     {
         var content = site.Services.GetRequiredService<ContentRepository>().Current;
         Assert.NotNull(content.Module.Certificate);
@@ -89,6 +89,25 @@ public class CertificateJourneyTests(SiteFixture site)
             await Expect(instructor.Page.Locator($"[data-testid=certificate-keys] tr[data-key='{issued.KeyId}']")).ToContainTextAsync("rotated out");
             await visitor.GoToAsync(link[site.BaseUrl.TrimEnd('/').Length..]);
             await Expect(visitor.Page.GetByTestId("certificate-verdict")).ToContainTextAsync("Valid:");
+
+            // Revoking the old key (say it leaked) makes the certificate not valid until the student signs it again.
+            var oldKey = instructor.Page.Locator($"[data-testid=certificate-keys] tr[data-key='{issued.KeyId}']");
+            await oldKey.GetByTestId("certificate-revoke").ClickAsync();
+            await oldKey.GetByTestId("certificate-revoke-confirm").ClickAsync();
+            await Expect(oldKey).ToContainTextAsync("revoked");
+            await visitor.GoToAsync(link[site.BaseUrl.TrimEnd('/').Length..]);
+            await Expect(visitor.Page.GetByTestId("certificate-verdict")).ToHaveTextAsync($"Not valid: The key that signed it ({issued.KeyId}) was revoked on {site.Clock.GetUtcNow():yyyy-MM-dd}.");
+            await student.GoToAsync("/certificate");
+            await student.Page.GetByTestId("certificate-sign-again").ClickAsync();
+            await Expect(student.Page.GetByTestId("certificate-key-revoked")).ToHaveCountAsync(0);
+            await using (var db = await databases.CreateDbContextAsync())
+            {
+                issued = await db.Certificates.AsNoTracking().SingleAsync(c => c.Id == issued.Id);
+            }
+            link = CertificateUrls.Verification(site.BaseUrl, issued.Id, issued.Signature);
+            await Expect(student.Page.GetByTestId("certificate-verify-link")).ToHaveAttributeAsync("href", link);
+            await visitor.GoToAsync(link[site.BaseUrl.TrimEnd('/').Length..]);
+            await Expect(visitor.Page.GetByTestId("certificate-verdict")).ToContainTextAsync($"Valid: the platform issued this certificate, and its signature (key {issued.KeyId})");
 
             // A tampered signature, then a tampered certificate (the name in its row), is not valid.
             var path = $"/certificates/{issued.Id}?sig=";
