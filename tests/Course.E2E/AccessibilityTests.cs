@@ -43,6 +43,7 @@ public class AccessibilityTests(SiteFixture site)
         {
             "/", $"/topics/{lesson.TopicId}", lesson.Url, "/playground/tokenizer", "/playground/inference", "/hub", "/hub/models/course/minilm-sentiment",
             $"/hub/datasets/{assignment.Rules.Dataset}", "/quizzes", "/assignments", $"/assignments/{assignment.Id}", "/progress", "/search?q=tokenizer",
+            "/certificate", "/certificates/00000000000000000000000000000000?sig=x",
         })
         {
             await VisitAsync(student, path);
@@ -59,7 +60,7 @@ public class AccessibilityTests(SiteFixture site)
         foreach (var path in new[]
         {
             "/instructor/grading", $"/instructor/reports/{assignment.Id}", "/instructor/people", "/instructor/statistics", "/instructor/content",
-            $"/instructor/editor?file=assignments/{assignment.Id}/assignment.md",
+            "/instructor/certificates", $"/instructor/editor?file=assignments/{assignment.Id}/assignment.md",
         })
         {
             await VisitAsync(instructor, path);

@@ -168,6 +168,17 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
     {
         var student = await site.AddStudentAsync(NewEmail("del"), Password);
         var submissionId = await AddWorkAsync(student.Id);
+        var certificateId = Guid.NewGuid().ToString("N");
+        await using (var work = await site.Services.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync())
+        {
+            work.Certificates.Add(new Certificate
+            {
+                Id = certificateId, UserId = student.Id, ModuleId = "module-4", ModuleTitle = "Working with Hugging Face Transformers", StudentName = "Del",
+                AchievementsJson = """[{"requirement":"Lessons completed (required: 100 %)","result":"24 of 24"}]""", IssuedAt = DateTimeOffset.UtcNow,
+                KeyId = "p256-0000000000000000", Signature = "not-checked-by-the-export",
+            });
+            await work.SaveChangesAsync();
+        }
         var weights = Path.Combine(site.DataPath, "hub", "submissions", $"submission-{submissionId}");
         Directory.CreateDirectory(weights);
         File.WriteAllText(Path.Combine(weights, "model.safetensors"), "weights");
@@ -204,11 +215,14 @@ public sealed class AccountSecurityTests(AccountSite site) : IClassFixture<Accou
         // Before the due date the export holds back the hidden split's figures, as the pages do.
         Assert.Equal(System.Text.Json.JsonValueKind.Null, submission.GetProperty("private_score").ValueKind);
         Assert.DoesNotContain(submission.GetProperty("metrics").EnumerateObject(), m => m.Name.StartsWith("test_", StringComparison.Ordinal));
+        var certificate = export.GetProperty("certificates").EnumerateArray().Single();
+        Assert.Equal((certificateId, "24 of 24"), (certificate.GetProperty("id").GetString(), certificate.GetProperty("achievements")[0].GetProperty("result").GetString()));
         Assert.True(deleted.Succeeded);
         Assert.False(Directory.Exists(weights));
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<CourseDbContext>>().CreateDbContextAsync();
-        Assert.Equal((0, 0, 0, 0), (await db.QuizAttempts.CountAsync(a => a.UserId == student.Id), await db.Submissions.CountAsync(s => s.UserId == student.Id),
-            await db.ReportRegradeRequests.CountAsync(r => r.UserId == student.Id), await db.ModelPublications.CountAsync(p => p.UserId == student.Id)));
+        Assert.Equal((0, 0, 0, 0, 0), (await db.QuizAttempts.CountAsync(a => a.UserId == student.Id), await db.Submissions.CountAsync(s => s.UserId == student.Id),
+            await db.ReportRegradeRequests.CountAsync(r => r.UserId == student.Id), await db.ModelPublications.CountAsync(p => p.UserId == student.Id),
+            await db.Certificates.CountAsync(c => c.UserId == student.Id)));
     }
 
     [Fact]

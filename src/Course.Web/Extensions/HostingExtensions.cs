@@ -13,6 +13,7 @@ using Course.Web.Features.People;
 using Course.Web.Features.Quizzes;
 using Course.Web.Features.Assignments;
 using Course.Web.Features.Authoring;
+using Course.Web.Features.Certificates;
 using Course.Grading;
 using Course.Web.Features.Hub;
 using Course.Web.Features.Playgrounds;
@@ -170,6 +171,13 @@ public static class HostingExtensions
         builder.Services.AddSingleton(services => JobChangePoller.For(services, services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider));
     }
 
+    /// <summary>Certificates of completion: the policy check, issuing, the signing keys, the PDF and the public verification page.</summary>
+    public static void AddCourseCertificates(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<CertificateKeyRing>();
+        builder.Services.AddScoped<CertificateService>();
+    }
+
     /// <summary>
     /// The folders static files are served from: the build output's wwwroot (null where the output has none) and,
     /// through the manifest, the source one. Nothing hidden may lie inside them.
@@ -218,6 +226,7 @@ public static class HostingExtensions
         app.MapAccountEndpoints();
         app.MapAssignmentEndpoints();
         app.MapAuthoringEndpoints();
+        app.MapCertificateEndpoints();
     }
 }
 
