@@ -48,6 +48,15 @@ public class AccessibilityTests(SiteFixture site)
         {
             await VisitAsync(student, path);
         }
+        // The attention view drawn, and its lesson widget (which draws as it mounts).
+        await student.GoToAsync("/playground/attention");
+        await student.Page.GetByTestId("attention-run").ClickAsync();
+        await Assertions.Expect(student.Page.Locator(".attention-panel")).ToHaveCountAsync(2);
+        await CheckAsync(student.Page, "/playground/attention (drawn)");
+        var attentionLesson = content.Lessons.First(l => l.Html.Contains("data-widget=\"attention\"", StringComparison.Ordinal));
+        await student.GoToAsync(attentionLesson.Url);
+        await Assertions.Expect(student.Page.Locator("[data-widget=attention] .attention-panel")).ToHaveCountAsync(2);
+        await CheckAsync(student.Page, $"{attentionLesson.Url} (attention widget)");
         await student.GoToAsync($"/quizzes/{quiz.Id}");
         await student.Page.GetByTestId("quiz-start").ClickAsync();
         await Assertions.Expect(student.Page.GetByTestId("quiz-submit")).ToBeVisibleAsync();

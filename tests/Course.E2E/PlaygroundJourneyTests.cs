@@ -43,6 +43,52 @@ public class PlaygroundJourneyTests(SiteFixture site)
     }
 
     [Fact]
+    public async Task The_attention_view_draws_the_base_encoder_beside_the_fine_tuned_model_by_layer_and_head()
+    {
+        await using var visitor = await BrowserSession.OpenAsync(site);
+        await visitor.GoToAsync("/playground/attention?text=The%20cat%20sat.&pair=It%20was%20tired.");
+
+        await visitor.Page.GetByTestId("attention-run").ClickAsync();
+
+        var panels = visitor.Page.Locator(".attention-panel");
+        await Expect(panels).ToHaveCountAsync(2);
+        var (encoder, tuned) = (panels.Nth(0), panels.Nth(1));
+        await Expect(encoder).ToHaveAttributeAsync("data-model", "sentence-transformers/all-MiniLM-L6-v2");
+        await Expect(tuned).ToHaveAttributeAsync("data-model", "course/minilm-sentiment");
+        // Both drew the same 11 tokens, in two columns; MiniLM has 12 heads per layer, the tiny test model 2.
+        await Expect(encoder.Locator("svg.head-view text").First).ToHaveTextAsync("[CLS]");
+        await Expect(encoder.Locator("svg.head-view text")).ToHaveCountAsync(22);
+        await Expect(tuned.Locator("svg.head-view text")).ToHaveCountAsync(22);
+        await Expect(encoder.Locator(".attention-thumbnail")).ToHaveCountAsync(12);
+        await Expect(tuned.Locator(".attention-thumbnail")).ToHaveCountAsync(2);
+        await Expect(encoder.Locator(".attention-shares tbody tr")).ToHaveCountAsync(2);
+
+        // A thumbnail shows that head alone; a token on the left keeps only its own lines (at most one per key).
+        await encoder.Locator(".attention-thumbnail").Nth(3).ClickAsync();
+        await Expect(encoder.Locator(".attention-thumbnail").Nth(3)).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(encoder.Locator("svg.head-view line:not([data-head='3'])")).ToHaveCountAsync(0);
+        Assert.True(await encoder.Locator("svg.head-view line[data-head='3']").CountAsync() > 11, "every token has at least one line");
+        await encoder.Locator("svg.head-view text").Nth(4).ClickAsync(); // "cat" in the left column (each token: left, then right)
+        await Expect(encoder.Locator("svg.head-view text.focused")).ToHaveTextAsync("cat");
+        Assert.InRange(await encoder.Locator("svg.head-view line").CountAsync(), 1, 11);
+        await visitor.Page.GetByTestId("attention-token").ClickAsync(); // the same from the keyboard's picker
+        await visitor.Page.GetByRole(AriaRole.Option, new() { Name = "every token", Exact = true }).ClickAsync();
+        await Expect(encoder.Locator("svg.head-view text.focused")).ToHaveCountAsync(0);
+
+        // The layer picker moves both panels; the tiny model has one layer and says so.
+        await visitor.Page.GetByTestId("attention-layer").ClickAsync();
+        await visitor.Page.GetByRole(AriaRole.Option, new() { Name = "5", Exact = true }).ClickAsync();
+        await Expect(encoder.Locator(".attention-shares caption")).ToContainTextAsync("layer 5");
+        await Expect(tuned).ToContainTextAsync("course/minilm-sentiment has 1 layer(s); showing layer 0.");
+
+        // Too long for the drawing: a message saying what to change, for both models.
+        await visitor.Page.GetByTestId("attention-text").FillAsync(string.Join(' ', Enumerable.Repeat("word", 60)));
+        await visitor.Page.GetByTestId("attention-run").ClickAsync();
+        await Expect(visitor.Page.GetByTestId("attention-error")).ToHaveCountAsync(2);
+        await Expect(visitor.Page.GetByTestId("attention-error").First).ToContainTextAsync("at most 48 are shown: shorten it.");
+    }
+
+    [Fact]
     public async Task The_inference_playground_picks_a_model_from_the_hub_models_of_the_task()
     {
         await using var visitor = await BrowserSession.OpenAsync(site);

@@ -89,6 +89,40 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     }
 
     [Fact]
+    public async Task Attention_shows_the_weights_of_the_models_forward_pass_with_output_attentions()
+    {
+        using var service = Service();
+        var result = await service.RunAsync(new InferenceRequest(Pipeline.Attention, "course/minilm-sentiment", "Great phone.", "Bad case."), Visitor);
+
+        Assert.Null(result.Error);
+        var maps = Assert.IsType<AttentionMaps>(result.Output);
+        Assert.Equal(["[CLS]", "great", "phone", ".", "[SEP]", "bad", "case", ".", "[SEP]"], maps.Tokens);
+        Assert.Contains("\"attentions\": \"1 × (1, 2, 9, 9)\"", result.Json);
+        // The same forward pass done by hand: the bare encoder from the same checkpoint, output_attentions on.
+        var encoding = Course.Ml.Tokenization.AutoTokenizer.FromPretrained("course/minilm-sentiment", tiny.Hub).Encode("Great phone.", "Bad case.");
+        using var model = Course.Ml.Models.AutoModel.FromPretrained("course/minilm-sentiment", tiny.Hub);
+        using var ids = TorchSharp.torch.tensor(encoding.InputIds.Select(i => (long)i).ToArray(), [1, encoding.Length]);
+        using var types = TorchSharp.torch.tensor(encoding.TokenTypeIds!.Select(i => (long)i).ToArray(), [1, encoding.Length]);
+        using var noGrad = TorchSharp.torch.no_grad();
+        using var output = model.forward(ids, tokenTypeIds: types, outputAttentions: true);
+        Assert.Equal(output.Attentions![0].data<float>().ToArray(), maps.Attentions[0].SelectMany(head => head.SelectMany(row => row)).ToArray());
+    }
+
+    [Fact]
+    public async Task Attention_refuses_empty_and_oversized_input_with_what_to_change()
+    {
+        using var service = new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+            new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions { MaxAttentionTokens = 8 }), TimeProvider.System);
+        InferenceRequest Request(string text, string? pair = null) => new(Pipeline.Attention, "course/minilm-sentiment", text, pair);
+
+        Assert.Equal("Type some text.", (await service.RunAsync(Request(" "), Visitor)).Error);
+        Assert.Equal("The playground accepts at most 2,000 characters per field.", (await service.RunAsync(Request("Hi", new string('x', 2_001)), Visitor)).Error);
+        Assert.Equal("The input makes 9 tokens ([CLS] and [SEP] included); at most 8 are shown: shorten it.",
+            (await service.RunAsync(Request("Great phone.", "Bad case."), Visitor)).Error);
+        Assert.Null((await service.RunAsync(Request("Great phone.", "Bad."), Visitor)).Error);
+    }
+
+    [Fact]
     public async Task Bad_requests_fail_with_a_message_and_the_service_keeps_working()
     {
         using var service = Service();
@@ -490,6 +524,26 @@ public class PlaygroundComponentTests : CourseComponentTest
         Assert.Equal(["Ada LovelacePER", "LondonLOC"], marks.Select(m => m.TextContent));
         Assert.Equal("PER · score 0.990", marks[0].GetAttribute("title"));
         Assert.Equal(text, spans.Find("p.entity-text").TextContent.Trim().Replace("PER", "").Replace("LOC", ""));
+    }
+
+    [Fact]
+    public void The_head_view_draws_a_line_per_weight_with_the_weight_as_opacity_and_one_tokens_lines_when_focused()
+    {
+        // One layer, two heads over [CLS] a [SEP]; weights below 0.01 are not drawn.
+        float[][] head0 = [[0.5f, 0.5f, 0f], [0.2f, 0.3f, 0.5f], [0f, 0.005f, 0.995f]];
+        float[][] head1 = [[1f, 0f, 0f], [1f, 0f, 0f], [1f, 0f, 0f]];
+        var maps = new AttentionMaps("m", ["[CLS]", "a", "[SEP]"], null, [[head0, head1]], [[0.233f, 1f]], [[0.498f, 0f]]);
+
+        var panel = Render<AttentionPanel>(p => p.Add(c => c.Maps, maps).Add(c => c.Heads, new HashSet<int> { 0 }));
+        var lines = panel.FindAll("svg.head-view line");
+        Assert.Equal(["0.5", "0.5", "0.2", "0.3", "0.5", "0.995"], lines.Select(l => l.GetAttribute("stroke-opacity")));
+        Assert.All(lines, l => Assert.Equal(HeadView.ColorOf(0), l.GetAttribute("stroke")));
+        Assert.Equal(["[CLS]", "23%", "100%"], panel.FindAll(".attention-shares tbody tr")[0].Children.Select(c => c.TextContent));
+        Assert.Equal(2, panel.FindAll(".attention-thumbnail").Count);
+
+        var focused = Render<AttentionPanel>(p => p.Add(c => c.Maps, maps).Add(c => c.Heads, new HashSet<int> { 0, 1 }).Add(c => c.Query, 1));
+        Assert.Equal([("0", "0.2"), ("0", "0.3"), ("0", "0.5"), ("1", "1")],
+            focused.FindAll("svg.head-view line").Select(l => (l.GetAttribute("data-head"), l.GetAttribute("stroke-opacity"))));
     }
 
     [Fact]
