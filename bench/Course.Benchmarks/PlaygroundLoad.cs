@@ -80,7 +80,7 @@ internal static class PlaygroundLoad
         // The service alone: no rate limits, and only public demo models (no database asked).
         var unlimited = new RateLimitOptions { Inference = new RateLimitRule { PerUser = 0, PerAddress = 0 } };
         using var limiter = new RequestLimiter(Options.Create(unlimited), TimeProvider.System);
-        using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(databases: null!), limiter,
+        using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(databases: null!, content: null!, TimeProvider.System), limiter,
             Options.Create(options), TimeProvider.System);
         foreach (var request in mix)
         {

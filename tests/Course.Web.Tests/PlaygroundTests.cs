@@ -111,7 +111,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task Attention_refuses_empty_and_oversized_input_with_what_to_change()
     {
-        using var service = new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+        using var service = new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock),
             new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions { MaxAttentionTokens = 8 }), TimeProvider.System);
         InferenceRequest Request(string text, string? pair = null) => new(Pipeline.Attention, "course/minilm-sentiment", text, pair);
 
