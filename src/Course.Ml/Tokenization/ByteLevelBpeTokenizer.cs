@@ -86,8 +86,20 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
     public override IEnumerable<(string Token, int Id)> Vocabulary() =>
         _idToToken.Select((t, i) => (t, i)).Where(v => v.t is not null);
 
-    public override void Tokenize(string text, List<Piece> pieces)
+    /// <summary>
+    /// No normaliser; the ByteLevel pre-tokenizer's regex and the BPE model run inside tiktoken (which never merges
+    /// across the regex's matches), so the trace gets the text unchanged and the same regex's pieces that word ids use.
+    /// </summary>
+    public override void Tokenize(string text, List<Piece> pieces, StageTrace? trace = null)
     {
+        if (trace is not null)
+        {
+            trace.Unchanged(text);
+            foreach (var match in PreTokenize(text))
+            {
+                trace.PreToken(ByteLevel(match.Value), match.Index, match.Index + match.Length);
+            }
+        }
         var tokens = _tiktoken.EncodeToTokens(text, out _);
         pieces.EnsureCapacity(pieces.Count + tokens.Count);
         for (var i = 0; i < tokens.Count; i++)
@@ -101,19 +113,32 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
     protected override int[] WordIdsOf(string text, IReadOnlyList<Piece> pieces)
     {
         var words = new int[pieces.Count];
-        var match = _preTokenizer.Match(text);
+        using var matches = PreTokenize(text).GetEnumerator();
+        var more = matches.MoveNext();
         var word = 0;
         for (var i = 0; i < pieces.Count; i++)
         {
-            while (match.Success && pieces[i].Start >= match.Index + match.Length)
+            while (more && pieces[i].Start >= matches.Current.Index + matches.Current.Length)
             {
-                match = match.NextMatch();
+                more = matches.MoveNext();
                 word++;
             }
             words[i] = word;
         }
         return words;
     }
+
+    /// <summary>The ByteLevel pre-tokenizer's split: GPT-2's (or tiktoken's) regex.</summary>
+    private IEnumerable<Match> PreTokenize(string text)
+    {
+        for (var match = _preTokenizer.Match(text); match.Success; match = match.NextMatch())
+        {
+            yield return match;
+        }
+    }
+
+    /// <summary>Text spelled as the ByteLevel pre-tokenizer shows it: its UTF-8 bytes in GPT-2's alphabet ("Ġworld").</summary>
+    private static string ByteLevel(string text) => string.Concat(System.Text.Encoding.UTF8.GetBytes(text).Select(b => ByteToUnicode[b]));
 
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {
