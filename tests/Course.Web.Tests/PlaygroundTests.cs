@@ -51,8 +51,27 @@ public class TokenizerPlaygroundServiceTests(TinyHub tiny) : IClassFixture<TinyH
     }
 
     [Fact]
+    public void Stages_show_what_each_step_made_of_the_text_with_original_spans()
+    {
+        var view = _service.Stages(TokenizerPlaygroundService.DefaultTokenizer, "Héllo,  you", "Ok");
+
+        Assert.Equal(["normalizer $A", "pre_tokenizer $A", "model $A", "normalizer $B", "pre_tokenizer $B", "model $B", "post_processor "],
+            view.Rows.Select(r => $"{r.Stage} {r.Sequence}"));
+        // The normaliser lower-cased H and stripped é's accent; the two spaces stay two.
+        Assert.Equal([("h", "H", true), ("e", "é", true), ("llo,  you", "llo,  you", false)],
+            view.Rows[0].Chips.Select(c => (c.Text, c.Original, c.Changed)));
+        Assert.Equal([("hello", 0, 5, "Héllo"), (",", 5, 6, ","), ("you", 8, 11, "you")], view.Rows[1].Chips.Select(c => (c.Text, c.Start, c.End, c.Original)));
+        Assert.Equal([7592, 1010, 2017], view.Rows[2].Chips.Select(c => c.Id!.Value));
+        Assert.Equal(["[CLS]", "hello", ",", "you", "[SEP]", "ok", "[SEP]"], view.Rows[^1].Chips.Select(c => c.Text));
+        Assert.Equal("Ok", view.Rows[^1].Chips[5].Original);
+        Assert.Equal("[CLS] $A [SEP] $B:1 [SEP]:1", view.PostProcessor);
+    }
+
+    [Fact]
     public void Oversized_or_empty_text_and_unknown_tokenizers_get_clear_errors()
     {
+        Assert.Contains("at most 5,000 characters", Assert.Throws<ArgumentException>(() => _service.Stages("gpt2", new string('a', 5_001))).Message);
+        Assert.Contains("Type some text", Assert.Throws<ArgumentException>(() => _service.Stages("gpt2", "")).Message);
         Assert.Contains("at most 5,000 characters", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", new string('a', 5_001))).Message);
         Assert.Contains("Type some text", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", "")).Message);
         Assert.Contains("Unknown tokenizer 'bert-large'", Assert.Throws<ArgumentException>(() => _service.Tokenize("bert-large", "x")).Message);
