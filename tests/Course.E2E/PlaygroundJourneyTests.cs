@@ -20,6 +20,41 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("text=Hello(%20|\\+)world"));
     }
 
+    [Fact]
+    public async Task Pipeline_stages_show_each_step_with_spans_of_the_original_text_for_all_three_algorithms()
+    {
+        await using var visitor = await BrowserSession.OpenAsync(site);
+        await visitor.GoToAsync("/playground/tokenizer?tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2,course/sentencepiece-unigram");
+
+        await visitor.Page.GetByTestId("tokenizer-text").FillAsync("Héllo,  wörld 🤗");
+        await visitor.Page.GetByLabel("Pipeline stages").CheckAsync();
+
+        ILocator Stage(string tokenizer, string stage) =>
+            visitor.Page.Locator($".pipeline-stages[data-tokenizer='{tokenizer}'] [data-stage={stage}] [role=listitem]");
+        const string bert = "sentence-transformers/all-MiniLM-L6-v2";
+        // WordPiece: the normaliser lower-cases and strips accents; the pre-tokenizer splits off punctuation.
+        await Expect(visitor.Page.Locator($".pipeline-stages[data-tokenizer='{bert}'] [data-stage=normalizer] .stage-changed")).ToHaveTextAsync(["h", "e", "o"]);
+        await Expect(Stage(bert, "pre_tokenizer")).ToHaveTextAsync(["hello", ",", "world", "🤗"]);
+        await Expect(Stage(bert, "pre_tokenizer").Nth(2)).ToHaveAttributeAsync("title", "characters [8, 13) “wörld”");
+        await Expect(Stage(bert, "model")).ToHaveTextAsync(["hello", ",", "world", "[UNK]"]);
+        await Expect(Stage(bert, "model").Nth(3)).ToHaveAttributeAsync("title", "id 100 · characters [14, 16) “🤗”");
+        await Expect(Stage(bert, "post_processor")).ToHaveTextAsync(["[CLS]", "hello", ",", "world", "[UNK]", "[SEP]"]);
+        await Expect(visitor.Page.Locator($".pipeline-stages[data-tokenizer='{bert}'] .stage-template")).ToHaveTextAsync("template [CLS] $A [SEP]");
+        // Byte-level BPE: no normaliser change; pieces spelled in GPT-2's byte alphabet, spans still in the typed text.
+        await Expect(Stage("gpt2", "normalizer")).ToHaveTextAsync(["Héllo,··wörld·🤗"]);
+        await Expect(Stage("gpt2", "pre_tokenizer")).ToHaveTextAsync(["HÃ©llo", ",", "Ġ", "ĠwÃ¶rld", "ĠðŁ¤Ĺ"]);
+        await Expect(Stage("gpt2", "pre_tokenizer").Nth(4)).ToHaveAttributeAsync("title", "characters [13, 16) “ 🤗”");
+        // SentencePiece: Metaspace words start with ▁ and leave the spaces out of their spans.
+        await Expect(Stage("course/sentencepiece-unigram", "pre_tokenizer")).ToHaveTextAsync(["▁Héllo,", "▁wörld", "▁🤗"]);
+        await Expect(Stage("course/sentencepiece-unigram", "pre_tokenizer").Nth(1)).ToHaveAttributeAsync("title", "characters [8, 13) “wörld”");
+        await Expect(Stage("course/sentencepiece-unigram", "post_processor").Last).ToHaveTextAsync("</s>");
+        await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("stages=true"));
+
+        await visitor.Page.GetByTestId("tokenizer-text").FillAsync("");
+        await Expect(visitor.Page.Locator(".tokenizer-playground .mud-alert")).ToContainTextAsync("Type some text to tokenize.");
+        await Expect(visitor.Page.Locator(".pipeline-stages")).ToHaveCountAsync(0);
+    }
+
     [Theory]
     [InlineData("text-classification", ".probability-bar")]
     [InlineData("token-classification", ".entity-text")]
