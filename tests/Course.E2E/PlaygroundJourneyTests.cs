@@ -27,6 +27,8 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await visitor.GoToAsync("/playground/tokenizer?tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2,course/sentencepiece-unigram");
 
         await visitor.Page.GetByTestId("tokenizer-text").FillAsync("Héllo,  wörld 🤗");
+        // The text is tokenized (and in the address bar) before the box is ticked, as when a person reads the tokens first.
+        await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("text=H%C3%A9llo"));
         await visitor.Page.GetByLabel("Pipeline stages").CheckAsync();
 
         ILocator Stage(string tokenizer, string stage) =>
