@@ -23,6 +23,7 @@ public class TokenizerStagesTests
             "  Extra   spaces   and\ttabs  \n",
             "e\u0301te\u0301 Ｈｅｌｌｏ ﬁne",
             "The [MASK] sat on the mat.",
+            "One text<|endoftext|>  another",
             "",
         ];
         var data = new TheoryData<string, string>();
@@ -162,6 +163,15 @@ public class TokenizerStagesTests
         Assert.Equal("$A $B", Tokenizers.Gpt2.PostProcessorTemplate(pair: true));
         // The model card's ids (ByteLevelBpeTokenizerTests) through the stages.
         Assert.Equal([new("hello", 31373, 0, 5, 0), new ModelToken("Ġworld", 995, 5, 11, 1)], Tokenizers.Gpt2.Stages("hello world").First.Model);
+    }
+
+    [Fact]
+    public void A_special_token_typed_in_the_text_is_one_pre_token_and_one_word_as_tiktoken_matches_it_first()
+    {
+        var stages = Tokenizers.Gpt2.Stages("a<|endoftext|> b").First;
+
+        Assert.Equal([new("a", 0, 1), new("<|endoftext|>", 1, 14), new StagePiece("Ġb", 14, 16)], stages.PreTokenizer);
+        Assert.Equal([new("a", 64, 0, 1, 0), new("<|endoftext|>", 50256, 1, 14, 1), new ModelToken("Ġb", 275, 14, 16, 2)], stages.Model);
     }
 
     [Fact]

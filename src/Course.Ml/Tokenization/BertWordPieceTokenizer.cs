@@ -112,7 +112,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
         var word = 0;
         var position = 0;
         // Special tokens typed in the text ("[MASK]") are matched whole before normalisation, as in HF.
-        while (text.IndexOf('[', position) >= 0 && NextSpecialToken(text, position) is ({ } special, var at))
+        while (text.IndexOf('[', position) >= 0 && NextSpecialToken(text, position, SpecialTokens.All().Select(t => t.Token)) is ({ } special, var at))
         {
             TokenizeRange(text, position, at, ref word, pieces, trace);
             trace?.Normalized(special, at, at + special.Length);
@@ -121,20 +121,6 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             position = at + special.Length;
         }
         TokenizeRange(text, position, text.Length, ref word, pieces, trace);
-    }
-
-    private (string? Token, int At) NextSpecialToken(string text, int from)
-    {
-        (string? Token, int At) first = (null, -1);
-        foreach (var (_, token) in SpecialTokens.All())
-        {
-            var at = text.IndexOf(token, from, StringComparison.Ordinal);
-            if (at >= 0 && (first.Token is null || at < first.At))
-            {
-                first = (token, at);
-            }
-        }
-        return first;
     }
 
     private void TokenizeRange(string text, int from, int to, ref int word, List<Piece> pieces, StageTrace? trace)

@@ -20,6 +20,7 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
     private readonly string[] _idToToken;
     private readonly Dictionary<string, int> _tokenToId;
     private readonly Regex _preTokenizer;
+    private readonly string[] _specialTokens;
 
     private ByteLevelBpeTokenizer(string name, TiktokenTokenizer tiktoken, string dataAssembly, string resourceSuffix,
         Regex preTokenizer, string endOfText, int modelMaxLength)
@@ -30,6 +31,7 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
         ModelMaxLength = modelMaxLength;
         var ranks = ReadRanks(dataAssembly, resourceSuffix);
         var special = tiktoken.SpecialTokens ?? new Dictionary<string, int>();
+        _specialTokens = special.Keys.ToArray();
         var size = Math.Max(ranks.Count, special.Count == 0 ? 0 : special.Values.Max() + 1);
         _idToToken = new string[size];
         foreach (var (id, bytes) in ranks)
@@ -95,9 +97,10 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
         if (trace is not null)
         {
             trace.Unchanged(text);
-            foreach (var match in PreTokenize(text))
+            foreach (var (index, length, special) in PreTokenize(text))
             {
-                trace.PreToken(ByteLevel(match.Value), match.Index, match.Index + match.Length);
+                var piece = text.Substring(index, length);
+                trace.PreToken(special ? piece : ByteLevel(piece), index, index + length);
             }
         }
         var tokens = _tiktoken.EncodeToTokens(text, out _);
@@ -128,12 +131,34 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
         return words;
     }
 
-    /// <summary>The ByteLevel pre-tokenizer's split: GPT-2's (or tiktoken's) regex.</summary>
-    private IEnumerable<Match> PreTokenize(string text)
+    /// <summary>
+    /// The ByteLevel pre-tokenizer's split: special tokens typed in the text stay whole (tiktoken, like HF's added
+    /// tokens, matches them first), GPT-2's (or tiktoken's) regex splits the text between them.
+    /// </summary>
+    private IEnumerable<(int Index, int Length, bool Special)> PreTokenize(string text)
     {
-        for (var match = _preTokenizer.Match(text); match.Success; match = match.NextMatch())
+        var position = 0;
+        while (NextSpecialToken(text, position, _specialTokens) is ({ } special, var at))
+        {
+            foreach (var match in Matches(text, position, at))
+            {
+                yield return match;
+            }
+            yield return (at, special.Length, true);
+            position = at + special.Length;
+        }
+        foreach (var match in Matches(text, position, text.Length))
         {
             yield return match;
+        }
+    }
+
+    /// <summary>The regex's matches in text[from..to), which it sees as the whole input (as tiktoken runs it between special tokens).</summary>
+    private IEnumerable<(int Index, int Length, bool Special)> Matches(string text, int from, int to)
+    {
+        for (var match = _preTokenizer.Match(text, from, to - from); match.Success; match = match.NextMatch())
+        {
+            yield return (match.Index, match.Length, false);
         }
     }
 

@@ -80,6 +80,21 @@ public abstract class PreTrainedTokenizer
 
     protected abstract SpecialTokenTemplate Template { get; }
 
+    /// <summary>The first of <paramref name="specialTokens"/> typed in <paramref name="text"/> from <paramref name="from"/> on (HF's added tokens, matched before anything else).</summary>
+    protected static (string? Token, int At) NextSpecialToken(string text, int from, IEnumerable<string> specialTokens)
+    {
+        (string? Token, int At) first = (null, -1);
+        foreach (var token in specialTokens)
+        {
+            var at = text.IndexOf(token, from, StringComparison.Ordinal);
+            if (at >= 0 && (first.Token is null || at < first.At))
+            {
+                first = (token, at);
+            }
+        }
+        return first;
+    }
+
     /// <summary>Decodes ids to text; special tokens are kept unless <paramref name="skipSpecialTokens"/>.</summary>
     public abstract string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false);
 
