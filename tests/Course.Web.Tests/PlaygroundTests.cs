@@ -443,6 +443,29 @@ public class PlaygroundComponentTests : CourseComponentTest
     }
 
     [Fact]
+    public void Pipeline_stages_write_each_stage_as_a_row_of_chips_with_the_original_span_on_hover()
+    {
+        StagesView view = new("course/x",
+        [
+            new StageRow("normalizer", null, [new StageChip("h", 0, 1, "H", Changed: true), new StageChip("i  ", 1, 4, "i  ")]),
+            new StageRow("pre_tokenizer", null, [new StageChip("hi", 0, 2, "Hi")]),
+            new StageRow("model", null, []),
+            new StageRow("post_processor", null, [new StageChip("[CLS]", 0, 0, "", 101, Special: true)]),
+        ], "[CLS] $A [SEP]");
+        var stages = Render<PipelineStages>(p => p.Add(c => c.View, view));
+
+        Assert.Equal(["normalizer", "pre_tokenizer", "model", "post_processor"], stages.FindAll(".stage-row").Select(r => r.GetAttribute("data-stage")));
+        var normalizer = stages.FindAll("[data-stage=normalizer] [role=listitem]");
+        Assert.Equal(["h", "i··"], normalizer.Select(c => c.TextContent));
+        Assert.Equal(["characters [0, 1) “H” became “h”", "characters [1, 4) “i  ” unchanged"], normalizer.Select(c => c.GetAttribute("title")));
+        Assert.Contains("stage-changed", normalizer[0].ClassList);
+        Assert.Equal("characters [0, 2) “Hi”", stages.Find("[data-stage=pre_tokenizer] [role=listitem]").GetAttribute("title"));
+        Assert.Equal("(nothing)", stages.Find("[data-stage=model] .lesson-meta").TextContent);
+        Assert.Equal("id 101 · special token added by the template", stages.Find("[data-stage=post_processor] [role=listitem]").GetAttribute("title"));
+        Assert.Equal("[CLS] $A [SEP]", stages.Find(".stage-template code").TextContent);
+    }
+
+    [Fact]
     public void Probability_bars_write_each_labels_probability_best_first_and_the_softmax_of_the_logits()
     {
         var result = new ClassificationResult([new LabelScore("positive", 0.7311f), new LabelScore("negative", 0.2689f)], ["negative", "positive"], [0f, 1f]);
