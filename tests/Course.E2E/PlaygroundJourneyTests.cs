@@ -6,6 +6,9 @@ namespace Course.E2E;
 [Collection(SiteCollection.Name)]
 public class PlaygroundJourneyTests(SiteFixture site)
 {
+    /// <summary>Where the journeys save the README's screenshots, taken from the running site (unset: none are taken).</summary>
+    private static readonly string? ScreenshotFolder = Environment.GetEnvironmentVariable("COURSE_E2E_SCREENSHOTS");
+
     [Fact]
     public async Task Typing_in_the_tokenizer_playground_shows_cls_sep_and_ids_and_keeps_the_text_in_the_url()
     {
@@ -55,6 +58,16 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await visitor.Page.GetByTestId("tokenizer-text").FillAsync("");
         await Expect(visitor.Page.Locator(".tokenizer-playground .mud-alert")).ToContainTextAsync("Type some text to tokenize.");
         await Expect(visitor.Page.Locator(".pipeline-stages")).ToHaveCountAsync(0);
+
+        if (ScreenshotFolder is not null)
+        {
+            // A shared link opens with the stages shown. Latin and Greek only: a bare Chromium has no CJK or emoji font.
+            await visitor.Page.SetViewportSizeAsync(1400, 1640);
+            await visitor.GoToAsync("/playground/tokenizer?tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2,course/sentencepiece-unigram&stages=true&text="
+                + Uri.EscapeDataString("Héllo,  wörld! Ελληνικά, naïve"));
+            await Expect(visitor.Page.Locator(".pipeline-stages")).ToHaveCountAsync(3);
+            await visitor.Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "tokenizer-stages.png") });
+        }
     }
 
     [Theory]
