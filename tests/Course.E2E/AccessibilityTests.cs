@@ -41,7 +41,7 @@ public class AccessibilityTests(SiteFixture site)
         await student.RegisterAsync($"axe-{Guid.NewGuid():N}@example.com", Password);
         foreach (var path in new[]
         {
-            "/", $"/topics/{lesson.TopicId}", lesson.Url, "/playground/tokenizer", "/playground/inference", "/hub", "/hub/models/course/minilm-sentiment",
+            "/", $"/topics/{lesson.TopicId}", lesson.Url, "/playground/tokenizer", "/playground/tokenizer?stages=true&tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2", "/playground/inference", "/hub", "/hub/models/course/minilm-sentiment",
             $"/hub/datasets/{assignment.Rules.Dataset}", "/quizzes", "/assignments", $"/assignments/{assignment.Id}", "/progress", "/search?q=tokenizer",
             "/certificate", "/certificates/00000000000000000000000000000000?sig=x",
         })

@@ -6,6 +6,9 @@ namespace Course.E2E;
 [Collection(SiteCollection.Name)]
 public class PlaygroundJourneyTests(SiteFixture site)
 {
+    /// <summary>Where the journeys save the README's screenshots, taken from the running site (unset: none are taken).</summary>
+    private static readonly string? ScreenshotFolder = Environment.GetEnvironmentVariable("COURSE_E2E_SCREENSHOTS");
+
     [Fact]
     public async Task Typing_in_the_tokenizer_playground_shows_cls_sep_and_ids_and_keeps_the_text_in_the_url()
     {
@@ -18,6 +21,53 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await Expect(spans.Locator(".token-row[role=list] .token")).ToHaveTextAsync(["[CLS]", "hello", "world", "[SEP]"]);
         await Expect(spans.Locator(".token-ids .token-cell")).ToHaveTextAsync(["101", "7592", "2088", "102"]);
         await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("text=Hello(%20|\\+)world"));
+    }
+
+    [Fact]
+    public async Task Pipeline_stages_show_each_step_with_spans_of_the_original_text_for_all_three_algorithms()
+    {
+        await using var visitor = await BrowserSession.OpenAsync(site);
+        await visitor.GoToAsync("/playground/tokenizer?tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2,course/sentencepiece-unigram");
+
+        await visitor.Page.GetByTestId("tokenizer-text").FillAsync("Héllo,  wörld 🤗");
+        // The text is tokenized (and in the address bar) before the box is ticked, as when a person reads the tokens first.
+        await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("text=H%C3%A9llo"));
+        await visitor.Page.GetByLabel("Pipeline stages").CheckAsync();
+
+        ILocator Stage(string tokenizer, string stage) =>
+            visitor.Page.Locator($".pipeline-stages[data-tokenizer='{tokenizer}'] [data-stage={stage}] [role=listitem]");
+        const string bert = "sentence-transformers/all-MiniLM-L6-v2";
+        // WordPiece: the normaliser lower-cases and strips accents; the pre-tokenizer splits off punctuation.
+        await Expect(visitor.Page.Locator($".pipeline-stages[data-tokenizer='{bert}'] [data-stage=normalizer] .stage-changed")).ToHaveTextAsync(["h", "e", "o"]);
+        await Expect(Stage(bert, "pre_tokenizer")).ToHaveTextAsync(["hello", ",", "world", "🤗"]);
+        await Expect(Stage(bert, "pre_tokenizer").Nth(2)).ToHaveAttributeAsync("title", "characters [8, 13) “wörld”");
+        await Expect(Stage(bert, "model")).ToHaveTextAsync(["hello", ",", "world", "[UNK]"]);
+        await Expect(Stage(bert, "model").Nth(3)).ToHaveAttributeAsync("title", "id 100 · characters [14, 16) “🤗”");
+        await Expect(Stage(bert, "post_processor")).ToHaveTextAsync(["[CLS]", "hello", ",", "world", "[UNK]", "[SEP]"]);
+        await Expect(visitor.Page.Locator($".pipeline-stages[data-tokenizer='{bert}'] .stage-template")).ToHaveTextAsync("template [CLS] $A [SEP]");
+        // Byte-level BPE: no normaliser change; pieces spelled in GPT-2's byte alphabet, spans still in the typed text.
+        await Expect(Stage("gpt2", "normalizer")).ToHaveTextAsync(["Héllo,··wörld·🤗"]);
+        await Expect(Stage("gpt2", "pre_tokenizer")).ToHaveTextAsync(["HÃ©llo", ",", "Ġ", "ĠwÃ¶rld", "ĠðŁ¤Ĺ"]);
+        await Expect(Stage("gpt2", "pre_tokenizer").Nth(4)).ToHaveAttributeAsync("title", "characters [13, 16) “ 🤗”");
+        // SentencePiece: Metaspace words start with ▁ and leave the spaces out of their spans.
+        await Expect(Stage("course/sentencepiece-unigram", "pre_tokenizer")).ToHaveTextAsync(["▁Héllo,", "▁wörld", "▁🤗"]);
+        await Expect(Stage("course/sentencepiece-unigram", "pre_tokenizer").Nth(1)).ToHaveAttributeAsync("title", "characters [8, 13) “wörld”");
+        await Expect(Stage("course/sentencepiece-unigram", "post_processor").Last).ToHaveTextAsync("</s>");
+        await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("stages=true"));
+
+        await visitor.Page.GetByTestId("tokenizer-text").FillAsync("");
+        await Expect(visitor.Page.Locator(".tokenizer-playground .mud-alert")).ToContainTextAsync("Type some text to tokenize.");
+        await Expect(visitor.Page.Locator(".pipeline-stages")).ToHaveCountAsync(0);
+
+        if (ScreenshotFolder is not null)
+        {
+            // A shared link opens with the stages shown. Latin and Greek only: a bare Chromium has no CJK or emoji font.
+            await visitor.Page.SetViewportSizeAsync(1400, 1640);
+            await visitor.GoToAsync("/playground/tokenizer?tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2,course/sentencepiece-unigram&stages=true&text="
+                + Uri.EscapeDataString("Héllo,  wörld! Ελληνικά, naïve"));
+            await Expect(visitor.Page.Locator(".pipeline-stages")).ToHaveCountAsync(3);
+            await visitor.Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "tokenizer-stages.png") });
+        }
     }
 
     [Theory]

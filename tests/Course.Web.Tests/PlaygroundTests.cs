@@ -51,8 +51,27 @@ public class TokenizerPlaygroundServiceTests(TinyHub tiny) : IClassFixture<TinyH
     }
 
     [Fact]
+    public void Stages_show_what_each_step_made_of_the_text_with_original_spans()
+    {
+        var view = _service.Stages(TokenizerPlaygroundService.DefaultTokenizer, "Héllo,  you", "Ok");
+
+        Assert.Equal(["normalizer $A", "pre_tokenizer $A", "model $A", "normalizer $B", "pre_tokenizer $B", "model $B", "post_processor "],
+            view.Rows.Select(r => $"{r.Stage} {r.Sequence}"));
+        // The normaliser lower-cased H and stripped é's accent; the two spaces stay two.
+        Assert.Equal([("h", "H", true), ("e", "é", true), ("llo,  you", "llo,  you", false)],
+            view.Rows[0].Chips.Select(c => (c.Text, c.Original, c.Changed)));
+        Assert.Equal([("hello", 0, 5, "Héllo"), (",", 5, 6, ","), ("you", 8, 11, "you")], view.Rows[1].Chips.Select(c => (c.Text, c.Start, c.End, c.Original)));
+        Assert.Equal([7592, 1010, 2017], view.Rows[2].Chips.Select(c => c.Id!.Value));
+        Assert.Equal(["[CLS]", "hello", ",", "you", "[SEP]", "ok", "[SEP]"], view.Rows[^1].Chips.Select(c => c.Text));
+        Assert.Equal("Ok", view.Rows[^1].Chips[5].Original);
+        Assert.Equal("[CLS] $A [SEP] $B:1 [SEP]:1", view.PostProcessor);
+    }
+
+    [Fact]
     public void Oversized_or_empty_text_and_unknown_tokenizers_get_clear_errors()
     {
+        Assert.Contains("at most 5,000 characters", Assert.Throws<ArgumentException>(() => _service.Stages("gpt2", new string('a', 5_001))).Message);
+        Assert.Contains("Type some text", Assert.Throws<ArgumentException>(() => _service.Stages("gpt2", "")).Message);
         Assert.Contains("at most 5,000 characters", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", new string('a', 5_001))).Message);
         Assert.Contains("Type some text", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", "")).Message);
         Assert.Contains("Unknown tokenizer 'bert-large'", Assert.Throws<ArgumentException>(() => _service.Tokenize("bert-large", "x")).Message);
@@ -498,6 +517,29 @@ public class PlaygroundComponentTests : CourseComponentTest
 
         var plain = Render<TokenSpans>(p => p.Add(c => c.View, View()).Add(c => c.ShowSpecialTokens, false));
         Assert.Equal(["hello"], plain.FindAll(".token-row[role=list] .token").Select(t => t.TextContent));
+    }
+
+    [Fact]
+    public void Pipeline_stages_write_each_stage_as_a_row_of_chips_with_the_original_span_on_hover()
+    {
+        StagesView view = new("course/x",
+        [
+            new StageRow("normalizer", null, [new StageChip("h", 0, 1, "H", Changed: true), new StageChip("i  ", 1, 4, "i  ")]),
+            new StageRow("pre_tokenizer", null, [new StageChip("hi", 0, 2, "Hi")]),
+            new StageRow("model", null, []),
+            new StageRow("post_processor", null, [new StageChip("[CLS]", 0, 0, "", 101, Special: true)]),
+        ], "[CLS] $A [SEP]");
+        var stages = Render<PipelineStages>(p => p.Add(c => c.View, view));
+
+        Assert.Equal(["normalizer", "pre_tokenizer", "model", "post_processor"], stages.FindAll(".stage-row").Select(r => r.GetAttribute("data-stage")));
+        var normalizer = stages.FindAll("[data-stage=normalizer] [role=listitem]");
+        Assert.Equal(["h", "i··"], normalizer.Select(c => c.TextContent));
+        Assert.Equal(["characters [0, 1) “H” became “h”", "characters [1, 4) “i  ” unchanged"], normalizer.Select(c => c.GetAttribute("title")));
+        Assert.Contains("stage-changed", normalizer[0].ClassList);
+        Assert.Equal("characters [0, 2) “Hi”", stages.Find("[data-stage=pre_tokenizer] [role=listitem]").GetAttribute("title"));
+        Assert.Equal("(nothing)", stages.Find("[data-stage=model] .lesson-meta").TextContent);
+        Assert.Equal("id 101 · special token added by the template", stages.Find("[data-stage=post_processor] [role=listitem]").GetAttribute("title"));
+        Assert.Equal("[CLS] $A [SEP]", stages.Find(".stage-template code").TextContent);
     }
 
     [Fact]
