@@ -3,7 +3,7 @@ using Course.Benchmarks;
 using Course.Core.Data;
 
 // dotnet run -c Release --project bench/Course.Benchmarks -- --filter '*'      (BenchmarkDotNet suites)
-// dotnet run -c Release --project bench/Course.Benchmarks -- inference           (latency, TorchSharp vs ORT)
+// dotnet run -c Release --project bench/Course.Benchmarks -- inference [RUNS]    (latency, TorchSharp vs ORT, RUNS tables in one process)
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference memory    (resident memory over 10k requests)
 // dotnet run -c Release --project bench/Course.Benchmarks -- training [STEPS]     (fine-tuning examples/s, fp32 vs bf16)
 // dotnet run -c Release --project bench/Course.Benchmarks -- load [USERS] [REQUESTS] [SLOTS] (playground inference under load: pool beside batcher)
@@ -65,7 +65,7 @@ if (args is ["training", .. var steps])
 }
 if (args is ["inference", .. var rest])
 {
-    InferenceBenchmark.Run(rest.Contains("memory"));
+    InferenceBenchmark.Run(rest.Contains("memory"), rest.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 1));
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -25,6 +25,7 @@ builder.AddCourseRateLimits();
 builder.AddCourseContent();
 builder.AddCourseMl();
 builder.AddCourseGrading();
+builder.AddCourseCertificates();
 builder.AddCourseUi();
 
 var app = builder.Build();

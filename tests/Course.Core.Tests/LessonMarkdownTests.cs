@@ -34,6 +34,18 @@ public class LessonMarkdownTests
     }
 
     [Fact]
+    public void An_attention_widget_is_a_figure_with_its_inputs_that_the_page_mounts_as_the_live_view()
+    {
+        var result = Render("::: attention text=\"The cat sat.\" pair=\"It was tired.\" model=\"course/minilm-sentiment\"\n:::\n");
+
+        Assert.Empty(result.Errors);
+        Assert.Contains("<figcaption><strong>Try it</strong>: attention view</figcaption>", result.Html);
+        var widget = LessonSegments.Split(result.Html)[0].Widget!;
+        Assert.Equal(("attention", "The cat sat.", "It was tired.", "course/minilm-sentiment"), (widget.Name, widget["text"], widget["pair"], widget["model"]));
+        Assert.Contains("directive 'attention' has no attribute 'task'", Assert.Single(Render("::: attention task=\"x\"\n:::\n").Errors).Message);
+    }
+
+    [Fact]
     public void Raw_html_is_not_rendered()
     {
         var result = Render("Hello <script>alert(1)</script> and <b>bold</b>\n\n<div>block</div>\n");

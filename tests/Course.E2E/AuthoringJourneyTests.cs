@@ -123,6 +123,7 @@ public class AuthoringJourneyTests(SiteFixture site)
         Assert.Contains("/instructor/gradebook.csv", routes);
         Assert.Contains("/instructor/editor/export.gift", routes);
         Assert.Contains("/instructor/statistics", routes);
+        Assert.Contains("/instructor/certificates", routes);
 
         await using var student = await BrowserSession.OpenAsync(site);
         await student.RegisterAsync($"eve-{Guid.NewGuid():N}@example.com", Password);

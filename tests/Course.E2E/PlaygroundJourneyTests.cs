@@ -6,6 +6,9 @@ namespace Course.E2E;
 [Collection(SiteCollection.Name)]
 public class PlaygroundJourneyTests(SiteFixture site)
 {
+    /// <summary>Where the journeys save the README's screenshots, taken from the running site (unset: none are taken).</summary>
+    private static readonly string? ScreenshotFolder = Environment.GetEnvironmentVariable("COURSE_E2E_SCREENSHOTS");
+
     [Fact]
     public async Task Typing_in_the_tokenizer_playground_shows_cls_sep_and_ids_and_keeps_the_text_in_the_url()
     {
@@ -18,6 +21,53 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await Expect(spans.Locator(".token-row[role=list] .token")).ToHaveTextAsync(["[CLS]", "hello", "world", "[SEP]"]);
         await Expect(spans.Locator(".token-ids .token-cell")).ToHaveTextAsync(["101", "7592", "2088", "102"]);
         await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("text=Hello(%20|\\+)world"));
+    }
+
+    [Fact]
+    public async Task Pipeline_stages_show_each_step_with_spans_of_the_original_text_for_all_three_algorithms()
+    {
+        await using var visitor = await BrowserSession.OpenAsync(site);
+        await visitor.GoToAsync("/playground/tokenizer?tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2,course/sentencepiece-unigram");
+
+        await visitor.Page.GetByTestId("tokenizer-text").FillAsync("Héllo,  wörld 🤗");
+        // The text is tokenized (and in the address bar) before the box is ticked, as when a person reads the tokens first.
+        await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("text=H%C3%A9llo"));
+        await visitor.Page.GetByLabel("Pipeline stages").CheckAsync();
+
+        ILocator Stage(string tokenizer, string stage) =>
+            visitor.Page.Locator($".pipeline-stages[data-tokenizer='{tokenizer}'] [data-stage={stage}] [role=listitem]");
+        const string bert = "sentence-transformers/all-MiniLM-L6-v2";
+        // WordPiece: the normaliser lower-cases and strips accents; the pre-tokenizer splits off punctuation.
+        await Expect(visitor.Page.Locator($".pipeline-stages[data-tokenizer='{bert}'] [data-stage=normalizer] .stage-changed")).ToHaveTextAsync(["h", "e", "o"]);
+        await Expect(Stage(bert, "pre_tokenizer")).ToHaveTextAsync(["hello", ",", "world", "🤗"]);
+        await Expect(Stage(bert, "pre_tokenizer").Nth(2)).ToHaveAttributeAsync("title", "characters [8, 13) “wörld”");
+        await Expect(Stage(bert, "model")).ToHaveTextAsync(["hello", ",", "world", "[UNK]"]);
+        await Expect(Stage(bert, "model").Nth(3)).ToHaveAttributeAsync("title", "id 100 · characters [14, 16) “🤗”");
+        await Expect(Stage(bert, "post_processor")).ToHaveTextAsync(["[CLS]", "hello", ",", "world", "[UNK]", "[SEP]"]);
+        await Expect(visitor.Page.Locator($".pipeline-stages[data-tokenizer='{bert}'] .stage-template")).ToHaveTextAsync("template [CLS] $A [SEP]");
+        // Byte-level BPE: no normaliser change; pieces spelled in GPT-2's byte alphabet, spans still in the typed text.
+        await Expect(Stage("gpt2", "normalizer")).ToHaveTextAsync(["Héllo,··wörld·🤗"]);
+        await Expect(Stage("gpt2", "pre_tokenizer")).ToHaveTextAsync(["HÃ©llo", ",", "Ġ", "ĠwÃ¶rld", "ĠðŁ¤Ĺ"]);
+        await Expect(Stage("gpt2", "pre_tokenizer").Nth(4)).ToHaveAttributeAsync("title", "characters [13, 16) “ 🤗”");
+        // SentencePiece: Metaspace words start with ▁ and leave the spaces out of their spans.
+        await Expect(Stage("course/sentencepiece-unigram", "pre_tokenizer")).ToHaveTextAsync(["▁Héllo,", "▁wörld", "▁🤗"]);
+        await Expect(Stage("course/sentencepiece-unigram", "pre_tokenizer").Nth(1)).ToHaveAttributeAsync("title", "characters [8, 13) “wörld”");
+        await Expect(Stage("course/sentencepiece-unigram", "post_processor").Last).ToHaveTextAsync("</s>");
+        await Expect(visitor.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("stages=true"));
+
+        await visitor.Page.GetByTestId("tokenizer-text").FillAsync("");
+        await Expect(visitor.Page.Locator(".tokenizer-playground .mud-alert")).ToContainTextAsync("Type some text to tokenize.");
+        await Expect(visitor.Page.Locator(".pipeline-stages")).ToHaveCountAsync(0);
+
+        if (ScreenshotFolder is not null)
+        {
+            // A shared link opens with the stages shown. Latin and Greek only: a bare Chromium has no CJK or emoji font.
+            await visitor.Page.SetViewportSizeAsync(1400, 1640);
+            await visitor.GoToAsync("/playground/tokenizer?tokenizers=sentence-transformers/all-MiniLM-L6-v2,gpt2,course/sentencepiece-unigram&stages=true&text="
+                + Uri.EscapeDataString("Héllo,  wörld! Ελληνικά, naïve"));
+            await Expect(visitor.Page.Locator(".pipeline-stages")).ToHaveCountAsync(3);
+            await visitor.Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, "tokenizer-stages.png") });
+        }
     }
 
     [Theory]
@@ -40,6 +90,52 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await Expect(visitor.Page.GetByTestId("inference-output").Locator(output).First).ToBeVisibleAsync();
         await Expect(visitor.Page.GetByTestId("inference-time")).ToContainTextAsync("ms");
         await Expect(visitor.Page.GetByTestId("inference-error")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task The_attention_view_draws_the_base_encoder_beside_the_fine_tuned_model_by_layer_and_head()
+    {
+        await using var visitor = await BrowserSession.OpenAsync(site);
+        await visitor.GoToAsync("/playground/attention?text=The%20cat%20sat.&pair=It%20was%20tired.");
+
+        await visitor.Page.GetByTestId("attention-run").ClickAsync();
+
+        var panels = visitor.Page.Locator(".attention-panel");
+        await Expect(panels).ToHaveCountAsync(2);
+        var (encoder, tuned) = (panels.Nth(0), panels.Nth(1));
+        await Expect(encoder).ToHaveAttributeAsync("data-model", "sentence-transformers/all-MiniLM-L6-v2");
+        await Expect(tuned).ToHaveAttributeAsync("data-model", "course/minilm-sentiment");
+        // Both drew the same 11 tokens, in two columns; MiniLM has 12 heads per layer, the tiny test model 2.
+        await Expect(encoder.Locator("svg.head-view text").First).ToHaveTextAsync("[CLS]");
+        await Expect(encoder.Locator("svg.head-view text")).ToHaveCountAsync(22);
+        await Expect(tuned.Locator("svg.head-view text")).ToHaveCountAsync(22);
+        await Expect(encoder.Locator(".attention-thumbnail")).ToHaveCountAsync(12);
+        await Expect(tuned.Locator(".attention-thumbnail")).ToHaveCountAsync(2);
+        await Expect(encoder.Locator(".attention-shares tbody tr")).ToHaveCountAsync(2);
+
+        // A thumbnail shows that head alone; a token on the left keeps only its own lines (at most one per key).
+        await encoder.Locator(".attention-thumbnail").Nth(3).ClickAsync();
+        await Expect(encoder.Locator(".attention-thumbnail").Nth(3)).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(encoder.Locator("svg.head-view line:not([data-head='3'])")).ToHaveCountAsync(0);
+        Assert.True(await encoder.Locator("svg.head-view line[data-head='3']").CountAsync() > 11, "every token has at least one line");
+        await encoder.Locator("svg.head-view text").Nth(4).ClickAsync(); // "cat" in the left column (each token: left, then right)
+        await Expect(encoder.Locator("svg.head-view text.focused")).ToHaveTextAsync("cat");
+        Assert.InRange(await encoder.Locator("svg.head-view line").CountAsync(), 1, 11);
+        await visitor.Page.GetByTestId("attention-token").ClickAsync(); // the same from the keyboard's picker
+        await visitor.Page.GetByRole(AriaRole.Option, new() { Name = "every token", Exact = true }).ClickAsync();
+        await Expect(encoder.Locator("svg.head-view text.focused")).ToHaveCountAsync(0);
+
+        // The layer picker moves both panels; the tiny model has one layer and says so.
+        await visitor.Page.GetByTestId("attention-layer").ClickAsync();
+        await visitor.Page.GetByRole(AriaRole.Option, new() { Name = "5", Exact = true }).ClickAsync();
+        await Expect(encoder.Locator(".attention-shares caption")).ToContainTextAsync("layer 5");
+        await Expect(tuned).ToContainTextAsync("course/minilm-sentiment has 1 layer(s); showing layer 0.");
+
+        // Too long for the drawing: a message saying what to change, for both models.
+        await visitor.Page.GetByTestId("attention-text").FillAsync(string.Join(' ', Enumerable.Repeat("word", 60)));
+        await visitor.Page.GetByTestId("attention-run").ClickAsync();
+        await Expect(visitor.Page.GetByTestId("attention-error")).ToHaveCountAsync(2);
+        await Expect(visitor.Page.GetByTestId("attention-error").First).ToContainTextAsync("at most 48 are shown: shorten it.");
     }
 
     [Fact]

@@ -115,6 +115,15 @@ public abstract partial class QueueTests(PostgresServer? server) : QueueTest(ser
     }
 
     [Fact]
+    public async Task A_student_who_asks_to_keep_the_model_gets_a_job_that_keeps_its_weights()
+    {
+        var kept = await Queue.SubmitAsync("ann", Assignment, TinyGradingSetup.Config(2), "keep", Setup.DatasetsFolder, keepWeights: true);
+        var dropped = await SubmitAsync(key: "drop");
+
+        Assert.Equal((true, false), ((await ReadAsync(kept.Id)).KeepWeights, (await ReadAsync(dropped.Id)).KeepWeights));
+    }
+
+    [Fact]
     public async Task The_daily_quota_counts_utc_days_and_ignores_platform_failures()
     {
         for (var i = 0; i < 3; i++)

@@ -23,6 +23,8 @@ public sealed class WidgetReferencesTests : IDisposable
     [InlineData("""pipeline task="fill-mask" text="Paris is the [MASK] of France." """)]
     [InlineData("""pipeline task="text-classification" model="course/minilm-sentiment" text="great" """)]
     [InlineData("""pipeline task="text-classification" model="sentence-transformers/all-MiniLM-L6-v2" text="great" """)]
+    [InlineData("""attention text="The cat sat." pair="It was tired." model="course/minilm-sentiment" """)]
+    [InlineData("""attention text="The cat sat." """)]
     public void Widgets_naming_what_the_platform_has_pass(string line) => Assert.Null(Check(line));
 
     [Fact]
@@ -38,6 +40,7 @@ public sealed class WidgetReferencesTests : IDisposable
     [InlineData("""tokenizer tokenizers="gpt2,bert-base-cased" text="hi" """, "tokenizer 'bert-base-cased' is not in the playground")]
     [InlineData("""pipeline task="summarization" text="x" """, "task 'summarization' has no live widget")]
     [InlineData("""pipeline task="text-classification" model="someone/missing" text="x" """, "model 'someone/missing' is not in the local hub")]
+    [InlineData("""attention text="x" model="someone/missing" """, "model 'someone/missing' is not in the local hub")]
     public void Widgets_naming_what_does_not_exist_are_reported(string line, string message) =>
         Assert.StartsWith(message, Check(line));
 

@@ -135,6 +135,82 @@ public sealed class AttentionImplementationTests : IDisposable
         Assert.Equal($"{path}: attn_implementation 'flash_attention_2' is not supported; use one of eager, sdpa.", error.Message);
     }
 
+    [Fact]
+    public void Output_attentions_returns_every_layers_probabilities_and_sdpa_computes_them_as_eager_does()
+    {
+        var (eager, sdpa) = SameWeights();
+        using (eager)
+        using (sdpa)
+        using (no_grad())
+        {
+            eager.eval();
+            sdpa.eval();
+            using var fromEager = eager.forward(_ids, _mask, _types, outputAttentions: true);
+            using var fromSdpa = sdpa.forward(_ids, _mask, _types, outputAttentions: true);
+            using var fused = sdpa.forward(_ids, _mask, _types);
+
+            Assert.Null(fused.Attentions);
+            Assert.Equal(Tiny.NumHiddenLayers, fromSdpa.Attentions!.Count);
+            for (var layer = 0; layer < Tiny.NumHiddenLayers; layer++)
+            {
+                var attention = fromSdpa.Attentions[layer];
+                Assert.Equal([2L, Tiny.NumAttentionHeads, 8, 8], attention.shape);
+                // HF's fallback: the very eager computation, so the same numbers to the bit.
+                Assert.True(attention.eq(fromEager.Attentions![layer]).all().item<bool>(), $"layer {layer} differs from eager");
+                // The padded keys of the second row get exactly nothing (exp of the most negative float is 0).
+                Assert.Equal(0f, attention[1, .., .., 4..].abs().max().item<float>());
+            }
+            Assert.True(fromSdpa.LastHiddenState.eq(fromEager.LastHiddenState).all().item<bool>());
+            using var real = _mask.unsqueeze(-1);
+            Assert.True(((fromSdpa.LastHiddenState - fused.LastHiddenState) * real).abs().max().item<float>() < 1e-5f, "asking for the weights leaves the output as it was");
+        }
+    }
+
+    [Fact]
+    public void The_first_layers_attention_is_the_softmax_of_scaled_query_key_products_of_the_embeddings()
+    {
+        var (eager, sdpa) = SameWeights();
+        using (eager)
+        using (sdpa)
+        using (no_grad())
+        {
+            sdpa.eval();
+            using var scope = NewDisposeScope();
+            var output = sdpa.forward(_ids, _mask, _types, outputAttentions: true);
+
+            // Written out from the state dict, apart from the modules: embeddings, LayerNorm, Q and K of layer 0.
+            var p = sdpa.state_dict();
+            var positions = arange(8, dtype: ScalarType.Int64);
+            var embedded = p["embeddings.word_embeddings.weight"][_ids] + p["embeddings.position_embeddings.weight"][positions] + p["embeddings.token_type_embeddings.weight"][_types];
+            var hidden = nn.functional.layer_norm(embedded, [Tiny.HiddenSize], p["embeddings.LayerNorm.weight"], p["embeddings.LayerNorm.bias"], Tiny.LayerNormEps);
+            var size = Tiny.HiddenSize / Tiny.NumAttentionHeads;
+            Tensor Heads(string name) => (hidden.matmul(p[$"encoder.layer.0.attention.self.{name}.weight"].t()) + p[$"encoder.layer.0.attention.self.{name}.bias"])
+                .view(2, 8, Tiny.NumAttentionHeads, size).transpose(1, 2); // (B, heads, T, D)
+            var scores = Heads("query").matmul(Heads("key").transpose(-1, -2)) / Math.Sqrt(size); // (B, heads, T, T)
+            var expected = scores.masked_fill(_mask.eq(0).view(2, 1, 1, 8), float.NegativeInfinity).softmax(-1);
+
+            var actual = output.Attentions![0];
+            Assert.True((actual - expected).abs().max().item<float>() < 1e-6f, $"differs by {(actual - expected).abs().max().item<float>()}");
+            Assert.True((actual.sum(-1) - 1).abs().max().item<float>() < 1e-6f, "each query's weights sum to 1");
+        }
+    }
+
+    [Fact]
+    public void Attention_weights_are_released_with_the_output()
+    {
+        var (eager, sdpa) = SameWeights();
+        using (eager)
+        using (sdpa)
+        using (no_grad())
+        {
+            sdpa.eval();
+            sdpa.forward(_ids, _mask, _types, outputAttentions: true).Dispose(); // warm-up: the stacked projection copy
+            var before = LiveTensors.OnThisThread;
+            sdpa.forward(_ids, _mask, _types, outputAttentions: true).Dispose();
+            Assert.Equal(before, LiveTensors.OnThisThread);
+        }
+    }
+
     public void Dispose()
     {
         _ids.Dispose();

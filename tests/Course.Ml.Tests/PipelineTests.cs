@@ -179,6 +179,51 @@ public sealed class PipelineIntegrationTests : IDisposable
     }
 
     [Fact]
+    public void Attention_of_a_fine_tuned_checkpoint_is_the_encoders_output_attentions_with_cls_and_sep_shares()
+    {
+        manual_seed(11);
+        var config = Tiny.WithLabels(["negative", "positive"]) with { NumHiddenLayers = 2 };
+        var id = Save("attention", new BertForSequenceClassification(config), config);
+
+        using var pipeline = (AttentionPipeline)Pipeline.Create(Pipeline.Attention, id, _hub, CPU);
+        var maps = pipeline.Run("The cat sat.", "It was tired.");
+
+        Assert.Equal(["[CLS]", "the", "cat", "sat", ".", "[SEP]", "it", "was", "tired", ".", "[SEP]"], maps.Tokens);
+        Assert.Equal(6, maps.SentenceBStart);
+        Assert.Equal("2 × (1, 2, 11, 11)", maps.Shape);
+        // The classifier's checkpoint loads into the bare encoder (keys lose "bert."): its attention is the model's.
+        using var model = AutoModel.FromPretrained(id, _hub);
+        var encoding = pipeline.Tokenizer.Encode("The cat sat.", "It was tired.");
+        using var ids = tensor(encoding.InputIds.Select(i => (long)i).ToArray(), [1, encoding.Length]);
+        using var types = tensor(encoding.TokenTypeIds!.Select(i => (long)i).ToArray(), [1, encoding.Length]);
+        using (no_grad())
+        using (var output = model.forward(ids, tokenTypeIds: types, outputAttentions: true))
+        {
+            for (var layer = 0; layer < 2; layer++)
+            {
+                Assert.Equal(output.Attentions![layer][0].data<float>().ToArray(), maps.Attentions[layer].SelectMany(h => h.SelectMany(row => row)).ToArray());
+            }
+        }
+        // [CLS] is column 0 and [SEP] columns 5 and 10; a share is the mean over the 11 queries.
+        var head = maps.Attentions[1][1];
+        Assert.Equal(head.Average(row => row[0]), maps.ClsShare[1][1], 6);
+        Assert.Equal(head.Average(row => row[5] + row[10]), maps.SepShare[1][1], 6);
+    }
+
+    [Fact]
+    public void Attention_refuses_empty_text_and_inputs_longer_than_asked_for()
+    {
+        manual_seed(11);
+        var id = Save("attention-limits", new BertModel(Tiny), Tiny);
+        using var pipeline = (AttentionPipeline)Pipeline.Create(Pipeline.Attention, id, _hub, CPU);
+
+        Assert.Equal("The text is empty.", Assert.Throws<PipelineInputException>(() => pipeline.Run(" ")).Message);
+        Assert.Equal("The input makes 6 tokens ([CLS] and [SEP] included); at most 5 are shown: shorten it.",
+            Assert.Throws<PipelineInputException>(() => pipeline.Run([("one two three four", null)], maxTokens: 5)).Message);
+        Assert.Equal(6, pipeline.Run([("one two three four", null)], maxTokens: 6)[0].Tokens.Count);
+    }
+
+    [Fact]
     public void A_saved_class_bias_is_added_to_the_logits_before_the_softmax()
     {
         manual_seed(16);

@@ -296,6 +296,25 @@ public class AssignmentPageTests : CourseComponentTest
     }
 
     [Fact]
+    public async Task A_kept_model_is_offered_for_publishing_only_after_the_students_due_date()
+    {
+        await AddUserAsync("student-1");
+        SignIn("student-1");
+        Content.Reload();
+        var graded = await GradedAsync("student-1", publicScore: 0.8123, privateScore: 0.7321);
+        await WriteAsync(graded.Id, u => u.SetProperty(s => s.KeepWeights, true));
+
+        var before = await MySubmissionsAsync();
+        Clock.SetUtcNow(Due.AddSeconds(1));
+        var after = await MySubmissionsAsync();
+
+        Assert.Contains("After your due date (2030-01-01 00:00 UTC) you can publish it", before.Find("[data-testid=model-sharing-later]").TextContent);
+        Assert.Empty(before.FindAll("[data-testid=model-publish]"));
+        Assert.Single(after.FindAll("[data-testid=model-publish]"));
+        Assert.Single(after.FindAll("[data-testid=card-intended-use]"));
+    }
+
+    [Fact]
     public async Task Marking_final_is_limited_to_the_students_own_graded_submissions_before_their_due_date()
     {
         await AddUserAsync("student-1");

@@ -39,6 +39,7 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton<RequestLimiter>();
         Services.AddScoped<ClientConnection>();
         Services.AddSingleton<Features.Hub.HubVisibility>();
+        Services.AddSingleton<Features.Hub.ModelSharing>();
         Services.AddScoped<LessonProgressService>();
         Services.AddScoped<Features.Quizzes.QuizAttemptService>();
         Services.AddScoped<Features.Quizzes.ProgressDashboardService>();

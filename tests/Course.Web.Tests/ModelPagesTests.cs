@@ -8,14 +8,17 @@ public class ModelPagesTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisposable
 {
     private readonly TestDatabase _database = new();
 
-    private ModelPages Pages => new(tiny.Hub, new HubVisibility(_database.Factory));
+    private static readonly TimeProvider Clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
+
+    private ModelPages Pages => new(tiny.Hub, new HubVisibility(_database.Factory, TestContent.Repository, Clock),
+        new ModelSharing(_database.Factory, TestContent.Repository, tiny.Hub, Clock));
 
     public void Dispose() => _database.Dispose();
 
     [Fact]
     public async Task A_model_shows_its_card_as_html_and_its_tokenizers_facts()
     {
-        var (view, error) = await Pages.ShowAsync("course/minilm-sentiment", isInstructor: false);
+        var (view, error) = await Pages.ShowAsync("course/minilm-sentiment", "s1", isInstructor: false);
 
         Assert.Null(error);
         Assert.Contains(">course/minilm-sentiment</h1>", view!.CardHtml);
@@ -36,9 +39,9 @@ public class ModelPagesTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisposable
             File.Copy(file, Path.Combine(kept, Path.GetFileName(file)), overwrite: true);
         }
 
-        var student = await Pages.ShowAsync(id, isInstructor: false);
-        var missing = await Pages.ShowAsync("submissions/submission-8", isInstructor: false);
-        var instructor = await Pages.ShowAsync(id, isInstructor: true);
+        var student = await Pages.ShowAsync(id, "s1", isInstructor: false);
+        var missing = await Pages.ShowAsync("submissions/submission-8", "s1", isInstructor: false);
+        var instructor = await Pages.ShowAsync(id, "teacher", isInstructor: true);
 
         Assert.Equal((null, "There is no model 'submissions/submission-7' in the local hub."), (student.View, student.Error));
         Assert.Equal((null, "There is no model 'submissions/submission-8' in the local hub."), (missing.View, missing.Error));

@@ -21,6 +21,7 @@ public class NavigationTests : CourseComponentTest
             ("/topics/4.2/auto-classes", "Auto classes"),
             ("playground/tokenizer", "Tokenizers"),
             ("playground/inference", "Inference"),
+            ("playground/attention", "Attention"),
             ("hub", "Local Hub"),
             ("search", "Search"),
         ], links);

@@ -51,8 +51,27 @@ public class TokenizerPlaygroundServiceTests(TinyHub tiny) : IClassFixture<TinyH
     }
 
     [Fact]
+    public void Stages_show_what_each_step_made_of_the_text_with_original_spans()
+    {
+        var view = _service.Stages(TokenizerPlaygroundService.DefaultTokenizer, "Héllo,  you", "Ok");
+
+        Assert.Equal(["normalizer $A", "pre_tokenizer $A", "model $A", "normalizer $B", "pre_tokenizer $B", "model $B", "post_processor "],
+            view.Rows.Select(r => $"{r.Stage} {r.Sequence}"));
+        // The normaliser lower-cased H and stripped é's accent; the two spaces stay two.
+        Assert.Equal([("h", "H", true), ("e", "é", true), ("llo,  you", "llo,  you", false)],
+            view.Rows[0].Chips.Select(c => (c.Text, c.Original, c.Changed)));
+        Assert.Equal([("hello", 0, 5, "Héllo"), (",", 5, 6, ","), ("you", 8, 11, "you")], view.Rows[1].Chips.Select(c => (c.Text, c.Start, c.End, c.Original)));
+        Assert.Equal([7592, 1010, 2017], view.Rows[2].Chips.Select(c => c.Id!.Value));
+        Assert.Equal(["[CLS]", "hello", ",", "you", "[SEP]", "ok", "[SEP]"], view.Rows[^1].Chips.Select(c => c.Text));
+        Assert.Equal("Ok", view.Rows[^1].Chips[5].Original);
+        Assert.Equal("[CLS] $A [SEP] $B:1 [SEP]:1", view.PostProcessor);
+    }
+
+    [Fact]
     public void Oversized_or_empty_text_and_unknown_tokenizers_get_clear_errors()
     {
+        Assert.Contains("at most 5,000 characters", Assert.Throws<ArgumentException>(() => _service.Stages("gpt2", new string('a', 5_001))).Message);
+        Assert.Contains("Type some text", Assert.Throws<ArgumentException>(() => _service.Stages("gpt2", "")).Message);
         Assert.Contains("at most 5,000 characters", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", new string('a', 5_001))).Message);
         Assert.Contains("Type some text", Assert.Throws<ArgumentException>(() => _service.Tokenize("gpt2", "")).Message);
         Assert.Contains("Unknown tokenizer 'bert-large'", Assert.Throws<ArgumentException>(() => _service.Tokenize("bert-large", "x")).Message);
@@ -67,7 +86,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
 
     private InferenceService Service(int slots = 2, RateLimitOptions? limits = null, DemoBuildStatus? demos = null) =>
-        new(tiny.Hub, TorchSharp.torch.CPU, demos ?? new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(limits ?? new RateLimitOptions()), _clock),
+        new(tiny.Hub, TorchSharp.torch.CPU, demos ?? new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock), new RequestLimiter(Options.Create(limits ?? new RateLimitOptions()), _clock),
             Options.Create(new PlaygroundOptions { MaxConcurrentInferences = slots }), TimeProvider.System);
 
     public void Dispose() => _database.Dispose();
@@ -86,6 +105,40 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         Assert.IsAssignableFrom(output, result.Output);
         Assert.StartsWith("[", result.Json.TrimStart()); // HF prints a list for every one of these pipelines
         Assert.True(result.Elapsed > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task Attention_shows_the_weights_of_the_models_forward_pass_with_output_attentions()
+    {
+        using var service = Service();
+        var result = await service.RunAsync(new InferenceRequest(Pipeline.Attention, "course/minilm-sentiment", "Great phone.", "Bad case."), Visitor);
+
+        Assert.Null(result.Error);
+        var maps = Assert.IsType<AttentionMaps>(result.Output);
+        Assert.Equal(["[CLS]", "great", "phone", ".", "[SEP]", "bad", "case", ".", "[SEP]"], maps.Tokens);
+        Assert.Contains("\"attentions\": \"1 × (1, 2, 9, 9)\"", result.Json);
+        // The same forward pass done by hand: the bare encoder from the same checkpoint, output_attentions on.
+        var encoding = Course.Ml.Tokenization.AutoTokenizer.FromPretrained("course/minilm-sentiment", tiny.Hub).Encode("Great phone.", "Bad case.");
+        using var model = Course.Ml.Models.AutoModel.FromPretrained("course/minilm-sentiment", tiny.Hub);
+        using var ids = TorchSharp.torch.tensor(encoding.InputIds.Select(i => (long)i).ToArray(), [1, encoding.Length]);
+        using var types = TorchSharp.torch.tensor(encoding.TokenTypeIds!.Select(i => (long)i).ToArray(), [1, encoding.Length]);
+        using var noGrad = TorchSharp.torch.no_grad();
+        using var output = model.forward(ids, tokenTypeIds: types, outputAttentions: true);
+        Assert.Equal(output.Attentions![0].data<float>().ToArray(), maps.Attentions[0].SelectMany(head => head.SelectMany(row => row)).ToArray());
+    }
+
+    [Fact]
+    public async Task Attention_refuses_empty_and_oversized_input_with_what_to_change()
+    {
+        using var service = new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock),
+            new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions { MaxAttentionTokens = 8 }), TimeProvider.System);
+        InferenceRequest Request(string text, string? pair = null) => new(Pipeline.Attention, "course/minilm-sentiment", text, pair);
+
+        Assert.Equal("Type some text.", (await service.RunAsync(Request(" "), Visitor)).Error);
+        Assert.Equal("The playground accepts at most 2,000 characters per field.", (await service.RunAsync(Request("Hi", new string('x', 2_001)), Visitor)).Error);
+        Assert.Equal("The input makes 9 tokens ([CLS] and [SEP] included); at most 8 are shown: shorten it.",
+            (await service.RunAsync(Request("Great phone.", "Bad case."), Visitor)).Error);
+        Assert.Null((await service.RunAsync(Request("Great phone.", "Bad."), Visitor)).Error);
     }
 
     [Fact]
@@ -148,7 +201,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     }
 
     [Fact]
-    public async Task A_kept_submission_model_runs_for_instructors_and_once_published_for_everyone()
+    public async Task A_kept_submission_model_runs_for_instructors_and_not_for_visitors()
     {
         const string id = "submissions/submission-7";
         CopyFolder(tiny.Hub.PathOf("course/minilm-sentiment"), tiny.Hub.PathOf(id));
@@ -157,20 +210,9 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
 
         var hidden = await service.RunAsync(request, Visitor);
         var forInstructor = await service.RunAsync(request, new Requester("teacher", "203.0.113.7", true));
-        await using (var db = await _database.Factory.CreateDbContextAsync())
-        {
-            db.Users.Add(new Course.Core.Data.CourseUser { Id = "s1", UserName = "s1" });
-            db.Submissions.Add(new Course.Core.Data.Submission
-            {
-                Id = 7, UserId = "s1", AssignmentId = "sentiment", ConfigYaml = "", IdempotencyKey = "k", KeepWeights = true, ModelPublished = true,
-            });
-            await db.SaveChangesAsync();
-        }
-        var published = await service.RunAsync(request, Visitor);
 
         Assert.Equal("There is no model 'submissions/submission-7' in the local hub.", hidden.Error);
         Assert.Null(forInstructor.Error);
-        Assert.Null(published.Error);
     }
 
     [Fact]
@@ -182,7 +224,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
             TinyDemoModels.WriteTo(hub);
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("acme/reviews-sentiment"));
             CopyFolder(hub.PathOf("course/minilm-sentiment"), hub.PathOf("submissions/submission-9"));
-            using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+            using var service = new InferenceService(hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock),
                 new RequestLimiter(Options.Create(new RateLimitOptions()), _clock), Options.Create(new PlaygroundOptions()), TimeProvider.System);
 
             Assert.Equal(["course/minilm-sentiment", "acme/reviews-sentiment"], await service.ModelsForAsync(Pipeline.TextClassification, Visitor));
@@ -200,16 +242,39 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
 
     /// <summary>A batching service whose window closes only when the test moves <paramref name="time"/>: batches form deterministically.</summary>
     private InferenceService Batching(TimeProvider time, int maxBatchSize = 16) =>
-        new(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory), new RequestLimiter(Options.Create(Unlimited), _clock),
+        new(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock), new RequestLimiter(Options.Create(Unlimited), _clock),
             Options.Create(new PlaygroundOptions { MaxBatchSize = maxBatchSize, BatchWindowMilliseconds = 50, MaxPerUserInBatch = 2 }), time);
 
-    /// <summary>A batching service on a clock of the test's own, and the batches it takes.</summary>
-    private (InferenceService Service, FakeTimeProvider Clock, List<InferenceBatch> Batches) Held()
+    /// <summary>
+    /// A batching service on a clock of the test's own, and the batches it takes after a first one of
+    /// <paramref name="line"/>'s task and model, held (in the event, so the line counts it as running) until the
+    /// clock first moves: the requests a test sends meanwhile gather in line, as behind a busy model, and go when
+    /// the test closes the window.
+    /// </summary>
+    private async Task<(InferenceService Service, FakeTimeProvider Clock, List<InferenceBatch> Batches)> HeldAsync(InferenceRequest line)
     {
         var clock = new FakeTimeProvider();
         var service = Batching(clock);
         var batches = new List<InferenceBatch>();
-        service.BatchTaken += batch => { lock (batches) batches.Add(batch); };
+        var moved = new ManualResetEventSlim();
+        var timer = clock.CreateTimer(_ => moved.Set(), null, TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        var first = new TaskCompletionSource();
+        service.BatchTaken += batch =>
+        {
+            if (batch.Requesters.SequenceEqual(["held"]))
+            {
+                first.SetResult();
+                moved.Wait(TimeSpan.FromMinutes(2)); // a generous limit only so a broken build ends
+                timer.Dispose();
+                moved.Dispose();
+            }
+            else
+            {
+                lock (batches) batches.Add(batch);
+            }
+        };
+        _ = Task.Run(() => service.RunAsync(line, User("held")));
+        await first.Task;
         return (service, clock, batches);
     }
 
@@ -291,7 +356,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
         {
             expected.Add(await alone.RunAsync(request, Visitor));
         }
-        var (service, clock, batches) = Held();
+        var (service, clock, batches) = await HeldAsync(requests[0]);
         using var _ = service;
 
         var running = requests.Select((r, i) => service.RunAsync(r, User($"u{i}"))).ToList();
@@ -310,11 +375,42 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     }
 
     [Fact]
+    public async Task A_lone_request_goes_at_once_without_waiting_for_the_window()
+    {
+        // The clock never moves: a request waiting for the window would never answer.
+        using var service = Batching(new FakeTimeProvider());
+        var batches = new List<InferenceBatch>();
+        service.BatchTaken += batches.Add;
+
+        var result = await service.RunAsync(new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone."), User("a"))
+            .WaitAsync(TimeSpan.FromMinutes(2)); // a generous limit only so a broken build ends
+
+        Assert.Null(result.Error);
+        Assert.Equal(["a"], Assert.Single(batches).Requesters);
+    }
+
+    [Fact]
+    public async Task Requests_gathered_behind_a_running_batch_go_together_when_it_finishes_before_the_window_ends()
+    {
+        var request = new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone.");
+        var (service, clock, batches) = await HeldAsync(request);
+        using var _ = service;
+
+        var running = new[] { service.RunAsync(request, User("a")), service.RunAsync(request, User("b")) };
+        await Until(() => service.Waiting == 2);
+        clock.Advance(TimeSpan.FromMilliseconds(1)); // the held batch finishes; the 50 ms window is far from over
+        var results = await Task.WhenAll(running);
+
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.Equal(["a", "b"], Assert.Single(batches).Requesters.Order());
+    }
+
+    [Fact]
     public async Task A_batch_holds_at_most_the_fair_share_of_one_requester_the_rest_of_theirs_wait_for_the_next()
     {
-        var (service, clock, batches) = Held();
-        using var _ = service;
         var request = new InferenceRequest(Pipeline.TextClassification, "course/minilm-sentiment", "Great phone.");
+        var (service, clock, batches) = await HeldAsync(request);
+        using var _ = service;
 
         var running = Enumerable.Range(0, 4).Select(_ => service.RunAsync(request, User("a"))).Append(service.RunAsync(request, User("b"))).ToList();
         await CloseWindowAsync(service, clock, 5);
@@ -330,9 +426,9 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task A_request_cancelled_in_line_leaves_it_and_the_others_run_as_one_batch()
     {
-        var (service, clock, batches) = Held();
-        using var _ = service;
         var request = new InferenceRequest(Pipeline.FillMask, "course/minilm-fill-mask", "She lived in [MASK].");
+        var (service, clock, batches) = await HeldAsync(request);
+        using var _ = service;
         using var leaving = new CancellationTokenSource();
 
         var cancelled = service.RunAsync(request, User("a"), cancellationToken: leaving.Token);
@@ -350,12 +446,12 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
     [Fact]
     public async Task A_request_the_pipeline_refuses_fails_alone_and_the_rest_of_its_batch_answers()
     {
-        var (service, clock, batches) = Held();
-        using var _ = service;
         const string context = "Ada Lovelace lived in London.";
         // Within the playground's 2,000 characters, but more tokens than a window holds: only the pipeline can tell.
         var tooLong = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", string.Join(" ", Enumerable.Repeat("why", 450)), context);
         var good = new InferenceRequest(Pipeline.QuestionAnswering, "course/minilm-qa", "Where did she live?", context);
+        var (service, clock, batches) = await HeldAsync(good);
+        using var _ = service;
 
         var running = new[] { service.RunAsync(good, User("a")), service.RunAsync(tooLong, User("b")), service.RunAsync(good, User("c")) };
         await CloseWindowAsync(service, clock, 3);
@@ -379,7 +475,7 @@ public class InferenceServiceTests(TinyHub tiny) : IClassFixture<TinyHub>, IDisp
             "Playground:BatchWindowMilliseconds is 60000; it must be between 1 and 1,000 (milliseconds a request waits for others to join its batch).",
             "Playground:MaxPerUserInBatch is -1; it must be between 1 and 256 (one requester's requests per batch).",
         ], options.Errors());
-        var refused = Assert.Throws<ArgumentException>(() => new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory),
+        var refused = Assert.Throws<ArgumentException>(() => new InferenceService(tiny.Hub, TorchSharp.torch.CPU, new DemoBuildStatus(), new HubVisibility(_database.Factory, TestContent.Repository, _clock),
             new RequestLimiter(Options.Create(Unlimited), _clock), Options.Create(options), TimeProvider.System));
         Assert.StartsWith("Playground:MaxBatchSize is 0;", refused.Message);
     }
@@ -424,6 +520,29 @@ public class PlaygroundComponentTests : CourseComponentTest
     }
 
     [Fact]
+    public void Pipeline_stages_write_each_stage_as_a_row_of_chips_with_the_original_span_on_hover()
+    {
+        StagesView view = new("course/x",
+        [
+            new StageRow("normalizer", null, [new StageChip("h", 0, 1, "H", Changed: true), new StageChip("i  ", 1, 4, "i  ")]),
+            new StageRow("pre_tokenizer", null, [new StageChip("hi", 0, 2, "Hi")]),
+            new StageRow("model", null, []),
+            new StageRow("post_processor", null, [new StageChip("[CLS]", 0, 0, "", 101, Special: true)]),
+        ], "[CLS] $A [SEP]");
+        var stages = Render<PipelineStages>(p => p.Add(c => c.View, view));
+
+        Assert.Equal(["normalizer", "pre_tokenizer", "model", "post_processor"], stages.FindAll(".stage-row").Select(r => r.GetAttribute("data-stage")));
+        var normalizer = stages.FindAll("[data-stage=normalizer] [role=listitem]");
+        Assert.Equal(["h", "i··"], normalizer.Select(c => c.TextContent));
+        Assert.Equal(["characters [0, 1) “H” became “h”", "characters [1, 4) “i  ” unchanged"], normalizer.Select(c => c.GetAttribute("title")));
+        Assert.Contains("stage-changed", normalizer[0].ClassList);
+        Assert.Equal("characters [0, 2) “Hi”", stages.Find("[data-stage=pre_tokenizer] [role=listitem]").GetAttribute("title"));
+        Assert.Equal("(nothing)", stages.Find("[data-stage=model] .lesson-meta").TextContent);
+        Assert.Equal("id 101 · special token added by the template", stages.Find("[data-stage=post_processor] [role=listitem]").GetAttribute("title"));
+        Assert.Equal("[CLS] $A [SEP]", stages.Find(".stage-template code").TextContent);
+    }
+
+    [Fact]
     public void Probability_bars_write_each_labels_probability_best_first_and_the_softmax_of_the_logits()
     {
         var result = new ClassificationResult([new LabelScore("positive", 0.7311f), new LabelScore("negative", 0.2689f)], ["negative", "positive"], [0f, 1f]);
@@ -447,6 +566,26 @@ public class PlaygroundComponentTests : CourseComponentTest
         Assert.Equal(["Ada LovelacePER", "LondonLOC"], marks.Select(m => m.TextContent));
         Assert.Equal("PER · score 0.990", marks[0].GetAttribute("title"));
         Assert.Equal(text, spans.Find("p.entity-text").TextContent.Trim().Replace("PER", "").Replace("LOC", ""));
+    }
+
+    [Fact]
+    public void The_head_view_draws_a_line_per_weight_with_the_weight_as_opacity_and_one_tokens_lines_when_focused()
+    {
+        // One layer, two heads over [CLS] a [SEP]; weights below 0.01 are not drawn.
+        float[][] head0 = [[0.5f, 0.5f, 0f], [0.2f, 0.3f, 0.5f], [0f, 0.005f, 0.995f]];
+        float[][] head1 = [[1f, 0f, 0f], [1f, 0f, 0f], [1f, 0f, 0f]];
+        var maps = new AttentionMaps("m", ["[CLS]", "a", "[SEP]"], null, [[head0, head1]], [[0.233f, 1f]], [[0.498f, 0f]]);
+
+        var panel = Render<AttentionPanel>(p => p.Add(c => c.Maps, maps).Add(c => c.Heads, new HashSet<int> { 0 }));
+        var lines = panel.FindAll("svg.head-view line");
+        Assert.Equal(["0.5", "0.5", "0.2", "0.3", "0.5", "0.995"], lines.Select(l => l.GetAttribute("stroke-opacity")));
+        Assert.All(lines, l => Assert.Equal(HeadView.ColorOf(0), l.GetAttribute("stroke")));
+        Assert.Equal(["[CLS]", "23%", "100%"], panel.FindAll(".attention-shares tbody tr")[0].Children.Select(c => c.TextContent));
+        Assert.Equal(2, panel.FindAll(".attention-thumbnail").Count);
+
+        var focused = Render<AttentionPanel>(p => p.Add(c => c.Maps, maps).Add(c => c.Heads, new HashSet<int> { 0, 1 }).Add(c => c.Query, 1));
+        Assert.Equal([("0", "0.2"), ("0", "0.3"), ("0", "0.5"), ("1", "1")],
+            focused.FindAll("svg.head-view line").Select(l => (l.GetAttribute("data-head"), l.GetAttribute("stroke-opacity"))));
     }
 
     [Fact]

@@ -39,6 +39,16 @@ public static class TinyDemoModels
         return id;
     }
 
+    /// <summary>
+    /// Another tiny sentiment classifier under <paramref name="id"/> (a student's kept model, say), drawn from its own
+    /// <paramref name="seed"/>, so its answers differ from the demo model's.
+    /// </summary>
+    public static void WriteSentiment(ModelHub hub, string id, int seed)
+    {
+        torch.manual_seed(seed);
+        Write(hub, id, Vocab(), Pipeline.TextClassification, c => new BertForSequenceClassification(c), Config.WithLabels(["negative", "neutral", "positive"]));
+    }
+
     private static void Write(ModelHub hub, string id, string vocab, string task, Func<BertConfig, torch.nn.Module> create, BertConfig config)
     {
         var folder = hub.PathOf(id);

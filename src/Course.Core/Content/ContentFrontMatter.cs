@@ -21,6 +21,7 @@ public sealed class ModuleFile
     public int Week { get; set; }
     public string? Goal { get; set; }
     public List<TopicFile>? Topics { get; set; }
+    public CertificateFile? Certificate { get; set; }
 
     public sealed class TopicFile
     {
@@ -29,5 +30,13 @@ public sealed class ModuleFile
         public string? Folder { get; set; }
         public string? Duration { get; set; }
         public List<string>? Objectives { get; set; }
+    }
+
+    /// <summary>The <c>certificate:</c> block (<see cref="CertificatePolicy"/>); <see cref="Assignments"/> is <c>all</c> or a list of ids.</summary>
+    public sealed class CertificateFile
+    {
+        public int? Lessons { get; set; }
+        public double? QuizGrade { get; set; }
+        public object? Assignments { get; set; }
     }
 }

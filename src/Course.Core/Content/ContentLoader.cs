@@ -118,11 +118,17 @@ public static class ContentLoader
         CheckUniqueOrder(files, moduleErrors);
         moduleErrors.AddRange(TopicDurations.Check(module, files.Select(f => f.Lesson).OfType<Lesson>(), content.ReadAllText(ModuleFileName), ModuleFileName));
         string? Resolve(string path) => urls.GetValueOrDefault(path);
+        var assignmentFiles = AssignmentLoader.LoadAll(content, options.HiddenDataPath, options.ServedRoots ?? [], Resolve, options.CheckWidget, options.CheckCalibration)
+            .Select(f => WithStarterErrors(f, content, options.CheckStarter)).ToList();
+        if (module.Certificate is { } certificate)
+        {
+            var published = assignmentFiles.Select(f => f.Assignment?.Id).OfType<string>().ToList();
+            moduleErrors.AddRange(certificate.CheckAssignments(published, content.ReadAllText(ModuleFileName), ModuleFileName));
+        }
         return new ContentSnapshot(module, files, moduleErrors)
         {
             QuizFiles = LoadQuizzes(content, module, options.ComputeKey, Resolve),
-            AssignmentFiles = AssignmentLoader.LoadAll(content, options.HiddenDataPath, options.ServedRoots ?? [], Resolve, options.CheckWidget, options.CheckCalibration)
-                .Select(f => WithStarterErrors(f, content, options.CheckStarter)).ToList(),
+            AssignmentFiles = assignmentFiles,
         };
     }
 
@@ -210,9 +216,12 @@ public static class ContentLoader
             throw new ContentException([new ContentError(ModuleFileName, 1, $"not found in {content.Root}")]);
         }
         var errors = new List<ContentError>();
-        var file = YamlReader.Read<ModuleFile>(content.ReadAllText(ModuleFileName), ModuleFileName, 1, errors);
+        var text = content.ReadAllText(ModuleFileName);
+        var file = YamlReader.Read<ModuleFile>(text, ModuleFileName, 1, errors);
+        CertificatePolicy? certificate = null;
         if (file is not null)
         {
+            certificate = CertificatePolicy.From(file.Certificate, YamlText.Parse(text, ModuleFileName), errors);
             if (string.IsNullOrWhiteSpace(file.Title)) errors.Add(new(ModuleFileName, 1, "needs 'title'"));
             if (file.Topics is not { Count: > 0 }) errors.Add(new(ModuleFileName, 1, "needs 'topics', a list"));
             foreach (var t in file.Topics ?? [])
@@ -232,7 +241,10 @@ public static class ContentLoader
             throw new ContentException(errors);
         }
         return new CourseModule(file!.Id ?? "module", file.Title!, file.Week, file.Goal ?? "",
-            file.Topics!.Select(t => new Topic(t.Id!, t.Title!, t.Folder!, t.Duration ?? "", t.Objectives ?? [])).ToList());
+            file.Topics!.Select(t => new Topic(t.Id!, t.Title!, t.Folder!, t.Duration ?? "", t.Objectives ?? [])).ToList())
+        {
+            Certificate = certificate,
+        };
     }
 
     private static void CheckUniqueOrder(List<LessonFile> files, List<ContentError> errors)

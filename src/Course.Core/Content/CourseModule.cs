@@ -9,6 +9,9 @@ public sealed record CourseModule(
     IReadOnlyList<Topic> Topics)
 {
     public Topic? FindTopic(string id) => Topics.FirstOrDefault(t => t.Id == id);
+
+    /// <summary>What earns the module's certificate; null when the module issues none.</summary>
+    public CertificatePolicy? Certificate { get; init; }
 }
 
 /// <summary>One topic of the module (e.g. "4.1"), its lessons in teaching order.</summary>

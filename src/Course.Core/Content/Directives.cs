@@ -28,6 +28,8 @@ public static partial class DirectiveSyntax
         new DirectiveDefinition("tokenizer", WidgetKind, new HashSet<string> { "tokenizers", "text", "pair" }, new HashSet<string>()),
         new DirectiveDefinition("pipeline", WidgetKind,
             new HashSet<string> { "task", "model", "text", "context", "aggregation_strategy", "top_k" }, new HashSet<string> { "task" }),
+        // The base encoder's attention beside a fine-tuned model's (`model`), for a sentence and an optional pair.
+        new DirectiveDefinition("attention", WidgetKind, new HashSet<string> { "text", "pair", "model" }, new HashSet<string>()),
         // An output the lesson shows, recomputed by `./course content verify`: its body is the expected output.
         new DirectiveDefinition("output", OutputKind, new HashSet<string> { "check", "tokenizer", "text", "pair", "texts", "padding", "truncation", "max_length", "return_tensors", "added" },
             new HashSet<string> { "check", "tokenizer" }),

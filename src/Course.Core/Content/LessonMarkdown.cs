@@ -270,7 +270,12 @@ public static class LessonMarkdown
             renderer.Write($" data-{key.Replace('_', '-')}=\"").WriteEscape(value).Write('"');
         }
         renderer.Write("><figcaption><strong>Try it</strong>: ")
-            .WriteEscape(directive.Name == "tokenizer" ? "tokenizer playground" : $"{directive["task"]} pipeline").Write("</figcaption><dl>");
+            .WriteEscape(directive.Name switch
+            {
+                "tokenizer" => "tokenizer playground",
+                "attention" => "attention view",
+                _ => $"{directive["task"]} pipeline",
+            }).Write("</figcaption><dl>");
         foreach (var (key, value) in directive.Attributes.Where(a => a.Key != "task").OrderBy(a => a.Key, StringComparer.Ordinal))
         {
             renderer.Write("<dt>").WriteEscape(key.Replace('_', ' ')).Write("</dt><dd>").WriteEscape(value).Write("</dd>");

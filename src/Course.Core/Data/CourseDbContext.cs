@@ -23,8 +23,11 @@ public sealed class CourseDbContext(DbContextOptions<CourseDbContext> options) :
     public DbSet<Submission> Submissions => Set<Submission>();
     public DbSet<AssignmentExtension> AssignmentExtensions => Set<AssignmentExtension>();
     public DbSet<ReportRegradeRequest> ReportRegradeRequests => Set<ReportRegradeRequest>();
+    public DbSet<ModelPublication> ModelPublications => Set<ModelPublication>();
     public DbSet<WorkerRegistration> GradingWorkers => Set<WorkerRegistration>();
     public DbSet<DemoBuild> DemoBuilds => Set<DemoBuild>();
+    public DbSet<Certificate> Certificates => Set<Certificate>();
+    public DbSet<CertificateSigningKey> CertificateSigningKeys => Set<CertificateSigningKey>();
 
     /// <summary>Everyone without the Instructor role: the people the gradebook and the course statistics count.</summary>
     public IQueryable<CourseUser> Students => Users.Where(u =>

@@ -89,6 +89,15 @@ public sealed class Submission
     /// <summary>Where the hub keeps this submission's weights when asked to.</summary>
     public static string KeptModelId(long submissionId) => $"{KeptModelOrganisation}/submission-{submissionId}";
 
+    /// <summary>The submission whose kept model <paramref name="modelId"/> is, or null for any other id.</summary>
+    public static long? KeptSubmissionId(string modelId)
+    {
+        const string prefix = KeptModelOrganisation + "/submission-";
+        return modelId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+               && long.TryParse(modelId.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id : null;
+    }
+
     /// <summary>
     /// The student's evaluation report (Markdown, within the assignment's <c>report.max_words</c>); null or blank when
     /// none was written, which scores 0 unless an instructor grades it otherwise.
@@ -108,8 +117,45 @@ public sealed class Submission
 
     public string? ReportGradedByUserId { get; set; }
 
-    /// <summary>An instructor made the kept model public: listed in /hub and usable in the playgrounds. Private otherwise.</summary>
-    public bool ModelPublished { get; set; }
+}
+
+/// <summary>
+/// A student's kept submission model shared on the course hub, with the model card's text the student wrote. Only the
+/// student publishes (after their due date); the student or an instructor unpublishes. One row per submission: publishing
+/// again after the student's own unpublish reuses it, and who did what when stays in the row and the audit trail.
+/// </summary>
+public sealed class ModelPublication
+{
+    public long Id { get; set; }
+    public long SubmissionId { get; set; }
+
+    /// <summary>The student whose submission it is (the publisher).</summary>
+    public required string UserId { get; set; }
+
+    public required string AssignmentId { get; set; }
+
+    /// <summary>The card's "Intended use" section, Markdown written by the student.</summary>
+    public required string IntendedUse { get; set; }
+
+    /// <summary>The card's "Limitations" section, Markdown written by the student.</summary>
+    public required string Limitations { get; set; }
+
+    public DateTimeOffset PublishedAt { get; set; }
+
+    /// <summary>Null while the model is listed; set when the student or an instructor took it down.</summary>
+    public DateTimeOffset? UnpublishedAt { get; set; }
+
+    public string? UnpublishedByUserId { get; set; }
+
+    public string? UnpublishReason { get; set; }
+
+    public bool IsPublished => UnpublishedAt is null;
+
+    /// <summary>Taken down by someone else than the student (an instructor): the student may not publish it again.</summary>
+    public bool TakenDown => UnpublishedAt is not null && UnpublishedByUserId != UserId;
+
+    /// <summary>Characters of each section the student writes (a card section, not an essay).</summary>
+    public const int SectionMaxLength = 2_000;
 }
 
 /// <summary>A later due date for one student on one assignment.</summary>

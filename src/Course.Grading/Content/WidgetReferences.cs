@@ -31,8 +31,8 @@ public sealed class WidgetReferences(ModelHub hub)
         "pipeline" when !DemoModelFor.ContainsKey(directive["task"] ?? "") =>
             $"task '{directive["task"]}' has no live widget (tasks: {string.Join(", ", DemoModelFor.Keys)})",
         // Demo models may still be building and packaged ones not yet installed when content loads: both count as existing.
-        "pipeline" when directive["model"] is { } model && !hub.Contains(model) && DemoModels.Find(model) is null
-                        && PackagedModels.All.All(p => p.Id != model) =>
+        "pipeline" or "attention" when directive["model"] is { } model && !hub.Contains(model) && DemoModels.Find(model) is null
+                                       && PackagedModels.All.All(p => p.Id != model) =>
             $"model '{model}' is not in the local hub (see /hub, or `./course models list`)",
         "output" => LessonOutputs.Problem(directive),
         _ => null,

@@ -33,7 +33,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     /// <paramref name="report"/> (checked by <see cref="ReportGrades.Refusal"/>); the same key returns the first submission.
     /// </summary>
     public async Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, string datasetsFolder,
-        string? report = null, CancellationToken cancellationToken = default)
+        string? report = null, bool keepWeights = false, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
         if (await db.Submissions.SingleOrDefaultAsync(s => s.UserId == userId && s.IdempotencyKey == idempotencyKey, cancellationToken) is { } existing)
@@ -60,7 +60,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         {
             throw new SubmissionRefusedException("The configuration does not pass the assignment's rules.", errors);
         }
-        return await TakeQuotaSlotAsync(userId, assignment, yaml, string.IsNullOrWhiteSpace(report) ? null : report, idempotencyKey, now, cancellationToken)
+        return await TakeQuotaSlotAsync(userId, assignment, yaml, string.IsNullOrWhiteSpace(report) ? null : report, keepWeights, idempotencyKey, now, cancellationToken)
             ?? throw new SubmissionRefusedException(
                 $"You have used today's {rules.MaxSubmissionsPerDay} submissions for {assignment.Title}; the quota resets at 00:00 UTC.");
     }
@@ -70,7 +70,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
     /// index over (user, assignment, day, slot) decides: of two tabs trying one slot, the second insert fails and
     /// tries the next slot, so exactly <c>max_submissions_per_day</c> get in however many race (no count-then-insert).
     /// </summary>
-    private async Task<Submission?> TakeQuotaSlotAsync(string userId, Assignment assignment, string yaml, string? report, string idempotencyKey, DateTimeOffset now,
+    private async Task<Submission?> TakeQuotaSlotAsync(string userId, Assignment assignment, string yaml, string? report, bool keepWeights, string idempotencyKey, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var day = DateOnly.FromDateTime(now.UtcDateTime);
@@ -83,7 +83,7 @@ public sealed class SubmissionQueue(IDbContextFactory<CourseDbContext> databases
         {
             var submission = new Submission
             {
-                UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, Report = report, IdempotencyKey = idempotencyKey,
+                UserId = userId, AssignmentId = assignment.Id, ConfigYaml = yaml, Report = report, KeepWeights = keepWeights, IdempotencyKey = idempotencyKey,
                 Status = SubmissionStatus.Queued, Queue = assignment.Rules.Queue, CreatedAt = now, QuotaDay = day, QuotaSlot = slot,
             };
             await using var db = await databases.CreateDbContextAsync(cancellationToken);

@@ -35,6 +35,9 @@ public abstract class Pipeline : IDisposable
 
     public static IReadOnlyList<string> Tasks { get; } = [FeatureExtraction, TextClassification, TokenClassification, QuestionAnswering, FillMask];
 
+    /// <summary>The attention maps of <see cref="AttentionPipeline"/>: the course's view, not an HF task, so not in <see cref="Tasks"/>.</summary>
+    public const string Attention = "attention";
+
     protected Pipeline(string task, string modelId, PreTrainedTokenizer tokenizer, nn.Module model, PipelineOptions options)
     {
         Task = task;
@@ -63,6 +66,8 @@ public abstract class Pipeline : IDisposable
         {
             case FeatureExtraction:
                 return new FeatureExtractionPipeline(modelId, tokenizer, AutoModel.FromPretrained(modelId, hub, progress, device), options);
+            case Attention:
+                return new AttentionPipeline(modelId, tokenizer, AutoModel.FromPretrained(modelId, hub, progress, device), options);
             case TextClassification:
             {
                 var (model, report) = AutoModelForSequenceClassification.FromPretrained(modelId, hub, progress: progress, device: device);

@@ -107,54 +107,53 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
     private int Require(string token) =>
         TokenToId(token) ?? throw new InvalidDataException($"{NameOrPath}: the vocabulary has no {token} token.");
 
-    public override void Tokenize(string text, List<Piece> pieces)
+    public override void Tokenize(string text, List<Piece> pieces, StageTrace? trace = null)
     {
         var word = 0;
         var position = 0;
         // Special tokens typed in the text ("[MASK]") are matched whole before normalisation, as in HF.
-        while (text.IndexOf('[', position) >= 0 && NextSpecialToken(text, position) is ({ } special, var at))
+        while (text.IndexOf('[', position) >= 0 && NextSpecialToken(text, position, SpecialTokens.All().Select(t => t.Token)) is ({ } special, var at))
         {
-            TokenizeRange(text, position, at, ref word, pieces);
+            TokenizeRange(text, position, at, ref word, pieces, trace);
+            trace?.Normalized(special, at, at + special.Length);
+            trace?.PreToken(special, at, at + special.Length);
             pieces.Add(new Piece(_vocab[special], at, at + special.Length, word++));
             position = at + special.Length;
         }
-        TokenizeRange(text, position, text.Length, ref word, pieces);
+        TokenizeRange(text, position, text.Length, ref word, pieces, trace);
     }
 
-    private (string? Token, int At) NextSpecialToken(string text, int from)
-    {
-        (string? Token, int At) first = (null, -1);
-        foreach (var (_, token) in SpecialTokens.All())
-        {
-            var at = text.IndexOf(token, from, StringComparison.Ordinal);
-            if (at >= 0 && (first.Token is null || at < first.At))
-            {
-                first = (token, at);
-            }
-        }
-        return first;
-    }
-
-    private void TokenizeRange(string text, int from, int to, ref int word, List<Piece> pieces)
+    private void TokenizeRange(string text, int from, int to, ref int word, List<Piece> pieces, StageTrace? trace)
     {
         var buffers = _buffers ??= new Buffers();
         var normalized = Normalize(text, from, to, buffers);
         var chars = buffers.Chars.AsSpan(0, normalized);
         var starts = buffers.Starts;
-        var boundaries = buffers.WordEnds;
-        var wordStart = 0;
         for (var w = 0; w < buffers.WordCount; w++)
         {
-            var wordEnd = boundaries[w];
+            var (wordStart, wordEnd) = (buffers.WordStarts[w], buffers.WordEnds[w]);
             WordPiece(text, chars[wordStart..wordEnd], wordStart, starts, word++, pieces);
-            wordStart = wordEnd;
+        }
+        if (trace is null)
+        {
+            return;
+        }
+        for (var k = 0; k < normalized; k++)
+        {
+            trace.Normalized(chars[k], starts[k], EndOf(text, starts[k]));
+        }
+        for (var w = 0; w < buffers.WordCount; w++)
+        {
+            var (wordStart, wordEnd) = (buffers.WordStarts[w], buffers.WordEnds[w]);
+            trace.PreToken(chars[wordStart..wordEnd].ToString(), starts[wordStart], EndOf(text, starts[wordEnd - 1]));
         }
     }
 
     /// <summary>
-    /// Writes the normalised, pre-tokenized text into the thread's buffers: characters, the original start
-    /// of each (its end is the end of that original character, see <see cref="EndOf"/>), and where each word
-    /// ends. Returns the number of characters.
+    /// BertNormalizer and BertPreTokenizer in one pass over the text: writes the normalised text (HF's
+    /// <c>normalize_str</c>: whitespace as spaces, spaces around CJK ideographs) into the thread's buffers with
+    /// the original start of each character (its end is the end of that original character, see
+    /// <see cref="EndOf"/>), and where each pre-tokenizer word starts and ends. Returns the number of characters.
     /// </summary>
     private int Normalize(string text, int from, int to, Buffers b)
     {
@@ -162,13 +161,24 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
         b.Ensure(to - from + 8, keep: 0);
         var n = 0;
         b.WordCount = 0;
+        b.OpenWord = 0;
 
-        void EndWord(Buffers b, int n)
+        static void EndWord(Buffers b, int n)
         {
-            if (b.WordCount == 0 ? n > 0 : b.WordEnds[b.WordCount - 1] < n)
+            if (n > b.OpenWord)
             {
+                b.WordStarts[b.WordCount] = b.OpenWord;
                 b.WordEnds[b.WordCount++] = n;
             }
+            b.OpenWord = n;
+        }
+
+        // A space separates words and belongs to none.
+        static void Space(Buffers b, ref int n, int start)
+        {
+            EndWord(b, n);
+            b.Put(ref n, ' ', start);
+            b.OpenWord = n;
         }
 
         // The common case, ASCII word characters, writes through locals (re-read after the slow path may grow the buffers).
@@ -189,7 +199,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
                         n++;
                         break;
                     case 1:
-                        EndWord(b, n);
+                        Space(b, ref n, i);
                         break;
                     case 2:
                         EndWord(b, n);
@@ -217,13 +227,13 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             }
             else if (category == UnicodeCategory.SpaceSeparator)
             {
-                EndWord(b, n);
+                Space(b, ref n, i);
             }
             else if (IsChineseCharacter(rune.Value))
             {
-                EndWord(b, n);
+                Space(b, ref n, i);
                 for (var k = i; k < end; k++) b.Put(ref n, text[k], i);
-                EndWord(b, n);
+                Space(b, ref n, i);
             }
             else if (!_lowerCase)
             {
@@ -379,8 +389,12 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
     {
         public char[] Chars = new char[256];
         public int[] Starts = new int[256];
+        public int[] WordStarts = new int[256];
         public int[] WordEnds = new int[256];
         public int WordCount;
+
+        /// <summary>Where the word being written started.</summary>
+        public int OpenWord;
 
         /// <summary>Grows the buffers to hold <paramref name="capacity"/> characters, keeping the first <paramref name="keep"/>.</summary>
         public void Ensure(int capacity, int keep)
@@ -392,6 +406,7 @@ public sealed class BertWordPieceTokenizer : PreTrainedTokenizer
             var size = Math.Max(capacity, Chars.Length * 2);
             Chars = Grow(Chars, size, keep);
             Starts = Grow(Starts, size, keep);
+            WordStarts = Grow(WordStarts, size, WordCount);
             WordEnds = Grow(WordEnds, size, WordCount);
         }
 

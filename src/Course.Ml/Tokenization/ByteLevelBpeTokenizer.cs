@@ -20,6 +20,7 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
     private readonly string[] _idToToken;
     private readonly Dictionary<string, int> _tokenToId;
     private readonly Regex _preTokenizer;
+    private readonly string[] _specialTokens;
 
     private ByteLevelBpeTokenizer(string name, TiktokenTokenizer tiktoken, string dataAssembly, string resourceSuffix,
         Regex preTokenizer, string endOfText, int modelMaxLength)
@@ -30,6 +31,7 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
         ModelMaxLength = modelMaxLength;
         var ranks = ReadRanks(dataAssembly, resourceSuffix);
         var special = tiktoken.SpecialTokens ?? new Dictionary<string, int>();
+        _specialTokens = special.Keys.ToArray();
         var size = Math.Max(ranks.Count, special.Count == 0 ? 0 : special.Values.Max() + 1);
         _idToToken = new string[size];
         foreach (var (id, bytes) in ranks)
@@ -86,8 +88,21 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
     public override IEnumerable<(string Token, int Id)> Vocabulary() =>
         _idToToken.Select((t, i) => (t, i)).Where(v => v.t is not null);
 
-    public override void Tokenize(string text, List<Piece> pieces)
+    /// <summary>
+    /// No normaliser; the ByteLevel pre-tokenizer's regex and the BPE model run inside tiktoken (which never merges
+    /// across the regex's matches), so the trace gets the text unchanged and the same regex's pieces that word ids use.
+    /// </summary>
+    public override void Tokenize(string text, List<Piece> pieces, StageTrace? trace = null)
     {
+        if (trace is not null)
+        {
+            trace.Unchanged(text);
+            foreach (var (index, length, special) in PreTokenize(text))
+            {
+                var piece = text.Substring(index, length);
+                trace.PreToken(special ? piece : ByteLevel(piece), index, index + length);
+            }
+        }
         var tokens = _tiktoken.EncodeToTokens(text, out _);
         pieces.EnsureCapacity(pieces.Count + tokens.Count);
         for (var i = 0; i < tokens.Count; i++)
@@ -101,19 +116,54 @@ public sealed partial class ByteLevelBpeTokenizer : PreTrainedTokenizer
     protected override int[] WordIdsOf(string text, IReadOnlyList<Piece> pieces)
     {
         var words = new int[pieces.Count];
-        var match = _preTokenizer.Match(text);
+        using var matches = PreTokenize(text).GetEnumerator();
+        var more = matches.MoveNext();
         var word = 0;
         for (var i = 0; i < pieces.Count; i++)
         {
-            while (match.Success && pieces[i].Start >= match.Index + match.Length)
+            while (more && pieces[i].Start >= matches.Current.Index + matches.Current.Length)
             {
-                match = match.NextMatch();
+                more = matches.MoveNext();
                 word++;
             }
             words[i] = word;
         }
         return words;
     }
+
+    /// <summary>
+    /// The ByteLevel pre-tokenizer's split: special tokens typed in the text stay whole (tiktoken, like HF's added
+    /// tokens, matches them first), GPT-2's (or tiktoken's) regex splits the text between them.
+    /// </summary>
+    private IEnumerable<(int Index, int Length, bool Special)> PreTokenize(string text)
+    {
+        var position = 0;
+        while (NextSpecialToken(text, position, _specialTokens) is ({ } special, var at))
+        {
+            foreach (var match in Matches(text, position, at))
+            {
+                yield return match;
+            }
+            yield return (at, special.Length, true);
+            position = at + special.Length;
+        }
+        foreach (var match in Matches(text, position, text.Length))
+        {
+            yield return match;
+        }
+    }
+
+    /// <summary>The regex's matches in text[from..to), which it sees as the whole input (as tiktoken runs it between special tokens).</summary>
+    private IEnumerable<(int Index, int Length, bool Special)> Matches(string text, int from, int to)
+    {
+        for (var match = _preTokenizer.Match(text, from, to - from); match.Success; match = match.NextMatch())
+        {
+            yield return (match.Index, match.Length, false);
+        }
+    }
+
+    /// <summary>Text spelled as the ByteLevel pre-tokenizer shows it: its UTF-8 bytes in GPT-2's alphabet ("Ġworld").</summary>
+    private static string ByteLevel(string text) => string.Concat(System.Text.Encoding.UTF8.GetBytes(text).Select(b => ByteToUnicode[b]));
 
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
     {

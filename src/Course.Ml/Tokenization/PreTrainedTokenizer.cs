@@ -69,13 +69,31 @@ public abstract class PreTrainedTokenizer
     /// <summary>Every (token, id) of the vocabulary, in id order.</summary>
     public abstract IEnumerable<(string Token, int Id)> Vocabulary();
 
-    /// <summary>Splits <paramref name="text"/> into pieces appended to <paramref name="pieces"/> (offsets into <paramref name="text"/>).</summary>
-    public abstract void Tokenize(string text, List<Piece> pieces);
+    /// <summary>
+    /// Splits <paramref name="text"/> into pieces appended to <paramref name="pieces"/> (offsets into <paramref name="text"/>):
+    /// normaliser, pre-tokenizer and model in one pass, whose intermediate results go to <paramref name="trace"/> when given.
+    /// </summary>
+    public abstract void Tokenize(string text, List<Piece> pieces, StageTrace? trace = null);
 
     /// <summary>Word index of each piece, for tokenizers whose <see cref="Tokenize"/> leaves them <see cref="Piece.Deferred"/>.</summary>
     protected virtual int[] WordIdsOf(string text, IReadOnlyList<Piece> pieces) => pieces.Select(p => p.Word).ToArray();
 
     protected abstract SpecialTokenTemplate Template { get; }
+
+    /// <summary>The first of <paramref name="specialTokens"/> typed in <paramref name="text"/> from <paramref name="from"/> on (HF's added tokens, matched before anything else).</summary>
+    protected static (string? Token, int At) NextSpecialToken(string text, int from, IEnumerable<string> specialTokens)
+    {
+        (string? Token, int At) first = (null, -1);
+        foreach (var token in specialTokens)
+        {
+            var at = text.IndexOf(token, from, StringComparison.Ordinal);
+            if (at >= 0 && (first.Token is null || at < first.At))
+            {
+                first = (token, at);
+            }
+        }
+        return first;
+    }
 
     /// <summary>Decodes ids to text; special tokens are kept unless <paramref name="skipSpecialTokens"/>.</summary>
     public abstract string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false);
@@ -109,6 +127,46 @@ public abstract class PreTrainedTokenizer
             Tokenize(pair, second);
         }
         return EncodePieces(text, first, pair, second, options ?? TokenizerOptions.Default);
+    }
+
+    /// <summary>
+    /// The pipeline stages of <c>tokenizer(text, text_pair)</c> (normaliser, pre-tokenizer and model per sequence, then
+    /// the post-processor's template), offsets into the original texts, and the encoding built from those very tokens.
+    /// </summary>
+    public TokenizerStages Stages(string text, string? pair = null, TokenizerOptions? options = null)
+    {
+        options ??= TokenizerOptions.Default;
+        var (first, firstPieces) = Trace(text);
+        var second = pair is null ? default((SequenceStages Stages, List<Piece> Pieces)?) : Trace(pair);
+        var encoding = EncodePieces(text, firstPieces, pair, second?.Pieces, options);
+        return new TokenizerStages(first, second?.Stages, PostProcessorTemplate(pair is not null, options.AddSpecialTokens), encoding);
+    }
+
+    private (SequenceStages Stages, List<Piece> Pieces) Trace(string text)
+    {
+        var trace = new StageTrace();
+        var pieces = new List<Piece>();
+        Tokenize(text, pieces, trace);
+        var words = WordIdsOf(text, pieces);
+        var (normalizer, preTokenizer) = trace.Result();
+        var model = pieces.Select((p, i) => new ModelToken(TokenOrUnknown(p.Id), p.Id, p.Start, p.End, words[i])).ToArray();
+        // Truncation shortens the lists it is given: the stages keep their own.
+        return (new SequenceStages(text, normalizer, preTokenizer, model), [.. pieces]);
+    }
+
+    /// <summary>
+    /// HF's <c>TemplateProcessing</c> as it writes templates: <c>[CLS] $A [SEP]</c>, for a pair <c>[CLS] $A [SEP] $B:1 [SEP]:1</c>
+    /// (<c>:1</c> is the token type id, shown where the model has them); <c>$A</c> alone where nothing is added.
+    /// </summary>
+    public string PostProcessorTemplate(bool pair, bool addSpecialTokens = true)
+    {
+        var template = addSpecialTokens ? Template : SpecialTokenTemplate.None;
+        var secondType = HasTokenTypeIds ? ":1" : "";
+        IEnumerable<string> Specials(int[] ids, string type) => ids.Select(id => TokenOrUnknown(id) + type);
+        IEnumerable<string> parts = pair
+            ? [.. Specials(template.Prefix, ""), "$A", .. Specials(template.Middle, ""), "$B" + secondType, .. Specials(template.Suffix, secondType)]
+            : [.. Specials(template.Prefix, ""), "$A", .. Specials(template.Suffix, "")];
+        return string.Join(' ', parts);
     }
 
     /// <summary>

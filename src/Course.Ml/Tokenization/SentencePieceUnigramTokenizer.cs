@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.ML.Tokenizers;
 
@@ -53,51 +54,117 @@ public sealed class SentencePieceUnigramTokenizer : PreTrainedTokenizer
 
     private string? TokenOrNull(string token) => _sentencePiece.Vocabulary.ContainsKey(token) ? token : null;
 
-    public override void Tokenize(string text, List<Piece> pieces)
+    /// <summary>
+    /// The model's normaliser (nmt_nfkc: NFKC, whitespace runs to one space, none at the ends), HF's Metaspace
+    /// pre-tokenizer ("▁" for each space and in front, a word before each "▁") and the Unigram model all run inside
+    /// Microsoft.ML.Tokenizers; its tokens spell the normalised text end to end, which <see cref="Align"/> maps back
+    /// to the original text for the offsets and for the trace.
+    /// </summary>
+    public override void Tokenize(string text, List<Piece> pieces, StageTrace? trace = null)
     {
         var tokens = _sentencePiece.EncodeToTokens(text, out _);
-        var position = 0;
+        var normalized = string.Concat(tokens.Select(t => t.Value));
+        var alignments = Align(text, normalized);
+        var at = 0;
         var word = -1;
         EncodedToken? previous = null;
         foreach (var token in tokens)
         {
+            var (start, end) = OriginalSpan(normalized, alignments, at, at + token.Value.Length);
+            at += token.Value.Length;
             // spm_encode merges a run of unknown characters into one <unk>; Microsoft.ML.Tokenizers does not.
             if (token.Id == _unkId && previous?.Id == _unkId && !token.Value.StartsWith(WordStart))
             {
-                var last = pieces[^1];
-                var (_, end) = Locate(text, token.Value, ref position);
-                pieces[^1] = last with { End = end };
+                pieces[^1] = pieces[^1] with { End = end };
                 continue;
             }
             if (token.Value.StartsWith(WordStart) || word < 0)
             {
                 word++;
             }
-            var (start, stop) = Locate(text, token.Value.TrimStart(WordStart), ref position);
-            pieces.Add(new Piece(token.Id, start, stop, word));
+            pieces.Add(new Piece(token.Id, start, end, word));
             previous = token;
+        }
+        if (trace is not null)
+        {
+            Trace(normalized, alignments, trace);
         }
     }
 
     /// <summary>
-    /// Finds a piece's text in the original string from <paramref name="position"/> on: whitespace was
-    /// collapsed into "▁" and characters NFKC-normalised, so compare normalised character by character.
+    /// The normaliser's text (spaces where the model writes "▁", without the prefix Metaspace adds) and Metaspace's
+    /// words, each starting at a "▁".
     /// </summary>
-    private static (int Start, int End) Locate(string text, string piece, ref int position)
+    private static void Trace(string normalized, (int Start, int End)[] alignments, StageTrace trace)
     {
-        while (position < text.Length && char.IsWhiteSpace(text[position]))
+        for (var k = normalized.StartsWith(WordStart) ? 1 : 0; k < normalized.Length; k++)
         {
-            position++;
+            trace.Normalized(normalized[k] == WordStart ? ' ' : normalized[k], alignments[k].Start, alignments[k].End);
         }
-        var start = position;
-        var matched = 0;
-        while (position < text.Length && matched < piece.Length)
+        for (var start = 0; start < normalized.Length;)
         {
-            var width = char.IsSurrogatePair(text, position) ? 2 : 1;
-            matched += text.Substring(position, width).Normalize(NormalizationForm.FormKC).Length;
-            position += width;
+            var end = normalized.IndexOf(WordStart, start + 1);
+            end = end < 0 ? normalized.Length : end;
+            var (from, to) = OriginalSpan(normalized, alignments, start, end);
+            trace.PreToken(normalized[start..end], from, to);
+            start = end;
         }
-        return (start, position);
+    }
+
+    /// <summary>
+    /// The original span of each character of the normalised text, found by normalising the original one text element
+    /// (a character with its combining marks, an emoji sequence) at a time: a "▁" gets the whitespace it stands for
+    /// (the leading one any whitespace before the first word), other characters their element. Should the model's
+    /// character map disagree with NFKC somewhere, the rest of the text still gets a span (the end).
+    /// </summary>
+    private static (int Start, int End)[] Align(string text, string normalized)
+    {
+        var alignments = new (int Start, int End)[normalized.Length];
+        var k = 0;
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (char.IsWhiteSpace(text[i]))
+            {
+                var run = i;
+                while (i < text.Length && char.IsWhiteSpace(text[i]))
+                {
+                    i++;
+                }
+                if (i < text.Length && k < normalized.Length && normalized[k] == WordStart)
+                {
+                    alignments[k++] = (run, i);
+                }
+                continue;
+            }
+            if (k == 0 && normalized.Length > 0 && normalized[0] == WordStart)
+            {
+                alignments[k++] = (0, 0); // the prefix Metaspace adds before the first word
+            }
+            var length = StringInfo.GetNextTextElementLength(text, i);
+            var produced = length == 1 && text[i] < 0x80 ? 1 : text.Substring(i, length).Normalize(NormalizationForm.FormKC).Length;
+            for (var p = 0; p < produced && k < normalized.Length; p++)
+            {
+                alignments[k++] = (i, i + length);
+            }
+            i += length;
+        }
+        for (; k < normalized.Length; k++)
+        {
+            alignments[k] = (text.Length, text.Length);
+        }
+        return alignments;
+    }
+
+    /// <summary>A token's (or word's) span in the original text, leaving out the "▁" in front as HF's offsets do.</summary>
+    private static (int Start, int End) OriginalSpan(string normalized, (int Start, int End)[] alignments, int start, int end)
+    {
+        var first = start;
+        while (first < end && normalized[first] == WordStart)
+        {
+            first++;
+        }
+        return first == end ? (alignments[end - 1].End, alignments[end - 1].End) : (alignments[first].Start, alignments[end - 1].End);
     }
 
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)

@@ -13,6 +13,7 @@ using Course.Web.Features.People;
 using Course.Web.Features.Quizzes;
 using Course.Web.Features.Assignments;
 using Course.Web.Features.Authoring;
+using Course.Web.Features.Certificates;
 using Course.Grading;
 using Course.Web.Features.Hub;
 using Course.Web.Features.Playgrounds;
@@ -137,6 +138,7 @@ public static class HostingExtensions
         builder.Services.AddHostedService<TorchDeviceCheck>();
         builder.Services.AddSingleton<DemoBuildStatus>();
         builder.Services.AddSingleton<HubVisibility>();
+        builder.Services.AddSingleton<ModelSharing>();
         builder.Services.AddSingleton<ModelPages>();
         builder.Services.AddSingleton<ChildProcesses>();
         builder.Services.AddHostedService<DemoModelBuilder>();
@@ -171,6 +173,13 @@ public static class HostingExtensions
         // change, or every interval on SQLite. Chosen when the host starts, so a test host's Database:Provider counts.
         builder.Services.AddSingleton<JobChangeHub>();
         builder.Services.AddSingleton(services => JobChangePoller.For(services, services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider));
+    }
+
+    /// <summary>Certificates of completion: the policy check, issuing, the signing keys, the PDF and the public verification page.</summary>
+    public static void AddCourseCertificates(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<CertificateKeyRing>();
+        builder.Services.AddScoped<CertificateService>();
     }
 
     /// <summary>
@@ -221,6 +230,7 @@ public static class HostingExtensions
         app.MapAccountEndpoints();
         app.MapAssignmentEndpoints();
         app.MapAuthoringEndpoints();
+        app.MapCertificateEndpoints();
     }
 }
 

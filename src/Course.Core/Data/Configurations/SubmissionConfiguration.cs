@@ -44,3 +44,20 @@ internal sealed class AssignmentExtensionConfiguration : IEntityTypeConfiguratio
         builder.HasOne<CourseUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
     }
 }
+
+internal sealed class ModelPublicationConfiguration : IEntityTypeConfiguration<ModelPublication>
+{
+    public void Configure(EntityTypeBuilder<ModelPublication> builder)
+    {
+        // One publication per submission: the database refuses a second row from a second tab.
+        builder.HasIndex(p => p.SubmissionId).IsUnique();
+        builder.Property(p => p.AssignmentId).HasMaxLength(100);
+        builder.Property(p => p.IntendedUse).HasMaxLength(ModelPublication.SectionMaxLength);
+        builder.Property(p => p.Limitations).HasMaxLength(ModelPublication.SectionMaxLength);
+        builder.Property(p => p.UnpublishedByUserId).HasMaxLength(450);
+        builder.Property(p => p.UnpublishReason).HasMaxLength(Configuration.TextLimits.Reason);
+        builder.Ignore(p => p.IsPublished);
+        builder.Ignore(p => p.TakenDown);
+        builder.HasOne<Submission>().WithMany().HasForeignKey(p => p.SubmissionId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

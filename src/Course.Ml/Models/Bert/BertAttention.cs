@@ -26,9 +26,9 @@ public sealed class BertAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
+    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null, IList<Tensor>? attentions = null)
     {
-        using var attended = @self.forward(hidden, attentionBias, unpadded);
+        using var attended = @self.forward(hidden, attentionBias, unpadded, attentions);
         return output.forward(attended, hidden);
     }
 }

@@ -16,12 +16,13 @@ public sealed class BertEncoder : nn.Module
     }
 
     /// <param name="hidden">(B, T, H), or (N, H) with <paramref name="unpadded"/>.</param>
-    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
+    /// <param name="attentions">When given, each layer's attention probabilities in order (HF's <c>all_self_attentions</c>).</param>
+    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null, IList<Tensor>? attentions = null)
     {
         var current = hidden.alias();
         foreach (var block in layer)
         {
-            var next = block.forward(current, attentionBias, unpadded);
+            var next = block.forward(current, attentionBias, unpadded, attentions);
             current.Dispose();
             current = next;
         }

@@ -18,9 +18,9 @@ public sealed class BertLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null)
+    public Tensor forward(Tensor hidden, Tensor? attentionBias, UnpaddedBatch? unpadded = null, IList<Tensor>? attentions = null)
     {
-        using var attended = attention.forward(hidden, attentionBias, unpadded);
+        using var attended = attention.forward(hidden, attentionBias, unpadded, attentions);
         using var expanded = intermediate.forward(attended);
         return output.forward(expanded, attended);
     }

@@ -5,12 +5,18 @@ using static TorchSharp.torch;
 namespace Course.Ml.Models.Bert;
 
 /// <summary>The encoder's outputs (HF <c>BaseModelOutputWithPooling</c>).</summary>
-public sealed record BertModelOutput(Tensor LastHiddenState, Tensor? PoolerOutput) : IDisposable
+/// <param name="Attentions">With <c>output_attentions</c>: per layer, the attention probabilities (B, heads, T, T)
+/// after the softmax, each row summing to 1 over the keys; otherwise null.</param>
+public sealed record BertModelOutput(Tensor LastHiddenState, Tensor? PoolerOutput, IReadOnlyList<Tensor>? Attentions = null) : IDisposable
 {
     public void Dispose()
     {
         LastHiddenState.Dispose();
         PoolerOutput?.Dispose();
+        foreach (var attention in Attentions ?? [])
+        {
+            attention.Dispose();
+        }
     }
 }
 
@@ -37,7 +43,9 @@ public sealed class BertModel : nn.Module
     /// <param name="inputIds">(B, T) int64</param>
     /// <param name="attentionMask">(B, T) int64, 1 for tokens and 0 for padding; null when nothing is padded.</param>
     /// <param name="tokenTypeIds">(B, T) int64; zeros when null.</param>
-    public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    /// <param name="outputAttentions">HF's <c>output_attentions</c>: also return every layer's attention
+    /// probabilities. They exist only in the eager computation, so sdpa layers run it for this call, as HF's do.</param>
+    public BertModelOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null, bool outputAttentions = false)
     {
         using var scope = NewDisposeScope();
         var types = tokenTypeIds ?? zeros_like(inputIds);
@@ -45,13 +53,17 @@ public sealed class BertModel : nn.Module
         var bias = attentionMask is null
             ? null
             : ((1.0f - attentionMask.to_type(ScalarType.Float32)).unsqueeze(1).unsqueeze(2) * finfo(ScalarType.Float32).min).to_type(ScalarType.Float32);
-        // Padding-free training needs attention that takes the real tokens (HF ties it to an attention kernel too).
-        using var unpadded = training && attentionMask is not null && Config.AttentionImplementation == "sdpa" ? UnpaddedBatch.Of(attentionMask) : null;
+        // Padding-free training needs attention that takes the real tokens (HF ties it to an attention kernel too);
+        // the attention probabilities are (B, heads, T, T) of the padded layout, so asking for them keeps it.
+        using var unpadded = training && attentionMask is not null && Config.AttentionImplementation == "sdpa" && !outputAttentions
+            ? UnpaddedBatch.Of(attentionMask) : null;
+        var attentions = outputAttentions ? new List<Tensor>(Config.NumHiddenLayers) : null;
         var hidden = unpadded is null
-            ? encoder.forward(embeddings.forward(inputIds, types), bias) // (B, T, H)
+            ? encoder.forward(embeddings.forward(inputIds, types), bias, attentions: attentions) // (B, T, H)
             : unpadded.Pad(encoder.forward(Embed(unpadded, inputIds, types), bias, unpadded)); // (N, H) → (B, T, H)
         var pooled = pooler?.forward(hidden);
-        return new BertModelOutput(hidden.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope());
+        return new BertModelOutput(hidden.MoveToOuterDisposeScope(), pooled?.MoveToOuterDisposeScope(),
+            attentions?.ConvertAll(a => a.MoveToOuterDisposeScope()));
     }
 
     /// <summary>The real tokens' embeddings, (N, H), with the positions they have in their rows.</summary>

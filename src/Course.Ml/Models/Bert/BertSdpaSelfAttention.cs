@@ -13,7 +13,8 @@ namespace Course.Ml.Models.Bert;
 /// autograd reaches their weights. In training the projections run on the real tokens only
 /// (<see cref="UnpaddedBatch"/>) and attention is the eager computation on the padded layout: libtorch's fused
 /// kernel would draw its dropout mask from the serial CPU generator that <see cref="FastDropout"/> avoids. Under
-/// autocast it is eager too.
+/// autocast it is eager too, and so it is when the attention probabilities are asked for (HF's
+/// <c>output_attentions=True</c> falls back to the eager computation: the fused kernel never forms them).
 /// </summary>
 public sealed class BertSdpaSelfAttention : BertSelfAttention
 {
@@ -23,8 +24,12 @@ public sealed class BertSdpaSelfAttention : BertSelfAttention
 
     /// <inheritdoc cref="BertSelfAttention.forward"/>
     /// <returns>(B, T, H), or (N, H) with <paramref name="unpadded"/>.</returns>
-    public override Tensor forward(Tensor hidden, Tensor? attentionMask, UnpaddedBatch? unpadded = null)
+    public override Tensor forward(Tensor hidden, Tensor? attentionMask, UnpaddedBatch? unpadded = null, IList<Tensor>? attentions = null)
     {
+        if (attentions is not null)
+        {
+            return base.forward(hidden, attentionMask, unpadded, attentions); // BertModel does not unpad then
+        }
         using var scope = NewDisposeScope();
         Tensor Heads(Linear projection)
         {
@@ -37,7 +42,7 @@ public sealed class BertSdpaSelfAttention : BertSelfAttention
             {
                 _stacked.Release(); // the weights are about to change; a kept copy would only cost memory
             }
-            var context = Attend(Heads(query), Heads(key), Heads(value), attentionMask); // (B, T, H)
+            var context = Attend(Heads(query), Heads(key), Heads(value), attentionMask, attentions: null); // (B, T, H)
             return (unpadded?.Unpad(context) ?? context).MoveToOuterDisposeScope();
         }
         var (batch, length) = (hidden.shape[0], hidden.shape[1]);

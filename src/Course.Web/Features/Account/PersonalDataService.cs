@@ -12,7 +12,7 @@ namespace Course.Web.Features.Account;
 
 /// <summary>
 /// A student's own data: everything stored about them, as JSON (profile, roles, lesson progress, quiz attempts
-/// with their answers, assignment submissions with configurations, results, evaluation reports, their grades and regrade requests), and its deletion, which also
+/// with their answers, assignment submissions with configurations, results, evaluation reports, their grades and regrade requests, certificates), and its deletion, which also
 /// removes the weights the hub kept of their submissions. Results hold back the hidden split's figures until the
 /// student's due date, as the site does: an export is not a way round it.
 /// </summary>
@@ -39,6 +39,8 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
         var submissions = await db.Submissions.AsNoTracking().Where(s => s.UserId == user.Id).OrderBy(s => s.Id).ToListAsync();
         var regrades = (await db.ReportRegradeRequests.AsNoTracking().Where(r => r.UserId == user.Id).OrderBy(r => r.Id).ToListAsync())
             .ToLookup(r => r.SubmissionId);
+        var publications = await db.ModelPublications.AsNoTracking().Where(p => p.UserId == user.Id).ToDictionaryAsync(p => p.SubmissionId);
+        var certificates = await db.Certificates.AsNoTracking().Where(c => c.UserId == user.Id).OrderBy(c => c.IssuedAt).ToListAsync();
         var released = new Dictionary<string, bool>();
         foreach (var assignment in content.Current.Assignments)
         {
@@ -78,14 +80,24 @@ public sealed class PersonalDataService(IDbContextFactory<CourseDbContext> datab
                 private_score_ci95 = x.Scores?.PrivateInterval, grade = x.Scores?.Points ?? x.Row.GradeOverride,
                 metrics = x.Scores?.Metrics, receipt = x.Scores?.Receipt, error = SubmissionScores.ErrorFor(x.Row, instructor: false),
                 kept_model = x.Row.KeepWeights ? Submission.KeptModelId(x.Row.Id) : null,
+                model_publication = publications.GetValueOrDefault(x.Row.Id) is { } p ? new
+                {
+                    published_at = p.PublishedAt, intended_use = p.IntendedUse, limitations = p.Limitations, unpublished_at = p.UnpublishedAt,
+                    unpublished_by_instructor = p.TakenDown, unpublish_reason = p.UnpublishReason,
+                } : null,
                 report = x.Row.Report, report_grade = ReportGradeOf(x.Row),
                 regrade_requests = regrades[x.Row.Id].Select(r => new { reason = r.Reason, created_at = r.CreatedAt, reply = r.Reply, resolved_at = r.ResolvedAt }),
+            }),
+            certificates = certificates.Select(c => new
+            {
+                id = c.Id, module = c.ModuleId, name = c.StudentName, issued_at = c.IssuedAt,
+                achievements = JsonDocument.Parse(c.AchievementsJson).RootElement,
             }),
         }, Json);
     }
 
     /// <summary>
-    /// Deletes the account; its progress, attempts, grants, extensions and submissions go with it (cascading
+    /// Deletes the account; its progress, attempts, grants, extensions, submissions and certificates go with it (cascading
     /// foreign keys), then any weights the hub kept of those submissions. The audit trail of what instructors
     /// did is kept.
     /// </summary>

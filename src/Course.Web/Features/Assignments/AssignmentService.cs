@@ -57,13 +57,14 @@ public sealed class AssignmentService(
     /// Queues a submission with its evaluation report; refused with a message when the student (or their address)
     /// submits too often, or the report is too long.
     /// </summary>
-    public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, string? report = null)
+    /// <param name="keepModel">Keep the fine-tuned weights in the hub, so the student can share the model after the due date.</param>
+    public Task<Submission> SubmitAsync(string userId, Assignment assignment, string yaml, string idempotencyKey, string? report = null, bool keepModel = false)
     {
         if (limiter.Check(LimitedAction.Submission, userId, connection.Address) is { } refusal)
         {
             throw new SubmissionRefusedException(refusal);
         }
-        return queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder, report);
+        return queue.SubmitAsync(userId, assignment, yaml, idempotencyKey, DatasetsFolder, report, keepModel);
     }
 
     /// <summary>Rows of the assignment's public train split (read once per page, not per render).</summary>
@@ -184,20 +185,6 @@ public sealed class AssignmentService(
         {
             At = clock.GetUtcNow(), ActorUserId = actorId, Action = "assignment.grade-override", SubjectUserId = submission.UserId,
             Details = $"{submission.AssignmentId} #{submissionId}: {before?.ToString("0.#") ?? "–"} → {points?.ToString("0.#") ?? "computed grade"}{AuditEntry.Because(reason)}",
-        });
-        await db.SaveChangesAsync();
-    }
-
-    /// <summary>Lists a kept submission model in the hub for everyone (or makes it private again); audited, as it shows a student's work.</summary>
-    public async Task SetModelPublishedAsync(string actorId, long submissionId, bool published)
-    {
-        await using var db = await databases.CreateDbContextAsync();
-        var submission = await db.Submissions.SingleAsync(s => s.Id == submissionId);
-        submission.ModelPublished = published;
-        db.AuditEntries.Add(new AuditEntry
-        {
-            At = clock.GetUtcNow(), ActorUserId = actorId, Action = published ? "hub.publish-model" : "hub.unpublish-model", SubjectUserId = submission.UserId,
-            Details = Submission.KeptModelId(submissionId),
         });
         await db.SaveChangesAsync();
     }

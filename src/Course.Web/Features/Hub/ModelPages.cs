@@ -1,4 +1,5 @@
 using Course.Core.Content;
+using Course.Core.Data;
 using Course.Ml.Hub;
 using Course.Ml.Tokenization;
 
@@ -7,15 +8,19 @@ namespace Course.Web.Features.Hub;
 /// <summary>A tokenizer's facts as the model page lists them.</summary>
 public sealed record TokenizerFacts(TokenizerAlgorithm Algorithm, int VocabSize, IReadOnlyList<string> SpecialTokens, int ModelMaxLength, string UnknownText);
 
-/// <summary>What the model page shows: the model, its card as safe HTML, and its tokenizer where it has one.</summary>
-public sealed record ModelView(HubModel Model, string CardHtml, TokenizerFacts? Tokenizer);
+/// <summary>
+/// What the model page shows: the model, its card as safe HTML, its tokenizer where it has one, and for a student's
+/// published model its publication (the card is then the one generated at publication).
+/// </summary>
+public sealed record ModelView(HubModel Model, string CardHtml, TokenizerFacts? Tokenizer, ModelPublication? Publication = null);
 
 /// <summary>The hub's model pages: one model as a viewer may see it, or why there is nothing to show.</summary>
-public sealed class ModelPages(ModelHub hub, HubVisibility visibility)
+public sealed class ModelPages(ModelHub hub, HubVisibility visibility, ModelSharing sharing)
 {
-    public async Task<(ModelView? View, string? Error)> ShowAsync(string id, bool isInstructor, CancellationToken cancellationToken = default)
+    /// <param name="userId">The signed-in viewer, or null for a visitor.</param>
+    public async Task<(ModelView? View, string? Error)> ShowAsync(string id, string? userId, bool isInstructor, CancellationToken cancellationToken = default)
     {
-        var access = await visibility.ForAsync(isInstructor, cancellationToken);
+        var access = await visibility.ForAsync(userId, isInstructor, cancellationToken);
         try
         {
             if (!access.CanSee(id) || !hub.Contains(id))
@@ -23,7 +28,10 @@ public sealed class ModelPages(ModelHub hub, HubVisibility visibility)
                 return (null, HubAccess.NotFound(id)); // not the hub's own error, which names its folder on the server
             }
             var model = hub.Show(id);
-            return (new ModelView(model, LessonMarkdown.Render(model.Card.Body, $"{id}/README.md", _ => null).Html, TokenizerOf(id)), null);
+            // A published model shows the card its student wrote, not the one grading left in the folder (with hidden-split figures).
+            var shared = await sharing.PublishedAsync(id, cancellationToken);
+            var card = shared is null ? model.Card : HubCard.Parse(shared.Card, $"{id}/README.md");
+            return (new ModelView(model with { Card = card }, LessonMarkdown.Render(card.Body, $"{id}/README.md", _ => null).Html, TokenizerOf(id), shared?.Publication), null);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or ArgumentException or IOException or InvalidDataException or NotSupportedException)
         {

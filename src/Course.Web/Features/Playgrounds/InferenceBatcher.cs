@@ -4,10 +4,11 @@ namespace Course.Web.Features.Playgrounds;
 public sealed record InferenceBatch(string Task, string Model, IReadOnlyList<string> Requesters);
 
 /// <summary>
-/// Dynamic micro-batching for one (task, model): requests from every user wait up to
-/// <see cref="PlaygroundOptions.BatchWindowMilliseconds"/> (counted from the oldest one's arrival), or until
-/// <see cref="PlaygroundOptions.MaxBatchSize"/> of them can go, then take a slot of the service's pool and run as
-/// one padded batch whose results are split back per request. A batch holds at most
+/// Dynamic micro-batching for one (task, model). While no batch of this line runs, a request goes at once: a lone
+/// user pays no window. While one runs, arriving requests gather, and go when it finishes, when
+/// <see cref="PlaygroundOptions.BatchWindowMilliseconds"/> has passed since the oldest arrived, or when
+/// <see cref="PlaygroundOptions.MaxBatchSize"/> of them can go, whichever comes first; a batch then takes a slot of
+/// the service's pool and runs as one padded batch whose results are split back per request. A batch holds at most
 /// <see cref="PlaygroundOptions.MaxPerUserInBatch"/> requests of one requester, so one user's burst cannot fill it;
 /// the rest of theirs wait for the next. A cancelled request leaves the line (or, once in a batch, its result is
 /// dropped); the batch runs on for the others.
@@ -24,6 +25,7 @@ internal sealed class InferenceBatcher(
     private readonly List<Pending> _line = [];
     private TaskCompletionSource _batchReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _dispatching;
+    private int _running;
 
     /// <summary>Requests in this line, not yet in a batch.</summary>
     public int Waiting
@@ -88,7 +90,8 @@ internal sealed class InferenceBatcher(
                 {
                     _batchReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
-                ready = Next().Count >= options.MaxBatchSize ? Task.CompletedTask : _batchReady.Task;
+                // Company is worth waiting for only while this line's model is busy anyway.
+                ready = _running == 0 || Next().Count >= options.MaxBatchSize ? Task.CompletedTask : _batchReady.Task;
                 wait = _line[0].Arrived + TimeSpan.FromMilliseconds(options.BatchWindowMilliseconds) - time.GetUtcNow();
             }
             if (!ready.IsCompleted && wait > TimeSpan.Zero)
@@ -106,6 +109,7 @@ internal sealed class InferenceBatcher(
                     _line.Remove(pending);
                 }
                 ReportPositions();
+                _running += batch.Count == 0 ? 0 : 1;
             }
             if (batch.Count == 0)
             {
@@ -136,6 +140,12 @@ internal sealed class InferenceBatcher(
                 finally
                 {
                     slots.Release();
+                    lock (_line)
+                    {
+                        // Those who gathered meanwhile go now rather than at the window's end.
+                        _running--;
+                        _batchReady.TrySetResult();
+                    }
                 }
             });
         }

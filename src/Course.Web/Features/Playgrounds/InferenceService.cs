@@ -35,6 +35,9 @@ public sealed class PlaygroundOptions
     /// <summary>A requester's requests in one batch; the rest of theirs wait for the next, so one user cannot fill a batch.</summary>
     public int MaxPerUserInBatch { get; set; } = 2;
 
+    /// <summary>Longest input (tokens, [CLS] and [SEP] included) the attention view draws: a head has a line per pair of tokens.</summary>
+    public int MaxAttentionTokens { get; set; } = 48;
+
     /// <summary>What is wrong with the settings, one line per bad value naming its key; empty when all are in range.</summary>
     public IEnumerable<string> Errors()
     {
@@ -48,6 +51,7 @@ public sealed class PlaygroundOptions
             Check(nameof(MaxBatchSize), MaxBatchSize, 256, "requests per batch"),
             Check(nameof(BatchWindowMilliseconds), BatchWindowMilliseconds, 1_000, "milliseconds a request waits for others to join its batch"),
             Check(nameof(MaxPerUserInBatch), MaxPerUserInBatch, 256, "one requester's requests per batch"),
+            Check(nameof(MaxAttentionTokens), MaxAttentionTokens, 512, "tokens the attention view draws"),
         }.OfType<string>();
     }
 
@@ -59,6 +63,7 @@ public sealed class PlaygroundOptions
     }
 }
 
+/// <param name="Context">The question-answering context, or the attention view's second sentence.</param>
 public sealed record InferenceRequest(string Task, string Model, string Text, string? Context = null,
     AggregationStrategy Aggregation = AggregationStrategy.Simple, int TopK = 5);
 
@@ -107,7 +112,7 @@ public sealed class InferenceService(
     /// </summary>
     public async Task<IReadOnlyList<string>> ModelsForAsync(string task, Requester requester, CancellationToken cancellationToken = default)
     {
-        var access = await visibility.ForAsync(requester.IsInstructor, cancellationToken);
+        var access = await visibility.ForAsync(requester.UserId, requester.IsInstructor, cancellationToken);
         var demo = DemoModelFor.GetValueOrDefault(task);
         var others = hub.List(new HubQuery(Task: task)).Select(m => m.Id).Where(id => id != demo && access.CanSee(id)).Order(StringComparer.Ordinal);
         return [.. demo is null ? [] : new[] { demo }, .. others];
@@ -120,7 +125,7 @@ public sealed class InferenceService(
         {
             return InferenceResult.Failed(problem);
         }
-        if (!await visibility.CanSeeAsync(request.Model, requester.IsInstructor, cancellationToken))
+        if (!await visibility.CanSeeAsync(request.Model, requester.UserId, requester.IsInstructor, cancellationToken))
         {
             return InferenceResult.Failed(HubAccess.NotFound(request.Model));
         }
@@ -138,9 +143,9 @@ public sealed class InferenceService(
 
     private string? Validate(InferenceRequest request)
     {
-        if (!DemoModelFor.ContainsKey(request.Task))
+        if (!DemoModelFor.ContainsKey(request.Task) && request.Task != Pipeline.Attention)
         {
-            return $"Unknown task '{request.Task}' (text-classification, token-classification, question-answering, fill-mask).";
+            return $"Unknown task '{request.Task}' (text-classification, token-classification, question-answering, fill-mask, attention).";
         }
         if (string.IsNullOrWhiteSpace(request.Text))
         {
@@ -188,7 +193,12 @@ public sealed class InferenceService(
                     watch.Stop();
                     foreach (var (i, output) in open.Zip(outputs))
                     {
-                        var printed = output is ClassificationResult c ? c.Scores : output;
+                        var printed = output switch
+                        {
+                            ClassificationResult c => c.Scores,
+                            AttentionMaps a => new { tokens = a.Tokens, attentions = a.Shape }, // the weights are drawn, not printed
+                            _ => output,
+                        };
                         results[i] = new InferenceResult(output, JsonSerializer.Serialize(printed, Json), watch.Elapsed, null);
                     }
                 }
@@ -217,6 +227,7 @@ public sealed class InferenceService(
         TokenClassificationPipeline p => [.. p.Run(requests.Select(r => (r.Text, r.Aggregation)).ToList(), _options.MaxBatchSize)],
         QuestionAnsweringPipeline p => [.. p.Run(requests.Select(r => (r.Text, r.Context!, new QuestionAnsweringOptions { TopK = Math.Clamp(r.TopK, 1, 10) })).ToList(), _options.MaxBatchSize)],
         FillMaskPipeline p => [.. p.Run(requests.Select(r => (r.Text, Math.Clamp(r.TopK, 1, 20))).ToList(), _options.MaxBatchSize)],
+        AttentionPipeline p => [.. p.Run(requests.Select(r => (r.Text, r.Context)).ToList(), _options.MaxAttentionTokens)],
         _ => throw new InvalidOperationException($"The playground does not show {requests[0].Task}."),
     };
 
