@@ -96,5 +96,41 @@ public sealed class SentenceEmbeddingTests : IDisposable
         Assert.Equal("hub", hub.Single().Key);
     }
 
+    [Fact]
+    public void Embeddings_kept_in_the_cache_are_not_computed_again_unless_the_file_is_of_other_weights_or_garbled()
+    {
+        Passage[] passages = [new("tokenization", "padding and hub"), new("trainer", "training")];
+        var first = new EmbeddingIndex(new AxisEncoder().Encode);
+        first.Update(passages);
+        var path = Path.Combine(_hub.Root, "cache", "embeddings.bin");
+        new EmbeddingCache(path, "weights-a").Save(first.Vectors);
+
+        var encoder = new AxisEncoder();
+        var restarted = new EmbeddingIndex(encoder.Encode, new EmbeddingCache(path, "weights-a").Load());
+        var update = restarted.Update(passages);
+        var otherWeights = new EmbeddingCache(path, "weights-b").Load();
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..40]); // cut short, as by a crash mid-copy
+        var garbled = new EmbeddingCache(path, "weights-a").Load();
+
+        Assert.Equal((2, 0), (update.Passages, update.Embedded));
+        Assert.Empty(encoder.Embedded);
+        Assert.Equal(first.Vectors.OrderBy(v => v.Key).Select(v => v.Value), restarted.Vectors.OrderBy(v => v.Key).Select(v => v.Value));
+        Assert.Empty(otherWeights);
+        Assert.Empty(garbled);
+    }
+
+    [Fact]
+    public void The_cache_of_a_hub_model_is_not_used_once_its_weights_change()
+    {
+        var id = TinyDemoModels.WriteEmbedder(_hub);
+        EmbeddingCache.For(_hub, id).Save(new Dictionary<string, float[]> { ["hash"] = [1f, 0f] });
+        var kept = EmbeddingCache.For(_hub, id).Load();
+        var weights = Directory.EnumerateFiles(_hub.PathOf(id), "*.safetensors").Single();
+        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(weights).AddMinutes(1)); // the model built again
+
+        Assert.Equal([1f, 0f], kept["hash"]);
+        Assert.Empty(EmbeddingCache.For(_hub, id).Load());
+    }
+
     public void Dispose() => Directory.Delete(_hub.Root, recursive: true);
 }

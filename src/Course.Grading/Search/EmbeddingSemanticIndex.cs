@@ -12,12 +12,14 @@ namespace Course.Grading.Search;
 /// <see cref="ISemanticIndex"/> over <see cref="SearchOptions.Model"/>'s sentence embeddings: every passage of every
 /// document embedded (mean pooling, normalised), a document ranked by its best passage. The model is loaded at the
 /// first update that has passages; a model the hub cannot provide leaves search to keywords, and the status says why.
+/// Embeddings are kept in the hub's cache (<see cref="EmbeddingCache"/>): a restart embeds only what changed.
 /// </summary>
 public sealed class EmbeddingSemanticIndex(ModelHub hub, Device device, IOptions<SearchOptions> options, ILogger<EmbeddingSemanticIndex> logger)
     : ISemanticIndex, IDisposable
 {
     private readonly SearchOptions _options = options.Value;
     private SentenceEmbeddingPipeline? _pipeline;
+    private EmbeddingCache? _cache;
     private volatile EmbeddingIndex? _index;
     private volatile SemanticIndexStatus _status = string.IsNullOrWhiteSpace(options.Value.Model)
         ? new SemanticIndexStatus(false, $"Searching by keywords only: {SearchOptions.Section}:{nameof(SearchOptions.Model)} names no embedding model.")
@@ -42,6 +44,7 @@ public sealed class EmbeddingSemanticIndex(ModelHub hub, Device device, IOptions
             try
             {
                 _pipeline = SentenceEmbeddingPipeline.FromPretrained(_options.Model, hub, device);
+                _cache = EmbeddingCache.For(hub, _options.Model);
             }
             catch (Exception ex) when (ex is KeyNotFoundException or IOException or InvalidOperationException or ArgumentException)
             {
@@ -49,9 +52,21 @@ public sealed class EmbeddingSemanticIndex(ModelHub hub, Device device, IOptions
                 Publish(new SemanticIndexStatus(false, $"Searching by keywords only: the embedding model {_options.Model} is not in the local hub ({ex.Message})"));
                 return;
             }
-            _index = EmbeddingIndex.For(_pipeline, _options.BatchSize);
+            _index = EmbeddingIndex.For(_pipeline, _options.BatchSize, _cache!.Load());
         }
         LastUpdate = _index.Update(passages);
+        if (LastUpdate.Embedded > 0)
+        {
+            try
+            {
+                _cache!.Save(_index.Vectors);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Search works from memory; the next start embeds again.
+                logger.LogWarning("The search embeddings could not be kept in {Path}: {Error}", _cache!.Path, ex.Message);
+            }
+        }
         logger.LogInformation("Search index: {Documents} documents, {Passages} passages, {Embedded} embedded with {Model} in {Seconds:F1} s",
             documents.Count, LastUpdate.Passages, LastUpdate.Embedded, _options.Model, LastUpdate.Elapsed.TotalSeconds);
         Publish(new SemanticIndexStatus(true, $"Ranked by meaning ({_options.Model}) and by your words together."));

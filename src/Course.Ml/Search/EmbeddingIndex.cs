@@ -20,18 +20,26 @@ public sealed record EmbeddingIndexUpdate(int Passages, int Embedded, TimeSpan E
 /// passage's text: an update (a hot reload of the content) embeds only passages it has not seen, in batches.
 /// Updates take turns; a search reads the entries published last, so it never waits for an update.
 /// </summary>
-public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> encode)
+/// <param name="known">Embeddings computed before (<see cref="EmbeddingCache"/>), by passage hash: not embedded again.</param>
+public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> encode, IReadOnlyDictionary<string, float[]>? known = null)
 {
     private readonly Lock _updating = new();
-    private Dictionary<string, float[]> _byHash = new(StringComparer.Ordinal);
+    private Dictionary<string, float[]> _byHash = known is null ? new(StringComparer.Ordinal) : new(known, StringComparer.Ordinal);
     private volatile Entry[] _entries = [];
 
     private sealed record Entry(Passage Passage, float[] Vector);
 
     /// <summary>An index over <paramref name="pipeline"/>'s embeddings, <paramref name="batchSize"/> passages per forward pass.</summary>
-    public static EmbeddingIndex For(SentenceEmbeddingPipeline pipeline, int batchSize = 32) => new(texts => pipeline.Encode(texts, batchSize));
+    public static EmbeddingIndex For(SentenceEmbeddingPipeline pipeline, int batchSize = 32, IReadOnlyDictionary<string, float[]>? known = null) =>
+        new(texts => pipeline.Encode(texts, batchSize), known);
 
     public int Count => _entries.Length;
+
+    /// <summary>The current passages' embeddings by hash (what <see cref="EmbeddingCache.Save"/> keeps).</summary>
+    public IReadOnlyDictionary<string, float[]> Vectors
+    {
+        get { lock (_updating) return new Dictionary<string, float[]>(_byHash, StringComparer.Ordinal); }
+    }
 
     /// <summary>Replaces the index's passages with <paramref name="passages"/>, embedding those whose text is new.</summary>
     public EmbeddingIndexUpdate Update(IReadOnlyList<Passage> passages)
