@@ -89,18 +89,7 @@ internal static class CircuitSoak
                 try
                 {
                     var page = await OpenAsync();
-                    var email = $"soak-{s}@example.com";
-                    await page.GotoAsync(baseUrl + "/Account/Register");
-                    await page.GetByLabel("Email").FillAsync(email);
-                    await page.GetByLabel("Password (12 characters").FillAsync(Password);
-                    await page.GetByLabel("Confirm password").FillAsync(Password);
-                    await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
-                    await page.GetByRole(AriaRole.Status).WaitForAsync();
-                    await page.GotoAsync(baseUrl + "/Account/Login");
-                    await page.GetByLabel("Email").FillAsync(email);
-                    await page.GetByLabel("Password").FillAsync(Password);
-                    await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Last.ClickAsync();
-                    await page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+                    await SignUpAsync(page, baseUrl, $"soak-{s}@example.com");
                     lock (pages) pages.Add((page, true, s));
                 }
                 finally
@@ -219,6 +208,22 @@ internal static class CircuitSoak
             await StopSiteAsync(site);
             Directory.Delete(data, recursive: true);
         }
+    }
+
+    /// <summary>Registers a student and signs them in, as a person does with the account pages; returns once the page is interactive.</summary>
+    internal static async Task SignUpAsync(IPage page, string baseUrl, string email)
+    {
+        await page.GotoAsync(baseUrl + "/Account/Register");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password (12 characters").FillAsync(Password);
+        await page.GetByLabel("Confirm password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await page.GetByRole(AriaRole.Status).WaitForAsync();
+        await page.GotoAsync(baseUrl + "/Account/Login");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Last.ClickAsync();
+        await page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
     }
 
     /// <summary>Debian's Chromium, headless, without background traffic.</summary>

@@ -20,10 +20,10 @@ if (args is ["soak", .. var soak])
         soak.Length > 2 ? double.Parse(soak[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
     return;
 }
-// dotnet run -c Release --project bench/Course.Benchmarks -- circuits [PAGES…]  (site memory per open page, for sizing)
+// dotnet run -c Release --project bench/Course.Benchmarks -- circuits [COUNTS…]  (site memory per idle and active circuit, lesson/playground/quiz)
 if (args is ["circuits", .. var circuits])
 {
-    await CircuitMemory.RunAsync(circuits.Length > 0 ? circuits.Select(int.Parse).ToList() : [10, 20, 40]);
+    await CircuitMemory.RunAsync(circuits.Length > 0 ? circuits.Select(int.Parse).ToList() : [100, 200]);
     return;
 }
 // dotnet run -c Release --project bench/Course.Benchmarks -- grading [SUBMISSIONS] [WORKERS]  (queue burst, worker processes)
