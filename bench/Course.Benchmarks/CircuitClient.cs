@@ -31,6 +31,7 @@ internal sealed partial class CircuitClient : IAsyncDisposable
     private Task _pinging = Task.CompletedTask;
     private long _rendererObjectId;
     private long _nextCallId;
+    private TaskCompletionSource _batchRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Why the server ended the circuit (JS.Error, a close message, the socket closing), or null while it lives.</summary>
     public string? Failure { get; private set; }
@@ -99,14 +100,24 @@ internal sealed partial class CircuitClient : IAsyncDisposable
         await _interactive.Task.WaitAsync(cancel);
     }
 
-    /// <summary>Clicks the element whose <c>data-testid</c> is <paramref name="testId"/>, as the renderer last drew it.</summary>
-    public Task ClickAsync(string testId)
+    /// <summary>
+    /// Clicks the element whose <c>data-testid</c> is <paramref name="testId"/> as the renderer last drew it, once it
+    /// has been drawn (a page's content may come in a later batch than its layout).
+    /// </summary>
+    public async Task ClickAsync(string testId, CancellationToken cancel)
     {
         ulong handler;
-        lock (_handlersByTestId)
+        while (true)
         {
-            handler = _handlersByTestId.TryGetValue(testId, out var events) && events.TryGetValue("onclick", out var id) ? id
-                : throw new InvalidOperationException($"no element with data-testid=\"{testId}\" and a click handler has been rendered");
+            var nextBatch = _batchRead.Task;
+            lock (_handlersByTestId)
+            {
+                if (_handlersByTestId.TryGetValue(testId, out var events) && events.TryGetValue("onclick", out handler))
+                {
+                    break;
+                }
+            }
+            await nextBatch.WaitAsync(cancel);
         }
         var args = JsonSerializer.Serialize(new object?[]
         {
@@ -115,7 +126,7 @@ internal sealed partial class CircuitClient : IAsyncDisposable
                   movementX = 0, movementY = 0, button = 0, buttons = 0, ctrlKey = false, shiftKey = false, altKey = false, metaKey = false, type = "click" },
         });
         var callId = Interlocked.Increment(ref _nextCallId).ToString();
-        return SendAsync([1L, new Dictionary<string, object?>(), null, "BeginInvokeDotNetFromJS", new object?[] { callId, null, "DispatchEventAsync", _rendererObjectId, args }]);
+        await SendAsync([1L, new Dictionary<string, object?>(), null, "BeginInvokeDotNetFromJS", new object?[] { callId, null, "DispatchEventAsync", _rendererObjectId, args }]);
     }
 
     /// <summary>Completes when a render batch after this call contains <paramref name="text"/> (an attribute value or text).</summary>
@@ -144,17 +155,19 @@ internal sealed partial class CircuitClient : IAsyncDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (Exception ex)
         {
+            // Any failure here (the socket, or a message this client misreads) ends the circuit for the caller to see.
             if (!_closing.IsCancellationRequested)
             {
-                Fail(ex.Message);
+                Fail(ex is OperationCanceledException or WebSocketException ? ex.Message : ex.ToString());
             }
         }
     }
 
     private async Task HandleAsync(List<object?> message)
     {
+        if (Environment.GetEnvironmentVariable("CIRCUIT_DEBUG") is not null) { var t = string.Join(", ", message.Select(m => m is List<object?> l ? "[" + string.Join(", ", l.Select(x => x is byte[] b ? $"bin{b.Length}" : $"{x}")) + "]" : $"{m}")); Console.Error.WriteLine("recv: " + t[..Math.Min(400, t.Length)]); }
         switch ((long)message[0]!)
         {
             case 1 when message[3] is "JS.RenderBatch" && message[4] is List<object?> render && render is [long batchId, byte[] batch]:
@@ -192,13 +205,16 @@ internal sealed partial class CircuitClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// A value of the shape each call expects: a JavaScript object reference for the module imports MudBlazor makes,
-    /// false where a bool is read (MudBlazor's system dark mode), null for the rest (void calls and objects).
+    /// A value of the shape each call expects, as a browser with MudBlazor's script would answer: an object reference
+    /// where one is asked for, the bools and counts MudBlazor reads (light mode, its script loaded, one popover
+    /// provider), null for the rest (void calls and objects read as absent).
     /// </summary>
-    private static string ResultFor(string identifier, long resultType, long taskId) => resultType switch
+    private static string ResultFor(string identifier, long resultType, long taskId) => (resultType, identifier) switch
     {
-        1 => $"{{\"__jsObjectId\":{taskId}}}",
-        _ when identifier.Contains("DarkMode", StringComparison.OrdinalIgnoreCase) => "false",
+        (1, _) => $"{{\"__jsObjectId\":{taskId}}}",
+        (_, "mudThemeProvider.isDarkMode") => "false",
+        (_, "window.hasOwnProperty") => "true",
+        (_, "mudpopoverHelper.countProviders") => "1",
         _ => "null",
     };
 
@@ -252,6 +268,7 @@ internal sealed partial class CircuitClient : IAsyncDisposable
             }
         }
         Flush();
+        Interlocked.Exchange(ref _batchRead, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         lock (_awaited)
         {
             foreach (var (text, seen) in _awaited.Where(a => strings.Contains(a.Text)).ToList())
@@ -267,6 +284,7 @@ internal sealed partial class CircuitClient : IAsyncDisposable
         Failure ??= why;
         _started.TrySetException(new InvalidOperationException(why));
         _interactive.TrySetException(new InvalidOperationException(why));
+        _batchRead.TrySetException(new InvalidOperationException(why));
     }
 
     /// <summary>A SignalR ping every 15 s, as the JavaScript client sends: the server drops a silent client.</summary>

@@ -11,17 +11,26 @@ namespace Course.Benchmarks;
 /// last count every circuit then does the page's one action (marks the lesson complete, runs the pipeline, starts
 /// the quiz) and stays open, active. At each step: the site's resident memory, then its live managed heap after a
 /// forced full collection (<see cref="LiveHeap"/>), and their growth per circuit over the step with no circuit
-/// (after one warm-up circuit has loaded what every later one shares, and ended).
+/// (after one warm-up circuit has loaded what every later one shares, and ended). With a baseline build (another
+/// commit's Course.Web output folder) each page is measured on it first, then on this checkout's build, so the
+/// before and after rows come from one run on the same machine; with <c>--types</c> the heap is also walked by type
+/// (<see cref="HeapTypes"/>) and the types that grew most per circuit are printed.
 /// </summary>
 internal static class CircuitMemory
 {
     private sealed record PageKind(string Name, string Path, string Action, string Done);
 
-    public static async Task RunAsync(IReadOnlyList<int> counts)
+    private sealed record Reading(long Resident, long? Live, Dictionary<string, (long Count, long Bytes)>? Types);
+
+    public static async Task RunAsync(IReadOnlyList<int> counts, string? baselineBuild, bool types)
     {
         if (counts.Count == 0 || counts.Any(c => c <= 0) || counts.Zip(counts.Skip(1)).Any(p => p.Second <= p.First))
         {
             throw new ArgumentException($"circuits takes circuit counts in increasing order, e.g. `circuits 100 200`, not `circuits {string.Join(' ', counts)}`.");
+        }
+        if (baselineBuild is not null && !File.Exists(Path.Combine(baselineBuild, "Course.Web.dll")))
+        {
+            throw new ArgumentException($"--baseline names a Course.Web build folder (with Course.Web.dll), e.g. the other commit's src/Course.Web/bin/Release/net10.0; {baselineBuild} has none.");
         }
         var root = BenchData.RepoRootPath;
         var content = ContentLoader.Load(Path.Combine(root, "content"));
@@ -31,21 +40,28 @@ internal static class CircuitMemory
             new("playground", "/playground/inference?task=text-classification", "inference-run", "inference-output"),
             new("quiz", $"/quizzes/{content.Quizzes[0].Id}", "quiz-start", "quiz-submit"),
         ];
-        Console.WriteLine("| page | circuits | state | resident MiB | live managed heap MiB | resident per circuit KiB | live heap per circuit KiB |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        var builds = baselineBuild is null ? new[] { ("this checkout", (string?)null) } : [("baseline", baselineBuild), ("this checkout", null)];
+        var rows = new List<string>();
         foreach (var kind in kinds)
         {
-            await MeasureAsync(root, kind, counts);
+            foreach (var (label, build) in builds)
+            {
+                rows.AddRange(await MeasureAsync(root, kind, counts, label, build, types));
+            }
         }
+        Console.WriteLine("| page | site | circuits | state | resident MiB | live managed heap MiB | resident per circuit KiB | live heap per circuit KiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        rows.ForEach(Console.WriteLine);
     }
 
-    private static async Task MeasureAsync(string root, PageKind kind, IReadOnlyList<int> counts)
+    private static async Task<List<string>> MeasureAsync(string root, PageKind kind, IReadOnlyList<int> counts, string label, string? build, bool types)
     {
         var data = Directory.CreateTempSubdirectory("course-circuits-").FullName;
         Course.Tests.Shared.TinyDemoModels.WriteTo(new Course.Ml.Hub.ModelHub(Path.Combine(data, "hub")));
         var baseUrl = $"http://127.0.0.1:{CircuitSoak.FreePort()}";
-        using var site = CircuitSoak.StartSite(root, data, baseUrl);
+        using var site = CircuitSoak.StartSite(root, data, baseUrl, build);
         var circuits = new List<CircuitClient>();
+        var rows = new List<string>();
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl + "/"), Timeout = TimeSpan.FromMinutes(5) };
         // Generous: the figures are memory, and the machine is shared.
         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(20));
@@ -61,21 +77,22 @@ internal static class CircuitMemory
             await ActAsync(first, kind, patience.Token);
             await EndAsync(http, first);
             LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)); // the start's garbage collected and handed back first
-            var baseline = Read(site);
-            Print(kind, 0, "–", baseline, baseline, 1);
+            var baseline = Read(site, types);
+            rows.Add(Row(kind, label, 0, "–", baseline, baseline));
 
             using var opening = new SemaphoreSlim(4);
+            Reading? idle = null;
             foreach (var count in counts)
             {
-                var adding = count - circuits.Count;
-                var opened = await Task.WhenAll(Enumerable.Range(0, adding).Select(async _ =>
+                var opened = await Task.WhenAll(Enumerable.Range(0, count - circuits.Count).Select(async _ =>
                 {
                     await opening.WaitAsync(patience.Token);
                     try { return await CircuitClient.OpenAsync(http, kind.Path, cookies, patience.Token); }
                     finally { opening.Release(); }
                 }));
                 circuits.AddRange(opened);
-                Print(kind, count, "idle", Read(site), baseline, count);
+                idle = Read(site, types && count == counts[^1]);
+                rows.Add(Row(kind, label, count, "idle", idle, baseline));
             }
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(circuits.Select(async circuit =>
@@ -84,12 +101,18 @@ internal static class CircuitMemory
                 try { await ActAsync(circuit, kind, patience.Token); }
                 finally { opening.Release(); }
             }));
-            Console.Error.WriteLine($"circuits: {circuits.Count} {kind.Name} actions in {watch.Elapsed.TotalSeconds:0} s");
-            Print(kind, circuits.Count, "active", Read(site), baseline, circuits.Count);
+            Console.Error.WriteLine($"circuits: {circuits.Count} {kind.Name} actions on {label} in {watch.Elapsed.TotalSeconds:0} s");
+            var active = Read(site, types);
+            rows.Add(Row(kind, label, circuits.Count, "active", active, baseline));
             var failed = circuits.Where(c => c.Failure is not null).ToList();
             if (failed.Count > 0)
             {
-                Console.WriteLine($"{failed.Count} {kind.Name} circuits ended by the server, e.g.: {failed[0].Failure}");
+                rows.Add($"{failed.Count} {kind.Name} circuits on {label} ended by the server, e.g.: {failed[0].Failure}");
+            }
+            if (types)
+            {
+                HeapTypes.PrintGrowth($"{kind.Name}, {label}, {circuits.Count} idle circuits", baseline.Types!, idle!.Types!, circuits.Count, 25);
+                HeapTypes.PrintGrowth($"{kind.Name}, {label}, {circuits.Count} active circuits", baseline.Types!, active.Types!, circuits.Count, 25);
             }
         }
         finally
@@ -98,12 +121,13 @@ internal static class CircuitMemory
             await CircuitSoak.StopSiteAsync(site);
             Directory.Delete(data, recursive: true);
         }
+        return rows;
     }
 
     private static async Task ActAsync(CircuitClient circuit, PageKind kind, CancellationToken cancel)
     {
         var done = circuit.WaitForRenderedAsync(kind.Done, cancel);
-        await circuit.ClickAsync(kind.Action);
+        await circuit.ClickAsync(kind.Action, cancel);
         await done;
     }
 
@@ -126,14 +150,15 @@ internal static class CircuitMemory
         return string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}"));
     }
 
-    /// <summary>Resident memory as the system sees it in service (garbage included), then the live heap after a full collection.</summary>
-    private static (long Resident, long? Live) Read(Process site) => (CircuitSoak.Resident(site), LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)));
+    /// <summary>Resident memory as the system sees it in service (garbage included), then the live heap after a full collection, then its types.</summary>
+    private static Reading Read(Process site, bool types) =>
+        new(CircuitSoak.Resident(site), LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)), types ? HeapTypes.Read(site.Id) : null);
 
-    private static void Print(PageKind kind, int count, string state, (long Resident, long? Live) now, (long Resident, long? Live) baseline, int circuits)
+    private static string Row(PageKind kind, string label, int count, string state, Reading now, Reading baseline)
     {
-        string PerCircuit(long? value, long? zero) => count == 0 || value is null || zero is null ? "–" : $"{(value - zero).Value / 1024.0 / circuits:0}";
-        Console.WriteLine($"| {kind.Name} | {count} | {state} | {Mib(now.Resident)} | {(now.Live is { } live ? Mib(live) : "not reported")} | " +
-            $"{PerCircuit(now.Resident, baseline.Resident)} | {PerCircuit(now.Live, baseline.Live)} |");
+        string PerCircuit(long? value, long? zero) => count == 0 || value is null || zero is null ? "–" : $"{(value - zero).Value / 1024.0 / count:0}";
+        return $"| {kind.Name} | {label} | {count} | {state} | {Mib(now.Resident)} | {(now.Live is { } live ? Mib(live) : "not reported")} | " +
+            $"{PerCircuit(now.Resident, baseline.Resident)} | {PerCircuit(now.Live, baseline.Live)} |";
     }
 
     private static string Mib(long bytes) => $"{bytes / 1024.0 / 1024.0:0}";

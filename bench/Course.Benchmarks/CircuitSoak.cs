@@ -255,14 +255,17 @@ internal static class CircuitSoak
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The site as its own process on a SQLite file in <paramref name="data"/>: tiny demo models, no grading worker, per-address limits off.</summary>
-    internal static Process StartSite(string root, string data, string url)
+    /// <summary>
+    /// The site as its own process on a SQLite file in <paramref name="data"/>: tiny demo models, no grading worker,
+    /// per-address limits off; the checkout's Release build, or the build in <paramref name="build"/> (another commit's).
+    /// </summary>
+    internal static Process StartSite(string root, string data, string url, string? build = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root,
         };
-        start.ArgumentList.Add(Path.Combine(root, "src", "Course.Web", "bin", "Release", "net10.0", "Course.Web.dll"));
+        start.ArgumentList.Add(Path.Combine(build ?? Path.Combine(root, "src", "Course.Web", "bin", "Release", "net10.0"), "Course.Web.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(url);
         var settings = new Dictionary<string, string>
