@@ -14,7 +14,7 @@ namespace Course.Benchmarks;
 /// the components make (a value of the expected shape; the site's calls need nothing back), and pings so the server
 /// keeps it. A browser page costs a 2-core machine more than the site's work for it; this costs almost nothing, so
 /// hundreds of circuits can be held open against one site. It can click an element found by its <c>data-testid</c>
-/// in the render batches and wait for a string to appear in a later batch.
+/// in the render batches and wait for strings to appear in a later batch.
 /// </summary>
 internal sealed partial class CircuitClient : IAsyncDisposable
 {
@@ -26,7 +26,7 @@ internal sealed partial class CircuitClient : IAsyncDisposable
     private readonly TaskCompletionSource<string> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _interactive = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, Dictionary<string, ulong>> _handlersByTestId = [];
-    private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
+    private readonly List<(IReadOnlyList<string> Texts, TaskCompletionSource Seen)> _awaited = [];
     private Task _receiving = Task.CompletedTask;
     private Task _pinging = Task.CompletedTask;
     private long _rendererObjectId;
@@ -101,23 +101,23 @@ internal sealed partial class CircuitClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Clicks the element whose <c>data-testid</c> is <paramref name="testId"/> as the renderer last drew it, once it
-    /// has been drawn (a page's content may come in a later batch than its layout).
+    /// Clicks the first of the elements whose <c>data-testid</c> is one of <paramref name="testIds"/> as the renderer
+    /// last drew them, once one has been drawn (a page's content may come in a later batch than its layout).
     /// </summary>
-    public async Task ClickAsync(string testId, CancellationToken cancel)
+    public async Task ClickAsync(IReadOnlyList<string> testIds, CancellationToken cancel)
     {
-        ulong handler;
-        while (true)
+        ulong handler = 0;
+        while (handler == 0)
         {
             var nextBatch = _batchRead.Task;
             lock (_handlersByTestId)
             {
-                if (_handlersByTestId.TryGetValue(testId, out var events) && events.TryGetValue("onclick", out handler))
-                {
-                    break;
-                }
+                handler = testIds.Select(id => _handlersByTestId.TryGetValue(id, out var events) ? events.GetValueOrDefault("onclick") : 0).FirstOrDefault(h => h != 0);
             }
-            await nextBatch.WaitAsync(cancel);
+            if (handler == 0)
+            {
+                await nextBatch.WaitAsync(cancel);
+            }
         }
         var args = JsonSerializer.Serialize(new object?[]
         {
@@ -129,11 +129,11 @@ internal sealed partial class CircuitClient : IAsyncDisposable
         await SendAsync([1L, new Dictionary<string, object?>(), null, "BeginInvokeDotNetFromJS", new object?[] { callId, null, "DispatchEventAsync", _rendererObjectId, args }]);
     }
 
-    /// <summary>Completes when a render batch after this call contains <paramref name="text"/> (an attribute value or text).</summary>
-    public Task WaitForRenderedAsync(string text, CancellationToken cancel)
+    /// <summary>Completes when a render batch after this call contains one of <paramref name="texts"/> (an attribute value or text).</summary>
+    public Task WaitForRenderedAsync(IReadOnlyList<string> texts, CancellationToken cancel)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_awaited) _awaited.Add((text, seen));
+        lock (_awaited) _awaited.Add((texts, seen));
         return seen.Task.WaitAsync(cancel);
     }
 
@@ -271,10 +271,10 @@ internal sealed partial class CircuitClient : IAsyncDisposable
         Interlocked.Exchange(ref _batchRead, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         lock (_awaited)
         {
-            foreach (var (text, seen) in _awaited.Where(a => strings.Contains(a.Text)).ToList())
+            foreach (var awaited in _awaited.Where(a => a.Texts.Any(strings.Contains)).ToList())
             {
-                seen.TrySetResult();
-                _awaited.Remove((text, seen));
+                awaited.Seen.TrySetResult();
+                _awaited.Remove(awaited);
             }
         }
     }
