@@ -137,6 +137,24 @@ internal sealed partial class CircuitClient : IAsyncDisposable
         return seen.Task.WaitAsync(cancel);
     }
 
+    /// <summary>
+    /// Returns once no render batch has come for <paramref name="quiet"/>: the components' first renders and the
+    /// renders after their JavaScript calls are done, as when a person's first click comes.
+    /// </summary>
+    public async Task SettleAsync(TimeSpan quiet, CancellationToken cancel)
+    {
+        while (true)
+        {
+            var nextBatch = _batchRead.Task;
+            if (await Task.WhenAny(nextBatch, Task.Delay(quiet, cancel)) != nextBatch)
+            {
+                cancel.ThrowIfCancellationRequested();
+                return;
+            }
+            await nextBatch; // throws if the circuit ended
+        }
+    }
+
     private async Task ReceiveLoopAsync()
     {
         try
@@ -167,7 +185,6 @@ internal sealed partial class CircuitClient : IAsyncDisposable
 
     private async Task HandleAsync(List<object?> message)
     {
-        if (Environment.GetEnvironmentVariable("CIRCUIT_DEBUG") is not null) { var t = string.Join(", ", message.Select(m => m is List<object?> l ? "[" + string.Join(", ", l.Select(x => x is byte[] b ? $"bin{b.Length}" : $"{x}")) + "]" : $"{m}")); Console.Error.WriteLine("recv: " + t[..Math.Min(400, t.Length)]); }
         switch ((long)message[0]!)
         {
             case 1 when message[3] is "JS.RenderBatch" && message[4] is List<object?> render && render is [long batchId, byte[] batch]:
@@ -285,6 +302,11 @@ internal sealed partial class CircuitClient : IAsyncDisposable
         _started.TrySetException(new InvalidOperationException(why));
         _interactive.TrySetException(new InvalidOperationException(why));
         _batchRead.TrySetException(new InvalidOperationException(why));
+        lock (_awaited)
+        {
+            _awaited.ForEach(a => a.Seen.TrySetException(new InvalidOperationException(why)));
+            _awaited.Clear();
+        }
     }
 
     /// <summary>A SignalR ping every 15 s, as the JavaScript client sends: the server drops a silent client.</summary>

@@ -77,6 +77,7 @@ internal static class CircuitMemory
             // too, so the model and the first quiz attempt exist before the baseline. Ended at once, not left to the
             // server's retention of disconnected circuits.
             var first = await CircuitClient.OpenAsync(http, kind.Path, cookies, patience.Token);
+            await first.SettleAsync(TimeSpan.FromSeconds(2), patience.Token);
             await ActAsync(first, kind, patience.Token);
             await EndAsync(http, first);
             LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)); // the start's garbage collected and handed back first
@@ -94,6 +95,11 @@ internal static class CircuitMemory
                     finally { opening.Release(); }
                 }));
                 circuits.AddRange(opened);
+                await Task.WhenAll(opened.Select(async c =>
+                {
+                    try { await c.SettleAsync(TimeSpan.FromSeconds(1), patience.Token); }
+                    catch (InvalidOperationException) { } // the circuit ended: counted at the end with the server's reason
+                }));
                 Console.Error.WriteLine($"circuits: {count} {kind.Name} circuits open on {label}");
                 idle = Read(site, types && count == counts[^1]);
                 rows.Add(Row(kind, label, count, "idle", idle, baseline));
@@ -103,6 +109,7 @@ internal static class CircuitMemory
             {
                 await opening.WaitAsync(patience.Token);
                 try { await ActAsync(circuit, kind, patience.Token); }
+                catch (InvalidOperationException) { } // the circuit ended: counted below with the server's reason
                 finally { opening.Release(); }
             }));
             Console.Error.WriteLine($"circuits: {circuits.Count} {kind.Name} actions on {label} in {watch.Elapsed.TotalSeconds:0} s");
