@@ -202,7 +202,7 @@ internal sealed partial class CircuitClient : IAsyncDisposable
                     new object?[] { taskId, true, $"[{taskId},true,{ResultFor(identifier, resultType, taskId)}]" }]);
                 break;
             case 1 when message[3] is "JS.Error":
-                Fail($"JS.Error: {message[4]}");
+                Fail($"JS.Error: {(message[4] is List<object?> error ? string.Join(", ", error) : message[4])}");
                 break;
             case 3 when message[2] is "0":
                 // StartCircuit's completion: [3, headers, id, 3 (a result), the circuit id]; null means it was refused.
