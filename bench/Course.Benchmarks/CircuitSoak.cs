@@ -89,18 +89,7 @@ internal static class CircuitSoak
                 try
                 {
                     var page = await OpenAsync();
-                    var email = $"soak-{s}@example.com";
-                    await page.GotoAsync(baseUrl + "/Account/Register");
-                    await page.GetByLabel("Email").FillAsync(email);
-                    await page.GetByLabel("Password (12 characters").FillAsync(Password);
-                    await page.GetByLabel("Confirm password").FillAsync(Password);
-                    await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
-                    await page.GetByRole(AriaRole.Status).WaitForAsync();
-                    await page.GotoAsync(baseUrl + "/Account/Login");
-                    await page.GetByLabel("Email").FillAsync(email);
-                    await page.GetByLabel("Password").FillAsync(Password);
-                    await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Last.ClickAsync();
-                    await page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+                    await SignUpAsync(page, baseUrl, $"soak-{s}@example.com");
                     lock (pages) pages.Add((page, true, s));
                 }
                 finally
@@ -221,6 +210,22 @@ internal static class CircuitSoak
         }
     }
 
+    /// <summary>Registers a student and signs them in, as a person does with the account pages; returns once the page is interactive.</summary>
+    internal static async Task SignUpAsync(IPage page, string baseUrl, string email)
+    {
+        await page.GotoAsync(baseUrl + "/Account/Register");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password (12 characters").FillAsync(Password);
+        await page.GetByLabel("Confirm password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await page.GetByRole(AriaRole.Status).WaitForAsync();
+        await page.GotoAsync(baseUrl + "/Account/Login");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Last.ClickAsync();
+        await page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+    }
+
     /// <summary>Debian's Chromium, headless, without background traffic.</summary>
     internal static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
     {
@@ -250,14 +255,17 @@ internal static class CircuitSoak
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The site as its own process on a SQLite file in <paramref name="data"/>: tiny demo models, no grading worker, per-address limits off.</summary>
-    internal static Process StartSite(string root, string data, string url)
+    /// <summary>
+    /// The site as its own process on a SQLite file in <paramref name="data"/>: tiny demo models, no grading worker,
+    /// per-address limits off; the checkout's Release build, or the build in <paramref name="build"/> (another commit's).
+    /// </summary>
+    internal static Process StartSite(string root, string data, string url, string? build = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root,
         };
-        start.ArgumentList.Add(Path.Combine(root, "src", "Course.Web", "bin", "Release", "net10.0", "Course.Web.dll"));
+        start.ArgumentList.Add(Path.Combine(build ?? Path.Combine(root, "src", "Course.Web", "bin", "Release", "net10.0"), "Course.Web.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(url);
         var settings = new Dictionary<string, string>

@@ -20,10 +20,21 @@ if (args is ["soak", .. var soak])
         soak.Length > 2 ? double.Parse(soak[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
     return;
 }
-// dotnet run -c Release --project bench/Course.Benchmarks -- circuits [PAGES…]  (site memory per open page, for sizing)
+// dotnet run -c Release --project bench/Course.Benchmarks -- circuits [--baseline BUILD] [--types] [COUNTS…]
+//   (site memory per idle and active circuit on the lesson, playground and quiz pages; BUILD: another commit's Course.Web output)
 if (args is ["circuits", .. var circuits])
 {
-    await CircuitMemory.RunAsync(circuits.Length > 0 ? circuits.Select(int.Parse).ToList() : [10, 20, 40]);
+    var (baseline, others) = Option(circuits, "--baseline");
+    var counts = others.Where(a => a != "--types").Select(int.Parse).ToList();
+    await CircuitMemory.RunAsync(counts.Count > 0 ? counts : [100, 200], baseline, circuits.Contains("--types"));
+    return;
+}
+// dotnet run -c Release --project bench/Course.Benchmarks -- pages [--baseline BUILD] [WARM_LOADS]
+//   (first contentful paint and time to interactive of the home, lesson and playground pages in Chromium, cold and warm)
+if (args is ["pages", .. var pageArgs])
+{
+    var (baseline, others) = Option(pageArgs, "--baseline");
+    await PageSpeed.RunAsync(baseline, others is [var warm] ? int.Parse(warm) : 5);
     return;
 }
 // dotnet run -c Release --project bench/Course.Benchmarks -- grading [SUBMISSIONS] [WORKERS]  (queue burst, worker processes)
@@ -69,3 +80,9 @@ if (args is ["inference", .. var rest])
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+
+// The value after `name` in a verb's arguments (null when absent), and the arguments without the two.
+static (string? Value, string[] Others) Option(string[] arguments, string name) =>
+    Array.IndexOf(arguments, name) is var i and >= 0 && i + 1 < arguments.Length
+        ? (arguments[i + 1], [.. arguments[..i], .. arguments[(i + 2)..]])
+        : (null, arguments);

@@ -59,6 +59,31 @@ public class ContentRepositoryTests
         Assert.NotNull(repository.Current.FindLesson("4.1", "a"));
         Assert.Contains(repository.Current.Errors, e => e.File == "module.yaml");
     }
+
+    [Fact]
+    public void A_lesson_is_split_once_per_content_version_and_a_changed_file_is_split_anew()
+    {
+        using var content = new TempContent();
+        var path = content.Write("topics/4.1-first/01-a.md", TempContent.Lesson("4.1", 1, "A", "Old text.\n\n::: pipeline task=\"fill-mask\"\n:::\n"));
+        var repository = Create(content);
+        var first = repository.Current;
+        var segments = first.SegmentsOf(first.FindLesson("4.1", "a")!);
+
+        // Every circuit asking within one version gets the very same segments (and so the same markup strings).
+        Assert.Same(segments, repository.Current.SegmentsOf(repository.Current.FindLesson("4.1", "a")!));
+        Assert.Equal(1, first.Version);
+        Assert.Equal([null, "pipeline", null], segments.Select(s => s.Widget?.Name));
+
+        content.Write(path, TempContent.Lesson("4.1", 1, "A", "New text."));
+        repository.Reload();
+
+        var second = repository.Current;
+        Assert.Equal(2, second.Version);
+        var changed = Assert.Single(second.SegmentsOf(second.FindLesson("4.1", "a")!));
+        Assert.Contains("New text.", changed.Html);
+        Assert.DoesNotContain("Old text.", changed.Html);
+        Assert.Contains("Old text.", segments[0].Html);
+    }
 }
 
 public class ContentWatcherTests

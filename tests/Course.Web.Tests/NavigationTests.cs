@@ -1,5 +1,7 @@
 using Bunit;
 using Course.Web.Components.Layout;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Course.Web.Tests;
 
@@ -40,6 +42,21 @@ public class NavigationTests : CourseComponentTest
         Assert.NotNull(nav.Find("a[href='instructor/people']"));
         Assert.NotNull(nav.Find("a[href='instructor/content']"));
         Assert.NotNull(nav.Find("a[href='instructor/statistics']"));
+    }
+
+    [Fact]
+    public void The_current_lessons_link_is_marked_and_the_mark_follows_navigation()
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/topics/4.1/hub");
+        var nav = Render<NavMenu>();
+
+        Assert.Equal("/topics/4.1/hub", nav.Find("a.mud-nav-link.active[aria-current=page]").GetAttribute("href"));
+
+        navigation.NavigateTo("/topics/4.2?tab=quizzes");
+
+        nav.WaitForAssertion(() => Assert.Equal("/topics/4.2", nav.Find("a.active[aria-current=page]").GetAttribute("href")));
+        Assert.Single(nav.FindAll("a[aria-current=page]"));
     }
 
     [Fact]

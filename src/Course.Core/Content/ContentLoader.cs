@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Course.Core.Assignments;
 using Course.Core.Quizzes;
 using Course.Yaml;
@@ -10,6 +11,19 @@ public sealed record LessonFile(string SourcePath, Lesson? Lesson, IReadOnlyList
 /// <summary>Everything read from content/ at one moment.</summary>
 public sealed record ContentSnapshot(CourseModule Module, IReadOnlyList<LessonFile> Files, IReadOnlyList<ContentError> ModuleErrors)
 {
+    /// <summary>Which publication of the content this is: <see cref="ContentRepository"/> numbers each reload 1, 2, …; 0 for a snapshot it did not publish.</summary>
+    public long Version { get; init; }
+
+    // Keyed by the lesson object, not its id: a lesson is only ever split from the HTML this snapshot holds for it.
+    private readonly ConcurrentDictionary<Lesson, IReadOnlyList<LessonSegment>> _segments = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// The lesson's HTML split into markup and widgets once per content version, so every circuit showing the lesson
+    /// renders the same strings instead of holding its own copies. The cache goes with the snapshot: a reload publishes
+    /// a new one with new lesson objects, split afresh.
+    /// </summary>
+    public IReadOnlyList<LessonSegment> SegmentsOf(Lesson lesson) => _segments.GetOrAdd(lesson, l => LessonSegments.Split(l.Html));
+
     /// <summary>Valid lessons, topic by topic in module order, then by their <c>order</c>.</summary>
     public IReadOnlyList<Lesson> Lessons { get; } = Files
         .Where(f => f.Lesson is not null)

@@ -58,7 +58,7 @@ public sealed class ContentRepository
             {
                 // module.yaml is unusable: keep everything students had, surface the errors.
                 _logger.LogError("Content not reloaded: {Errors}", ex.Message);
-                _current = _current with { ModuleErrors = ex.Errors };
+                _current = _current with { ModuleErrors = ex.Errors, Version = _current.Version + 1 };
                 Changed?.Invoke();
                 return;
             }
@@ -73,7 +73,10 @@ public sealed class ContentRepository
             var quizzes = loaded.QuizFiles
                 .Select(f => f.Quiz is null && previousQuizzes.TryGetValue(f.SourcePath, out var good) ? f with { Quiz = good.Quiz } : f)
                 .ToList();
-            _current = new ContentSnapshot(loaded.Module, merged, loaded.ModuleErrors) { QuizFiles = quizzes, AssignmentFiles = loaded.AssignmentFiles };
+            _current = new ContentSnapshot(loaded.Module, merged, loaded.ModuleErrors)
+            {
+                QuizFiles = quizzes, AssignmentFiles = loaded.AssignmentFiles, Version = _current.Version + 1,
+            };
             foreach (var error in _current.Errors)
             {
                 _logger.LogWarning("Content error {Error}", error.ToString());
