@@ -62,6 +62,8 @@ internal static class SearchEvalCommand
             ["k"] = k,
             ["documents"] = corpus.Count,
             ["passages"] = embedding.Passages,
+            // 0 when the hub's cache held every passage (an earlier run or the site embedded them).
+            ["embedded"] = embedding.Embedded,
             [$"keyword_recall_at_{k}"] = Recall(SearchMode.Keyword),
             [$"embedding_recall_at_{k}"] = Recall(SearchMode.Embedding),
             [$"hybrid_recall_at_{k}"] = Recall(SearchMode.Hybrid),

@@ -36,7 +36,7 @@ public sealed class SearchEvalCommandTests(CliRunner cli) : IDisposable
     }
 
     [Fact]
-    public async Task The_last_line_holds_the_recall_of_each_ranking_and_a_second_index_update_embeds_nothing()
+    public async Task The_last_line_holds_the_recall_of_each_ranking_and_an_unchanged_course_is_not_embedded_twice()
     {
         var model = TinyDemoModels.WriteEmbedder(new ModelHub(cli.HubPath));
         var file = Write("""{"question": "attention mask", "targets": ["4.2/tokenization"]}""" + "\n");
@@ -49,8 +49,16 @@ public sealed class SearchEvalCommandTests(CliRunner cli) : IDisposable
             var result = CliRunner.LastLine(stdout);
             Assert.Equal((model, 1, 100), (result.GetProperty("model").GetString(), result.GetProperty("questions").GetInt32(), result.GetProperty("k").GetInt32()));
             Assert.Equal(1.0, result.GetProperty("keyword_recall_at_100").GetDouble()); // every lesson holding both words is among 100
+            Assert.Equal(result.GetProperty("passages").GetInt32(), result.GetProperty("embedded").GetInt32());
             Assert.Equal(0, result.GetProperty("reindex_unchanged_embedded").GetInt32());
             Assert.Contains("recall@100", stdout);
+
+            // A new process finds every passage in the hub's cache.
+            var (again, secondOut, secondErr) = await cli.RunAsync("search-eval", file, "--k", "100");
+            Assert.True(again == 0, secondErr);
+            var second = CliRunner.LastLine(secondOut);
+            Assert.Equal((0, result.GetProperty("hybrid_recall_at_100").GetDouble()),
+                (second.GetProperty("embedded").GetInt32(), second.GetProperty("hybrid_recall_at_100").GetDouble()));
         }
         finally
         {
