@@ -51,7 +51,7 @@ public class GradingJourneyTests(SiteFixture site)
         foreach (var assignment in content.Assignments)
         {
             await student.GoToAsync($"/assignments/{assignment.Id}");
-            await student.Page.GetByRole(AriaRole.Tab, new() { Name = "Submit" }).ClickAsync();
+            await student.OpenTabAsync("Submit");
             var yaml = student.Page.GetByTestId("submission-yaml");
             await Expect(yaml).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("model_name_or_path"));
             typed[assignment.Id] = Prepared(assignment, await yaml.InputValueAsync());
@@ -79,7 +79,7 @@ public class GradingJourneyTests(SiteFixture site)
         var watch = new JobWatch(databases);
         await watch.UntilAsync(jobs["sentiment"], s => GradingProgress.FromJson(s.ProgressJson) is { Step: > 0 } || s.Status != SubmissionStatus.Queued && s.Status != SubmissionStatus.Running);
         await student.GoToAsync("/assignments/sentiment");
-        await student.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+        await student.OpenTabAsync("My submissions");
         await Expect(student.Page.GetByTestId("submission")).ToHaveCountAsync(1);
         foreach (var assignment in content.Assignments)
         {
@@ -88,7 +88,7 @@ public class GradingJourneyTests(SiteFixture site)
             // What was typed is what was graded, with the report beside it.
             Assert.Equal((typed[assignment.Id], ReportFor(assignment)), (done.ConfigYaml, done.Report));
             await student.GoToAsync($"/assignments/{assignment.Id}");
-            await student.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+            await student.OpenTabAsync("My submissions");
             await Expect(student.Page.GetByTestId("submission-grade")).ToContainTextAsync("Validation");
             await Expect(student.Page.Locator("[data-testid=submission][data-status=Succeeded]")).ToHaveCountAsync(1);
             await Expect(student.Page.GetByTestId("hidden-pending")).ToBeVisibleAsync();
@@ -157,7 +157,7 @@ public class GradingJourneyTests(SiteFixture site)
             {
                 var assignment = content.FindAssignment(submission.AssignmentId)!;
                 await later.GoToAsync($"/assignments/{assignment.Id}");
-                await later.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+                await later.OpenTabAsync("My submissions");
                 await Expect(later.Page.GetByTestId("private-score")).ToHaveTextAsync(submission.PrivateScore!.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture));
                 await Expect(later.Page.GetByTestId("submission-grade")).ToContainTextAsync("95 % interval");
                 // The automatic part and the graded report, combined by the report's weight.
@@ -179,7 +179,7 @@ public class GradingJourneyTests(SiteFixture site)
         }
 
         await instructor.GoToAsync("/instructor/grading");
-        await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Gradebook" }).ClickAsync();
+        await instructor.OpenTabAsync("Gradebook");
         var row = instructor.Page.GetByTestId("gradebook").Locator("tr", new() { HasText = email });
         // Instructors see each grade before the due date: the rubric on the student's final selection, with the report's columns beside it.
         var expected = content.Assignments.SelectMany(a => Course.Web.Features.Assignments.AssignmentService.GradebookCells(a,
@@ -209,7 +209,7 @@ public class GradingJourneyTests(SiteFixture site)
         await Expect(instructor.Page.GetByTestId("practice-grading").First).ToContainTextAsync("practice grading: the hidden split is the public sample shipped with the code");
 
         await instructor.GoToAsync("/assignments/sentiment");
-        await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Hidden split" }).ClickAsync();
+        await instructor.OpenTabAsync("Hidden split");
         await Expect(instructor.Page.GetByTestId("practice-grading")).ToContainTextAsync("practice grading: the hidden split is the public sample shipped with the code");
         await Expect(instructor.Page.GetByTestId("hidden-split-file")).ToBeVisibleAsync();
     }

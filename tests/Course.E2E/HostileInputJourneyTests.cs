@@ -75,7 +75,7 @@ public class HostileInputJourneyTests(SiteFixture site)
         await using var student = await BrowserSession.OpenAsync(site);
         await student.RegisterAsync(email, Password);
         await student.GoToAsync("/assignments/sentiment");
-        await student.Page.GetByRole(AriaRole.Tab, new() { Name = "Submit" }).ClickAsync();
+        await student.OpenTabAsync("Submit");
         await Expect(student.Page.GetByTestId("submission-yaml")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("model_name_or_path"));
 
         await student.Page.GetByTestId("submission-submit").DblClickAsync();

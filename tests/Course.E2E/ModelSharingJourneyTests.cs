@@ -38,7 +38,7 @@ public class ModelSharingJourneyTests(SiteFixture site)
 
             // The owner writes the card's two sections and publishes: nothing was listed before.
             await owner.GoToAsync($"/assignments/{assignmentId}");
-            await owner.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+            await owner.OpenTabAsync("My submissions");
             var sharing = owner.Page.GetByTestId("model-sharing");
             await Expect(sharing.GetByTestId("model-publish")).ToBeVisibleAsync();
             Assert.Empty(await Axe.FindingsAsync(owner.Page, "My submissions with the publish form"));
@@ -104,7 +104,7 @@ public class ModelSharingJourneyTests(SiteFixture site)
             await Expect(classmate.Page.GetByText($"There is no model '{modelId}' in the local hub.")).ToBeVisibleAsync();
 
             await owner.GoToAsync($"/assignments/{assignmentId}");
-            await owner.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+            await owner.OpenTabAsync("My submissions");
             await Expect(owner.Page.GetByTestId("model-taken-down")).ToContainTextAsync("The card quotes a customer by name.");
             await Expect(owner.Page.GetByTestId("model-publish")).ToHaveCountAsync(0);
 

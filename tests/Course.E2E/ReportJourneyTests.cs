@@ -23,7 +23,7 @@ public class ReportJourneyTests(SiteFixture site)
         await using var student = await BrowserSession.OpenAsync(site);
         await student.RegisterAsync(email, Password);
         await student.GoToAsync($"/assignments/{assignmentId}");
-        await student.Page.GetByRole(AriaRole.Tab, new() { Name = "Submit" }).ClickAsync();
+        await student.OpenTabAsync("Submit");
         await Expect(student.Page.GetByTestId("report-prompts").Locator("li")).ToHaveCountAsync(3);
         await student.Page.GetByTestId("report-text").FillAsync(report);
         await Expect(student.Page.GetByTestId("report-words")).ToHaveTextAsync("11 / 400 words");
@@ -58,7 +58,7 @@ public class ReportJourneyTests(SiteFixture site)
 
         // The student reads the grade and asks for a regrade.
         await student.GoToAsync($"/assignments/{assignmentId}");
-        await student.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+        await student.OpenTabAsync("My submissions");
         await Expect(student.Page.GetByTestId("report-score")).ToHaveTextAsync("Report: 5 / 10 (50 / 100)");
         await Expect(student.Page.GetByTestId("report-comment-view")).ToHaveTextAsync("Instructor's comment: Say what you would try next.");
         await student.Page.GetByTestId("regrade-reason").FillAsync("My last sentence proposes class weights.");
@@ -78,7 +78,7 @@ public class ReportJourneyTests(SiteFixture site)
         await Expect(instructor.Page.GetByTestId("reports-summary")).ToContainTextAsync("0 open regrade requests");
 
         await student.GoToAsync($"/assignments/{assignmentId}");
-        await student.Page.GetByRole(AriaRole.Tab, new() { Name = "My submissions" }).ClickAsync();
+        await student.OpenTabAsync("My submissions");
         await Expect(student.Page.GetByTestId("report-score")).ToHaveTextAsync("Report: 7 / 10 (70 / 100)");
         await Expect(student.Page.GetByTestId("regrade-request")).ToContainTextAsync("Answer: Granted: next steps added.");
 
@@ -110,7 +110,7 @@ public class ReportJourneyTests(SiteFixture site)
 
         // The gradebook and its CSV: automatic, report and combined columns.
         await instructor.GoToAsync("/instructor/grading");
-        await instructor.Page.GetByRole(AriaRole.Tab, new() { Name = "Gradebook" }).ClickAsync();
+        await instructor.OpenTabAsync("Gradebook");
         // The tab renders its table after the click, over the circuit: wait for the student's row before reading any.
         var gradebook = instructor.Page.GetByTestId("gradebook");
         var studentRow = gradebook.Locator("tr", new() { HasText = email });
