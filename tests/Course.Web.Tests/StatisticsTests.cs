@@ -176,6 +176,32 @@ public class StatisticsTests : QuizTest
         Assert.Contains("Review sentiment — 3 graded", page.Find("[data-assignment=sentiment] h3").TextContent);
     }
 
+    [Fact]
+    public async Task Attempts_whose_saved_copy_cannot_be_read_are_left_out_and_counted_not_fatal()
+    {
+        await SeedAsync();
+        await using (var db = await DbAsync())
+        {
+            var first = db.QuizAttempts.Where(a => a.UserId == "s2" || a.UserId == "s3").ToList();
+            first.Single(a => a.UserId == "s2").QuizJson = "{}";
+            first.Single(a => a.UserId == "s3").AnswersJson = "{\"1\": [";
+            await db.SaveChangesAsync();
+        }
+        SignIn("teacher", CourseRoles.Instructor);
+
+        var quiz = Assert.Single((await Statistics.GetAsync()).Quizzes);
+        var page = Render<StatisticsPage>();
+
+        Assert.Equal(2, quiz.Unreadable);
+        // s1 alone, who answered everything right.
+        var version = Assert.Single(quiz.Versions);
+        Assert.Equal(1, version.Attempts);
+        Assert.Equal([100, 100, 100, 100], version.Items.Select(i => i.Facility!.Value));
+        page.WaitForElement("[data-testid=item-statistics]");
+        Assert.Equal("2 first attempts are left out: the copy of the quiz or the answers saved with them cannot be read.",
+            page.Find("[data-testid=unreadable-attempts]").TextContent.Trim());
+    }
+
     /// <summary>A bar as a screen reader reads it: label, then value.</summary>
     private static string Row(AngleSharp.Dom.IElement bar) =>
         $"{bar.QuerySelector(".stat-bar-label")!.TextContent} {bar.QuerySelector(".stat-bar-value")!.TextContent}";

@@ -285,6 +285,23 @@ public sealed class QuizAttemptService(
     /// <summary>The quiz as the attempt pinned it, every variant included.</summary>
     public static Quiz PinnedQuiz(QuizAttempt attempt) => JsonSerializer.Deserialize<Quiz>(attempt.QuizJson, Json)!;
 
+    /// <summary>
+    /// The pinned quiz and the saved answers, or null where the row's JSON cannot be read (edited by hand, a partial
+    /// restore): the statistics leave such an attempt out and say how many, instead of failing the whole page.
+    /// </summary>
+    public static (Quiz Quiz, IReadOnlyDictionary<int, QuizResponse> Answers)? TryRead(QuizAttempt attempt)
+    {
+        try
+        {
+            var quiz = PinnedQuiz(attempt);
+            return quiz is { Id: not null, Version: not null, Items: not null } && quiz.Items.All(i => i is not null) ? (quiz, Answers(attempt)) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The pinned quiz with this attempt's variants: what it shows and is scored against.</summary>
     public static Quiz AttemptQuiz(QuizAttempt attempt) => QuizVariants.ForSeed(PinnedQuiz(attempt), attempt.Seed);
 

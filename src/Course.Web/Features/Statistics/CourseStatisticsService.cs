@@ -14,7 +14,8 @@ namespace Course.Web.Features.Statistics;
 public sealed record QuizVersionStatistics(Quiz Quiz, bool IsCurrent, int Attempts, IReadOnlyList<ItemStatistics> Items);
 
 /// <summary>A quiz of the course with its statistics per version, the current version first; empty before any analysed attempt.</summary>
-public sealed record QuizStatistics(Quiz Quiz, IReadOnlyList<QuizVersionStatistics> Versions);
+/// <param name="Unreadable">First attempts left out because their pinned copy or saved answers cannot be read.</param>
+public sealed record QuizStatistics(Quiz Quiz, IReadOnlyList<QuizVersionStatistics> Versions, int Unreadable);
 
 public sealed record LessonCompletionRate(Lesson Lesson, int Completed, int Students)
 {
@@ -57,7 +58,7 @@ public sealed class CourseStatisticsService(IDbContextFactory<CourseDbContext> d
 
         return new CourseStatistics(
             students.Count,
-            snapshot.Quizzes.Select(q => new QuizStatistics(q, Versions(q, attempts.Where(a => a.QuizId == q.Id)))).ToList(),
+            snapshot.Quizzes.Select(q => Statistics(q, attempts.Where(a => a.QuizId == q.Id))).ToList(),
             snapshot.Lessons.Select(l => new LessonCompletionRate(l, completions.GetValueOrDefault(l.Id), students.Count)).ToList(),
             snapshot.Assignments.Select(a =>
             {
@@ -71,15 +72,20 @@ public sealed class CourseStatisticsService(IDbContextFactory<CourseDbContext> d
     /// Students' first attempts grouped by the quiz version they pinned: an edit can add, drop or re-key items, so
     /// answers to different versions are never pooled. Re-scoring a quiz moves its attempts onto the current version.
     /// </summary>
-    private static IReadOnlyList<QuizVersionStatistics> Versions(Quiz current, IEnumerable<QuizAttempt> attempts) =>
-        ItemAnalysis.FirstAttempts(attempts)
-            .GroupBy(a => a.QuizVersion)
+    private static QuizStatistics Statistics(Quiz current, IEnumerable<QuizAttempt> attempts)
+    {
+        var first = ItemAnalysis.FirstAttempts(attempts).Select(a => (Attempt: a, Saved: QuizAttemptService.TryRead(a))).ToList();
+        var versions = first.Where(x => x.Saved is not null)
+            .GroupBy(x => x.Attempt.QuizVersion)
             .OrderByDescending(g => g.Key == current.Version)
-            .ThenByDescending(g => g.Max(a => a.SubmittedAt))
+            .ThenByDescending(g => g.Max(x => x.Attempt.SubmittedAt))
             .Select(g =>
             {
-                var quiz = QuizAttemptService.PinnedQuiz(g.First());
-                return new QuizVersionStatistics(quiz, g.Key == current.Version, g.Count(), ItemAnalysis.Analyse(quiz, g.Select(a => new AttemptAnswers(QuizAttemptService.Answers(a), a.Seed)).ToList()));
+                var quiz = g.First().Saved!.Value.Quiz;
+                return new QuizVersionStatistics(quiz, g.Key == current.Version, g.Count(),
+                    ItemAnalysis.Analyse(quiz, g.Select(x => new AttemptAnswers(x.Saved!.Value.Answers, x.Attempt.Seed)).ToList()));
             })
             .ToList();
+        return new QuizStatistics(current, versions, first.Count(x => x.Saved is null));
+    }
 }
