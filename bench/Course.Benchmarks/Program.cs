@@ -13,6 +13,17 @@ if (args is ["load", .. var load])
     await PlaygroundLoad.RunAsync(Arg(0, 20), Arg(1, 10), Arg(2, 2));
     return;
 }
+// dotnet run -c Release --project bench/Course.Benchmarks -- class-scale [--baseline BUILD]
+//   (issue 25's tables in one run: 50 users pool beside batcher, memory per circuit at 200, inference ×3, page speed)
+if (args is ["class-scale", .. var scale])
+{
+    var (baseline, _) = Option(scale, "--baseline");
+    await PlaygroundLoad.RunAsync(50, 10, 2);
+    await CircuitMemory.RunAsync([200], baseline, types: false);
+    InferenceBenchmark.Run(memory: false, runs: 3);
+    await PageSpeed.RunAsync(baseline, 5);
+    return;
+}
 // dotnet run -c Release --project bench/Course.Benchmarks -- soak [STUDENTS] [PLAYGROUND] [MINUTES]  (real circuits in Chromium)
 if (args is ["soak", .. var soak])
 {
