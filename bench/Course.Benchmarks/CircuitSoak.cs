@@ -65,7 +65,7 @@ internal static class CircuitSoak
             {
                 var watch = Stopwatch.StartNew();
                 await page.GotoAsync(baseUrl + path);
-                await page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+                await WaitUntilInteractiveAsync(page);
                 Time(action, watch);
             }
             // A student follows links, which the router handles inside the circuit they already have; a full page
@@ -210,6 +210,13 @@ internal static class CircuitSoak
         }
     }
 
+    /// <summary>
+    /// Until every part of the page that is marked <c>data-interactive=false</c> when prerendered has turned true: the
+    /// layout before the interactive islands (920f448 and earlier), the islands since; a static page is ready at once.
+    /// </summary>
+    internal static Task WaitUntilInteractiveAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => document.querySelector('[data-interactive=false]') === null");
+
     /// <summary>Registers a student and signs them in, as a person does with the account pages; returns once the page is interactive.</summary>
     internal static async Task SignUpAsync(IPage page, string baseUrl, string email)
     {
@@ -223,7 +230,8 @@ internal static class CircuitSoak
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Last.ClickAsync();
-        await page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+        await page.Locator(".account-name").WaitForAsync();
+        await WaitUntilInteractiveAsync(page);
     }
 
     /// <summary>Debian's Chromium, headless, without background traffic.</summary>
@@ -233,11 +241,23 @@ internal static class CircuitSoak
         Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
     });
 
-    /// <summary>SIGTERM, as systemd stops the site, then a wait for it to exit.</summary>
+    /// <summary>
+    /// SIGTERM, as systemd stops the site, then a wait for it to exit; killed after 3 minutes (its readings are taken
+    /// by then, and a loaded machine once took more than 30 s to end a site that had held 200 circuits).
+    /// </summary>
     internal static async Task StopSiteAsync(Process site)
     {
         using (var term = Process.Start("kill", ["-TERM", site.Id.ToString()])) { await term!.WaitForExitAsync(); }
-        await site.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        try
+        {
+            await site.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"the site (pid {site.Id}) did not exit within 3 minutes of SIGTERM; killed");
+            site.Kill();
+            await site.WaitForExitAsync();
+        }
     }
 
     private static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:0} MiB";

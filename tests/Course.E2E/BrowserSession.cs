@@ -36,16 +36,24 @@ public sealed class BrowserSession : IAsyncDisposable
         return new BrowserSession(baseUrl, context, await context.NewPageAsync());
     }
 
-    /// <summary>Opens a page and, for interactive pages, waits until the Blazor circuit is live.</summary>
+    /// <summary>Opens a page and, unless told it is a static one, waits until its interactive parts are live.</summary>
     public async Task<IResponse?> GoToAsync(string path, bool interactive = true)
     {
         var response = await Page.GotoAsync(baseUrl.TrimEnd('/') + path);
         if (interactive)
         {
-            await Page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+            await WaitUntilInteractiveAsync();
         }
         return response;
     }
+
+    /// <summary>
+    /// Waits until every interactive island of the page has rendered in its circuit: each marks itself
+    /// <c>data-interactive=false</c> when prerendered and true once live (IslandProviders, LessonCompletion), and a
+    /// click before that is lost. A static page has none and is ready at once.
+    /// </summary>
+    public Task WaitUntilInteractiveAsync() =>
+        Page.WaitForFunctionAsync("() => document.querySelector('[data-interactive=false]') === null");
 
     /// <summary>
     /// Selects a page's tab by its name, clicking again while it is not selected: a click that lands while the page's
@@ -79,7 +87,8 @@ public sealed class BrowserSession : IAsyncDisposable
         await Page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
         await Assertions.Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync($"If {email} did not have an account yet");
         await SignInAsync(email, password);
-        await Page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+        await Page.WaitForURLAsync(url => !url.Contains("/Account/Login", StringComparison.OrdinalIgnoreCase));
+        await WaitUntilInteractiveAsync();
     }
 
     public async Task SignInAsync(string email, string password)

@@ -241,7 +241,8 @@ public sealed class ClusterJourneyTests(ClusterFixture cluster)
                 lock (answers) answers.Add((response.Url, node));
             }
         };
-        await student.RegisterAsync(email, Password); // ends on an interactive page: a circuit is open
+        await student.RegisterAsync(email, Password);
+        await student.GoToAsync("/search"); // an interactive page: a circuit is open
         await Expect(student.Page.Locator(".account-name")).ToHaveTextAsync(email);
 
         // Sticky: the pages, the sign-in and the circuit's negotiation all reached one node.
@@ -259,7 +260,7 @@ public sealed class ClusterJourneyTests(ClusterFixture cluster)
         lock (answers) answers.Clear();
         await cluster.Nodes[first].KillAsync();
         await reloaded.Task.WaitAsync(TimeSpan.FromMinutes(3));
-        await student.Page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+        await student.WaitUntilInteractiveAsync();
         await Expect(student.Page.Locator(".account-name")).ToHaveTextAsync(email);
 
         // And on, to a page of the account.

@@ -25,7 +25,7 @@ public class StudentJourneyTests(SiteFixture site)
             await Expect(student.Page.GetByTestId("lesson-completed")).ToBeVisibleAsync();
 
             await student.Page.ReloadAsync();
-            await student.Page.Locator(".mud-layout[data-interactive=true]").WaitForAsync();
+            await student.WaitUntilInteractiveAsync();
             await Expect(student.Page.GetByTestId("lesson-completed")).ToBeVisibleAsync();
         }
 

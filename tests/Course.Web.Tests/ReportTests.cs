@@ -215,8 +215,10 @@ public class ReportTests : CourseComponentTest
         Assert.Equal("automatic 62.5 / 100 points; the report awaits grading", (await progress.GetAsync("bob")).Assignments.Single().Status);
     }
 
+    /// <summary>The page anew, alone as in its circuit: its MudBlazor providers (IslandProviders) allow no second page beside it.</summary>
     private async Task<IRenderedComponent<AssignmentPage>> MySubmissionsAsync()
     {
+        await DisposeComponentsAsync();
         var page = Render<AssignmentPage>(p => p.Add(x => x.AssignmentId, "reviews"));
         page.WaitForAssertion(() => Assert.Contains("The brief.", page.Markup));
         await page.InvokeAsync(() => page.FindAll(".mud-tab").Single(t => t.TextContent.Contains("My submissions")).Click());

@@ -49,8 +49,8 @@ public sealed class SecurityHeadersTests : IDisposable
 
         var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script[^>]*>", System.Text.RegularExpressions.RegexOptions.NonBacktracking)
             .Select(m => m.Value).ToList();
-        Assert.Equal(3, scripts.Count);
-        Assert.All(scripts, tag => Assert.Matches("^<script src=\"(_framework/blazor\\.web|js/blazor-start|_content/MudBlazor/MudBlazor\\.min)", tag));
+        Assert.Equal(4, scripts.Count);
+        Assert.All(scripts, tag => Assert.Matches("^<script src=\"(_framework/blazor\\.web|js/blazor-start|_content/MudBlazor/MudBlazor\\.min|js/layout)", tag));
         // Blazor starts from the site's own file, which gives the browser the server's keep-alive wait.
         Assert.Contains("autostart=\"false\"", scripts[0]);
         Assert.Contains($"data-server-timeout-ms=\"{(int)CircuitKeepAlive.Wait.TotalMilliseconds}\"", scripts[1]);

@@ -25,6 +25,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using MudBlazor.Services;
 using Course.Grading.Content;
 
@@ -114,6 +115,8 @@ public static class HostingExtensions
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
         builder.Services.AddSingleton<RequestLimiter>();
         builder.Services.AddScoped<ClientConnection>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<CircuitHandler, ClientConnection.CircuitAddress>();
     }
 
     public static void AddCourseContent(this WebApplicationBuilder builder)

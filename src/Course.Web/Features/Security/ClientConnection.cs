@@ -1,14 +1,39 @@
+using Microsoft.AspNetCore.Components.Server.Circuits;
+
 namespace Course.Web.Features.Security;
 
 /// <summary>
-/// Who is at the other end of this request or circuit (scoped). An interactive circuit has no trustworthy
-/// HttpContext, so the address is read from the page request that started it (after the forwarded headers)
-/// and handed to <c>Routes</c> as a root-component parameter, which Blazor protects from tampering.
+/// Who is at the other end of this request or circuit (scoped). A page request's address (after the forwarded
+/// headers) is handed to <c>Routes</c> as a parameter; a circuit's is read by <see cref="CircuitAddress"/> when the
+/// browser's connection opens or comes back, since the interactive pages are islands inside static ones and no
+/// root component of theirs is drawn by <c>Routes</c>.
 /// </summary>
 public sealed class ClientConnection
 {
-    /// <summary>The client's IP address, or null before <c>Routes</c> has set it.</summary>
+    /// <summary>The client's IP address, or null before it is known.</summary>
     public string? Address { get; set; }
+
+    /// <summary>
+    /// Sets the circuit's address from its connection's request: the circuit handler's events run inside the SignalR
+    /// hub call that opened or reconnected the circuit, where the accessor holds that WebSocket (or polling) request,
+    /// the same client as the page's. Components never read the HttpContext themselves, where it is no longer the
+    /// connection's.
+    /// </summary>
+    public sealed class CircuitAddress(ClientConnection connection, IHttpContextAccessor http) : CircuitHandler
+    {
+        public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken) => Read();
+
+        public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken) => Read();
+
+        private Task Read()
+        {
+            if (http.HttpContext?.Connection.RemoteIpAddress?.ToString() is { } address)
+            {
+                connection.Address = address;
+            }
+            return Task.CompletedTask;
+        }
+    }
 }
 
 /// <summary>Who asks, for singleton services that cannot take the scoped <see cref="ClientConnection"/> themselves.</summary>
