@@ -19,17 +19,22 @@ public sealed class ClientConnection
     /// the same client as the page's. Components never read the HttpContext themselves, where it is no longer the
     /// connection's.
     /// </summary>
-    public sealed class CircuitAddress(ClientConnection connection, IHttpContextAccessor http) : CircuitHandler
+    public sealed class CircuitAddress(ClientConnection connection, IHttpContextAccessor http, ILogger<CircuitAddress> logger) : CircuitHandler
     {
-        public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken) => Read();
+        public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken) => Read(circuit);
 
-        public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken) => Read();
+        public override Task OnConnectionUpAsync(Circuit circuit, CancellationToken cancellationToken) => Read(circuit);
 
-        private Task Read()
+        private Task Read(Circuit circuit)
         {
             if (http.HttpContext?.Connection.RemoteIpAddress?.ToString() is { } address)
             {
                 connection.Address = address;
+            }
+            else if (connection.Address is null)
+            {
+                // Its per-address limits then fall into the shared partition of unknown addresses: worth seeing in the log.
+                logger.LogWarning("Circuit {Circuit} opened without a client address; its requests share the limits of unknown addresses", circuit.Id);
             }
             return Task.CompletedTask;
         }
