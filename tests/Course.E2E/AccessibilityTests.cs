@@ -81,4 +81,26 @@ public class AccessibilityTests(SiteFixture site)
             await student.Page.GetByTestId("home-try-it").Locator("a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))"));
         Assert.True(_findings.Count == 0, $"{_findings.Count} findings:\n{string.Join("\n", _findings)}");
     }
+
+    [Fact]
+    public async Task On_a_narrow_screen_the_drawer_starts_closed_opens_over_the_page_and_is_closed_on_the_next_page()
+    {
+        await using var visitor = await BrowserSession.OpenAsync(site);
+        await visitor.Page.SetViewportSizeAsync(400, 800);
+        await visitor.GoToAsync("/");
+        var drawer = visitor.Page.Locator(".mud-drawer");
+        var toggle = visitor.Page.GetByRole(AriaRole.Button, new() { Name = "Toggle navigation" });
+
+        await Assertions.Expect(drawer).ToBeHiddenAsync();
+        await toggle.ClickAsync();
+        await Assertions.Expect(drawer).ToBeVisibleAsync();
+        // The page keeps its full width under the open drawer.
+        Assert.Equal(0, await visitor.Page.Locator(".mud-main-content").EvaluateAsync<double>("e => e.getBoundingClientRect().left"));
+        await drawer.GetByRole(AriaRole.Link, new() { Name = "Search", Exact = true }).ClickAsync();
+        await visitor.Page.WaitForURLAsync("**/search");
+        await Assertions.Expect(drawer).ToBeHiddenAsync();
+
+        await visitor.Page.SetViewportSizeAsync(1280, 800);
+        await Assertions.Expect(drawer).ToBeVisibleAsync();
+    }
 }

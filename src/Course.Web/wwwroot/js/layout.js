@@ -7,8 +7,14 @@ const cookie = name => document.cookie.split('; ').find(c => c.startsWith(name +
 document.addEventListener('click', event => {
     const toggle = event.target.closest('[data-toggle]');
     if (toggle?.dataset.toggle === 'drawer') {
-        const closed = document.querySelector('.mud-layout').classList.toggle('drawer-closed');
-        setCookie('drawer', closed ? 'closed' : 'open');
+        const layout = document.querySelector('.mud-layout');
+        if (window.matchMedia('(max-width: 959.98px)').matches) {
+            // A narrow screen opens the drawer over the page until the next page: not remembered (app.css).
+            layout.classList.remove('drawer-closed');
+            layout.classList.toggle('drawer-open');
+        } else {
+            setCookie('drawer', layout.classList.toggle('drawer-closed') ? 'closed' : 'open');
+        }
     } else if (toggle?.dataset.toggle === 'theme') {
         // MudBlazor's palette is a style element the server draws for the chosen mode.
         setCookie('theme', cookie('theme') === 'dark' ? 'light' : 'dark');
