@@ -23,7 +23,7 @@ internal static class CircuitMemory
 
     private sealed record Reading(long Resident, long? Live, Dictionary<string, (long Count, long Bytes)>? Types);
 
-    public static async Task RunAsync(IReadOnlyList<int> counts, string? baselineBuild, bool types)
+    public static async Task RunAsync(IReadOnlyList<int> counts, string? baselineBuild, bool types, IReadOnlyCollection<string>? pages = null)
     {
         if (counts.Count == 0 || counts.Any(c => c <= 0) || counts.Zip(counts.Skip(1)).Any(p => p.Second <= p.First))
         {
@@ -42,17 +42,21 @@ internal static class CircuitMemory
             new("playground", "/playground/inference?task=text-classification", ["inference-run"], ["inference-output", "inference-error"]),
             new("quiz", $"/quizzes/{content.Quizzes[0].Id}", ["quiz-start"], ["quiz-submit", "quiz-error"]),
         ];
+        if (pages is { Count: > 0 } && pages.Except(kinds.Select(k => k.Name)).ToList() is { Count: > 0 } unknown)
+        {
+            throw new ArgumentException($"--pages takes {string.Join(", ", kinds.Select(k => k.Name))}; not {string.Join(", ", unknown)}.");
+        }
         var builds = baselineBuild is null ? new[] { ("this checkout", (string?)null) } : [("baseline", baselineBuild), ("this checkout", null)];
         var rows = new List<string>();
-        foreach (var kind in kinds)
+        foreach (var kind in kinds.Where(k => pages is not { Count: > 0 } || pages.Contains(k.Name)))
         {
             foreach (var (label, build) in builds)
             {
                 rows.AddRange(await MeasureAsync(root, kind, counts, label, build, types));
             }
         }
-        Console.WriteLine("| page | site | circuits | state | resident MiB | live managed heap MiB | resident per circuit KiB | live heap per circuit KiB |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| page | site | circuits | state | resident MiB | live managed heap MiB | resident per circuit KiB | live heap per circuit KiB | live heap per circuit over the row above KiB |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         rows.ForEach(Console.WriteLine);
     }
 
@@ -82,10 +86,12 @@ internal static class CircuitMemory
             await EndAsync(http, first);
             LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)); // the start's garbage collected and handed back first
             var baseline = Read(site, types);
-            rows.Add(Row(kind, label, 0, "–", baseline, baseline));
+            rows.Add(Row(kind, label, 0, "–", baseline, baseline, null));
 
             using var opening = new SemaphoreSlim(4);
             Reading? idle = null;
+            var before = (Count: 0, Reading: baseline);
+            var idleLive = new List<(int Count, long Live)>();
             foreach (var count in counts)
             {
                 var opened = await Task.WhenAll(Enumerable.Range(0, count - circuits.Count).Select(async _ =>
@@ -102,7 +108,21 @@ internal static class CircuitMemory
                 }));
                 Console.Error.WriteLine($"circuits: {count} {kind.Name} circuits open on {label}");
                 idle = Read(site, types && count == counts[^1]);
-                rows.Add(Row(kind, label, count, "idle", idle, baseline));
+                rows.Add(Row(kind, label, count, "idle", idle, baseline, (count - before.Count, before.Reading)));
+                before = (count, idle);
+                if (idle.Live is { } live)
+                {
+                    idleLive.Add((count, live));
+                }
+            }
+            if (idleLive.Count >= 3)
+            {
+                rows.Add($"| {kind.Name} | {label} | {idleLive[0].Count}–{idleLive[^1].Count} | idle, least-squares slope | – | – | – | – | {Slope(idleLive) / 1024:0} |");
+            }
+            if (types)
+            {
+                // Printed before the actions: a heap walk can fail natively (ClrMD) and take the bench with it.
+                HeapTypes.PrintGrowth($"{kind.Name}, {label}, {circuits.Count} idle circuits", baseline.Types!, idle!.Types!, circuits.Count, 25);
             }
             var watch = Stopwatch.StartNew();
             await Task.WhenAll(circuits.Select(async circuit =>
@@ -114,7 +134,7 @@ internal static class CircuitMemory
             }));
             Console.Error.WriteLine($"circuits: {circuits.Count} {kind.Name} actions on {label} in {watch.Elapsed.TotalSeconds:0} s");
             var active = Read(site, types);
-            rows.Add(Row(kind, label, circuits.Count, "active", active, baseline));
+            rows.Add(Row(kind, label, circuits.Count, "active", active, baseline, (circuits.Count, idle!)));
             var failed = circuits.Where(c => c.Failure is not null).ToList();
             if (failed.Count > 0)
             {
@@ -122,7 +142,6 @@ internal static class CircuitMemory
             }
             if (types)
             {
-                HeapTypes.PrintGrowth($"{kind.Name}, {label}, {circuits.Count} idle circuits", baseline.Types!, idle!.Types!, circuits.Count, 25);
                 HeapTypes.PrintGrowth($"{kind.Name}, {label}, {circuits.Count} active circuits", baseline.Types!, active.Types!, circuits.Count, 25);
             }
         }
@@ -165,11 +184,29 @@ internal static class CircuitMemory
     private static Reading Read(Process site, bool types) =>
         new(CircuitSoak.Resident(site), LiveHeap.Collect(site.Id, TimeSpan.FromMinutes(1)), types ? HeapTypes.Read(site.Id) : null);
 
-    private static string Row(PageKind kind, string label, int count, string state, Reading now, Reading baseline)
+    /// <param name="above">
+    /// The row above's reading and the circuits its growth is shared by: between two idle counts, the circuits opened
+    /// in between, whose growth leaves out what the site loaded once after the reading with no circuit (caches,
+    /// compiled code, pools) and the figure against that reading divides among all the circuits; for the active row,
+    /// every circuit, which gives what the action added to each.
+    /// </param>
+    private static string Row(PageKind kind, string label, int count, string state, Reading now, Reading baseline, (int Circuits, Reading Reading)? above)
     {
-        string PerCircuit(long? value, long? zero) => count == 0 || value is null || zero is null ? "–" : $"{(value - zero).Value / 1024.0 / count:0}";
+        static string PerCircuit(long? value, long? zero, int circuits) => circuits == 0 || value is null || zero is null ? "–" : $"{(value - zero).Value / 1024.0 / circuits:0}";
+        var step = above is { } a ? PerCircuit(now.Live, a.Reading.Live, a.Circuits) : "–";
         return $"| {kind.Name} | {label} | {count} | {state} | {Mib(now.Resident)} | {(now.Live is { } live ? Mib(live) : "not reported")} | " +
-            $"{PerCircuit(now.Resident, baseline.Resident)} | {PerCircuit(now.Live, baseline.Live)} |";
+            $"{PerCircuit(now.Resident, baseline.Resident, count)} | {PerCircuit(now.Live, baseline.Live, count)} | {step} |";
+    }
+
+    /// <summary>
+    /// Bytes per circuit as the least-squares slope of the live heap over the idle counts: each reading moves by some
+    /// MiB with what the site happens to hold (pools, caches, the warm-up circuit's leftovers), and a slope over
+    /// several counts averages that out where the difference of two readings cannot.
+    /// </summary>
+    private static double Slope(IReadOnlyList<(int Count, long Live)> points)
+    {
+        var (meanX, meanY) = (points.Average(p => (double)p.Count), points.Average(p => (double)p.Live));
+        return points.Sum(p => (p.Count - meanX) * (p.Live - meanY)) / points.Sum(p => (p.Count - meanX) * (p.Count - meanX));
     }
 
     private static string Mib(long bytes) => $"{bytes / 1024.0 / 1024.0:0}";

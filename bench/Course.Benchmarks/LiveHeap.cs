@@ -7,13 +7,15 @@ namespace Course.Benchmarks;
 
 /// <summary>
 /// The live managed heap of another .NET process, read over its diagnostics port the way `dotnet-gcdump` does:
-/// enabling the runtime's GCHeapCollect keyword makes it run a full blocking collection, and the heap statistics
-/// it reports afterwards count live objects only. Resident memory alone cannot tell a leak from garbage: the
-/// server garbage collector lets its budget grow and keeps freed memory committed while a site is busy.
+/// enabling the runtime's GCHeapCollect keyword makes it run a full blocking collection, and the bytes it promoted
+/// (every generation's survivors, large and pinned objects included) are the live objects. Resident memory alone
+/// cannot tell a leak from garbage: the server garbage collector lets its budget grow and keeps freed memory
+/// committed while a site is busy. The heap's size after the collection is no better: it counts the free space
+/// between survivors, which moved by tens of MiB between readings of the same site (2026-12-07).
 /// </summary>
 internal static class LiveHeap
 {
-    /// <summary>Bytes in every generation after a forced full collection, or null if none was reported in <paramref name="wait"/>.</summary>
+    /// <summary>Bytes of the objects that survived a forced full collection, or null if none was reported in <paramref name="wait"/>.</summary>
     public static long? Collect(int processId, TimeSpan wait)
     {
         var provider = new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational,
@@ -30,7 +32,7 @@ internal static class LiveHeap
             {
                 if (full)
                 {
-                    measured.TrySetResult(data.TotalHeapSize);
+                    measured.TrySetResult(data.TotalPromoted);
                 }
             };
             source.Process();

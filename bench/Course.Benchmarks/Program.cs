@@ -14,12 +14,12 @@ if (args is ["load", .. var load])
     return;
 }
 // dotnet run -c Release --project bench/Course.Benchmarks -- class-scale [--baseline BUILD]
-//   (issue 25's tables in one run: 50 users pool beside batcher, memory per circuit at 200, inference ×3, page speed)
+//   (issue 25's tables in one run: 50 users pool beside batcher, memory per circuit at 100 and 200, inference ×3, page speed)
 if (args is ["class-scale", .. var scale])
 {
     var (baseline, _) = Option(scale, "--baseline");
     await PlaygroundLoad.RunAsync(50, 10, 2);
-    await CircuitMemory.RunAsync([200], baseline, types: false);
+    await CircuitMemory.RunAsync([100, 200], baseline, types: false);
     InferenceBenchmark.Run(memory: false, runs: 3);
     await PageSpeed.RunAsync(baseline, 5);
     return;
@@ -31,13 +31,14 @@ if (args is ["soak", .. var soak])
         soak.Length > 2 ? double.Parse(soak[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
     return;
 }
-// dotnet run -c Release --project bench/Course.Benchmarks -- circuits [--baseline BUILD] [--types] [COUNTS…]
+// dotnet run -c Release --project bench/Course.Benchmarks -- circuits [--baseline BUILD] [--pages lesson,playground,quiz] [--types] [COUNTS…]
 //   (site memory per idle and active circuit on the lesson, playground and quiz pages; BUILD: another commit's Course.Web output)
 if (args is ["circuits", .. var circuits])
 {
     var (baseline, others) = Option(circuits, "--baseline");
-    var counts = others.Where(a => a != "--types").Select(int.Parse).ToList();
-    await CircuitMemory.RunAsync(counts.Count > 0 ? counts : [100, 200], baseline, circuits.Contains("--types"));
+    var (pages, countArgs) = Option(others, "--pages");
+    var counts = countArgs.Where(a => a != "--types").Select(int.Parse).ToList();
+    await CircuitMemory.RunAsync(counts.Count > 0 ? counts : [100, 200], baseline, circuits.Contains("--types"), pages?.Split(',', StringSplitOptions.TrimEntries));
     return;
 }
 // dotnet run -c Release --project bench/Course.Benchmarks -- pages [--baseline BUILD] [WARM_LOADS]

@@ -80,7 +80,7 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await using var visitor = await BrowserSession.OpenAsync(site);
         await visitor.GoToAsync($"/playground/inference?task={task}");
         // The model card's widget examples are offered; the first fills the inputs.
-        await visitor.Page.Locator("[aria-label='Examples from the model card'] .mud-chip").First.ClickAsync();
+        await visitor.Page.Locator("[aria-label='Examples from the model card'] .example-chip").First.ClickAsync();
 
         await visitor.Page.GetByTestId("inference-run").ClickAsync();
 
@@ -144,11 +144,11 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await using var visitor = await BrowserSession.OpenAsync(site);
         await visitor.GoToAsync("/playground/inference?task=token-classification");
 
-        await visitor.Page.GetByTestId("inference-model").ClickAsync();
-        var options = visitor.Page.GetByRole(AriaRole.Option);
+        var picker = visitor.Page.GetByTestId("inference-model");
+        var options = picker.Locator("option");
         await Expect(options.First).ToHaveTextAsync("course/minilm-ner"); // the task's demo model first
         await Expect(options.Filter(new() { HasText = "course/minilm-sentiment" })).ToHaveCountAsync(0); // another task's model is not offered
-        await options.First.ClickAsync();
+        await picker.SelectOptionAsync("course/minilm-ner");
         await visitor.Page.GetByTestId("inference-run").ClickAsync();
 
         await Expect(visitor.Page.GetByTestId("inference-output").Locator(".entity-text").First).ToBeVisibleAsync();

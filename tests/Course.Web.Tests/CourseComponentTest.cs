@@ -57,6 +57,11 @@ public abstract class CourseComponentTest : BunitContext, IAsyncLifetime
         Services.AddSingleton(new Grading.HiddenSplits(Path.Combine(DataRoot, Grading.HiddenSplits.UploadFolder), Path.Combine(ContentRoot, "hidden-sample"), ContentRoot));
         Services.AddSingleton(services => new Grading.HiddenSplitUpload(services.GetRequiredService<Grading.HiddenSplits>(), Path.Combine(ContentRoot, "datasets"),
             [ContentRoot], services.GetRequiredService<IDbContextFactory<CourseDbContext>>(), Clock));
+        // The playgrounds' service: it loads no model until a request runs.
+        Services.AddSingleton(TorchSharp.torch.CPU);
+        Services.AddSingleton<Features.Models.DemoBuildStatus>();
+        Services.AddSingleton(Options.Create(new Features.Playgrounds.PlaygroundOptions()));
+        Services.AddSingleton<Features.Playgrounds.InferenceService>();
         Authorization = AddAuthorization();
         // Last: touching the renderer freezes the service collection.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));

@@ -505,6 +505,30 @@ public class PlaygroundComponentTests : CourseComponentTest
     ], 5, "hello", true, 30522, "[UNK]");
 
     [Fact]
+    public void The_inference_playground_offers_its_choices_as_native_selects_and_ignores_a_value_it_never_offered()
+    {
+        var playground = Render<InferencePlayground>(p => p.Add(c => c.Task, Pipeline.TokenClassification));
+        string?[] OptionsOf(int select) => [.. playground.FindAll("select")[select].QuerySelectorAll("option").Select(o => o.GetAttribute("value"))];
+
+        Assert.Equal([Pipeline.TextClassification, Pipeline.TokenClassification, Pipeline.QuestionAnswering, Pipeline.FillMask], OptionsOf(0));
+        Assert.Equal(["course/minilm-ner"], OptionsOf(1)); // the task's demo model, listed while it is not built
+        Assert.Equal(["none", "simple", "first", "average", "max"], OptionsOf(2));
+
+        // A browser can send any value for a select: one that is not an option changes nothing and breaks nothing.
+        playground.FindAll("select")[0].Change("../../etc/passwd");
+        playground.FindAll("select")[2].Change("Bogus");
+        Assert.Equal(Pipeline.TokenClassification, playground.Find(".inference-playground").GetAttribute("data-task"));
+        Assert.Equal("simple", playground.FindAll("select")[2].GetAttribute("value"));
+
+        playground.FindAll("select")[2].Change("max");
+        Assert.Equal("max", playground.FindAll("select")[2].GetAttribute("value"));
+        playground.FindAll("select")[0].Change(Pipeline.FillMask);
+        Assert.Equal(Pipeline.FillMask, playground.Find(".inference-playground").GetAttribute("data-task"));
+        Assert.Equal("course/minilm-fill-mask", playground.Find("[data-testid=inference-model]").GetAttribute("value"));
+        Assert.Equal(2, playground.FindAll("select").Count); // no aggregation_strategy outside token classification
+    }
+
+    [Fact]
     public void Token_spans_show_each_token_with_its_id_offsets_and_word_on_hover_and_the_rows_asked_for()
     {
         var spans = Render<TokenSpans>(p => p.Add(c => c.View, View()).Add(c => c.ShowAttentionMask, true).Add(c => c.ShowTokenTypeIds, true));
