@@ -14,12 +14,12 @@ if (args is ["load", .. var load])
     return;
 }
 // dotnet run -c Release --project bench/Course.Benchmarks -- class-scale [--baseline BUILD]
-//   (issue 25's tables in one run: 50 users pool beside batcher, memory per circuit at 100 and 200, inference ×3, page speed)
+//   (issue 25's tables in one run: 50 users pool beside batcher, memory per circuit at 100, 200 and 300, inference ×3, page speed)
 if (args is ["class-scale", .. var scale])
 {
     var (baseline, _) = Option(scale, "--baseline");
     await PlaygroundLoad.RunAsync(50, 10, 2);
-    await CircuitMemory.RunAsync([100, 200], baseline, types: false);
+    await CircuitMemory.RunAsync([100, 200, 300], baseline, types: false);
     InferenceBenchmark.Run(memory: false, runs: 3);
     await PageSpeed.RunAsync(baseline, 5);
     return;
