@@ -307,8 +307,24 @@ internal static class CircuitSoak
             start.Environment[key] = value;
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the site");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine($"site: {line}"); };
+        // The console logger writes a failure's first line ("fail: category[id]") to standard output and the message and
+        // exception on the lines after it: those are echoed, up to the next entry.
+        var failing = false;
+        void Echo(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            failing = line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal)
+                || (failing && !System.Text.RegularExpressions.Regex.IsMatch(line, "^(info|warn|dbug|trce):"));
+            if (failing)
+            {
+                Console.Error.WriteLine($"site: {line}");
+            }
+        }
+        process.OutputDataReceived += (_, e) => { lock (start) { Echo(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (start) { Echo(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

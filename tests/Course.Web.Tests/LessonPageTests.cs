@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Course.Web.Components.Pages;
 
@@ -44,6 +46,30 @@ public class LessonPageTests : CourseComponentTest
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=lesson-completed]")));
         var again = RenderLesson("4.1", "hub");
         again.WaitForElement("[data-testid=lesson-completed]");
+    }
+
+    [Fact]
+    public async Task Completing_and_uncompleting_in_two_tabs_at_once_ends_in_the_last_state_without_an_error()
+    {
+        await AddUserAsync("student-1");
+        var progress = Services.GetRequiredService<Course.Web.Features.Lessons.LessonProgressService>();
+        var databases = Services.GetRequiredService<IDbContextFactory<Course.Core.Data.CourseDbContext>>();
+        await progress.SetCompletedAsync("student-1", "4.1/hub", completed: true);
+
+        // One tab's "not completed" is held at the database while another tab's removes the row first.
+        Saves.Hold();
+        var first = progress.SetCompletedAsync("student-1", "4.1/hub", completed: false);
+        await using (var other = await databases.CreateDbContextAsync())
+        {
+            await other.LessonCompletions.Where(c => c.UserId == "student-1").ExecuteDeleteAsync();
+        }
+        Saves.Release();
+        await first;
+        Assert.Empty(await progress.GetCompletedAsync("student-1"));
+
+        // Both tabs complete it: one row.
+        await Task.WhenAll(progress.SetCompletedAsync("student-1", "4.1/hub", true), progress.SetCompletedAsync("student-1", "4.1/hub", true));
+        Assert.Equal(["4.1/hub"], await progress.GetCompletedAsync("student-1"));
     }
 
     [Fact]

@@ -13,23 +13,29 @@ public sealed class LessonProgressService(IDbContextFactory<CourseDbContext> dat
         return ids.ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Sets the state whatever another tab of the same student did meanwhile: completing keeps the one row the unique
+    /// index allows, and not completing deletes whatever row there is in one statement, so a row another tab deleted
+    /// first is not a conflict (a read-then-remove failed with a concurrency error there and ended the circuit).
+    /// </summary>
     public async Task SetCompletedAsync(string userId, string lessonId, bool completed, CancellationToken cancellationToken = default)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var existing = await db.LessonCompletions.SingleOrDefaultAsync(c => c.UserId == userId && c.LessonId == lessonId, cancellationToken);
-        if (completed && existing is null)
+        if (!completed)
         {
-            db.LessonCompletions.Add(new LessonCompletion { UserId = userId, LessonId = lessonId, CompletedAt = clock.GetUtcNow() });
+            await db.LessonCompletions.Where(c => c.UserId == userId && c.LessonId == lessonId).ExecuteDeleteAsync(cancellationToken);
+            return;
         }
-        else if (!completed && existing is not null)
+        if (await db.LessonCompletions.AnyAsync(c => c.UserId == userId && c.LessonId == lessonId, cancellationToken))
         {
-            db.LessonCompletions.Remove(existing);
+            return;
         }
+        db.LessonCompletions.Add(new LessonCompletion { UserId = userId, LessonId = lessonId, CompletedAt = clock.GetUtcNow() });
         try
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException) when (completed)
+        catch (DbUpdateException)
         {
             // A second tab completed it first: the unique index kept one row, which is the desired state.
         }
