@@ -13,7 +13,7 @@ public class CourseSearchTests
 
         public IReadOnlyList<SearchDocument> Indexed { get; private set; } = [];
 
-        public void Update(IReadOnlyList<SearchDocument> documents)
+        public void Update(IReadOnlyList<SearchDocument> documents, CancellationToken cancellationToken = default)
         {
             Indexed = documents;
             Changed?.Invoke();

@@ -97,6 +97,33 @@ public sealed class SentenceEmbeddingTests : IDisposable
     }
 
     [Fact]
+    public void A_cancelled_update_stops_after_the_chunk_it_is_embedding_and_keeps_the_index_it_had()
+    {
+        using var cancel = new CancellationTokenSource();
+        var calls = new List<int>();
+        var stopping = false;
+        var encoder = new AxisEncoder();
+        var index = new EmbeddingIndex(texts =>
+        {
+            calls.Add(texts.Count);
+            if (stopping)
+            {
+                cancel.Cancel(); // the site stops while a chunk is being embedded
+            }
+            return encoder.Encode(texts);
+        }, chunk: 2);
+        index.Update([new("hub", "hub")], cancel.Token);
+        (stopping, calls) = (true, []);
+
+        Assert.Throws<OperationCanceledException>(() =>
+            index.Update([new("a", "padding"), new("b", "training"), new("c", "padding and hub"), new("d", "tokenization")], cancel.Token));
+
+        Assert.Equal([2], calls); // one chunk of two passages, not all four
+        Assert.Equal(1, index.Count);
+        Assert.Equal("hub", index.Search("hub", 5).Single().Key);
+    }
+
+    [Fact]
     public void Embeddings_kept_in_the_cache_are_not_computed_again_unless_the_file_is_of_other_weights_or_garbled()
     {
         Passage[] passages = [new("tokenization", "padding and hub"), new("trainer", "training")];

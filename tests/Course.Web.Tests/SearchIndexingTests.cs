@@ -54,6 +54,23 @@ public sealed class SearchIndexingTests : IDisposable
     }
 
     [Fact]
+    public void Once_disposed_the_index_neither_updates_nor_searches_with_the_freed_model()
+    {
+        var index = new EmbeddingSemanticIndex(_hub, TorchSharp.torch.CPU, Options.Create(new SearchOptions { Model = TinyDemoModels.WriteEmbedder(_hub) }),
+            NullLogger<EmbeddingSemanticIndex>.Instance);
+        var search = new CourseSearch(index);
+        search.Update([new SearchDocument("4.1/a", SearchKind.Lesson, "A", "/topics/4.1/a", "Padding text.", ["A: Padding text."])]);
+        Assert.Equal(["4.1/a"], search.Search("padding text", SearchMode.Embedding).Hits.Select(h => h.Document.Id));
+
+        index.Dispose(); // the site stopping
+        search.Update([new SearchDocument("4.1/b", SearchKind.Lesson, "B", "/topics/4.1/b", "Attention masks.", ["B: Attention masks."])]);
+
+        Assert.Equal(1, index.LastUpdate!.Passages); // the update before the dispose
+        Assert.Empty(index.Search("attention masks", 5));
+        index.Dispose();
+    }
+
+    [Fact]
     public void Without_the_model_the_index_says_search_is_by_keywords_only()
     {
         using var index = new EmbeddingSemanticIndex(_hub, TorchSharp.torch.CPU, Options.Create(new SearchOptions { Model = "nobody/no-such-model" }),

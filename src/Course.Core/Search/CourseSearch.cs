@@ -44,12 +44,15 @@ public sealed class CourseSearch(ISemanticIndex? semantic = null)
 
     private Action? _changed;
 
-    /// <summary>Publishes <paramref name="documents"/> to keyword search at once, then updates the semantic index (seconds, on this thread).</summary>
-    public void Update(IReadOnlyList<SearchDocument> documents)
+    /// <summary>
+    /// Publishes <paramref name="documents"/> to keyword search at once, then updates the semantic index (seconds, on
+    /// this thread; <paramref name="cancellationToken"/> stops it between batches).
+    /// </summary>
+    public void Update(IReadOnlyList<SearchDocument> documents, CancellationToken cancellationToken = default)
     {
         _documents = documents;
         _changed?.Invoke();
-        semantic?.Update(documents);
+        semantic?.Update(documents, cancellationToken);
     }
 
     public SearchResults Search(string? query, SearchMode mode = SearchMode.Hybrid, int max = 10)

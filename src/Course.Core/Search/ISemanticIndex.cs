@@ -17,8 +17,12 @@ public interface ISemanticIndex
     /// <summary>Raised when <see cref="Status"/> or the indexed documents change.</summary>
     event Action? Changed;
 
-    /// <summary>Indexes <paramref name="documents"/>, re-embedding only passages whose text changed; on the caller's thread.</summary>
-    void Update(IReadOnlyList<SearchDocument> documents);
+    /// <summary>
+    /// Indexes <paramref name="documents"/>, re-embedding only passages whose text changed; on the caller's thread.
+    /// Cancelled (the site stopping), it stops between batches and keeps the last finished index.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    void Update(IReadOnlyList<SearchDocument> documents, CancellationToken cancellationToken = default);
 
     /// <summary>Documents ranked by their best passage, best first; empty while not <see cref="SemanticIndexStatus.Ready"/>.</summary>
     IReadOnlyList<SemanticHit> Search(string query, int max);

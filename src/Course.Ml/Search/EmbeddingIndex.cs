@@ -21,7 +21,8 @@ public sealed record EmbeddingIndexUpdate(int Passages, int Embedded, TimeSpan E
 /// Updates take turns; a search reads the entries published last, so it never waits for an update.
 /// </summary>
 /// <param name="known">Embeddings computed before (<see cref="EmbeddingCache"/>), by passage hash: not embedded again.</param>
-public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> encode, IReadOnlyDictionary<string, float[]>? known = null)
+/// <param name="chunk">Passages per call of <paramref name="encode"/>; an update can be cancelled between two calls.</param>
+public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> encode, IReadOnlyDictionary<string, float[]>? known = null, int chunk = 128)
 {
     private readonly Lock _updating = new();
     private Dictionary<string, float[]> _byHash = known is null ? new(StringComparer.Ordinal) : new(known, StringComparer.Ordinal);
@@ -29,9 +30,12 @@ public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<flo
 
     private sealed record Entry(Passage Passage, float[] Vector);
 
-    /// <summary>An index over <paramref name="pipeline"/>'s embeddings, <paramref name="batchSize"/> passages per forward pass.</summary>
+    /// <summary>
+    /// An index over <paramref name="pipeline"/>'s embeddings, <paramref name="batchSize"/> passages per forward pass
+    /// and four passes per chunk: the batches are the ones one call over every passage would make.
+    /// </summary>
     public static EmbeddingIndex For(SentenceEmbeddingPipeline pipeline, int batchSize = 32, IReadOnlyDictionary<string, float[]>? known = null) =>
-        new(texts => pipeline.Encode(texts, batchSize), known);
+        new(texts => pipeline.Encode(texts, batchSize), known, batchSize * 4);
 
     public int Count => _entries.Length;
 
@@ -41,8 +45,12 @@ public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<flo
         get { lock (_updating) return new Dictionary<string, float[]>(_byHash, StringComparer.Ordinal); }
     }
 
-    /// <summary>Replaces the index's passages with <paramref name="passages"/>, embedding those whose text is new.</summary>
-    public EmbeddingIndexUpdate Update(IReadOnlyList<Passage> passages)
+    /// <summary>
+    /// Replaces the index's passages with <paramref name="passages"/>, embedding those whose text is new. Cancelled,
+    /// it stops after the chunk it is embedding and the index keeps the passages it had.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public EmbeddingIndexUpdate Update(IReadOnlyList<Passage> passages, CancellationToken cancellationToken = default)
     {
         lock (_updating)
         {
@@ -50,7 +58,12 @@ public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<flo
             var hashes = passages.Select(p => Hash(p.Text)).ToList();
             var missing = hashes.Select((hash, i) => (hash, passages[i].Text)).Where(p => !_byHash.ContainsKey(p.hash))
                 .DistinctBy(p => p.hash).ToList();
-            var vectors = missing.Count == 0 ? [] : encode(missing.ConvertAll(p => p.Text));
+            var vectors = new List<float[]>(missing.Count);
+            for (var start = 0; start < missing.Count; start += chunk)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                vectors.AddRange(encode(missing.GetRange(start, Math.Min(chunk, missing.Count - start)).ConvertAll(p => p.Text)));
+            }
             var byHash = new Dictionary<string, float[]>(StringComparer.Ordinal);
             for (var i = 0; i < missing.Count; i++)
             {

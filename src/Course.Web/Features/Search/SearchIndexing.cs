@@ -32,7 +32,7 @@ public sealed class SearchIndexing(ContentRepository repository, CourseSearch se
                     var documents = await Task.Run(() =>
                     {
                         var corpus = SearchCorpus.For(repository.Current, repository.ContentRoot);
-                        search.Update(corpus);
+                        search.Update(corpus, stoppingToken); // stops between batches when the site stops
                         return corpus.Count;
                     }, stoppingToken);
                     Updated?.Invoke(documents);
