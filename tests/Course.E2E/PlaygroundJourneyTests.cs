@@ -121,13 +121,11 @@ public class PlaygroundJourneyTests(SiteFixture site)
         await encoder.Locator("svg.head-view text").Nth(4).ClickAsync(); // "cat" in the left column (each token: left, then right)
         await Expect(encoder.Locator("svg.head-view text.focused")).ToHaveTextAsync("cat");
         Assert.InRange(await encoder.Locator("svg.head-view line").CountAsync(), 1, 11);
-        await visitor.Page.GetByTestId("attention-token").ClickAsync(); // the same from the keyboard's picker
-        await visitor.Page.GetByRole(AriaRole.Option, new() { Name = "every token", Exact = true }).ClickAsync();
+        await visitor.Page.GetByTestId("attention-token").SelectOptionAsync(new SelectOptionValue { Label = "every token" }); // the same from the keyboard's picker
         await Expect(encoder.Locator("svg.head-view text.focused")).ToHaveCountAsync(0);
 
         // The layer picker moves both panels; the tiny model has one layer and says so.
-        await visitor.Page.GetByTestId("attention-layer").ClickAsync();
-        await visitor.Page.GetByRole(AriaRole.Option, new() { Name = "5", Exact = true }).ClickAsync();
+        await visitor.Page.GetByTestId("attention-layer").SelectOptionAsync("5");
         await Expect(encoder.Locator(".attention-shares caption")).ToContainTextAsync("layer 5");
         await Expect(tuned).ToContainTextAsync("course/minilm-sentiment has 1 layer(s); showing layer 0.");
 

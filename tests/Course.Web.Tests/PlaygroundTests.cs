@@ -529,6 +529,19 @@ public class PlaygroundComponentTests : CourseComponentTest
     }
 
     [Fact]
+    public void The_attention_playground_offers_the_demo_models_and_ignores_a_model_it_never_offered()
+    {
+        var playground = Render<AttentionPlayground>();
+        var picker = playground.Find("[data-testid=attention-model]");
+
+        Assert.Equal(InferenceService.DemoModelFor.Values, picker.QuerySelectorAll("option").Select(o => o.GetAttribute("value")));
+        picker.Change("someone/private-model");
+        Assert.Equal("course/minilm-sentiment", playground.Find("[data-testid=attention-model]").GetAttribute("value"));
+        playground.Find("[data-testid=attention-model]").Change("course/minilm-ner");
+        Assert.Equal("course/minilm-ner", playground.Find("[data-testid=attention-model]").GetAttribute("value"));
+    }
+
+    [Fact]
     public void Token_spans_show_each_token_with_its_id_offsets_and_word_on_hover_and_the_rows_asked_for()
     {
         var spans = Render<TokenSpans>(p => p.Add(c => c.View, View()).Add(c => c.ShowAttentionMask, true).Add(c => c.ShowTokenTypeIds, true));
