@@ -112,7 +112,7 @@ public sealed class EmbeddingSemanticIndex(ModelHub hub, Device device, IOptions
         }
     }
 
-    /// <summary>Takes a shared hold on the model, unless it is disposed (or being disposed): then false and no hold.</summary>
+    /// <summary>Takes a shared hold on the model, unless it is disposed (a call during Dispose waits for it): then false and no hold.</summary>
     private bool TryUseModel()
     {
         _model.EnterReadLock();
