@@ -70,8 +70,9 @@ public sealed class SentenceEmbeddingTests : IDisposable
 
         public List<string> Embedded { get; } = [];
 
-        public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts)
+        public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
         {
+            cancellationToken.ThrowIfCancellationRequested(); // as the pipeline does before a batch
             Embedded.AddRange(texts);
             return texts.Select(t => Axes.Select(a => t.Contains(a, StringComparison.Ordinal) ? 1f : 0f).ToArray()).ToList();
         }
@@ -97,30 +98,31 @@ public sealed class SentenceEmbeddingTests : IDisposable
     }
 
     [Fact]
-    public void A_cancelled_update_stops_after_the_chunk_it_is_embedding_and_keeps_the_index_it_had()
+    public void A_cancelled_update_embeds_nothing_more_and_keeps_the_index_it_had()
     {
-        using var cancel = new CancellationTokenSource();
-        var calls = new List<int>();
-        var stopping = false;
         var encoder = new AxisEncoder();
-        var index = new EmbeddingIndex(texts =>
-        {
-            calls.Add(texts.Count);
-            if (stopping)
-            {
-                cancel.Cancel(); // the site stops while a chunk is being embedded
-            }
-            return encoder.Encode(texts);
-        }, chunk: 2);
-        index.Update([new("hub", "hub")], cancel.Token);
-        (stopping, calls) = (true, []);
+        var index = new EmbeddingIndex(encoder.Encode);
+        index.Update([new("hub", "hub")]);
+        using var stopping = new CancellationTokenSource();
+        stopping.Cancel();
+        encoder.Embedded.Clear();
 
-        Assert.Throws<OperationCanceledException>(() =>
-            index.Update([new("a", "padding"), new("b", "training"), new("c", "padding and hub"), new("d", "tokenization")], cancel.Token));
+        Assert.Throws<OperationCanceledException>(() => index.Update([new("a", "padding"), new("b", "training")], stopping.Token));
 
-        Assert.Equal([2], calls); // one chunk of two passages, not all four
+        Assert.Empty(encoder.Embedded);
         Assert.Equal(1, index.Count);
         Assert.Equal("hub", index.Search("hub", 5).Single().Key);
+    }
+
+    [Fact]
+    public void A_cancelled_embedding_runs_no_further_batch()
+    {
+        using var pipeline = SentenceEmbeddingPipeline.FromPretrained(TinyDemoModels.WriteEmbedder(_hub), _hub, CPU);
+        using var stopping = new CancellationTokenSource();
+        stopping.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => pipeline.Encode(["The hub hosts models.", "Padding fills a batch."], batchSize: 1, stopping.Token));
+        Assert.Equal(2, pipeline.Encode(["The hub hosts models.", "Padding fills a batch."], batchSize: 1, CancellationToken.None).Count);
     }
 
     [Fact]

@@ -143,11 +143,14 @@ public abstract class Pipeline : IDisposable
     /// model runs, so a bad input fails the call before any work. Consecutive encodings are padded to the
     /// longest of their batch of <paramref name="batchSize"/> and run together, without gradients and in one
     /// dispose scope per batch; <paramref name="forward"/> returns a (batch, …) float tensor, and each input's
-    /// postprocessing gets its (padded) encodings with their rows of it.
+    /// postprocessing gets its (padded) encodings with their rows of it. <paramref name="cancellationToken"/> is
+    /// checked before each batch.
     /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     protected IReadOnlyList<TOutput> RunBatched<TInput, TOutput>(IReadOnlyList<TInput> inputs, int batchSize,
         Func<TInput, IReadOnlyList<Tokenization.Encoding>> preprocess, Func<Tensor, Tensor?, Tensor, Tensor> forward,
-        Func<TInput, IReadOnlyList<(Tokenization.Encoding Encoding, float[] Output)>, TOutput> postprocess)
+        Func<TInput, IReadOnlyList<(Tokenization.Encoding Encoding, float[] Output)>, TOutput> postprocess,
+        CancellationToken cancellationToken = default)
     {
         if (batchSize < 1)
         {
@@ -167,6 +170,7 @@ public abstract class Pipeline : IDisposable
         var rows = new (Tokenization.Encoding Encoding, float[] Output)[windows.Count];
         for (var first = 0; first < windows.Count; first += batchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var batch = Tokenizer.Pad(windows.GetRange(first, Math.Min(batchSize, windows.Count - first)).ConvertAll(w => w.Encoding));
             float[] values;
             using (NewDisposeScope())

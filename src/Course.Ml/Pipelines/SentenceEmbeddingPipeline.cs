@@ -26,8 +26,9 @@ public sealed class SentenceEmbeddingPipeline(string modelId, PreTrainedTokenize
 
     public float[] Encode(string text) => Encode([text])[0];
 
+    /// <param name="cancellationToken">Checked before each batch (a stopping site ends a long update there).</param>
     /// <returns>one unit-length vector of <see cref="Dimension"/> floats per text, in the order of <paramref name="texts"/></returns>
-    public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts, int batchSize = 32)
+    public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         // As sentence-transformers' encode: longest first, so each batch pads its texts to similar lengths.
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => texts[i].Length).ToArray();
@@ -42,7 +43,8 @@ public sealed class SentenceEmbeddingPipeline(string modelId, PreTrainedTokenize
                 },
                 // Without padding the batch has no mask (the model skips masking); every token then counts.
                 (ids, mask, types) => Normalize(MeanPooling(model.forward(ids, mask, types).LastHiddenState, mask ?? ones_like(ids))),
-                (_, rows) => rows[0].Output);
+                (_, rows) => rows[0].Output,
+                cancellationToken);
         }
         catch (PipelineInputException ex)
         {

@@ -21,8 +21,8 @@ public sealed record EmbeddingIndexUpdate(int Passages, int Embedded, TimeSpan E
 /// Updates take turns; a search reads the entries published last, so it never waits for an update.
 /// </summary>
 /// <param name="known">Embeddings computed before (<see cref="EmbeddingCache"/>), by passage hash: not embedded again.</param>
-/// <param name="chunk">Passages per call of <paramref name="encode"/>; an update can be cancelled between two calls.</param>
-public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> encode, IReadOnlyDictionary<string, float[]>? known = null, int chunk = 128)
+/// <param name="encode">Embeds texts, observing the token (an update's cancellation).</param>
+public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, CancellationToken, IReadOnlyList<float[]>> encode, IReadOnlyDictionary<string, float[]>? known = null)
 {
     private readonly Lock _updating = new();
     private Dictionary<string, float[]> _byHash = known is null ? new(StringComparer.Ordinal) : new(known, StringComparer.Ordinal);
@@ -30,12 +30,9 @@ public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<flo
 
     private sealed record Entry(Passage Passage, float[] Vector);
 
-    /// <summary>
-    /// An index over <paramref name="pipeline"/>'s embeddings, <paramref name="batchSize"/> passages per forward pass
-    /// and four passes per chunk: the batches are the ones one call over every passage would make.
-    /// </summary>
+    /// <summary>An index over <paramref name="pipeline"/>'s embeddings, <paramref name="batchSize"/> passages per forward pass.</summary>
     public static EmbeddingIndex For(SentenceEmbeddingPipeline pipeline, int batchSize = 32, IReadOnlyDictionary<string, float[]>? known = null) =>
-        new(texts => pipeline.Encode(texts, batchSize), known, batchSize * 4);
+        new((texts, cancellationToken) => pipeline.Encode(texts, batchSize, cancellationToken), known);
 
     public int Count => _entries.Length;
 
@@ -47,7 +44,7 @@ public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<flo
 
     /// <summary>
     /// Replaces the index's passages with <paramref name="passages"/>, embedding those whose text is new. Cancelled,
-    /// it stops after the chunk it is embedding and the index keeps the passages it had.
+    /// the embedding stops before its next batch and the index keeps the passages it had.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public EmbeddingIndexUpdate Update(IReadOnlyList<Passage> passages, CancellationToken cancellationToken = default)
@@ -58,12 +55,7 @@ public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<flo
             var hashes = passages.Select(p => Hash(p.Text)).ToList();
             var missing = hashes.Select((hash, i) => (hash, passages[i].Text)).Where(p => !_byHash.ContainsKey(p.hash))
                 .DistinctBy(p => p.hash).ToList();
-            var vectors = new List<float[]>(missing.Count);
-            for (var start = 0; start < missing.Count; start += chunk)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                vectors.AddRange(encode(missing.GetRange(start, Math.Min(chunk, missing.Count - start)).ConvertAll(p => p.Text)));
-            }
+            var vectors = missing.Count == 0 ? [] : encode(missing.ConvertAll(p => p.Text), cancellationToken);
             var byHash = new Dictionary<string, float[]>(StringComparer.Ordinal);
             for (var i = 0; i < missing.Count; i++)
             {
@@ -90,7 +82,7 @@ public sealed class EmbeddingIndex(Func<IReadOnlyList<string>, IReadOnlyList<flo
         {
             return [];
         }
-        var q = encode([query])[0];
+        var q = encode([query], CancellationToken.None)[0];
         return entries
             .Select(e => new EmbeddingHit(e.Passage.Key, e.Passage.Text, SentenceEmbeddingPipeline.CosineSimilarity(q, e.Vector)))
             .GroupBy(h => h.Key)
