@@ -309,22 +309,27 @@ internal static class CircuitSoak
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the site");
         // The console logger writes a failure's first line ("fail: category[id]") to standard output and the message and
         // exception on the lines after it: those are echoed, up to the next entry.
+        string[] failures = ["fail:", "crit:"], others = ["info:", "warn:", "dbug:", "trce:"];
         var failing = false;
+        var echoing = new Lock(); // both streams report on pool threads
         void Echo(string? line)
         {
             if (line is null)
             {
                 return;
             }
-            failing = line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal)
-                || (failing && !System.Text.RegularExpressions.Regex.IsMatch(line, "^(info|warn|dbug|trce):"));
-            if (failing)
+            lock (echoing)
             {
-                Console.Error.WriteLine($"site: {line}");
+                bool Starts(string[] prefixes) => prefixes.Any(p => line.StartsWith(p, StringComparison.Ordinal));
+                failing = Starts(failures) || (failing && !Starts(others));
+                if (failing)
+                {
+                    Console.Error.WriteLine($"site: {line}");
+                }
             }
         }
-        process.OutputDataReceived += (_, e) => { lock (start) { Echo(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (start) { Echo(e.Data); } };
+        process.OutputDataReceived += (_, e) => Echo(e.Data);
+        process.ErrorDataReceived += (_, e) => Echo(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
