@@ -16,16 +16,18 @@ namespace Course.Benchmarks;
 /// </summary>
 internal static class InferenceBenchmark
 {
-    private static readonly int Threads = int.TryParse(Environment.GetEnvironmentVariable("COURSE_BENCH_THREADS"), out var t) ? t : 2;
+    private static readonly (int Batch, int Length, int Runs)[] Shapes = [(1, 32, 300), (1, 128, 200), (32, 128, 30)];
 
-    public static void Run(bool memory, int runs = 1)
+    /// <returns>Each shape's p50 in ms per run (TorchSharp, ONNX Runtime); empty for the memory table.</returns>
+    public static (double Torch, double Ort)[,] Run(bool memory, int runs = 1)
     {
+        var mkl = BenchTorch.Setup();
+        var threads = BenchTorch.Threads;
         var packaged = (OnnxPackagedBert)PackagedModels.Find("sentence-transformers/all-MiniLM-L6-v2")!;
         ImportedBert? imported = packaged.ReadGraph();
         using var model = new BertModel(imported.Config);
         PreTrainedBert.LoadWeights(model, imported.Tensors);
         model.eval();
-        torch.set_num_threads(Threads);
         var tokenizer = BertWordPieceTokenizer.FromVocabFile("bench", BenchData.VocabFile());
         var sentences = BenchData.Sst2Sentences(64);
         if (memory)
@@ -34,14 +36,14 @@ internal static class InferenceBenchmark
             imported = null;
             GC.Collect();
             Memory(model, tokenizer, sentences);
-            return;
+            return new (double, double)[0, 0];
         }
-        using var options = new SessionOptions { IntraOpNumThreads = Threads, InterOpNumThreads = 1 };
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
         using var session = new InferenceSession(PackagedResources.Read(packaged.AssemblyPath, ".Resources.model.onnx"), options);
 
         // The ratio moves between hosts a VM names alike ("AMD EPYC"): family and model tell the core apart.
-        Console.WriteLine($"host: {HostCpu.Describe()}; {Threads} intra-op threads per engine; ONNX Runtime {OrtEnv.Instance().GetVersionString()}");
-        var shapes = new[] { (Batch: 1, Length: 32, Runs: 300), (Batch: 1, Length: 128, Runs: 200), (Batch: 32, Length: 128, Runs: 30) };
+        Console.WriteLine($"host: {HostCpu.Describe()}; {threads} intra-op threads per engine; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {mkl.Reason}");
+        var shapes = Shapes;
         var p50 = new (double Torch, double Ort)[shapes.Length, runs];
         for (var run = 0; run < runs; run++)
         {
@@ -58,7 +60,68 @@ internal static class InferenceBenchmark
             var ratios = Enumerable.Range(0, runs).Select(r => $"{p50[s, r].Torch / p50[s, r].Ort:F2}×");
             Console.WriteLine($"| {shapes[s].Batch} × {shapes[s].Length} | {string.Join(" | ", cells)} | {string.Join(", ", ratios)} |");
         }
+        return p50;
     }
+
+    /// <summary>
+    /// oneMKL choosing by vendor (its AVX2 kernels on AMD) beside choosing by CPU features, each a process of its own
+    /// (oneMKL chooses once per process), alternating for <paramref name="rounds"/> rounds so the VM's drift falls on
+    /// both; one table of p50s and ratios.
+    /// </summary>
+    public static void CompareMkl(int rounds)
+    {
+        var columns = new[] { (ByFeatures: false, Name: "by vendor"), (ByFeatures: true, Name: "by features") };
+        var p50 = new List<(double Torch, double Ort)[]>[] { [], [] };
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var c = 0; c < columns.Length; c++)
+            {
+                p50[c].Add(Child(columns[c].ByFeatures));
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine($"oneMKL's kernels by vendor against by CPU features, {rounds} rounds, each a process; p50 ms TorchSharp / ORT");
+        Console.WriteLine($"| batch × seq | {string.Join(" | ", columns.Select(c => $"{c.Name}: TorchSharp / ORT"))} | {string.Join(" | ", columns.Select(c => $"{c.Name}: ratio"))} |");
+        Console.WriteLine($"|---|{string.Concat(Enumerable.Repeat("---:|", columns.Length * 2))}");
+        for (var s = 0; s < Shapes.Length; s++)
+        {
+            var times = p50.Select(col => string.Join(", ", col.Select(r => $"{r[s].Torch:F2} / {r[s].Ort:F2}")));
+            var ratios = p50.Select(col => string.Join(", ", col.Select(r => $"{r[s].Torch / r[s].Ort:F2}×")));
+            Console.WriteLine($"| {Shapes[s].Batch} × {Shapes[s].Length} | {string.Join(" | ", times)} | {string.Join(" | ", ratios)} |");
+        }
+    }
+
+    private static (double Torch, double Ort)[] Child(bool byFeatures)
+    {
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(InferenceBenchmark).Assembly.Location);
+        }
+        foreach (var argument in new[] { "inference", "1", "--p50-json" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment[BenchTorch.MklSetting] = byFeatures ? "true" : "false";
+        using var child = Process.Start(start)!;
+        var lines = new List<string>();
+        while (child.StandardOutput.ReadLine() is { } line)
+        {
+            Console.WriteLine(line);
+            lines.Add(line);
+        }
+        child.WaitForExit();
+        if (child.ExitCode != 0 || lines.Count == 0)
+        {
+            throw new InvalidOperationException($"the inference bench ({BenchTorch.MklSetting}={byFeatures}) exited with {child.ExitCode}");
+        }
+        return System.Text.Json.JsonSerializer.Deserialize<double[][]>(lines[^1])!.Select(p => (p[0], p[1])).ToArray();
+    }
+
+    /// <summary>The first run's p50s as the last line, for <see cref="CompareMkl"/>.</summary>
+    public static void PrintP50Json((double Torch, double Ort)[,] p50) =>
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, p50.GetLength(0)).Select(s => new[] { p50[s, 0].Torch, p50[s, 0].Ort })));
 
     /// <returns>The p50 latency in ms of each engine on one shape.</returns>
     private static (double Torch, double Ort) MeasureShape(

@@ -31,6 +31,7 @@ internal static class PlaygroundLoad
 
     public static async Task RunAsync(int users, int requestsPerUser, int slots)
     {
+        var mkl = BenchTorch.ApplyMkl(); // as the site's device resolution does
         var hub = new ModelHub(Environment.GetEnvironmentVariable("Ml__HubPath") ?? Path.Combine(BenchData.RepoRootPath, "data", "hub"));
         var mix = Mix.Where(r => hub.Contains(r.Model)).ToArray();
         if (mix.Length == 0)
@@ -60,7 +61,7 @@ internal static class PlaygroundLoad
                 rows.Add(await MeasureAsync(hub, mix, mode, options, load, load == 1 ? Math.Max(requestsPerUser, 30) : requestsPerUser));
             }
         }
-        Console.WriteLine($"{string.Join(", ", mix.Select(r => r.Task))} mixed; pool of {slots}; {Environment.ProcessorCount} cores; hub {hub.Root}");
+        Console.WriteLine($"{string.Join(", ", mix.Select(r => r.Task))} mixed; pool of {slots}; {Environment.ProcessorCount} cores; hub {hub.Root}; {mkl.Reason}");
         Console.WriteLine("| mode | users | requests | p50 ms | p95 ms | requests/s | mean batch |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)

@@ -4,6 +4,7 @@ using Course.Core.Data;
 
 // dotnet run -c Release --project bench/Course.Benchmarks -- --filter '*'      (BenchmarkDotNet suites)
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference [RUNS]    (latency, TorchSharp vs ORT, RUNS tables in one process)
+// dotnet run -c Release --project bench/Course.Benchmarks -- inference mkl [ROUNDS] (the same, oneMKL by vendor beside by CPU features)
 // dotnet run -c Release --project bench/Course.Benchmarks -- inference memory    (resident memory over 10k requests)
 // dotnet run -c Release --project bench/Course.Benchmarks -- training [STEPS]     (fine-tuning examples/s, fp32 vs bf16)
 // dotnet run -c Release --project bench/Course.Benchmarks -- load [USERS] [REQUESTS] [SLOTS] (playground inference under load: pool beside batcher)
@@ -14,13 +15,13 @@ if (args is ["load", .. var load])
     return;
 }
 // dotnet run -c Release --project bench/Course.Benchmarks -- class-scale [--baseline BUILD]
-//   (issue 25's tables in one run: 50 users pool beside batcher, memory per circuit at 100, 200 and 300, inference ×3, page speed)
+//   (issue 25's tables in one run: 50 users pool beside batcher, memory per circuit at 100, 200 and 300, inference with oneMKL by vendor and by CPU features ×3, page speed)
 if (args is ["class-scale", .. var scale])
 {
     var (baseline, _) = Option(scale, "--baseline");
     await PlaygroundLoad.RunAsync(50, 10, 2);
     await CircuitMemory.RunAsync([100, 200, 300], baseline, types: false);
-    InferenceBenchmark.Run(memory: false, runs: 3);
+    InferenceBenchmark.CompareMkl(rounds: 3);
     await PageSpeed.RunAsync(baseline, 5);
     return;
 }
@@ -88,7 +89,17 @@ if (args is ["training", .. var steps])
 }
 if (args is ["inference", .. var rest])
 {
-    InferenceBenchmark.Run(rest.Contains("memory"), rest.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 1));
+    var count = rest.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, rest.Contains("mkl") ? 3 : 1);
+    if (rest.Contains("mkl"))
+    {
+        InferenceBenchmark.CompareMkl(count);
+        return;
+    }
+    var p50 = InferenceBenchmark.Run(rest.Contains("memory"), count);
+    if (rest.Contains("--p50-json"))
+    {
+        InferenceBenchmark.PrintP50Json(p50);
+    }
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -21,7 +21,7 @@ internal static class TrainingBenchmark
 
     public static void Run(int steps)
     {
-        torch.set_num_threads(int.TryParse(Environment.GetEnvironmentVariable("COURSE_BENCH_THREADS"), out var t) ? t : 2);
+        Console.WriteLine(BenchTorch.Setup().Reason);
         Console.WriteLine($"matmul 1024³: fp32 {MatmulGflops(ScalarType.Float32):0} GFLOP/s, bf16 {MatmulGflops(ScalarType.BFloat16):0} GFLOP/s");
 
         var packaged = (OnnxPackagedBert)PackagedModels.Find("sentence-transformers/all-MiniLM-L6-v2")!;
@@ -91,7 +91,7 @@ internal static class TrainingBenchmark
     /// </summary>
     public static void Profile(int steps, bool realLengths)
     {
-        torch.set_num_threads(2);
+        Console.WriteLine(BenchTorch.Setup().Reason);
         var imported = ((OnnxPackagedBert)PackagedModels.Find("sentence-transformers/all-MiniLM-L6-v2")!).ReadGraph();
         var config = imported.Config.WithLabels(["negative", "positive"]);
         var tokenizer = BertWordPieceTokenizer.FromVocabFile("bench", BenchData.VocabFile());
@@ -145,7 +145,7 @@ internal static class TrainingBenchmark
     /// <summary>The GEMM shapes of one training step, to see where bf16 pays.</summary>
     public static void Shapes()
     {
-        torch.set_num_threads(2);
+        Console.WriteLine(BenchTorch.Setup().Reason);
         foreach (var (name, a, b, op) in new (string, long[], long[], Func<Tensor, Tensor, Tensor>)[]
         {
             ("mm 1024×1024×1024", [1024, 1024], [1024, 1024], (x, y) => x.matmul(y)),

@@ -21,4 +21,11 @@ public sealed class MlOptions
     /// repository's appsettings.json says true for <c>./course run</c> on one machine.
     /// </summary>
     public bool BuildDemoModels { get; set; }
+
+    /// <summary>
+    /// Whether oneMKL (libtorch's fp32 GEMMs) chooses its kernels by the CPU's features rather than its vendor, so an
+    /// AMD CPU with AVX-512 gets the AVX-512 kernels an Intel one would (<see cref="MklCpuDispatch"/>). True, the
+    /// default; false keeps oneMKL's own choice (AVX2 on AMD), for comparison or if a host misbehaves with it.
+    /// </summary>
+    public bool MklKernelsByCpuFeatures { get; set; } = true;
 }

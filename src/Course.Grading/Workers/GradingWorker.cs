@@ -3,6 +3,7 @@ using System.Text.Json;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading.Queue;
+using Course.Ml;
 using Course.Ml.Hub;
 using Course.Ml.Training;
 using Microsoft.Extensions.Logging;
@@ -79,7 +80,7 @@ public sealed partial class GradingWorker(SubmissionQueue queue, WorkerRegistry 
 
     public async Task RunAsync(CancellationToken stop)
     {
-        logger.LogInformation("Grading worker {Worker} started on {Device}, queues {Queues}", settings.WorkerId, _registration.Device, _registration.Queues);
+        logger.LogInformation("Grading worker {Worker} started on {Device}, queues {Queues}; {Mkl}", settings.WorkerId, _registration.Device, _registration.Queues, MklCpuDispatch.Applied?.Reason);
         var failures = 0;
         var schemaChecked = false;
         var registered = false;

@@ -12,7 +12,7 @@ public sealed class TorchDeviceCheck(torch.Device device, ILogger<TorchDeviceChe
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        logger.LogInformation("Models run on {Device} ({Setting})", TorchDevices.Name(device), TorchDevices.Setting);
+        logger.LogInformation("Models run on {Device} ({Setting}); {Mkl}", TorchDevices.Name(device), TorchDevices.Setting, MklCpuDispatch.Applied?.Reason);
         return Task.CompletedTask;
     }
 
