@@ -26,7 +26,7 @@ public sealed class ChildProcessesTests : IDisposable
             ["ConnectionStrings:Course"] = connectionString,
         }).Build();
         var children = new ChildProcesses(configuration, new CourseEnvironment(Repository.Root), Options.Create(new GradingOptions()),
-            Options.Create(new ContentOptions()), Options.Create(new MlOptions { Device = "cpu" }), Options.Create(new DataOptions { Path = _data }),
+            Options.Create(new ContentOptions()), Options.Create(new MlOptions { Device = "cpu", MklKernelsByCpuFeatures = false }), Options.Create(new DataOptions { Path = _data }),
             Options.Create(new DatabaseOptions { Provider = DatabaseProvider.PostgreSQL }), Options.Create(new StorageOptions { SharedPath = _data }));
         var retrying = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         void Watch(string line)
@@ -46,6 +46,7 @@ public sealed class ChildProcessesTests : IDisposable
             Assert.Contains(ChildProcesses.WorkerMode, commandLine.Split('\0'));
             Assert.DoesNotContain(Secret, commandLine);
             Assert.Contains("--Database:Provider=PostgreSQL", commandLine.Split('\0'));
+            Assert.Contains("--Ml:MklKernelsByCpuFeatures=False", commandLine.Split('\0')); // a worker's GEMMs as the site's
             // The shared folder travels with the other paths, and this child's own queue after the site's settings.
             Assert.Equal(new[] { $"--Storage:SharedPath={_data}", "--Grading:Queues=demos" }, commandLine.Split('\0').Where(a => a.Length > 0).TakeLast(2));
             Assert.Contains($"ConnectionStrings__Course={connectionString}", environment);

@@ -38,6 +38,7 @@ public sealed class ChildProcesses(IConfiguration configuration, CourseEnvironme
             $"--{ContentOptions.Section}:Path={course.Resolve(content.Value.Path)}",
             $"--{MlOptions.Section}:HubPath={course.Resolve(ml.Value.HubPath)}",
             $"--{TorchDevices.Setting}={ml.Value.Device}",
+            $"--{MlOptions.Section}:{nameof(MlOptions.MklKernelsByCpuFeatures)}={ml.Value.MklKernelsByCpuFeatures}",
             $"--{GradingOptions.Section}:HiddenDataPath={course.Resolve(grading.Value.HiddenDataPath)}",
             $"--{DataOptions.Section}:Path={course.Resolve(data.Value.Path)}",
             // The shared folder too: hidden uploads and checkpoints are found in it as the site finds them.
