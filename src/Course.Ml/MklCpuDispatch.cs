@@ -24,6 +24,9 @@ public sealed record MklDispatch(bool ByFeatures, string Reason);
 /// </summary>
 public static class MklCpuDispatch
 {
+    /// <summary>How a grading receipt names the kernels: chosen by CPU features here, or as oneMKL chose them.</summary>
+    public const string ByFeaturesName = "kernels by CPU features", OwnChoiceName = "kernels as oneMKL chose";
+
     private static readonly Lock Gate = new();
     private static MklDispatch? _applied;
 

@@ -2,6 +2,7 @@ using Course.Core.Assignments;
 using Course.Core.Content;
 using Course.Core.Data;
 using Course.Grading.Queue;
+using Course.Ml;
 using Course.Tests.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -254,6 +255,7 @@ public class GradingRunTests
         Assert.Equal(7, result.Receipt.Seed);
         Assert.Equal(TinyGradingSetup.Model, result.Receipt.BaseModel);
         Assert.Equal("cpu", result.Receipt.Device); // the device the run was given and trained on
+        Assert.Equal(MklCpuDispatch.OwnChoiceName, result.Receipt.Libraries["oneMKL"]); // this test process never applied the setting
         Assert.Equal(64, result.Receipt.DatasetSha256["hidden_test"].Length);
         // The hidden split's headline metric carries its bootstrap interval around the point score.
         Assert.True(result.Metrics["test_accuracy_ci95_low"] <= result.PrivateScore && result.PrivateScore <= result.Metrics["test_accuracy_ci95_high"],
