@@ -1,4 +1,5 @@
 using Course.Ml;
+using Microsoft.Extensions.Configuration;
 using TorchSharp;
 
 namespace Course.Benchmarks;
@@ -25,7 +26,8 @@ internal static class BenchTorch
     /// <summary>oneMKL's choice alone, for benches that leave libtorch's threads as the site does.</summary>
     public static MklDispatch ApplyMkl()
     {
-        var setting = Environment.GetEnvironmentVariable(MklSetting);
-        return MklCpuDispatch.Apply(setting is null || !bool.TryParse(setting, out var byFeatures) || byFeatures);
+        // Bound as the site binds it: the same default, and a value that is not a bool is an error, not "true".
+        var ml = new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection(MlOptions.Section).Get<MlOptions>() ?? new MlOptions();
+        return MklCpuDispatch.Apply(ml.MklKernelsByCpuFeatures);
     }
 }

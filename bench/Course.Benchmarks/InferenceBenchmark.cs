@@ -43,22 +43,21 @@ internal static class InferenceBenchmark
 
         // The ratio moves between hosts a VM names alike ("AMD EPYC"): family and model tell the core apart.
         Console.WriteLine($"host: {HostCpu.Describe()}; {threads} intra-op threads per engine; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {mkl.Reason}");
-        var shapes = Shapes;
-        var p50 = new (double Torch, double Ort)[shapes.Length, runs];
+        var p50 = new (double Torch, double Ort)[Shapes.Length, runs];
         for (var run = 0; run < runs; run++)
         {
-            for (var s = 0; s < shapes.Length; s++)
+            for (var s = 0; s < Shapes.Length; s++)
             {
-                p50[s, run] = MeasureShape(model, session, tokenizer, sentences, shapes[s].Batch, shapes[s].Length, shapes[s].Runs);
+                p50[s, run] = MeasureShape(model, session, tokenizer, sentences, Shapes[s].Batch, Shapes[s].Length, Shapes[s].Runs);
             }
         }
         Console.WriteLine($"| batch × seq | {string.Join(" | ", Enumerable.Range(1, runs).Select(r => $"run {r} p50 ms (TorchSharp / ORT)"))} | TorchSharp / ORT (p50) |");
         Console.WriteLine($"|---|{string.Concat(Enumerable.Repeat("---:|", runs + 1))}");
-        for (var s = 0; s < shapes.Length; s++)
+        for (var s = 0; s < Shapes.Length; s++)
         {
             var cells = Enumerable.Range(0, runs).Select(r => $"{p50[s, r].Torch:F2} / {p50[s, r].Ort:F2}");
             var ratios = Enumerable.Range(0, runs).Select(r => $"{p50[s, r].Torch / p50[s, r].Ort:F2}×");
-            Console.WriteLine($"| {shapes[s].Batch} × {shapes[s].Length} | {string.Join(" | ", cells)} | {string.Join(", ", ratios)} |");
+            Console.WriteLine($"| {Shapes[s].Batch} × {Shapes[s].Length} | {string.Join(" | ", cells)} | {string.Join(", ", ratios)} |");
         }
         return p50;
     }
